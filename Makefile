@@ -1,0 +1,114 @@
+# The webhook service: one GNU Makefile.
+#   make            build cgi-bin/webhooks.fcgi, webhookd, webhookctl
+#   make run        start lighttpd + the FastCGI program + webhookd on 127.0.0.1:$(PORT)
+#   make test       unit, end-to-end and browser tests
+#   make bench      benchmarks (tests/bench/RESULTS.md)
+#   make asan       build with ASan + UBSan and run the tests
+#   make install    PREFIX, DESTDIR
+PREFIX	?= /usr/local
+DESTDIR	?=
+PORT	?= 8080
+WEBHOOKS_HOME ?= $(CURDIR)/var
+export WEBHOOKS_HOME
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	 = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
+	   -Wpointer-arith
+CPPFLAGS += -D_GNU_SOURCE -Isrc
+LDLIBS_CORE = -ljson-c -ldb-5.3 -lcrypto
+
+# SAN=1 builds everything with AddressSanitizer + UndefinedBehaviorSanitizer
+# into its own object directory.
+ifeq ($(SAN),1)
+CFLAGS	 = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+OBJDIR	 = build/asan
+else
+OBJDIR	 = build/normal
+endif
+
+CORE	 = util log cfg store webhook auth
+FCGI	 = http router api api_native webhooks_fcgi
+DAEMON	 = spool deliver webhookd
+CTL	 = webhookctl
+
+obj	 = $(addprefix $(OBJDIR)/,$(addsuffix .o,$(1)))
+CORE_O	 = $(call obj,$(CORE))
+
+PROGS	 = cgi-bin/webhooks.fcgi webhookctl $(if $(wildcard src/webhookd.c),webhookd)
+UNIT	 = $(patsubst tests/unit/%.c,$(OBJDIR)/%,$(wildcard tests/unit/test_*.c))
+
+# Debian packages the build, `make run` and the tests need.
+DEBS	 = build-essential pkg-config libfcgi-dev libjson-c-dev libdb5.3-dev \
+	   db5.3-util libcurl4-openssl-dev libssl-dev libcmocka-dev lighttpd \
+	   apache2 libapache2-mod-fcgid curl wrk chromium
+
+.PHONY: all deps run test test-unit test-e2e bench asan install clean \
+	clean-progs
+all: $(PROGS)
+
+# Installs what is missing, and only that.  Needs root on a fresh machine.
+deps:
+	@missing=; for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	    || missing="$$missing $$p"; done; \
+	command -v node >/dev/null || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y --no-install-recommends $$missing; \
+	fi
+	@[ -d tests/node_modules/playwright-core ] && \
+	  [ -d tests/node_modules/standardwebhooks ] || \
+	  (cd tests && npm install --no-audit --no-fund --loglevel=error)
+
+$(OBJDIR)/%.o: src/%.c $(wildcard src/*.h) | $(OBJDIR)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+$(OBJDIR)/%.o: tests/unit/%.c $(wildcard src/*.h) | $(OBJDIR)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -c -o $@ $<
+$(OBJDIR):
+	mkdir -p $@
+
+cgi-bin/webhooks.fcgi: $(CORE_O) $(call obj,$(FCGI))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi -lcurl
+webhookd: $(CORE_O) $(call obj,$(DAEMON))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lcurl
+webhookctl: $(CORE_O) $(call obj,$(CTL))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
+
+# Each tests/unit/test_X.c links with every core module.
+$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(CORE_O) $(call obj,http router api api_native)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi -lcurl -lcmocka
+
+run: deps all
+	@sh tests/run.sh $(PORT)
+
+test: deps all test-unit test-e2e
+
+test-unit: $(UNIT)
+	@set -e; for t in $(UNIT); do echo "== $$t"; $$t; done
+
+test-e2e: all
+	cd tests && node --test --test-concurrency=1 e2e/
+
+bench: deps all
+	sh tests/bench/run.sh
+
+asan:
+	$(MAKE) SAN=1 clean-progs
+	$(MAKE) SAN=1 all test-unit test-e2e
+	$(MAKE) clean-progs
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/webhooks/cgi-bin \
+	  $(DESTDIR)$(PREFIX)/share/webhooks/templates
+	install -m 755 webhookd webhookctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 cgi-bin/webhooks.fcgi $(DESTDIR)$(PREFIX)/lib/webhooks/cgi-bin/
+	install -m 644 templates/* $(DESTDIR)$(PREFIX)/share/webhooks/templates/
+
+clean-progs:
+	rm -f $(PROGS)
+clean: clean-progs
+	rm -rf build

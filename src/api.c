@@ -1,0 +1,281 @@
+/*
+ * api: one request from routing to answer, for every dialect.  The order of
+ * checks is fixed and happens before any handler runs: unknown path 404,
+ * wrong method 405 with Allow, body over the limit 413, wrong content type
+ * 415, then the token (401, 403), then malformed JSON 400.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "log.h"
+
+/* Every route table; the first match wins. */
+static const struct {
+	const struct route	*routes;
+	const size_t		*n;
+} tables[] = {
+	{ api_native_routes, &api_native_nroutes },
+};
+#define NTABLES (sizeof(tables) / sizeof(tables[0]))
+
+const char *
+api_json_string(json_object *j)
+{
+	return json_object_to_json_string_ext(j,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+void
+api_json(struct api_ctx *c, int status, json_object *j)
+{
+	c->resp->status = status;
+	if (j == NULL)
+		return;
+	http_header(c->resp, "Content-Type", "application/json");
+	buf_reset(&c->resp->body);
+	buf_puts(&c->resp->body, api_json_string(j));
+	json_object_put(j);
+}
+
+/* The dialect of a path that matched no route, for the shape of its 404. */
+static int
+dialect_of(const char *path)
+{
+	if (strncmp(path, "/api/web/v1/", 12) == 0)
+		return API_V1;
+	if (strncmp(path, "/webhooks", 9) == 0 &&
+	    (path[9] == '\0' || path[9] == '/'))
+		return API_CHATBOT;
+	return API_NATIVE;
+}
+
+void
+api_error(struct api_ctx *c, int status, const char *message,
+    const struct wh_errors *errs)
+{
+	json_object	*j, *e, *arr;
+	char		 ts[UTIL_ISO_LEN];
+	size_t		 i;
+	int		 dialect;
+
+	dialect = c->route != NULL ? c->route->dialect : dialect_of(c->req->path);
+	j = json_object_new_object();
+	switch (dialect) {
+	case API_CHATBOT:
+		/* Seed 002 answers {id, timestamp, status{code, type}}. */
+		util_iso8601(util_now_ms(), ts);
+		json_object_object_add(j, "timestamp", json_object_new_string(ts));
+		e = json_object_new_object();
+		json_object_object_add(e, "code", json_object_new_int(status));
+		json_object_object_add(e, "type", json_object_new_string("error"));
+		json_object_object_add(e, "message",
+		    json_object_new_string(message));
+		json_object_object_add(j, "status", e);
+		break;
+	case API_V1:
+		/* Seed 001 is a generated Spring client: its error shape. */
+		util_iso8601(util_now_ms(), ts);
+		json_object_object_add(j, "timestamp", json_object_new_string(ts));
+		json_object_object_add(j, "status", json_object_new_int(status));
+		json_object_object_add(j, "error",
+		    json_object_new_string(http_reason(status)));
+		json_object_object_add(j, "message",
+		    json_object_new_string(message));
+		json_object_object_add(j, "path",
+		    json_object_new_string(c->req->path));
+		break;
+	default:
+		json_object_object_add(j, "message",
+		    json_object_new_string(message));
+		break;
+	}
+	if (errs != NULL && errs->n > 0) {
+		/* {"field": ["message", ...]} as Laravel answers a 422. */
+		e = json_object_new_object();
+		for (i = 0; i < errs->n; i++) {
+			const char *f = errs->e[i].field[0] ? errs->e[i].field
+			    : "body";
+			if (!json_object_object_get_ex(e, f, &arr)) {
+				arr = json_object_new_array();
+				json_object_object_add(e, f, arr);
+			}
+			json_object_array_add(arr,
+			    json_object_new_string(errs->e[i].msg));
+		}
+		json_object_object_add(j, "errors", e);
+	}
+	api_json(c, status, j);
+}
+
+int
+api_store_error(struct api_ctx *c, int res)
+{
+	switch (res) {
+	case STORE_OK:
+		return 0;
+	case STORE_NOTFOUND:
+		api_error(c, 404, "No such webhook.", NULL);
+		break;
+	case STORE_EXISTS:
+		api_error(c, 409, "A webhook with this url already exists.",
+		    NULL);
+		break;
+	default:
+		http_header(c->resp, "Retry-After", "1");
+		api_error(c, 503, "The store is unavailable; try again.", NULL);
+		break;
+	}
+	return 1;
+}
+
+static int
+is_json_type(const char *ct)
+{
+	size_t	 n;
+
+	if (ct == NULL)
+		return 0;
+	n = strcspn(ct, "; \t");
+	if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
+		return 1;
+	/* application/vnd.foo+json */
+	return n > 17 && strncasecmp(ct, "application/", 12) == 0 &&
+	    strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
+/* 1 if the n bytes at p are JSON white space only (no NUL either). */
+static int
+only_space(const char *p, size_t n)
+{
+	for (; n > 0; p++, n--)
+		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			return 0;
+	return 1;
+}
+
+static void
+allow_header(struct api_ctx *c, unsigned allow)
+{
+	struct buf	 b;
+	int		 m;
+
+	buf_init(&b);
+	for (m = HTTP_GET; m < HTTP_OTHER; m++)
+		if (allow & HTTP_M(m) || (m == HTTP_HEAD && allow & HTTP_M(HTTP_GET))) {
+			if (b.len)
+				buf_puts(&b, ", ");
+			buf_puts(&b, http_method_name((enum http_method)m));
+		}
+	http_header(c->resp, "Allow", b.p ? b.p : "");
+	buf_free(&b);
+}
+
+static int
+authenticate(struct api_ctx *c)
+{
+	const char	*h = c->req->authorization;
+	int		 rc;
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
+		http_header(c->resp, "WWW-Authenticate", "Bearer");
+		api_error(c, 401, "Missing bearer token.", NULL);
+		return -1;
+	}
+	h += 7;
+	while (*h == ' ')
+		h++;
+	rc = auth_token_check(c->st, h, &c->auth);
+	if (rc == STORE_NOTFOUND) {
+		http_header(c->resp, "WWW-Authenticate",
+		    "Bearer error=\"invalid_token\"");
+		api_error(c, 401, "Invalid token.", NULL);
+		return -1;
+	}
+	if (api_store_error(c, rc))
+		return -1;
+	if ((c->auth.scopes & c->route->scope) != c->route->scope) {
+		char *need = auth_scopes_format(c->route->scope), msg[128];
+		snprintf(msg, sizeof(msg), "This token lacks the scope %s.",
+		    need);
+		free(need);
+		api_error(c, 403, msg, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+void
+api_handle(struct store *st, const struct cfg *cfg, struct http_req *req,
+    struct http_resp *resp)
+{
+	struct api_ctx		 c;
+	const struct route	*r = NULL;
+	char			*pathbuf;
+	unsigned		 allow = 0, a;
+	size_t			 i;
+	int			 rc = ROUTER_NOTFOUND;
+	struct json_tokener	*tok;
+
+	memset(&c, 0, sizeof(c));
+	c.req = req;
+	c.resp = resp;
+	c.st = st;
+	c.cfg = cfg;
+	http_header(resp, "X-Content-Type-Options", "nosniff");
+	http_header(resp, "Cache-Control", "no-store");
+
+	pathbuf = xmalloc(strlen(req->path) + 1);
+	for (i = 0; !req->bad_path && i < NTABLES; i++) {
+		rc = router_match(tables[i].routes, *tables[i].n, req->method,
+		    req->path, pathbuf, &r, c.params, &a);
+		if (rc == ROUTER_OK)
+			break;
+		allow |= a;
+	}
+	if (rc != ROUTER_OK) {
+		if (allow != 0) {
+			allow_header(&c, allow);
+			api_error(&c, 405, "Method not allowed.", NULL);
+		} else
+			api_error(&c, 404, "Not found.", NULL);
+		goto out;
+	}
+	c.route = r;
+	if (r->flags & ROUTE_BODY) {
+		if (req->body_too_large) {
+			api_error(&c, 413, "The body is larger than the limit "
+			    "of 1 MiB.", NULL);
+			goto out;
+		}
+		if (!is_json_type(req->content_type)) {
+			api_error(&c, 415, "The body must be application/json.",
+			    NULL);
+			goto out;
+		}
+	}
+	if (!(r->flags & ROUTE_NOAUTH) && authenticate(&c) == -1)
+		goto out;
+	if (r->flags & ROUTE_BODY) {
+		tok = json_tokener_new();
+		c.body = json_tokener_parse_ex(tok, req->body,
+		    (int)req->body_len);
+		if (c.body == NULL ||
+		    json_tokener_get_error(tok) != json_tokener_success ||
+		    !only_space(req->body + json_tokener_get_parse_end(tok),
+		    req->body_len - json_tokener_get_parse_end(tok))) {
+			json_object_put(c.body);
+			c.body = NULL;
+			json_tokener_free(tok);
+			api_error(&c, 400, "The body is not valid JSON.", NULL);
+			goto out;
+		}
+		json_tokener_free(tok);
+	}
+	r->fn(&c);
+out:
+	json_object_put(c.body);
+	free(pathbuf);
+}

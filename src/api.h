@@ -1,0 +1,65 @@
+/*
+ * api: what every dialect's handlers share: the request context, the route
+ * table of all dialects, authentication, JSON bodies and error answers in
+ * each dialect's shape.  api_native.c is seed 000 at /api/2.0/webhooks.
+ */
+#ifndef API_H
+#define API_H
+
+#include <json-c/json.h>
+
+#include "auth.h"
+#include "cfg.h"
+#include "http.h"
+#include "router.h"
+#include "store.h"
+#include "webhook.h"
+
+enum api_dialect {
+	API_NATIVE = 0,	/* seed 000: {"message", "errors": {field: [msg]}} */
+	API_V1,		/* seed 001: 400 for bad bodies, no 422 */
+	API_CHATBOT,	/* seed 002: {..., "status": {"code", "type": "error"}} */
+	API_ADMIN	/* HTML */
+};
+
+struct api_ctx {
+	struct http_req		*req;
+	struct http_resp	*resp;
+	struct store		*st;
+	const struct cfg	*cfg;
+	const struct route	*route;
+	struct auth		 auth;		/* set when the route needs a token */
+	const char		*params[ROUTER_PARAMS_MAX];
+	json_object		*body;		/* parsed body of ROUTE_BODY routes */
+};
+
+/* Route tables, one per module; api_handle dispatches over all of them. */
+extern const struct route	api_native_routes[];
+extern const size_t		api_native_nroutes;
+
+/* Serves one request: route, authenticate, check the body, run the handler,
+ * answer errors in the route's dialect.  Never exits on bad input. */
+void	api_handle(struct store *, const struct cfg *, struct http_req *,
+	    struct http_resp *);
+
+/* Answers status with a JSON body (takes ownership of j, may be NULL for no
+ * body). */
+void	api_json(struct api_ctx *, int status, json_object *j);
+/* Answers an error in the route's dialect; errs may be NULL. */
+void	api_error(struct api_ctx *, int status, const char *message,
+	    const struct wh_errors *errs);
+/* Maps a store result to an answer (404, 503...) and returns 1, or 0 for
+ * STORE_OK. */
+int	api_store_error(struct api_ctx *, int res);
+/* Reads ?page= and ?per_page= (default 15, capped at per_page_max); 0, or
+ * -1 if the page is out of any range. */
+int	api_native_page_params(struct api_ctx *, long *page, long *per_page);
+/* Adds the Laravel paginator's "links" and "meta" for a list served at path
+ * ("/api/2.0/webhooks"); n is the number of items on this page. */
+void	api_native_paginate(struct api_ctx *, json_object *, const char *path,
+	    long page, long per_page, size_t n, size_t total);
+
+/* Serializes j plain, without escaping '/'; the caller frees nothing. */
+const char *api_json_string(json_object *j);
+
+#endif /* API_H */

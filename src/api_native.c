@@ -1,0 +1,249 @@
+/*
+ * api_native: seed 000 (Passona API 2.0) at /api/2.0/webhooks.  A webhook is
+ * served inside a "data" envelope with "links" [{rel: self, uri}], the list
+ * is paginated Laravel-style ("data", "links", "meta"), create answers 201,
+ * delete 204 with no body, bad fields 422 naming each one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "log.h"
+
+#define PER_PAGE_DEFAULT 15
+#define BASE "/api/2.0/webhooks"
+
+/* The webhook as seed 000 shows it: the union fields plus links. */
+static json_object *
+native_json(struct api_ctx *c, const struct webhook *w)
+{
+	json_object	*j, *links, *self;
+	char		*base, *uri;
+
+	j = webhook_to_json(w);
+	base = http_base_url(c->req);
+	uri = xasprintf("%s%s/%s", base, BASE, w->uuid);
+	self = json_object_new_object();
+	json_object_object_add(self, "rel", json_object_new_string("self"));
+	json_object_object_add(self, "uri", json_object_new_string(uri));
+	links = json_object_new_array();
+	json_object_array_add(links, self);
+	json_object_object_add(j, "links", links);
+	free(uri);
+	free(base);
+	return j;
+}
+
+static void
+answer_one(struct api_ctx *c, int status, const struct webhook *w)
+{
+	json_object	*j;
+
+	j = json_object_new_object();
+	json_object_object_add(j, "data", native_json(c, w));
+	api_json(c, status, j);
+}
+
+static void
+native_create(struct api_ctx *c)
+{
+	struct wh_input		 in;
+	struct wh_errors	 errs;
+	struct webhook		 w;
+	char			*loc, *base;
+	int			 rc;
+
+	memset(&errs, 0, sizeof(errs));
+	if (webhook_decode(c->body, 1, &in, &errs) == -1) {
+		api_error(c, 422, "The given data was invalid.", &errs);
+		webhook_input_free(&in);
+		return;
+	}
+	webhook_init(&w, c->auth.team);
+	webhook_apply(&w, &in);
+	webhook_input_free(&in);
+	rc = webhook_create(c->st, &w, 0);
+	if (!api_store_error(c, rc)) {
+		base = http_base_url(c->req);
+		loc = xasprintf("%s%s/%s", base, BASE, w.uuid);
+		http_header(c->resp, "Location", loc);
+		free(loc);
+		free(base);
+		answer_one(c, 201, &w);
+	}
+	webhook_free(&w);
+}
+
+static void
+native_get(struct api_ctx *c)
+{
+	struct webhook	 w;
+
+	if (!util_is_uuid(c->params[0])) {
+		api_error(c, 404, "No such webhook.", NULL);
+		return;
+	}
+	if (api_store_error(c, webhook_get(c->st, c->auth.team, c->params[0],
+	    &w)))
+		return;
+	answer_one(c, 200, &w);
+	webhook_free(&w);
+}
+
+static void
+native_update(struct api_ctx *c)
+{
+	struct wh_input		 in;
+	struct wh_errors	 errs;
+	struct webhook		 w;
+
+	if (!util_is_uuid(c->params[0])) {
+		api_error(c, 404, "No such webhook.", NULL);
+		return;
+	}
+	memset(&errs, 0, sizeof(errs));
+	if (webhook_decode(c->body, 0, &in, &errs) == -1) {
+		api_error(c, 422, "The given data was invalid.", &errs);
+		webhook_input_free(&in);
+		return;
+	}
+	if (!api_store_error(c, webhook_update(c->st, c->auth.team,
+	    c->params[0], &in, 0, &w))) {
+		answer_one(c, 200, &w);
+		webhook_free(&w);
+	}
+	webhook_input_free(&in);
+}
+
+static void
+native_delete(struct api_ctx *c)
+{
+	if (!util_is_uuid(c->params[0])) {
+		api_error(c, 404, "No such webhook.", NULL);
+		return;
+	}
+	if (!api_store_error(c, webhook_delete(c->st, c->auth.team,
+	    c->params[0])))
+		api_json(c, 204, NULL);
+}
+
+/* A positive integer query parameter, or def when absent or not one. */
+static long
+query_long(struct api_ctx *c, const char *name, long def)
+{
+	char	 v[32], *end;
+	long	 n;
+
+	if (http_query(c->req, name, v, sizeof(v)) == -1)
+		return def;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end != '\0' || n < 1)
+		return def;
+	return n;
+}
+
+void
+api_native_paginate(struct api_ctx *c, json_object *j, const char *path,
+    long page, long per_page, size_t n, size_t total)
+{
+	json_object	*links, *meta;
+	char		*base, *url, *u, pp[48] = "";
+	long		 last;
+
+	last = total == 0 ? 1 : (long)((total + (size_t)per_page - 1) /
+	    (size_t)per_page);
+	if (per_page != PER_PAGE_DEFAULT)
+		snprintf(pp, sizeof(pp), "per_page=%ld&", per_page);
+	base = http_base_url(c->req);
+	url = xasprintf("%s%s", base, path);
+	links = json_object_new_object();
+	u = xasprintf("%s?%spage=1", url, pp);
+	json_object_object_add(links, "first", json_object_new_string(u));
+	free(u);
+	u = xasprintf("%s?%spage=%ld", url, pp, last);
+	json_object_object_add(links, "last", json_object_new_string(u));
+	free(u);
+	if (page > 1 && page <= last + 1) {
+		u = xasprintf("%s?%spage=%ld", url, pp, page - 1);
+		json_object_object_add(links, "prev", json_object_new_string(u));
+		free(u);
+	} else
+		json_object_object_add(links, "prev", NULL);
+	if (page < last) {
+		u = xasprintf("%s?%spage=%ld", url, pp, page + 1);
+		json_object_object_add(links, "next", json_object_new_string(u));
+		free(u);
+	} else
+		json_object_object_add(links, "next", NULL);
+	json_object_object_add(j, "links", links);
+
+	meta = json_object_new_object();
+	json_object_object_add(meta, "current_page", json_object_new_int64(page));
+	json_object_object_add(meta, "from", n ? json_object_new_int64(
+	    (page - 1) * per_page + 1) : NULL);
+	json_object_object_add(meta, "last_page", json_object_new_int64(last));
+	json_object_object_add(meta, "path", json_object_new_string(url));
+	json_object_object_add(meta, "per_page", json_object_new_int64(per_page));
+	json_object_object_add(meta, "to", n ? json_object_new_int64(
+	    (page - 1) * per_page + (long)n) : NULL);
+	json_object_object_add(meta, "total", json_object_new_int64(
+	    (int64_t)total));
+	json_object_object_add(j, "meta", meta);
+	free(url);
+	free(base);
+}
+
+int
+api_native_page_params(struct api_ctx *c, long *page, long *per_page)
+{
+	*per_page = query_long(c, "per_page", PER_PAGE_DEFAULT);
+	if (*per_page > c->cfg->per_page_max)
+		*per_page = c->cfg->per_page_max;
+	*page = query_long(c, "page", 1);
+	/* Beyond any possible list: keep the offset arithmetic in range. */
+	return *page > 100000000L ? -1 : 0;
+}
+
+static void
+native_list(struct api_ctx *c)
+{
+	struct webhook	*ws = NULL;
+	json_object	*j, *data;
+	size_t		 n = 0, total = 0, i;
+	long		 page, per_page;
+
+	if (api_native_page_params(c, &page, &per_page) == -1) {
+		api_error(c, 422, "page is out of range.", NULL);
+		return;
+	}
+	if (api_store_error(c, webhook_list(c->st, c->auth.team,
+	    (size_t)(page - 1) * (size_t)per_page, (size_t)per_page, &ws, &n,
+	    &total)))
+		return;
+	j = json_object_new_object();
+	data = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object_array_add(data, native_json(c, &ws[i]));
+		webhook_free(&ws[i]);
+	}
+	free(ws);
+	json_object_object_add(j, "data", data);
+	api_native_paginate(c, j, BASE, page, per_page, n, total);
+	api_json(c, 200, j);
+}
+
+const struct route api_native_routes[] = {
+	{ HTTP_M(HTTP_GET), BASE, native_list, SCOPE_VIEW, 0, API_NATIVE },
+	{ HTTP_M(HTTP_POST), BASE, native_create, SCOPE_ADD, ROUTE_BODY,
+	    API_NATIVE },
+	{ HTTP_M(HTTP_GET), BASE "/:id", native_get, SCOPE_VIEW, 0, API_NATIVE },
+	{ HTTP_M(HTTP_PUT) | HTTP_M(HTTP_PATCH), BASE "/:id", native_update,
+	    SCOPE_EDIT, ROUTE_BODY, API_NATIVE },
+	{ HTTP_M(HTTP_DELETE), BASE "/:id", native_delete, SCOPE_REMOVE, 0,
+	    API_NATIVE },
+};
+const size_t api_native_nroutes = sizeof(api_native_routes) /
+    sizeof(api_native_routes[0]);

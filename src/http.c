@@ -1,0 +1,296 @@
+/*
+ * http: the request as a FastCGI or plain CGI program sees it, and the
+ * response.  Under FastCGI the parameters and streams come from the accepted
+ * FCGX_Request; under CGI from the environment, stdin and stdout.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <fcgiapp.h>
+
+#include "http.h"
+#include "log.h"
+
+const char *
+http_param(const struct http_req *r, const char *name)
+{
+	if (r->fcgi != NULL)
+		return FCGX_GetParam(name, r->fcgi->envp);
+	return getenv(name);
+}
+
+static const struct {
+	const char		*name;
+	enum http_method	 m;
+} methods[] = {
+	{ "GET", HTTP_GET }, { "HEAD", HTTP_HEAD }, { "POST", HTTP_POST },
+	{ "PUT", HTTP_PUT }, { "PATCH", HTTP_PATCH }, { "DELETE", HTTP_DELETE },
+	{ "OPTIONS", HTTP_OPTIONS },
+};
+
+const char *
+http_method_name(enum http_method m)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].m == m)
+			return methods[i].name;
+	return "OTHER";
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+http_urldecode(char *s, int plus_is_space)
+{
+	char	*w = s;
+	int	 hi, lo;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '%') {
+			if ((hi = hexval((unsigned char)s[1])) < 0 ||
+			    (lo = hexval((unsigned char)s[2])) < 0)
+				return -1;
+			if (hi == 0 && lo == 0)
+				return -1;
+			*w++ = (char)(hi << 4 | lo);
+			s += 2;
+		} else if (*s == '+' && plus_is_space)
+			*w++ = ' ';
+		else
+			*w++ = *s;
+	}
+	*w = '\0';
+	return 0;
+}
+
+static size_t
+read_in(struct http_req *r, char *buf, size_t n)
+{
+	int	 got;
+
+	if (r->fcgi != NULL) {
+		got = FCGX_GetStr(buf, (int)n, r->fcgi->in);
+		return got > 0 ? (size_t)got : 0;
+	}
+	return fread(buf, 1, n, stdin);
+}
+
+int
+http_req_read(struct http_req *r, struct FCGX_Request *fcgi, long max_body)
+{
+	const char	*m, *uri, *cl, *https;
+	char		*q, *end;
+	size_t		 i, want, got;
+	long		 len = -1;
+
+	memset(r, 0, sizeof(*r));
+	r->fcgi = fcgi;
+
+	m = http_param(r, "REQUEST_METHOD");
+	r->method = HTTP_OTHER;
+	r->method_name = m != NULL ? m : "";
+	for (i = 0; m != NULL && i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(m, methods[i].name) == 0)
+			r->method = methods[i].m;
+
+	/* REQUEST_URI is the path as the client sent it, the same under
+	 * lighttpd and Apache; SCRIPT_NAME/PATH_INFO differ between them. */
+	if ((uri = http_param(r, "REQUEST_URI")) != NULL)
+		r->path = xstrdup(uri);
+	else {
+		const char *sn = http_param(r, "SCRIPT_NAME");
+		const char *pi = http_param(r, "PATH_INFO");
+		r->path = xasprintf("%s%s", sn ? sn : "", pi ? pi : "");
+	}
+	if ((q = strchr(r->path, '?')) != NULL) {
+		r->query = xstrdup(q + 1);
+		*q = '\0';
+	} else
+		r->query = xstrdup("");
+	if ((q = strchr(r->path, '#')) != NULL)
+		*q = '\0';
+	if (http_urldecode(r->path, 0) == -1 || r->path[0] != '/')
+		r->bad_path = 1;
+
+	r->host = (m = http_param(r, "HTTP_HOST")) ? m : "";
+	https = http_param(r, "HTTPS");
+	r->https = https != NULL && strcasecmp(https, "on") == 0;
+	r->authorization = http_param(r, "HTTP_AUTHORIZATION");
+	r->content_type = http_param(r, "CONTENT_TYPE");
+	r->cookie = http_param(r, "HTTP_COOKIE");
+	r->remote_addr = (m = http_param(r, "REMOTE_ADDR")) ? m : "";
+
+	if ((cl = http_param(r, "CONTENT_LENGTH")) != NULL && *cl != '\0') {
+		errno = 0;
+		len = strtol(cl, &end, 10);
+		if (errno || *end != '\0' || len < 0)
+			len = -1;
+	}
+	if (len > max_body) {
+		r->body_too_large = 1;
+		r->body = xstrdup("");
+		return 0;
+	}
+	/* Without a length, read up to the limit and one byte more. */
+	want = len >= 0 ? (size_t)len : (size_t)max_body + 1;
+	r->body = xmalloc(want + 1);
+	got = 0;
+	while (got < want) {
+		size_t n = read_in(r, r->body + got, want - got);
+		if (n == 0)
+			break;
+		got += n;
+	}
+	if (got > (size_t)max_body)
+		r->body_too_large = 1;
+	r->body[got] = '\0';
+	r->body_len = got;
+	return 0;
+}
+
+void
+http_req_free(struct http_req *r)
+{
+	free(r->path);
+	free(r->query);
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+http_query(const struct http_req *r, const char *name, char *out,
+    size_t outlen)
+{
+	const char	*p = r->query, *amp, *eq;
+	size_t		 nlen = strlen(name), vlen;
+
+	while (*p != '\0') {
+		amp = strchr(p, '&');
+		if (amp == NULL)
+			amp = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(amp - p));
+		if (eq != NULL && (size_t)(eq - p) == nlen &&
+		    strncmp(p, name, nlen) == 0) {
+			vlen = (size_t)(amp - eq - 1);
+			if (vlen >= outlen)
+				return -1;
+			memcpy(out, eq + 1, vlen);
+			out[vlen] = '\0';
+			return http_urldecode(out, 1);
+		}
+		p = *amp ? amp + 1 : amp;
+	}
+	return -1;
+}
+
+char *
+http_base_url(const struct http_req *r)
+{
+	const char	*h = r->host;
+	size_t		 i;
+
+	/* The Host header goes into links: keep only host[:port] characters. */
+	for (i = 0; h[i] != '\0'; i++)
+		if (!isalnum((unsigned char)h[i]) && strchr(".-:[]_", h[i]) == NULL)
+			break;
+	if (h[i] != '\0' || i == 0)
+		h = "localhost";
+	return xasprintf("%s://%s", r->https ? "https" : "http", h);
+}
+
+void
+http_resp_init(struct http_resp *w)
+{
+	w->status = 200;
+	buf_init(&w->headers);
+	buf_init(&w->body);
+	w->sent = 0;
+}
+
+void
+http_resp_free(struct http_resp *w)
+{
+	buf_free(&w->headers);
+	buf_free(&w->body);
+}
+
+void
+http_header(struct http_resp *w, const char *name, const char *value)
+{
+	if (strpbrk(name, "\r\n") != NULL || strpbrk(value, "\r\n") != NULL)
+		log_panic("http_header: CR or LF in header %s", name);
+	buf_printf(&w->headers, "%s: %s\r\n", name, value);
+}
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	default:  return "Unknown";
+	}
+}
+
+void
+http_send(struct http_req *r, struct http_resp *w)
+{
+	struct buf	 head;
+	int		 nobody;
+
+	if (w->sent)
+		return;
+	w->sent = 1;
+	nobody = w->status == 204 || w->status == 304 || r->method == HTTP_HEAD;
+	buf_init(&head);
+	buf_printf(&head, "Status: %d %s\r\n", w->status, http_reason(w->status));
+	if (w->headers.len > 0)
+		buf_add(&head, w->headers.p, w->headers.len);
+	if (w->status != 204 && w->status != 304)
+		buf_printf(&head, "Content-Length: %zu\r\n", w->body.len);
+	buf_puts(&head, "\r\n");
+	if (r->fcgi != NULL) {
+		FCGX_PutStr(head.p, (int)head.len, r->fcgi->out);
+		if (!nobody && w->body.len > 0)
+			FCGX_PutStr(w->body.p, (int)w->body.len, r->fcgi->out);
+	} else {
+		fwrite(head.p, 1, head.len, stdout);
+		if (!nobody && w->body.len > 0)
+			fwrite(w->body.p, 1, w->body.len, stdout);
+		fflush(stdout);
+	}
+	buf_free(&head);
+}

@@ -1,0 +1,144 @@
+/*
+ * store: the Berkeley DB 5.3 transactional environment in $WEBHOOKS_HOME/db
+ * and every database in it.  Records are opaque JSON strings (the callers
+ * put a format version in them); the store owns keys, indexes, transactions,
+ * deadlock retry and recovery.  Nothing here knows HTTP.
+ *
+ * Every process (FastCGI processes, webhookd, webhookctl) opens the one
+ * environment with DB_REGISTER | DB_RECOVER | DB_FAILCHK: a process killed in
+ * the middle of a transaction never wedges the others.  Every write runs in a
+ * transaction retried on DB_LOCK_DEADLOCK.  When Berkeley DB says
+ * DB_RUNRECOVERY (or another process ran recovery under us) every call
+ * returns STORE_FATAL and the process should answer 503 and exit; the next
+ * process to open the environment recovers it.
+ *
+ * Strings returned through char ** are the caller's to free.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum store_res {
+	STORE_OK = 0,
+	STORE_NOTFOUND,		/* no such key (or another team's) */
+	STORE_EXISTS,		/* the key, or a unique value, is taken */
+	STORE_ABORTED,		/* an update callback refused; nothing written */
+	STORE_ERR,		/* an error that was logged; try later */
+	STORE_FATAL		/* the environment needs recovery: exit */
+};
+
+struct store;
+
+#define STORE_CREATE	0x01	/* create the directory and databases */
+#define STORE_FATAL_RECOVER 0x02 /* catastrophic recovery (webhookctl recover) */
+
+/* Opens (and recovers if a registered process died) $home/db.  NULL on error. */
+struct store	*store_open(const char *home, int flags);
+void		 store_close(struct store *);
+/* 1 once the environment has panicked or was recovered by another process. */
+int		 store_is_fatal(struct store *);
+/* Checkpoint, then remove log files no longer needed for normal recovery. */
+int		 store_maintain(struct store *);
+/* Verifies every database file (like db_verify); 0 when clean. */
+int		 store_check(const char *home);
+/* Hot backup of the environment into dir (created). */
+int		 store_backup(struct store *, const char *dir);
+
+/* ---- teams: name -> json -------------------------------------------- */
+int	store_team_add(struct store *, const char *name, const char *json);
+int	store_team_get(struct store *, const char *name, char **json);
+typedef int (*store_each_fn)(const char *key, const char *json, void *arg);
+/* Calls fn for each record in key order; a non-zero return stops early. */
+int	store_team_foreach(struct store *, store_each_fn, void *arg);
+
+/* ---- tokens: SHA-256 hex of the token -> json ------------------------- */
+int	store_token_add(struct store *, const char *hash, const char *json);
+int	store_token_get(struct store *, const char *hash, char **json);
+int	store_token_del(struct store *, const char *hash);
+int	store_token_foreach(struct store *, store_each_fn, void *arg);
+
+/* ---- webhooks: uuid -> json, listed per team in creation order ------- */
+/*
+ * A webhook as the store sees it.  url feeds the per-team URL index (used by
+ * dialects that refuse a URL registered twice).
+ */
+struct store_wh {
+	const char	*team;
+	const char	*uuid;
+	const char	*url;
+	const char	*json;
+};
+
+#define STORE_UNIQUE_URL 0x01	/* STORE_EXISTS if another webhook of the
+				   team has this url */
+
+int	store_webhook_create(struct store *, const struct store_wh *, int flags);
+/* STORE_NOTFOUND when the uuid is unknown or belongs to another team. */
+int	store_webhook_get(struct store *, const char *team, const char *uuid,
+	    char **json);
+/*
+ * Read-modify-write in one transaction.  fn receives the current json and
+ * fills *url and *json (malloc'd; the store frees them) with the new values,
+ * returning 0 to write or non-zero to abort (that value is then left in
+ * *fnret and the call returns STORE_ABORTED).  fn may run more than once
+ * (deadlock retry), so it must not have side effects beyond its outputs.
+ */
+typedef int (*store_update_fn)(const char *old, char **url, char **json,
+	    void *arg);
+int	store_webhook_update(struct store *, const char *team, const char *uuid,
+	    int flags, store_update_fn, void *arg, int *fnret);
+int	store_webhook_delete(struct store *, const char *team, const char *uuid);
+
+/* One page of a list.  recs[i] are json strings; free with store_page_free. */
+struct store_page {
+	char	**recs;
+	size_t	  n;
+	size_t	  total;	/* all records of the list, not counted by scan */
+};
+void	store_page_free(struct store_page *);
+/*
+ * The team's webhooks in creation order, from offset (0-based), at most
+ * limit.  Costs O(log n + limit) whatever the offset: the index is a btree
+ * with record numbers.
+ */
+int	store_webhook_list(struct store *, const char *team, size_t offset,
+	    size_t limit, struct store_page *);
+/* Calls fn(uuid, json) for each webhook of the team in creation order. */
+int	store_webhook_foreach(struct store *, const char *team, store_each_fn,
+	    void *arg);
+
+/* ---- delivery attempts: the attempt log ------------------------------ */
+/*
+ * Appends one attempt (id unique) of the webhook at time at_ms.  Committed
+ * without waiting for the log flush: losing the last second of attempt lines
+ * in a machine crash is acceptable, losing an event is not.
+ */
+int	store_attempt_add(struct store *, const char *webhook_uuid,
+	    const char *id, int64_t at_ms, const char *json);
+/* Newest first, O(log n + limit) like store_webhook_list. */
+int	store_attempt_list(struct store *, const char *webhook_uuid,
+	    size_t offset, size_t limit, struct store_page *);
+/* Removes attempts older than before_ms; *removed counts them. */
+int	store_attempt_prune(struct store *, int64_t before_ms, size_t *removed);
+
+/* ---- generic small tables: key -> json -------------------------------- */
+enum store_table {
+	STORE_DELIVERIES,	/* delivery id -> state (event, webhook, attempts) */
+	STORE_EVENTS,		/* event id -> event json, for manual retry */
+	STORE_IDEMPOTENCY,	/* team "\n" key -> {"event": id, "at": ms} */
+	STORE_SESSIONS,		/* SHA-256 hex of session id -> session json */
+	STORE_NTABLES
+};
+int	store_put(struct store *, enum store_table, const char *key,
+	    const char *json);
+/* STORE_EXISTS and *existing (if not NULL) set when the key is present. */
+int	store_put_new(struct store *, enum store_table, const char *key,
+	    const char *json, char **existing);
+int	store_get(struct store *, enum store_table, const char *key, char **json);
+int	store_del(struct store *, enum store_table, const char *key);
+/* Calls fn for each record; used for pruning expired entries. */
+int	store_foreach(struct store *, enum store_table, store_each_fn, void *arg);
+
+#endif /* STORE_H */

@@ -1,0 +1,61 @@
+/*
+ * util: allocation that succeeds or aborts, a growing byte buffer, time,
+ * randomness, UUIDs, base64 and SHA-256.  Nothing here knows HTTP or the store.
+ */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Allocation either succeeds or aborts the process: callers never see NULL. */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+/* Returns a new string the caller frees. */
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growing buffer; p is always NUL-terminated once anything was added. */
+struct buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+void	 buf_init(struct buf *);
+void	 buf_add(struct buf *, const void *, size_t);
+void	 buf_puts(struct buf *, const char *);
+void	 buf_putc(struct buf *, int);
+void	 buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 buf_reset(struct buf *);
+void	 buf_free(struct buf *);
+/* Hands the contents to the caller (who frees them) and empties the buffer. */
+char	*buf_take(struct buf *);
+
+/* Milliseconds since the epoch. */
+int64_t	 util_now_ms(void);
+/* "2017-12-04T15:06:12.053Z" into out (at least UTIL_ISO_LEN bytes). */
+#define UTIL_ISO_LEN 32
+void	 util_iso8601(int64_t ms, char *out);
+
+/* Fills buf with cryptographically random bytes; aborts if it cannot. */
+void	 util_random(void *buf, size_t len);
+/* A random (version 4) UUID, lower case, into out[37]. */
+void	 util_uuid4(char *out);
+/* 1 if s is a UUID in the 8-4-4-4-12 hex form, else 0. */
+int	 util_is_uuid(const char *s);
+/* Lower-case hex into out (2 * len + 1 bytes). */
+void	 util_hex(const void *, size_t len, char *out);
+
+/* Standard base64 with padding; the result is the caller's to free. */
+char	*util_base64(const void *, size_t);
+/* Decodes standard base64; -1 on bad input. *out is the caller's to free. */
+int	 util_base64_decode(const char *, unsigned char **out, size_t *outlen);
+/* SHA-256 as 64 hex characters into out[65]. */
+void	 util_sha256_hex(const void *, size_t, char *out);
+/* Constant-time comparison of two equal-length buffers: 0 if equal. */
+int	 util_ct_compare(const void *, const void *, size_t);
+
+#endif /* UTIL_H */

@@ -1,0 +1,143 @@
+/*
+ * webhook: the model.  The union resource of the four seed dialects, its
+ * validation against a table of limits, its stored record (JSON with a
+ * format version) and the union JSON every dialect starts its output from.
+ * Knows json-c and the store's interface; knows nothing of HTTP.
+ */
+#ifndef WEBHOOK_H
+#define WEBHOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "store.h"
+
+#define WEBHOOK_RECORD_VERSION	1
+
+#define WH_NAME_MAX	1024
+#define WH_URL_MAX	2048
+#define WH_HEADERS_MAX	99
+#define WH_HNAME_MAX	128
+#define WH_HVALUE_MAX	1024
+#define WH_AUTH_MAX	1024
+#define WH_TOKEN_MAX	1024
+#define WH_EVENTS_MAX	128
+#define WH_EVENT_MAX	128
+#define WH_ATTEMPTS_MAX	20
+#define WH_ATTEMPTS_DEFAULT 8
+
+enum wh_method { WH_POST = 0, WH_PUT, WH_PATCH };
+
+struct wh_header {
+	char	*name;
+	char	*value;
+};
+
+struct webhook {
+	char		  uuid[37];
+	char		 *team;
+	char		 *name;
+	char		 *url;
+	enum wh_method	  method;
+	struct wh_header *headers;
+	size_t		  nheaders;
+	char		 *auth_user;	/* NULL: no basic auth */
+	char		 *auth_pass;
+	char		 *token;	/* the signing secret */
+	char		**events;	/* {"*"}: every event */
+	size_t		  nevents;
+	int		  active;
+	int		  max_attempts;
+	char		 *error_date;	/* NULL: no error */
+	char		 *error_msg;
+	int64_t		  fail_since;	/* ms of the first failure in a row, 0 */
+	int64_t		  created_at;	/* ms since the epoch */
+	int64_t		  updated_at;
+};
+
+/* Fields a request body set (struct wh_input.set). */
+#define WF_NAME		0x001
+#define WF_URL		0x002
+#define WF_METHOD	0x004
+#define WF_HEADERS	0x008
+#define WF_AUTH		0x010
+#define WF_TOKEN	0x020
+#define WF_EVENTS	0x040
+#define WF_ACTIVE	0x080
+#define WF_MAX_ATTEMPTS	0x100
+
+/* A decoded, checked request body: only the fields in set are meaningful. */
+struct wh_input {
+	unsigned	 set;
+	struct webhook	 w;
+};
+
+/* Validation errors, one per bad field. */
+#define WH_ERRORS_MAX 32
+struct wh_errors {
+	size_t	n;
+	struct {
+		char	field[64];
+		char	msg[192];
+	} e[WH_ERRORS_MAX];
+};
+void	webhook_error(struct wh_errors *, const char *field, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Checks a request body field by field and fills in (which the caller frees
+ * with webhook_input_free).  Accepts every dialect's spelling: headers as an
+ * object or an array of {name, value}; seed 003's {"webhook": {...}}
+ * envelope (then name, active, settings, url and http_method are all
+ * required); "settings" {"event": "true"|"false"}; booleans as true/false or
+ * "true"/"false"; an empty token, [] headers or {} auth meaning "none".
+ * Unknown fields are ignored.  If create, name and url are required.
+ * Returns 0, or -1 with errs filled.
+ */
+int	webhook_decode(json_object *body, int create, struct wh_input *in,
+	    struct wh_errors *errs);
+void	webhook_input_free(struct wh_input *);
+
+/* A new webhook of the team with the defaults: a fresh uuid, POST, events
+ * ["*"], active, max_attempts 8, a generated whsec_ token, created now. */
+void	webhook_init(struct webhook *, const char *team);
+/* Applies the fields in->set to w (copies; in is unchanged). */
+void	webhook_apply(struct webhook *w, const struct wh_input *in);
+void	webhook_free(struct webhook *);
+
+/* "whsec_" + base64 of 24 random bytes; the caller frees it. */
+char	*webhook_new_secret(void);
+/* 1 if the webhook is active and subscribed to the event type. */
+int	webhook_wants(const struct webhook *, const char *type);
+const char *webhook_method_name(enum wh_method);
+
+/* The stored record: JSON with "v"; the caller frees the string. */
+char	*webhook_to_record(const struct webhook *);
+/* 0, or -1 if the record cannot be read (logged). */
+int	webhook_from_record(const char *json, struct webhook *);
+
+/*
+ * The union fields as a new json object: uuid, id, name, url, http_method,
+ * headers (object), auth {username, password: "********" when set}, token,
+ * events, settings, active, max_attempts, error ({date, message} or null),
+ * created_at, updated_at.  Dialects add to it or pick from it.
+ */
+json_object *webhook_to_json(const struct webhook *);
+
+/* ---- the model over the store ------------------------------------------ */
+/* Results: the store's (STORE_OK, STORE_NOTFOUND, STORE_EXISTS for a
+ * duplicate url with STORE_UNIQUE_URL, STORE_ERR, STORE_FATAL). */
+int	webhook_create(struct store *, struct webhook *, int flags);
+int	webhook_get(struct store *, const char *team, const char *uuid,
+	    struct webhook *);
+/* Applies in to the stored webhook in one transaction; *out (if not NULL)
+ * receives the result. */
+int	webhook_update(struct store *, const char *team, const char *uuid,
+	    const struct wh_input *in, int flags, struct webhook *out);
+int	webhook_delete(struct store *, const char *team, const char *uuid);
+/* One page: ws[0..n) (free each with webhook_free, then the array). */
+int	webhook_list(struct store *, const char *team, size_t offset,
+	    size_t limit, struct webhook **ws, size_t *n, size_t *total);
+
+#endif /* WEBHOOK_H */

@@ -1,0 +1,286 @@
+/*
+ * webhookctl: the operator's command line.  Every command works on
+ * $WEBHOOKS_HOME (default ./var).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+
+#include "auth.h"
+#include "cfg.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+static struct cfg	 cfg;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: webhookctl init\n"
+	    "       webhookctl team add NAME | team list\n"
+	    "       webhookctl token add --team NAME [--scopes LIST]\n"
+	    "       webhookctl token list | token revoke ID|TOKEN\n"
+	    "       webhookctl publish --team NAME --event TYPE [--data FILE|-]\n"
+	    "       webhookctl backup DIR | check | recover\n"
+	    "scopes: webhooks:view,webhooks:add,webhooks:edit,webhooks:remove,"
+	    "events:publish (default: all)\n");
+	exit(2);
+}
+
+static struct store *
+open_store(int flags)
+{
+	struct store	*st;
+
+	if ((st = store_open(cfg.home, flags)) == NULL) {
+		fprintf(stderr, "webhookctl: cannot open the store in %s/db%s\n",
+		    cfg.home, flags & STORE_CREATE ? "" :
+		    " (run \"webhookctl init\" first)");
+		exit(1);
+	}
+	return st;
+}
+
+static int
+fail(const char *what, int rc)
+{
+	static const char *why[] = { "ok", "not found", "already exists",
+	    "refused", "store error", "store needs recovery" };
+
+	fprintf(stderr, "webhookctl: %s: %s\n", what,
+	    rc >= 0 && rc <= STORE_FATAL ? why[rc] : "error");
+	return 1;
+}
+
+static int
+mkdir_p(const char *path)
+{
+	char	*p, *s;
+
+	p = xstrdup(path);
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) == -1 && errno != EEXIST)
+			goto fail;
+		*s = '/';
+	}
+	if (mkdir(p, 0700) == -1 && errno != EEXIST)
+		goto fail;
+	free(p);
+	return 0;
+fail:
+	fprintf(stderr, "webhookctl: mkdir %s: %s\n", p, strerror(errno));
+	free(p);
+	return -1;
+}
+
+static int
+cmd_init(void)
+{
+	static const char *dirs[] = { "spool", "spool/tmp", "spool/new",
+	    "spool/cur", "spool/deferred", "spool/dead", "spool/corrupt" };
+	struct store	*st;
+	char		 path[4200];
+	size_t		 i;
+
+	if (mkdir_p(cfg.home) == -1)
+		return 1;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", cfg.home, dirs[i]);
+		if (mkdir_p(path) == -1)
+			return 1;
+	}
+	st = open_store(STORE_CREATE);
+	store_close(st);
+	printf("initialised %s\n", cfg.home);
+	return 0;
+}
+
+static int
+cmd_team(int argc, char **argv)
+{
+	struct store	*st;
+	json_object	*j;
+	int		 rc;
+
+	if (argc != 3 || strcmp(argv[1], "add") != 0)
+		usage();
+	if (!auth_team_valid(argv[2])) {
+		fprintf(stderr, "webhookctl: a team name is 1 to %d of "
+		    "A-Z a-z 0-9 . _ -\n", AUTH_TEAM_MAX);
+		return 1;
+	}
+	st = open_store(0);
+	j = json_object_new_object();
+	json_object_object_add(j, "v", json_object_new_int(1));
+	json_object_object_add(j, "name", json_object_new_string(argv[2]));
+	json_object_object_add(j, "created_at",
+	    json_object_new_int64(util_now_ms()));
+	rc = store_team_add(st, argv[2],
+	    json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+	json_object_put(j);
+	store_close(st);
+	if (rc != STORE_OK)
+		return fail(argv[2], rc);
+	printf("team %s added\n", argv[2]);
+	return 0;
+}
+
+static int
+print_team(const char *key, const char *json, void *arg)
+{
+	(void)json;
+	(void)arg;
+	printf("%s\n", key);
+	return 0;
+}
+
+static int
+print_token(const char *key, const char *json, void *arg)
+{
+	json_object	*j, *v;
+	const char	*team = "?", *scopes = "?";
+	char		 when[UTIL_ISO_LEN] = "?";
+
+	(void)arg;
+	if ((j = json_tokener_parse(json)) == NULL)
+		return 0;
+	if (json_object_object_get_ex(j, "team", &v))
+		team = json_object_get_string(v);
+	if (json_object_object_get_ex(j, "scopes", &v))
+		scopes = json_object_get_string(v);
+	if (json_object_object_get_ex(j, "created_at", &v))
+		util_iso8601(json_object_get_int64(v), when);
+	printf("%.12s  %-16s %s  %s\n", key, team, when, scopes);
+	json_object_put(j);
+	return 0;
+}
+
+static int
+cmd_token(int argc, char **argv)
+{
+	struct store	*st;
+	const char	*team = NULL, *scopes = "all";
+	char		*token, id[AUTH_ID_LEN + 1], *tj;
+	unsigned	 bits;
+	int		 i, rc;
+
+	if (argc < 2)
+		usage();
+	if (strcmp(argv[1], "list") == 0) {
+		st = open_store(0);
+		printf("%-12s  %-16s %-24s  %s\n", "ID", "TEAM", "CREATED",
+		    "SCOPES");
+		rc = store_token_foreach(st, print_token, NULL);
+		store_close(st);
+		return rc != STORE_OK ? fail("token list", rc) : 0;
+	}
+	if (strcmp(argv[1], "revoke") == 0) {
+		if (argc != 3)
+			usage();
+		st = open_store(0);
+		rc = auth_token_revoke(st, argv[2]);
+		store_close(st);
+		if (rc != STORE_OK)
+			return fail("token revoke", rc);
+		printf("token revoked\n");
+		return 0;
+	}
+	if (strcmp(argv[1], "add") != 0)
+		usage();
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--team") == 0 && i + 1 < argc)
+			team = argv[++i];
+		else if (strcmp(argv[i], "--scopes") == 0 && i + 1 < argc)
+			scopes = argv[++i];
+		else
+			usage();
+	}
+	if (team == NULL)
+		usage();
+	if (auth_scopes_parse(scopes, &bits) == -1 || bits == 0) {
+		fprintf(stderr, "webhookctl: unknown scope in \"%s\"\n", scopes);
+		return 1;
+	}
+	st = open_store(0);
+	if ((rc = store_team_get(st, team, &tj)) != STORE_OK) {
+		store_close(st);
+		return fail(team, rc);
+	}
+	free(tj);
+	rc = auth_token_create(st, team, bits, &token, id);
+	store_close(st);
+	if (rc != STORE_OK)
+		return fail("token add", rc);
+	tj = auth_scopes_format(bits);
+	printf("token %s for team %s, scopes %s (shown once):\n%s\n", id,
+	    team, tj, token);
+	free(tj);
+	free(token);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct store	*st;
+	char		 err[512];
+	int		 rc;
+
+	log_init("webhookctl");
+	if (argc < 2)
+		usage();
+	if (cfg_load(&cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "webhookctl: %s\n", err);
+		return 1;
+	}
+	if (strcmp(argv[1], "init") == 0)
+		return cmd_init();
+	if (strcmp(argv[1], "team") == 0) {
+		if (argc == 3 && strcmp(argv[2], "list") == 0) {
+			st = open_store(0);
+			rc = store_team_foreach(st, print_team, NULL);
+			store_close(st);
+			return rc != STORE_OK ? fail("team list", rc) : 0;
+		}
+		return cmd_team(argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "token") == 0)
+		return cmd_token(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0) {
+		if (store_check(cfg.home) != 0) {
+			fprintf(stderr, "webhookctl: check: the store has "
+			    "errors (see above)\n");
+			return 1;
+		}
+		printf("store OK\n");
+		return 0;
+	}
+	if (strcmp(argv[1], "backup") == 0 && argc == 3) {
+		st = open_store(0);
+		rc = store_backup(st, argv[2]);
+		if (rc == STORE_OK)
+			rc = store_maintain(st);
+		store_close(st);
+		if (rc != STORE_OK)
+			return fail("backup", rc);
+		printf("backup written to %s\n", argv[2]);
+		return 0;
+	}
+	if (strcmp(argv[1], "recover") == 0) {
+		st = open_store(STORE_FATAL_RECOVER);
+		store_close(st);
+		printf("recovered %s/db\n", cfg.home);
+		return 0;
+	}
+	usage();
+	return 2;
+}

@@ -1,0 +1,103 @@
+/*
+ * webhooks.fcgi: the REST API and the admin page, as a FastCGI program
+ * (lighttpd mod_fastcgi, Apache mod_fcgid) or, when started as plain CGI,
+ * for one request.  Thin: the accept loop, one context a pass.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+
+#include "api.h"
+#include "cfg.h"
+#include "http.h"
+#include "log.h"
+#include "store.h"
+
+#define MAINTAIN_EVERY_MS (60 * 1000)
+
+/* Answers a request when the program cannot serve any (no store, bad
+ * configuration): 503, in JSON, and says why in the log only. */
+static void
+unavailable(struct http_req *req, struct http_resp *resp)
+{
+	resp->status = 503;
+	http_header(resp, "Content-Type", "application/json");
+	http_header(resp, "Retry-After", "5");
+	buf_puts(&resp->body, "{\"message\":\"The service is unavailable; "
+	    "try again.\"}");
+	http_send(req, resp);
+}
+
+static int
+serve(struct store **st, const struct cfg *cfg, FCGX_Request *fr)
+{
+	struct http_req		 req;
+	struct http_resp	 resp;
+
+	http_resp_init(&resp);
+	if (http_req_read(&req, fr, cfg->max_body) == -1) {
+		http_resp_free(&resp);
+		return 0;
+	}
+	if (*st == NULL)
+		*st = store_open(cfg->home, 0);
+	if (*st == NULL)
+		unavailable(&req, &resp);
+	else {
+		api_handle(*st, cfg, &req, &resp);
+		http_send(&req, &resp);
+	}
+	http_req_free(&req);
+	http_resp_free(&resp);
+	/* After a panic every call fails: leave, the server starts another
+	 * process whose open recovers the environment. */
+	return *st != NULL && store_is_fatal(*st) ? -1 : 0;
+}
+
+int
+main(void)
+{
+	struct cfg	 cfg;
+	struct store	*st = NULL;
+	FCGX_Request	 fr;
+	char		 err[512];
+	int64_t		 last = 0, now;
+
+	log_init("webhooks.fcgi");
+	signal(SIGPIPE, SIG_IGN);
+	if (cfg_load(&cfg, err, sizeof(err)) == -1) {
+		log_warn("configuration: %s", err);
+		return 1;
+	}
+	if (FCGX_IsCGI()) {
+		serve(&st, &cfg, NULL);
+		if (st != NULL)
+			store_close(st);
+		return 0;
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+		log_warn("FCGX_Init failed");
+		return 1;
+	}
+	while (FCGX_Accept_r(&fr) >= 0) {
+		int fatal = serve(&st, &cfg, &fr);
+		FCGX_Finish_r(&fr);
+		if (fatal) {
+			log_warn("store needs recovery: leaving so that a new "
+			    "process recovers it");
+			break;
+		}
+		now = util_now_ms();
+		if (st != NULL && now - last > MAINTAIN_EVERY_MS) {
+			if (last != 0)
+				store_maintain(st);
+			last = now;
+		}
+	}
+	if (st != NULL)
+		store_close(st);
+	return 0;
+}
