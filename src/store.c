@@ -1,0 +1,1893 @@
+/*
+ * store: the Berkeley DB 5.3 environment in $WEBHOOKS_HOME/db and every
+ * database in it.  See store.h for the contract.
+ *
+ * Files (all btrees, one database per file):
+ *
+ *   teams.db        name -> json
+ *   tokens.db       SHA-256 hex of a token -> json
+ *   webhooks.db     uuid -> team "\0" be64(seq) url "\0" json
+ *                   (8 KiB pages: records are 0.3-2 KiB).  The prefix makes
+ *                   the owner checkable on every read and the index keys
+ *                   derivable on update and delete; it is stripped on read.
+ *   wh_team.db      team "\0" be64(seq) -> uuid, DB_RECNUM: the team's
+ *                   webhooks in creation order, with record numbers for
+ *                   O(log n) offset pagination.  seq is the creation time in
+ *                   microseconds, or the team's last seq + 1 when that is not
+ *                   larger: it is read and written in the creating
+ *                   transaction, so two processes creating in the same
+ *                   microsecond are serialised by the lock on the index page
+ *                   and still get distinct, increasing keys.
+ *   wh_url.db       team "\0" url -> uuid, DB_DUP | DB_DUPSORT (empty urls
+ *                   are not indexed)
+ *   attempts.db     attempt id -> json (8 KiB pages)
+ *   at_hook.db      webhook uuid "\0" be64(at_ms) id -> id, DB_RECNUM: the
+ *                   attempt log of a webhook in time order
+ *   at_time.db      be64(at_ms) id -> webhook uuid: every attempt in time
+ *                   order, for store_attempt_prune
+ *   deliveries.db, events.db, idempotency.db, sessions.db: key -> json
+ *
+ * be64(at_ms) is the time with its sign bit flipped, big-endian, so that
+ * byte order is time order.  Keys are stored without a terminating NUL;
+ * json values too (they are copied out and terminated on read).
+ *
+ * Concurrency: every process opens its own DB_ENV with DB_REGISTER |
+ * DB_RECOVER | DB_FAILCHK (no DB_THREAD, no DB_PRIVATE).  Writes run in
+ * transactions retried on DB_LOCK_DEADLOCK / DB_LOCK_NOTGRANTED.
+ *
+ * A process that dies in a transaction (say, SIGKILLed by the web server in
+ * the middle of a request) leaves its locks held.  DB_ENV->failchk frees
+ * them and aborts its transactions; it runs (1) when any process opens the
+ * environment and the registry shows a dead one (DB_REGISTER |
+ * DB_FAILCHK), (2) in store_failchk, which webhookd calls periodically, and
+ * (3) when a lock wait here fails after LOCK_TIMEOUT with
+ * DB_LOCK_NOTGRANTED.  Berkeley DB notices an expired lock wait only when
+ * its deadlock detector runs, that is when some process blocks on or
+ * releases a lock: (3) helps in a busy environment; in a quiet one a waiter
+ * blocked on a dead process's lock waits for (1) or (2).
+ * Reads of one record use no transaction; reads of several use a
+ * DB_READ_COMMITTED transaction.  foreach functions read in batches and call
+ * back with no lock held, so a callback may write to the store.
+ *
+ * Process ids in the is_alive check may be reused by an unrelated process;
+ * then the dead process's locks stay until that pid goes too.  Rare, and
+ * the lock timeout keeps waiters from hanging in the meantime.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <db.h>
+
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define CACHE_BYTES	(32u * 1024 * 1024)
+#define LOG_MAX_BYTES	(8u * 1024 * 1024)
+#define LOCK_TIMEOUT_US	1000000u	/* then failchk and retry */
+#define REG_TIMEOUT_US	500000u		/* a recovering process waits this */
+#define THREAD_COUNT	64u		/* processes tracked for failchk */
+#define MAX_TRIES	100		/* deadlock retries of one call */
+#define PRUNE_BATCH	500		/* attempts removed per transaction */
+#define SCAN_BATCH	64		/* records per foreach transaction */
+
+#define RETRY		(-1)		/* internal: abort and run again */
+
+enum dbi {
+	DBI_TEAMS, DBI_TOKENS, DBI_WEBHOOKS, DBI_WH_TEAM, DBI_WH_URL,
+	DBI_ATTEMPTS, DBI_AT_HOOK, DBI_AT_TIME,
+	DBI_TABLES,			/* + enum store_table */
+	DBI_N = DBI_TABLES + STORE_NTABLES
+};
+
+static const struct dbspec {
+	const char	*file;
+	u_int32_t	 pagesize;
+	u_int32_t	 flags;		/* DB->set_flags before open */
+} dbspecs[DBI_N] = {
+	[DBI_TEAMS] =		{ "teams.db",		4096, 0 },
+	[DBI_TOKENS] =		{ "tokens.db",		4096, 0 },
+	[DBI_WEBHOOKS] =	{ "webhooks.db",	8192, 0 },
+	[DBI_WH_TEAM] =		{ "wh_team.db",		4096, DB_RECNUM },
+	[DBI_WH_URL] =		{ "wh_url.db",		8192,
+				  DB_DUP | DB_DUPSORT },
+	[DBI_ATTEMPTS] =	{ "attempts.db",	8192, 0 },
+	[DBI_AT_HOOK] =		{ "at_hook.db",		4096, DB_RECNUM },
+	[DBI_AT_TIME] =		{ "at_time.db",		4096, 0 },
+	[DBI_TABLES + STORE_DELIVERIES] = { "deliveries.db", 8192, 0 },
+	[DBI_TABLES + STORE_EVENTS] =	  { "events.db",     8192, 0 },
+	[DBI_TABLES + STORE_IDEMPOTENCY] = { "idempotency.db", 4096, 0 },
+	[DBI_TABLES + STORE_SESSIONS] =	  { "sessions.db",   4096, 0 },
+};
+
+struct store {
+	DB_ENV			*env;
+	DB			*db[DBI_N];
+	pid_t			 pid;		/* for thread_id, set at open */
+	volatile sig_atomic_t	 fatal;		/* panic or recovered under us */
+	int			 timedout;	/* a lock wait timed out */
+	unsigned int		 rnd;		/* back-off jitter */
+};
+
+/* Modes of run(). */
+enum txmode { TX_WRITE, TX_WRITE_NOSYNC, TX_READ };
+
+typedef int (*body_fn)(struct store *, DB_TXN *, void *);
+
+/* ---- small helpers ------------------------------------------------- */
+
+static void
+be64put(unsigned char *p, uint64_t v)
+{
+	int	 i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+static uint64_t
+be64get(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int	 i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* Time as an order-preserving unsigned number. */
+static uint64_t
+at_enc(int64_t at_ms)
+{
+	return (uint64_t)at_ms ^ ((uint64_t)1 << 63);
+}
+
+static int64_t
+at_dec(uint64_t v)
+{
+	return (int64_t)(v ^ ((uint64_t)1 << 63));
+}
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* A DBT that points at memory of ours, for input. */
+static void
+dbt_in(DBT *d, const void *p, size_t len)
+{
+	memset(d, 0, sizeof(*d));
+	d->data = (void *)(uintptr_t)p;
+	d->size = (u_int32_t)len;
+}
+
+/* A DBT for output into memory Berkeley DB owns (valid until the next call
+ * on the same handle: no DB_THREAD). */
+static void
+dbt_out(DBT *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+/* 1 if d starts with the n bytes of p. */
+static int
+has_prefix(const DBT *d, const void *p, size_t n)
+{
+	return d->size >= n && memcmp(d->data, p, n) == 0;
+}
+
+/* Appends s and its NUL. */
+static void
+buf_addz(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s) + 1);
+}
+
+static void
+buf_add64(struct buf *b, uint64_t v)
+{
+	unsigned char	 p[8];
+
+	be64put(p, v);
+	buf_add(b, p, sizeof(p));
+}
+
+/* Copies an identifier from outside into out for a log line. */
+static const char *
+clean(const char *s, char *out, size_t outlen)
+{
+	log_clean(s, out, outlen);
+	return out;
+}
+
+/*
+ * Maps a Berkeley DB result to a store result; logs what the caller cannot
+ * be expected to handle.  Deadlocks and lock timeouts become RETRY.
+ */
+static int
+dberr(struct store *s, int ret, const char *fn, const char *what)
+{
+	switch (ret) {
+	case 0:
+		return STORE_OK;
+	case DB_NOTFOUND:
+	case DB_KEYEMPTY:
+		return STORE_NOTFOUND;
+	case DB_KEYEXIST:
+		return STORE_EXISTS;
+	case DB_LOCK_NOTGRANTED:
+		s->timedout = 1;
+		return RETRY;
+	case DB_LOCK_DEADLOCK:
+		return RETRY;
+	case DB_RUNRECOVERY:
+		if (!s->fatal)
+			log_warn("%s: %s: %s", fn, what, db_strerror(ret));
+		s->fatal = 1;
+		return STORE_FATAL;
+	default:
+		log_warn("%s: %s: %s", fn, what, db_strerror(ret));
+		return STORE_ERR;
+	}
+}
+
+/* Frees the locks and aborts the transactions of dead processes. */
+static int
+failchk(struct store *s, const char *fn)
+{
+	int	 ret;
+
+	if ((ret = s->env->failchk(s->env, 0)) != 0)
+		return dberr(s, ret, fn, "failchk");
+	return STORE_OK;
+}
+
+/* Sleeps a little before try number `try` + 1, more as tries go on. */
+static void
+backoff(struct store *s, const char *fn, int try)
+{
+	unsigned int	 max;
+
+	if (s->timedout) {
+		s->timedout = 0;
+		(void)failchk(s, fn);
+	}
+	max = 50u << (try < 8 ? try : 8);
+	usleep(rand_r(&s->rnd) % max);
+}
+
+/*
+ * Runs body in a transaction, again after a deadlock, at most MAX_TRIES
+ * times.  body returns a store result or RETRY; only STORE_OK commits.
+ */
+static int
+run(struct store *s, const char *fn, enum txmode mode, body_fn body,
+    void *arg)
+{
+	DB_TXN		*txn;
+	u_int32_t	 bflags, cflags;
+	int		 try, ret, res;
+
+	bflags = mode == TX_READ ? DB_READ_COMMITTED : 0;
+	cflags = mode == TX_WRITE_NOSYNC ? DB_TXN_WRITE_NOSYNC : 0;
+	for (try = 0; try < MAX_TRIES; try++) {
+		if (try > 0)
+			backoff(s, fn, try);
+		if (s->fatal)
+			return STORE_FATAL;
+		if ((ret = s->env->txn_begin(s->env, NULL, &txn, bflags)) != 0) {
+			res = dberr(s, ret, fn, "txn_begin");
+			if (res == RETRY)
+				continue;
+			return res == STORE_NOTFOUND ? STORE_ERR : res;
+		}
+		res = body(s, txn, arg);
+		if (res == STORE_OK) {
+			if ((ret = txn->commit(txn, cflags)) == 0)
+				return STORE_OK;
+			res = dberr(s, ret, fn, "txn_commit");
+		} else if ((ret = txn->abort(txn)) != 0) {
+			if (dberr(s, ret, fn, "txn_abort") == STORE_FATAL)
+				return STORE_FATAL;
+		}
+		if (s->fatal)
+			return STORE_FATAL;
+		if (res != RETRY)
+			return res;
+	}
+	log_warn("%s: still deadlocked after %d tries", fn, MAX_TRIES);
+	return STORE_ERR;
+}
+
+/* DB->get with no transaction, retried on deadlock; data is Berkeley DB's
+ * memory. */
+static int
+get_notxn(struct store *s, int dbi, DBT *key, DBT *data, const char *fn)
+{
+	DB	*db = s->db[dbi];
+	int	 try, ret, res;
+
+	for (try = 0; try < MAX_TRIES; try++) {
+		if (try > 0)
+			backoff(s, fn, try);
+		if (s->fatal)
+			return STORE_FATAL;
+		dbt_out(data);
+		ret = db->get(db, NULL, key, data, 0);
+		if (ret == 0)
+			return STORE_OK;
+		if ((res = dberr(s, ret, fn, dbspecs[dbi].file)) != RETRY)
+			return res;
+	}
+	log_warn("%s: still deadlocked after %d tries", fn, MAX_TRIES);
+	return STORE_ERR;
+}
+
+/* ---- environment ------------------------------------------------------ */
+
+static void
+errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	(void)env;
+	log_warn("%s: %s", pfx != NULL ? pfx : "store", msg);
+}
+
+/* Berkeley DB's informational messages (failchk says what it freed). */
+static void
+msgcall(const DB_ENV *env, const char *msg)
+{
+	(void)env;
+	log_info("store: bdb: %s", msg);
+}
+
+static void
+event_cb(DB_ENV *env, u_int32_t event, void *info)
+{
+	struct store	*s = env->app_private;
+
+	(void)info;
+	if ((event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC) &&
+	    s != NULL)
+		s->fatal = 1;
+}
+
+static int
+is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
+{
+	struct store	*s = env->app_private;
+
+	(void)tid;
+	(void)flags;
+	if (s != NULL && pid == s->pid)
+		return 1;
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+/* One thread per process: the pid is the identity.  The pid is the one
+ * saved at store_open, so a forked child must open its own store. */
+static void
+thread_id(DB_ENV *env, pid_t *pid, db_threadid_t *tid)
+{
+	struct store	*s = env->app_private;
+
+	if (pid != NULL)
+		*pid = s != NULL ? s->pid : getpid();
+	if (tid != NULL)
+		memset(tid, 0, sizeof(*tid));
+}
+
+/* Creates a DB_ENV handle configured for this store. */
+static int
+env_create(struct store *s, DB_ENV **envp, int private_env)
+{
+	DB_ENV	*env;
+	int	 ret;
+
+	if ((ret = db_env_create(&env, 0)) != 0) {
+		log_warn("store_open: db_env_create: %s", db_strerror(ret));
+		return -1;
+	}
+	env->app_private = s;
+	env->set_errcall(env, errcall);
+	env->set_errpfx(env, "store: bdb");
+	env->set_msgcall(env, msgcall);
+	if (private_env) {
+		*envp = env;
+		return 0;
+	}
+	if ((ret = env->set_event_notify(env, event_cb)) != 0 ||
+	    (ret = env->set_cachesize(env, 0, CACHE_BYTES, 1)) != 0 ||
+	    (ret = env->set_lg_max(env, LOG_MAX_BYTES)) != 0 ||
+	    (ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0 ||
+	    (ret = env->set_lk_max_locks(env, 10000)) != 0 ||
+	    (ret = env->set_lk_max_objects(env, 10000)) != 0 ||
+	    (ret = env->set_lk_max_lockers(env, 4000)) != 0 ||
+	    (ret = env->set_thread_count(env, THREAD_COUNT)) != 0 ||
+	    (ret = env->set_isalive(env, is_alive)) != 0 ||
+	    (ret = env->set_thread_id(env, thread_id)) != 0 ||
+	    (ret = env->set_timeout(env, REG_TIMEOUT_US,
+	    DB_SET_REG_TIMEOUT)) != 0 ||
+	    (ret = env->set_timeout(env, LOCK_TIMEOUT_US,
+	    DB_SET_LOCK_TIMEOUT)) != 0 ||
+	    (ret = env->set_flags(env, DB_TIME_NOTGRANTED, 1)) != 0) {
+		log_warn("store_open: configure environment: %s",
+		    db_strerror(ret));
+		(void)env->close(env, 0);
+		return -1;
+	}
+	*envp = env;
+	return 0;
+}
+
+/* Catastrophic recovery, alone: DB_RECOVER_FATAL excludes DB_REGISTER.
+ * Only when no other process uses the environment (webhookctl recover). */
+static int
+recover_fatal(struct store *s, const char *path, int private_env)
+{
+	DB_ENV		*env;
+	u_int32_t	 fl;
+	int		 ret;
+
+	if (env_create(s, &env, private_env) == -1)
+		return -1;
+	fl = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
+	    DB_INIT_TXN | DB_RECOVER_FATAL;
+	if (private_env)
+		fl |= DB_PRIVATE;
+	if ((ret = env->open(env, path, fl, 0600)) != 0) {
+		log_warn("store_open: catastrophic recovery of %s: %s", path,
+		    db_strerror(ret));
+		(void)env->close(env, 0);
+		return -1;
+	}
+	if ((ret = env->close(env, 0)) != 0) {
+		log_warn("store_open: close after recovery of %s: %s", path,
+		    db_strerror(ret));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+mkdir_ok(const char *path)
+{
+	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+		log_warn("store_open: mkdir %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+db_open_one(struct store *s, int i)
+{
+	const struct dbspec *sp = &dbspecs[i];
+	DB	*db;
+	int	 ret, try;
+
+	for (try = 0; try < MAX_TRIES; try++) {
+		if (try > 0)
+			backoff(s, "store_open", try);
+		if ((ret = db_create(&db, s->env, 0)) != 0) {
+			log_warn("store_open: db_create %s: %s", sp->file,
+			    db_strerror(ret));
+			return -1;
+		}
+		if ((ret = db->set_pagesize(db, sp->pagesize)) != 0 ||
+		    (sp->flags != 0 &&
+		    (ret = db->set_flags(db, sp->flags)) != 0)) {
+			log_warn("store_open: configure %s: %s", sp->file,
+			    db_strerror(ret));
+			(void)db->close(db, 0);
+			return -1;
+		}
+		ret = db->open(db, NULL, sp->file, NULL, DB_BTREE,
+		    DB_CREATE | DB_AUTO_COMMIT, 0600);
+		if (ret == 0) {
+			s->db[i] = db;
+			return 0;
+		}
+		(void)db->close(db, 0);
+		if (dberr(s, ret, "store_open", sp->file) != RETRY)
+			return -1;
+	}
+	return -1;
+}
+
+/*
+ * Without STORE_CREATE, $home/db must exist (missing database files are
+ * still created: a newer version may add one).
+ */
+struct store *
+store_open(const char *home, int flags)
+{
+	struct store	*s;
+	struct stat	 st;
+	char		*path;
+	u_int32_t	 fl;
+	int		 i, ret;
+
+	s = xcalloc(1, sizeof(*s));
+	s->pid = getpid();
+	s->rnd = (unsigned int)s->pid ^ (unsigned int)now_us();
+	path = xasprintf("%s/db", home);
+	if (flags & STORE_CREATE) {
+		if (mkdir_ok(home) == -1 || mkdir_ok(path) == -1)
+			goto fail;
+	} else if (stat(path, &st) == -1) {
+		log_warn("store_open: %s: %s", path, strerror(errno));
+		goto fail;
+	} else if (!S_ISDIR(st.st_mode)) {
+		log_warn("store_open: %s: not a directory", path);
+		goto fail;
+	}
+	if ((flags & STORE_FATAL_RECOVER) && recover_fatal(s, path, 0) == -1)
+		goto fail;
+	if (env_create(s, &s->env, 0) == -1)
+		goto fail;
+	fl = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
+	    DB_INIT_TXN | DB_REGISTER | DB_RECOVER | DB_FAILCHK;
+	if ((ret = s->env->open(s->env, path, fl, 0600)) != 0) {
+		log_warn("store_open: open environment %s: %s", path,
+		    db_strerror(ret));
+		(void)s->env->close(s->env, 0);
+		s->env = NULL;
+		goto fail;
+	}
+	/* Joining an existing environment keeps its lock timeout: set ours. */
+	(void)s->env->set_timeout(s->env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT);
+	for (i = 0; i < DBI_N; i++)
+		if (db_open_one(s, i) == -1)
+			goto fail;
+	free(path);
+	return s;
+fail:
+	free(path);
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	int	 i, ret;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < DBI_N; i++) {
+		if (s->db[i] == NULL)
+			continue;
+		if ((ret = s->db[i]->close(s->db[i], 0)) != 0 && !s->fatal)
+			log_warn("store_close: close %s: %s", dbspecs[i].file,
+			    db_strerror(ret));
+	}
+	if (s->env != NULL &&
+	    (ret = s->env->close(s->env, 0)) != 0 && !s->fatal)
+		log_warn("store_close: close environment: %s",
+		    db_strerror(ret));
+	free(s);
+}
+
+int
+store_is_fatal(struct store *s)
+{
+	return s->fatal != 0;
+}
+
+int
+store_failchk(struct store *s)
+{
+	if (s->fatal)
+		return STORE_FATAL;
+	return failchk(s, "store_failchk");
+}
+
+/*
+ * A checkpoint, then removal of the log files normal recovery no longer
+ * needs.  Catastrophic recovery (webhookctl recover) needs every log since
+ * the last backup: it relies on the backups made with store_backup, which
+ * copy the logs along with the databases.  Also runs failchk, so a
+ * long-running process (webhookd) frees what dead processes left.
+ */
+int
+store_maintain(struct store *s)
+{
+	char	**list = NULL;
+	int	  ret, res;
+
+	if (s->fatal)
+		return STORE_FATAL;
+	if ((res = failchk(s, "store_maintain")) != STORE_OK)
+		return res;
+	if ((ret = s->env->txn_checkpoint(s->env, 0, 0, 0)) != 0)
+		return dberr(s, ret, "store_maintain", "txn_checkpoint");
+	if ((ret = s->env->log_archive(s->env, &list, DB_ARCH_REMOVE)) != 0)
+		return dberr(s, ret, "store_maintain", "log_archive");
+	free(list);
+	return STORE_OK;
+}
+
+/*
+ * DB_ENV->backup copies the databases and then the logs into dir (emptied
+ * first), the way db_hotbackup does; then catastrophic recovery in a
+ * private environment makes the copy consistent on its own.  Restore by
+ * putting the directory in place of $WEBHOOKS_HOME/db while nothing runs.
+ */
+int
+store_backup(struct store *s, const char *dir)
+{
+	int	 ret, res;
+
+	if (s->fatal)
+		return STORE_FATAL;
+	if ((res = failchk(s, "store_backup")) != STORE_OK)
+		return res;
+	if ((ret = s->env->txn_checkpoint(s->env, 0, 0, DB_FORCE)) != 0)
+		return dberr(s, ret, "store_backup", "txn_checkpoint");
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		log_warn("store_backup: mkdir %s: %s", dir, strerror(errno));
+		return STORE_ERR;
+	}
+	if ((ret = s->env->backup(s->env, dir, DB_CREATE | DB_BACKUP_CLEAN))
+	    != 0)
+		return dberr(s, ret, "store_backup", dir);
+	if (recover_fatal(s, dir, 1) == -1)
+		return STORE_ERR;
+	return STORE_OK;
+}
+
+static void
+verify_errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	(void)env;
+	log_warn("store_check: %s%s%s", pfx != NULL ? pfx : "",
+	    pfx != NULL ? ": " : "", msg);
+}
+
+/*
+ * DB->verify on a fresh handle for each file (it must not run on an open
+ * handle).  It reads the files directly, so it is meaningful only for a
+ * quiescent environment: first a forced checkpoint writes every committed
+ * change into the files; stop the web server and webhookd while it runs.
+ * Returns STORE_OK when every file is clean, else STORE_ERR.
+ */
+int
+store_check(const char *home)
+{
+	struct store	*s;
+	struct stat	 st;
+	DB		*db;
+	char		*file;
+	int		 i, ret, bad = 0;
+
+	if ((s = store_open(home, 0)) == NULL)
+		log_warn("store_check: %s: cannot open the environment; "
+		    "verifying the files as they are", home);
+	else {
+		if ((ret = s->env->txn_checkpoint(s->env, 0, 0, DB_FORCE))
+		    != 0)
+			log_warn("store_check: txn_checkpoint: %s",
+			    db_strerror(ret));
+		store_close(s);
+	}
+	for (i = 0; i < DBI_N; i++) {
+		file = xasprintf("%s/db/%s", home, dbspecs[i].file);
+		if (stat(file, &st) == -1) {
+			log_warn("store_check: %s: %s", file, strerror(errno));
+			bad++;
+		} else if ((ret = db_create(&db, NULL, 0)) != 0) {
+			log_warn("store_check: db_create: %s",
+			    db_strerror(ret));
+			bad++;
+		} else {
+			db->set_errcall(db, verify_errcall);
+			/* verify always discards the handle */
+			if ((ret = db->verify(db, file, NULL, NULL, 0)) != 0) {
+				log_warn("store_check: %s: %s", file,
+				    db_strerror(ret));
+				bad++;
+			}
+		}
+		free(file);
+	}
+	return bad == 0 ? STORE_OK : STORE_ERR;
+}
+
+/* ---- simple key -> json databases ---------------------------------- */
+
+struct kv {
+	int		 dbi;
+	const char	*key;
+	const char	*json;
+	u_int32_t	 putflags;
+	char		**existing;
+};
+
+static int
+kv_put_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct kv	*kv = arg;
+	DB		*db = s->db[kv->dbi];
+	DBT		 key, data;
+	int		 ret, res;
+
+	dbt_in(&key, kv->key, strlen(kv->key));
+	dbt_in(&data, kv->json, strlen(kv->json));
+	ret = db->put(db, txn, &key, &data, kv->putflags);
+	res = dberr(s, ret, "store_put", dbspecs[kv->dbi].file);
+	if (res == STORE_EXISTS && kv->existing != NULL) {
+		dbt_out(&data);
+		ret = db->get(db, txn, &key, &data, 0);
+		if ((res = dberr(s, ret, "store_put_new",
+		    dbspecs[kv->dbi].file)) != STORE_OK)
+			return res == STORE_NOTFOUND ? STORE_ERR : res;
+		free(*kv->existing);
+		*kv->existing = xstrndup(data.data, data.size);
+		return STORE_EXISTS;
+	}
+	return res;
+}
+
+static int
+kv_put(struct store *s, int dbi, const char *key, const char *json,
+    u_int32_t flags, char **existing, const char *fn)
+{
+	struct kv	 kv = { dbi, key, json, flags, existing };
+
+	if (existing != NULL)
+		*existing = NULL;
+	if (s->fatal)
+		return STORE_FATAL;
+	return run(s, fn, TX_WRITE, kv_put_body, &kv);
+}
+
+static int
+kv_get(struct store *s, int dbi, const char *k, char **json, const char *fn)
+{
+	DBT	 key, data;
+	int	 res;
+
+	*json = NULL;
+	if (s->fatal)
+		return STORE_FATAL;
+	dbt_in(&key, k, strlen(k));
+	if ((res = get_notxn(s, dbi, &key, &data, fn)) != STORE_OK)
+		return res;
+	*json = xstrndup(data.data, data.size);
+	return STORE_OK;
+}
+
+static int
+kv_del_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct kv	*kv = arg;
+	DB		*db = s->db[kv->dbi];
+	DBT		 key;
+
+	dbt_in(&key, kv->key, strlen(kv->key));
+	return dberr(s, db->del(db, txn, &key, 0), "store_del",
+	    dbspecs[kv->dbi].file);
+}
+
+static int
+kv_del(struct store *s, int dbi, const char *key, const char *fn)
+{
+	struct kv	 kv = { dbi, key, NULL, 0, NULL };
+
+	if (s->fatal)
+		return STORE_FATAL;
+	return run(s, fn, TX_WRITE, kv_del_body, &kv);
+}
+
+/* ---- batched scans for the foreach functions ------------------------ */
+
+struct scan {
+	int		 dbi;
+	const char	*fn;
+	const void	*prefix;	/* keys must start with it */
+	size_t		 plen;
+	const char	*team;		/* wh_team: values are uuids: deref */
+	struct buf	 last;		/* resume after this key */
+	int		 started;
+	size_t		 n;
+	char		*keys[SCAN_BATCH];
+	char		*vals[SCAN_BATCH];
+};
+
+static void
+scan_reset(struct scan *sc)
+{
+	size_t	 i;
+
+	for (i = 0; i < sc->n; i++) {
+		free(sc->keys[i]);
+		free(sc->vals[i]);
+	}
+	sc->n = 0;
+}
+
+static int wh_parse(const DBT *, const char **, size_t *, uint64_t *,
+    const char **, size_t *, const char **, size_t *);
+
+/* Reads the json of webhook uuid (of team) into *json; NOTFOUND if it is
+ * gone or another team's. */
+static int
+wh_read(struct store *s, DB_TXN *txn, const char *team, const char *uuid,
+    size_t ulen, u_int32_t flags, char **json, const char *fn)
+{
+	DB		*db = s->db[DBI_WEBHOOKS];
+	DBT		 key, data;
+	const char	*t, *u, *j;
+	size_t		 tl, ul, jl;
+	uint64_t	 seq = 0;
+	int		 res;
+
+	dbt_in(&key, uuid, ulen);
+	dbt_out(&data);
+	res = dberr(s, db->get(db, txn, &key, &data, flags), fn,
+	    "get webhooks.db");
+	if (res != STORE_OK)
+		return res;
+	if (wh_parse(&data, &t, &tl, &seq, &u, &ul, &j, &jl) == -1)
+		return STORE_ERR;
+	if (tl != strlen(team) || memcmp(t, team, tl) != 0)
+		return STORE_NOTFOUND;
+	*json = xstrndup(j, jl);
+	return STORE_OK;
+}
+
+static int
+scan_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct scan	*sc = arg;
+	DB		*db = s->db[sc->dbi];
+	DBC		*c = NULL;
+	DBT		 key, data;
+	char		*uuid, *json;
+	int		 ret, res;
+
+	scan_reset(sc);
+	if ((ret = db->cursor(db, txn, &c, 0)) != 0)
+		return dberr(s, ret, sc->fn, "cursor");
+	dbt_out(&data);
+	if (sc->started) {
+		dbt_in(&key, sc->last.p, sc->last.len);
+		ret = c->get(c, &key, &data, DB_SET_RANGE);
+		if (ret == 0 && key.size == sc->last.len &&
+		    memcmp(key.data, sc->last.p, key.size) == 0)
+			ret = c->get(c, &key, &data, DB_NEXT);
+	} else if (sc->plen > 0) {
+		dbt_in(&key, sc->prefix, sc->plen);
+		ret = c->get(c, &key, &data, DB_SET_RANGE);
+	} else {
+		dbt_out(&key);
+		ret = c->get(c, &key, &data, DB_FIRST);
+	}
+	while (ret == 0 && sc->n < SCAN_BATCH) {
+		if (!has_prefix(&key, sc->prefix, sc->plen)) {
+			ret = DB_NOTFOUND;
+			break;
+		}
+		buf_reset(&sc->last);
+		buf_add(&sc->last, key.data, key.size);
+		if (sc->team != NULL) {
+			uuid = xstrndup(data.data, data.size);
+			res = wh_read(s, txn, sc->team, uuid, data.size, 0,
+			    &json, sc->fn);
+			if (res == STORE_OK) {
+				sc->keys[sc->n] = uuid;
+				sc->vals[sc->n++] = json;
+			} else {
+				free(uuid);
+				if (res != STORE_NOTFOUND)
+					goto fail;
+			}
+		} else {
+			sc->keys[sc->n] = xstrndup(key.data, key.size);
+			sc->vals[sc->n++] = xstrndup(data.data, data.size);
+		}
+		ret = c->get(c, &key, &data, DB_NEXT);
+	}
+	if (ret != 0 && ret != DB_NOTFOUND) {
+		res = dberr(s, ret, sc->fn, "cursor get");
+		goto fail;
+	}
+	ret = c->close(c);
+	c = NULL;
+	if (ret != 0) {
+		res = dberr(s, ret, sc->fn, "cursor close");
+		goto fail;
+	}
+	return STORE_OK;
+fail:
+	if (c != NULL)
+		(void)c->close(c);
+	return res == STORE_NOTFOUND ? STORE_ERR : res;
+}
+
+/* Calls fn for each record of sc's database (and prefix), a batch at a
+ * time, with no lock held during the calls. */
+static int
+scan_run(struct store *s, struct scan *sc, store_each_fn fn, void *arg)
+{
+	size_t	 i, got;
+	int	 res = STORE_OK, stop = 0;
+
+	buf_init(&sc->last);
+	sc->started = 0;
+	sc->n = 0;
+	do {
+		if (s->fatal) {
+			res = STORE_FATAL;
+			break;
+		}
+		if ((res = run(s, sc->fn, TX_READ, scan_body, sc)) != STORE_OK)
+			break;
+		sc->started = 1;
+		got = sc->n;
+		for (i = 0; i < sc->n && !stop; i++)
+			stop = fn(sc->keys[i], sc->vals[i], arg) != 0;
+		scan_reset(sc);
+	} while (got == SCAN_BATCH && !stop);
+	scan_reset(sc);
+	buf_free(&sc->last);
+	return res;
+}
+
+static int
+kv_foreach(struct store *s, int dbi, store_each_fn fn, void *arg,
+    const char *where)
+{
+	struct scan	 sc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.dbi = dbi;
+	sc.fn = where;
+	sc.prefix = "";
+	return scan_run(s, &sc, fn, arg);
+}
+
+/* ---- teams and tokens ---------------------------------------------- */
+
+int
+store_team_add(struct store *s, const char *name, const char *json)
+{
+	return kv_put(s, DBI_TEAMS, name, json, DB_NOOVERWRITE, NULL,
+	    "store_team_add");
+}
+
+int
+store_team_get(struct store *s, const char *name, char **json)
+{
+	return kv_get(s, DBI_TEAMS, name, json, "store_team_get");
+}
+
+int
+store_team_foreach(struct store *s, store_each_fn fn, void *arg)
+{
+	return kv_foreach(s, DBI_TEAMS, fn, arg, "store_team_foreach");
+}
+
+int
+store_token_add(struct store *s, const char *hash, const char *json)
+{
+	return kv_put(s, DBI_TOKENS, hash, json, DB_NOOVERWRITE, NULL,
+	    "store_token_add");
+}
+
+int
+store_token_get(struct store *s, const char *hash, char **json)
+{
+	return kv_get(s, DBI_TOKENS, hash, json, "store_token_get");
+}
+
+int
+store_token_del(struct store *s, const char *hash)
+{
+	return kv_del(s, DBI_TOKENS, hash, "store_token_del");
+}
+
+int
+store_token_foreach(struct store *s, store_each_fn fn, void *arg)
+{
+	return kv_foreach(s, DBI_TOKENS, fn, arg, "store_token_foreach");
+}
+
+/* ---- generic tables -------------------------------------------------- */
+
+static int
+table_dbi(enum store_table t)
+{
+	if ((int)t < 0 || t >= STORE_NTABLES)
+		log_panic("store: no table %d", (int)t);
+	return DBI_TABLES + (int)t;
+}
+
+int
+store_put(struct store *s, enum store_table t, const char *key,
+    const char *json)
+{
+	return kv_put(s, table_dbi(t), key, json, 0, NULL, "store_put");
+}
+
+int
+store_put_new(struct store *s, enum store_table t, const char *key,
+    const char *json, char **existing)
+{
+	return kv_put(s, table_dbi(t), key, json, DB_NOOVERWRITE, existing,
+	    "store_put_new");
+}
+
+int
+store_get(struct store *s, enum store_table t, const char *key, char **json)
+{
+	return kv_get(s, table_dbi(t), key, json, "store_get");
+}
+
+int
+store_del(struct store *s, enum store_table t, const char *key)
+{
+	return kv_del(s, table_dbi(t), key, "store_del");
+}
+
+int
+store_foreach(struct store *s, enum store_table t, store_each_fn fn,
+    void *arg)
+{
+	return kv_foreach(s, table_dbi(t), fn, arg, "store_foreach");
+}
+
+/* ---- webhooks ---------------------------------------------------------- */
+
+/* Splits a webhooks.db value: team "\0" be64(seq) url "\0" json. */
+static int
+wh_parse(const DBT *d, const char **team, size_t *tlen, uint64_t *seq,
+    const char **url, size_t *ulen, const char **json, size_t *jlen)
+{
+	const char	*p = d->data, *end = p + d->size, *z;
+
+	if ((z = memchr(p, '\0', d->size)) == NULL || end - z < 1 + 8)
+		goto bad;
+	*team = p;
+	*tlen = (size_t)(z - p);
+	*seq = be64get((const unsigned char *)z + 1);
+	p = z + 1 + 8;
+	if ((z = memchr(p, '\0', (size_t)(end - p))) == NULL)
+		goto bad;
+	*url = p;
+	*ulen = (size_t)(z - p);
+	*json = z + 1;
+	*jlen = (size_t)(end - (z + 1));
+	return 0;
+bad:
+	log_warn("store: malformed record in webhooks.db (%u bytes)",
+	    (unsigned int)d->size);
+	return -1;
+}
+
+static void
+wh_build(struct buf *b, const char *team, uint64_t seq, const char *url,
+    const char *json)
+{
+	buf_reset(b);
+	buf_addz(b, team);
+	buf_add64(b, seq);
+	buf_addz(b, url);
+	buf_add(b, json, strlen(json));
+}
+
+/* team "\0" be64(seq): the key in wh_team.db */
+static void
+teamkey(struct buf *b, const char *team, uint64_t seq)
+{
+	buf_reset(b);
+	buf_addz(b, team);
+	buf_add64(b, seq);
+}
+
+/* team "\0" url: the key in wh_url.db */
+static void
+urlkey(struct buf *b, const char *team, const char *url)
+{
+	buf_reset(b);
+	buf_addz(b, team);
+	buf_add(b, url, strlen(url));
+}
+
+/* STORE_EXISTS if url (non-empty) is indexed for team with a uuid other
+ * than self (NULL: any). */
+static int
+url_taken(struct store *s, DB_TXN *txn, const char *team, const char *url,
+    const char *self, const char *fn)
+{
+	DB		*db = s->db[DBI_WH_URL];
+	DBC		*c;
+	DBT		 key, data;
+	struct buf	 k;
+	int		 ret, res = STORE_OK;
+
+	buf_init(&k);
+	urlkey(&k, team, url);
+	if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
+		buf_free(&k);
+		return dberr(s, ret, fn, "cursor wh_url.db");
+	}
+	dbt_in(&key, k.p, k.len);
+	dbt_out(&data);
+	ret = c->get(c, &key, &data, DB_SET | DB_RMW);
+	while (ret == 0) {
+		if (self == NULL || data.size != strlen(self) ||
+		    memcmp(data.data, self, data.size) != 0) {
+			res = STORE_EXISTS;
+			break;
+		}
+		ret = c->get(c, &key, &data, DB_NEXT_DUP | DB_RMW);
+	}
+	if (ret != 0 && ret != DB_NOTFOUND)
+		res = dberr(s, ret, fn, "get wh_url.db");
+	if ((ret = c->close(c)) != 0 && res == STORE_OK)
+		res = dberr(s, ret, fn, "cursor close wh_url.db");
+	buf_free(&k);
+	return res;
+}
+
+static int
+url_add(struct store *s, DB_TXN *txn, const char *team, const char *url,
+    const char *uuid, const char *fn)
+{
+	DB		*db = s->db[DBI_WH_URL];
+	DBT		 key, data;
+	struct buf	 k;
+	int		 ret;
+
+	if (*url == '\0')
+		return STORE_OK;
+	buf_init(&k);
+	urlkey(&k, team, url);
+	dbt_in(&key, k.p, k.len);
+	dbt_in(&data, uuid, strlen(uuid));
+	ret = db->put(db, txn, &key, &data, 0);
+	buf_free(&k);
+	if (ret == DB_KEYEXIST)		/* that very pair: fine */
+		return STORE_OK;
+	return dberr(s, ret, fn, "put wh_url.db");
+}
+
+static int
+url_del(struct store *s, DB_TXN *txn, const char *team, const char *url,
+    size_t ulen, const char *uuid, const char *fn)
+{
+	DB		*db = s->db[DBI_WH_URL];
+	DBC		*c;
+	DBT		 key, data;
+	struct buf	 k;
+	int		 ret, res;
+
+	if (ulen == 0)
+		return STORE_OK;
+	buf_init(&k);
+	buf_addz(&k, team);
+	buf_add(&k, url, ulen);
+	if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
+		buf_free(&k);
+		return dberr(s, ret, fn, "cursor wh_url.db");
+	}
+	dbt_in(&key, k.p, k.len);
+	dbt_in(&data, uuid, strlen(uuid));
+	ret = c->get(c, &key, &data, DB_GET_BOTH | DB_RMW);
+	if (ret == 0)
+		ret = c->del(c, 0);
+	res = ret == DB_NOTFOUND ? STORE_OK :
+	    dberr(s, ret, fn, "del wh_url.db");
+	if ((ret = c->close(c)) != 0 && res == STORE_OK)
+		res = dberr(s, ret, fn, "cursor close wh_url.db");
+	buf_free(&k);
+	return res;
+}
+
+/* Positions c on the last key starting with prefix p (n bytes, ending in
+ * "\0"); the key after the range is p with its "\0" made "\1".  Returns 0,
+ * DB_NOTFOUND when the range is empty, or an error. */
+static int
+range_last(DBC *c, const void *p, size_t n, DBT *key, DBT *data,
+    u_int32_t rmw)
+{
+	char	 stack[256], *hi;
+	int	 ret;
+
+	hi = n <= sizeof(stack) ? stack : xmalloc(n);
+	memcpy(hi, p, n);
+	hi[n - 1] = '\1';
+	dbt_in(key, hi, n);
+	dbt_out(data);
+	ret = c->get(c, key, data, DB_SET_RANGE | rmw);
+	if (ret == 0)
+		ret = c->get(c, key, data, DB_PREV | rmw);
+	else if (ret == DB_NOTFOUND)
+		ret = c->get(c, key, data, DB_LAST | rmw);
+	if (hi != stack)
+		free(hi);
+	if (ret == 0 && !has_prefix(key, p, n))
+		ret = DB_NOTFOUND;
+	return ret;
+}
+
+/* Record number of the cursor's position. */
+static int
+cur_recno(DBC *c, db_recno_t *recno)
+{
+	DBT	 key, data;
+
+	dbt_out(&key);
+	memset(&data, 0, sizeof(data));
+	data.data = recno;
+	data.ulen = sizeof(*recno);
+	data.flags = DB_DBT_USERMEM;
+	return c->get(c, &key, &data, DB_GET_RECNO);
+}
+
+/* First and last record numbers of the keys starting with p (n bytes,
+ * ending in "\0"); *first = 0 when there are none. */
+static int
+range_recnos(DBC *c, const void *p, size_t n, db_recno_t *first,
+    db_recno_t *last)
+{
+	DBT	 key, data;
+	int	 ret;
+
+	*first = *last = 0;
+	dbt_in(&key, p, n);
+	dbt_out(&data);
+	ret = c->get(c, &key, &data, DB_SET_RANGE);
+	if (ret == DB_NOTFOUND || (ret == 0 && !has_prefix(&key, p, n)))
+		return 0;
+	if (ret != 0 || (ret = cur_recno(c, first)) != 0)
+		return ret;
+	if ((ret = range_last(c, p, n, &key, &data, 0)) != 0 ||
+	    (ret = cur_recno(c, last)) != 0)
+		return ret;
+	return 0;
+}
+
+/* The next sequence number of team's webhooks: creation time in
+ * microseconds, or the team's last + 1 when that is not larger. */
+static int
+next_seq(struct store *s, DB_TXN *txn, const char *team, uint64_t *seq,
+    const char *fn)
+{
+	DB		*db = s->db[DBI_WH_TEAM];
+	DBC		*c;
+	DBT		 key, data;
+	struct buf	 p;
+	uint64_t	 last = 0, now;
+	int		 ret, res = STORE_OK;
+
+	buf_init(&p);
+	buf_addz(&p, team);
+	if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
+		buf_free(&p);
+		return dberr(s, ret, fn, "cursor wh_team.db");
+	}
+	ret = range_last(c, p.p, p.len, &key, &data, DB_RMW);
+	if (ret == 0 && key.size == p.len + 8)
+		last = be64get((unsigned char *)key.data + p.len);
+	else if (ret != 0 && ret != DB_NOTFOUND)
+		res = dberr(s, ret, fn, "get wh_team.db");
+	if ((ret = c->close(c)) != 0 && res == STORE_OK)
+		res = dberr(s, ret, fn, "cursor close wh_team.db");
+	buf_free(&p);
+	now = now_us();
+	*seq = now > last ? now : last + 1;
+	return res;
+}
+
+struct whop {
+	const struct store_wh *wh;
+	const char	*team;
+	const char	*uuid;
+	int		 flags;
+	store_update_fn	 fn;
+	void		*arg;
+	int		 fnret;
+};
+
+static int
+create_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	static const char fn[] = "store_webhook_create";
+	struct whop	*op = arg;
+	const struct store_wh *wh = op->wh;
+	const char	*url = wh->url != NULL ? wh->url : "";
+	DB		*db = s->db[DBI_WEBHOOKS], *ti = s->db[DBI_WH_TEAM];
+	DBT		 key, data;
+	struct buf	 b;
+	uint64_t	 seq = 0;
+	int		 res;
+
+	dbt_in(&key, wh->uuid, strlen(wh->uuid));
+	dbt_out(&data);
+	res = dberr(s, db->get(db, txn, &key, &data, DB_RMW), fn,
+	    "get webhooks.db");
+	if (res == STORE_OK)
+		return STORE_EXISTS;
+	if (res != STORE_NOTFOUND)
+		return res;
+	if ((op->flags & STORE_UNIQUE_URL) && *url != '\0' &&
+	    (res = url_taken(s, txn, wh->team, url, NULL, fn)) != STORE_OK)
+		return res;
+	if ((res = next_seq(s, txn, wh->team, &seq, fn)) != STORE_OK)
+		return res;
+	buf_init(&b);
+	wh_build(&b, wh->team, seq, url, wh->json);
+	dbt_in(&key, wh->uuid, strlen(wh->uuid));
+	dbt_in(&data, b.p, b.len);
+	res = dberr(s, db->put(db, txn, &key, &data, DB_NOOVERWRITE), fn,
+	    "put webhooks.db");
+	if (res == STORE_OK) {
+		teamkey(&b, wh->team, seq);
+		dbt_in(&key, b.p, b.len);
+		dbt_in(&data, wh->uuid, strlen(wh->uuid));
+		res = dberr(s, ti->put(ti, txn, &key, &data, DB_NOOVERWRITE),
+		    fn, "put wh_team.db");
+		if (res == STORE_EXISTS) {
+			log_warn("%s: wh_team.db: sequence taken", fn);
+			res = STORE_ERR;
+		}
+	}
+	buf_free(&b);
+	if (res == STORE_OK)
+		res = url_add(s, txn, wh->team, url, wh->uuid, fn);
+	return res;
+}
+
+int
+store_webhook_create(struct store *s, const struct store_wh *wh, int flags)
+{
+	struct whop	 op;
+
+	if (s->fatal)
+		return STORE_FATAL;
+	memset(&op, 0, sizeof(op));
+	op.wh = wh;
+	op.flags = flags;
+	return run(s, "store_webhook_create", TX_WRITE, create_body, &op);
+}
+
+int
+store_webhook_get(struct store *s, const char *team, const char *uuid,
+    char **json)
+{
+	DBT		 key, data;
+	const char	*t, *u, *j;
+	size_t		 tl, ul, jl;
+	uint64_t	 seq = 0;
+	int		 res;
+
+	*json = NULL;
+	if (s->fatal)
+		return STORE_FATAL;
+	dbt_in(&key, uuid, strlen(uuid));
+	res = get_notxn(s, DBI_WEBHOOKS, &key, &data, "store_webhook_get");
+	if (res != STORE_OK)
+		return res;
+	if (wh_parse(&data, &t, &tl, &seq, &u, &ul, &j, &jl) == -1)
+		return STORE_ERR;
+	if (tl != strlen(team) || memcmp(t, team, tl) != 0)
+		return STORE_NOTFOUND;
+	*json = xstrndup(j, jl);
+	return STORE_OK;
+}
+
+static int
+update_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	static const char fn[] = "store_webhook_update";
+	struct whop	*op = arg;
+	DB		*db = s->db[DBI_WEBHOOKS];
+	DBT		 key, data;
+	struct buf	 b;
+	const char	*t, *u, *j, *url;
+	size_t		 tl, ul, jl;
+	uint64_t	 seq = 0;
+	char		*old = NULL, *oldurl = NULL, *nurl = NULL, *njson = NULL;
+	char		 id[64];
+	int		 res, rc;
+
+	buf_init(&b);
+	dbt_in(&key, op->uuid, strlen(op->uuid));
+	dbt_out(&data);
+	res = dberr(s, db->get(db, txn, &key, &data, DB_RMW), fn,
+	    "get webhooks.db");
+	if (res != STORE_OK)
+		goto out;
+	if (wh_parse(&data, &t, &tl, &seq, &u, &ul, &j, &jl) == -1) {
+		res = STORE_ERR;
+		goto out;
+	}
+	if (tl != strlen(op->team) || memcmp(t, op->team, tl) != 0) {
+		res = STORE_NOTFOUND;
+		goto out;
+	}
+	old = xstrndup(j, jl);
+	oldurl = xstrndup(u, ul);
+	if ((rc = op->fn(old, &nurl, &njson, op->arg)) != 0) {
+		op->fnret = rc;
+		res = STORE_ABORTED;
+		goto out;
+	}
+	if (njson == NULL) {
+		log_warn("%s: %s: the callback gave no json", fn,
+		    clean(op->uuid, id, sizeof(id)));
+		res = STORE_ERR;
+		goto out;
+	}
+	url = nurl != NULL ? nurl : "";
+	if (strcmp(url, oldurl) != 0) {
+		if ((op->flags & STORE_UNIQUE_URL) && *url != '\0' &&
+		    (res = url_taken(s, txn, op->team, url, op->uuid, fn))
+		    != STORE_OK)
+			goto out;
+		if ((res = url_del(s, txn, op->team, oldurl, strlen(oldurl),
+		    op->uuid, fn)) != STORE_OK ||
+		    (res = url_add(s, txn, op->team, url, op->uuid, fn))
+		    != STORE_OK)
+			goto out;
+	}
+	wh_build(&b, op->team, seq, url, njson);
+	dbt_in(&key, op->uuid, strlen(op->uuid));
+	dbt_in(&data, b.p, b.len);
+	res = dberr(s, db->put(db, txn, &key, &data, 0), fn,
+	    "put webhooks.db");
+out:
+	free(old);
+	free(oldurl);
+	free(nurl);
+	free(njson);
+	buf_free(&b);
+	return res;
+}
+
+int
+store_webhook_update(struct store *s, const char *team, const char *uuid,
+    int flags, store_update_fn fn, void *arg, int *fnret)
+{
+	struct whop	 op;
+	int		 res;
+
+	if (s->fatal)
+		return STORE_FATAL;
+	memset(&op, 0, sizeof(op));
+	op.team = team;
+	op.uuid = uuid;
+	op.flags = flags;
+	op.fn = fn;
+	op.arg = arg;
+	res = run(s, "store_webhook_update", TX_WRITE, update_body, &op);
+	if (fnret != NULL)
+		*fnret = res == STORE_ABORTED ? op.fnret : 0;
+	return res;
+}
+
+static int
+delete_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	static const char fn[] = "store_webhook_delete";
+	struct whop	*op = arg;
+	DB		*db = s->db[DBI_WEBHOOKS], *ti = s->db[DBI_WH_TEAM];
+	DBT		 key, data;
+	struct buf	 b;
+	const char	*t, *u, *j;
+	size_t		 tl, ul, jl;
+	uint64_t	 seq = 0;
+	char		*url = NULL, id[64];
+	int		 res;
+
+	buf_init(&b);
+	dbt_in(&key, op->uuid, strlen(op->uuid));
+	dbt_out(&data);
+	res = dberr(s, db->get(db, txn, &key, &data, DB_RMW), fn,
+	    "get webhooks.db");
+	if (res != STORE_OK)
+		goto out;
+	if (wh_parse(&data, &t, &tl, &seq, &u, &ul, &j, &jl) == -1) {
+		res = STORE_ERR;
+		goto out;
+	}
+	if (tl != strlen(op->team) || memcmp(t, op->team, tl) != 0) {
+		res = STORE_NOTFOUND;
+		goto out;
+	}
+	url = xstrndup(u, ul);
+	if ((res = dberr(s, db->del(db, txn, &key, 0), fn,
+	    "del webhooks.db")) != STORE_OK)
+		goto out;
+	teamkey(&b, op->team, seq);
+	dbt_in(&key, b.p, b.len);
+	res = dberr(s, ti->del(ti, txn, &key, 0), fn, "del wh_team.db");
+	if (res == STORE_NOTFOUND) {
+		log_warn("%s: %s: not in wh_team.db", fn,
+		    clean(op->uuid, id, sizeof(id)));
+		res = STORE_OK;
+	}
+	if (res == STORE_OK)
+		res = url_del(s, txn, op->team, url, strlen(url), op->uuid,
+		    fn);
+out:
+	free(url);
+	buf_free(&b);
+	return res;
+}
+
+int
+store_webhook_delete(struct store *s, const char *team, const char *uuid)
+{
+	struct whop	 op;
+
+	if (s->fatal)
+		return STORE_FATAL;
+	memset(&op, 0, sizeof(op));
+	op.team = team;
+	op.uuid = uuid;
+	return run(s, "store_webhook_delete", TX_WRITE, delete_body, &op);
+}
+
+void
+store_page_free(struct store_page *pg)
+{
+	size_t	 i;
+
+	if (pg == NULL)
+		return;
+	for (i = 0; i < pg->n; i++)
+		free(pg->recs[i]);
+	free(pg->recs);
+	pg->recs = NULL;
+	pg->n = 0;
+	pg->total = 0;
+}
+
+/* A page of an index with record numbers: the keys starting with prefix,
+ * from offset, forward (creation order) or backward (newest first). */
+struct listop {
+	int		 idx;		/* DBI_WH_TEAM or DBI_AT_HOOK */
+	const char	*fn;
+	const char	*team;		/* webhooks: check the owner */
+	struct buf	 prefix;	/* ends in "\0" */
+	size_t		 offset, limit;
+	int		 backward;
+	struct store_page *pg;
+};
+
+/* Appends the json the index value (a uuid or attempt id) refers to. */
+static int
+list_deref(struct store *s, DB_TXN *txn, struct listop *op, const DBT *v)
+{
+	DB	*db;
+	DBT	 key, data;
+	char	*json, *ref;
+	int	 res;
+
+	ref = xstrndup(v->data, v->size);
+	if (op->idx == DBI_WH_TEAM)
+		res = wh_read(s, txn, op->team, ref, v->size, 0, &json, op->fn);
+	else {
+		db = s->db[DBI_ATTEMPTS];
+		dbt_in(&key, ref, v->size);
+		dbt_out(&data);
+		res = dberr(s, db->get(db, txn, &key, &data, 0), op->fn,
+		    "get attempts.db");
+		if (res == STORE_OK)
+			json = xstrndup(data.data, data.size);
+	}
+	free(ref);
+	if (res == STORE_NOTFOUND) {
+		log_warn("%s: %s points to a missing record", op->fn,
+		    dbspecs[op->idx].file);
+		return STORE_OK;
+	}
+	if (res == STORE_OK)
+		op->pg->recs[op->pg->n++] = json;
+	return res;
+}
+
+static int
+list_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct listop	*op = arg;
+	struct store_page *pg = op->pg;
+	DB		*db = s->db[op->idx];
+	DBC		*c;
+	DBT		 key, data;
+	db_recno_t	 first, last, recno;
+	size_t		 want;
+	int		 ret, res = STORE_OK;
+
+	store_page_free(pg);
+	if ((ret = db->cursor(db, txn, &c, 0)) != 0)
+		return dberr(s, ret, op->fn, "cursor");
+	ret = range_recnos(c, op->prefix.p, op->prefix.len, &first, &last);
+	if (ret != 0)
+		goto dberror;
+	if (first == 0 || last < first)
+		goto done;
+	pg->total = (size_t)(last - first) + 1;
+	if (op->offset >= pg->total || op->limit == 0)
+		goto done;
+	want = pg->total - op->offset;
+	if (want > op->limit)
+		want = op->limit;
+	pg->recs = xcalloc(want, sizeof(*pg->recs));
+	recno = op->backward ? last - (db_recno_t)op->offset :
+	    first + (db_recno_t)op->offset;
+	dbt_in(&key, &recno, sizeof(recno));
+	dbt_out(&data);
+	ret = c->get(c, &key, &data, DB_SET_RECNO);
+	while (ret == 0 && pg->n < want) {
+		if (!has_prefix(&key, op->prefix.p, op->prefix.len))
+			break;
+		if ((res = list_deref(s, txn, op, &data)) != STORE_OK)
+			goto fail;
+		if (pg->n < want)
+			ret = c->get(c, &key, &data,
+			    op->backward ? DB_PREV : DB_NEXT);
+	}
+	if (ret != 0 && ret != DB_NOTFOUND)
+		goto dberror;
+done:
+	if ((ret = c->close(c)) != 0) {
+		c = NULL;
+		goto dberror;
+	}
+	return STORE_OK;
+dberror:
+	res = dberr(s, ret, op->fn, "cursor get");
+fail:
+	if (c != NULL)
+		(void)c->close(c);
+	store_page_free(pg);
+	return res == STORE_NOTFOUND ? STORE_ERR : res;
+}
+
+static int
+list_run(struct store *s, struct listop *op)
+{
+	int	 res;
+
+	memset(op->pg, 0, sizeof(*op->pg));
+	if (s->fatal)
+		return STORE_FATAL;
+	res = run(s, op->fn, TX_READ, list_body, op);
+	if (res != STORE_OK)
+		store_page_free(op->pg);
+	buf_free(&op->prefix);
+	return res;
+}
+
+int
+store_webhook_list(struct store *s, const char *team, size_t offset,
+    size_t limit, struct store_page *pg)
+{
+	struct listop	 op;
+
+	memset(&op, 0, sizeof(op));
+	op.idx = DBI_WH_TEAM;
+	op.fn = "store_webhook_list";
+	op.team = team;
+	buf_init(&op.prefix);
+	buf_addz(&op.prefix, team);
+	op.offset = offset;
+	op.limit = limit;
+	op.pg = pg;
+	return list_run(s, &op);
+}
+
+int
+store_webhook_foreach(struct store *s, const char *team, store_each_fn fn,
+    void *arg)
+{
+	struct scan	 sc;
+	struct buf	 p;
+	int		 res;
+
+	memset(&sc, 0, sizeof(sc));
+	buf_init(&p);
+	buf_addz(&p, team);
+	sc.dbi = DBI_WH_TEAM;
+	sc.fn = "store_webhook_foreach";
+	sc.prefix = p.p;
+	sc.plen = p.len;
+	sc.team = team;
+	res = scan_run(s, &sc, fn, arg);
+	buf_free(&p);
+	return res;
+}
+
+/* ---- the attempt log ----------------------------------------------- */
+
+struct attop {
+	const char	*uuid;
+	const char	*id;
+	int64_t		 at_ms;
+	const char	*json;
+	size_t		 n;		/* prune: removed in this transaction */
+	int		 done;		/* prune: nothing older is left */
+};
+
+/* uuid "\0" be64(at) id: the key in at_hook.db */
+static void
+athookkey(struct buf *b, const char *uuid, size_t ulen, uint64_t at,
+    const void *id, size_t idlen)
+{
+	buf_reset(b);
+	buf_add(b, uuid, ulen);
+	buf_putc(b, '\0');
+	buf_add64(b, at);
+	buf_add(b, id, idlen);
+}
+
+static int
+attempt_add_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	static const char fn[] = "store_attempt_add";
+	struct attop	*op = arg;
+	DB		*at = s->db[DBI_ATTEMPTS], *hk = s->db[DBI_AT_HOOK];
+	DB		*tm = s->db[DBI_AT_TIME];
+	DBT		 key, data;
+	struct buf	 b;
+	size_t		 idlen = strlen(op->id);
+	int		 res;
+
+	dbt_in(&key, op->id, idlen);
+	dbt_in(&data, op->json, strlen(op->json));
+	res = dberr(s, at->put(at, txn, &key, &data, DB_NOOVERWRITE), fn,
+	    "put attempts.db");
+	if (res != STORE_OK)
+		return res;
+	buf_init(&b);
+	athookkey(&b, op->uuid, strlen(op->uuid), at_enc(op->at_ms), op->id,
+	    idlen);
+	dbt_in(&key, b.p, b.len);
+	dbt_in(&data, op->id, idlen);
+	res = dberr(s, hk->put(hk, txn, &key, &data, 0), fn,
+	    "put at_hook.db");
+	if (res == STORE_OK) {
+		buf_reset(&b);
+		buf_add64(&b, at_enc(op->at_ms));
+		buf_add(&b, op->id, idlen);
+		dbt_in(&key, b.p, b.len);
+		dbt_in(&data, op->uuid, strlen(op->uuid));
+		res = dberr(s, tm->put(tm, txn, &key, &data, 0), fn,
+		    "put at_time.db");
+	}
+	buf_free(&b);
+	return res;
+}
+
+int
+store_attempt_add(struct store *s, const char *webhook_uuid, const char *id,
+    int64_t at_ms, const char *json)
+{
+	struct attop	 op = { webhook_uuid, id, at_ms, json, 0, 0 };
+
+	if (s->fatal)
+		return STORE_FATAL;
+	return run(s, "store_attempt_add", TX_WRITE_NOSYNC, attempt_add_body,
+	    &op);
+}
+
+int
+store_attempt_list(struct store *s, const char *webhook_uuid, size_t offset,
+    size_t limit, struct store_page *pg)
+{
+	struct listop	 op;
+
+	memset(&op, 0, sizeof(op));
+	op.idx = DBI_AT_HOOK;
+	op.fn = "store_attempt_list";
+	buf_init(&op.prefix);
+	buf_addz(&op.prefix, webhook_uuid);
+	op.offset = offset;
+	op.limit = limit;
+	op.backward = 1;
+	op.pg = pg;
+	return list_run(s, &op);
+}
+
+static int
+prune_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	static const char fn[] = "store_attempt_prune";
+	struct attop	*op = arg;
+	DB		*at = s->db[DBI_ATTEMPTS], *hk = s->db[DBI_AT_HOOK];
+	DB		*tm = s->db[DBI_AT_TIME];
+	DBC		*c;
+	DBT		 key, data, k2;
+	struct buf	 id, hkey;
+	uint64_t	 t;
+	int		 ret, res = STORE_OK;
+
+	op->n = 0;
+	op->done = 0;
+	if ((ret = tm->cursor(tm, txn, &c, 0)) != 0)
+		return dberr(s, ret, fn, "cursor at_time.db");
+	buf_init(&id);
+	buf_init(&hkey);
+	dbt_out(&key);
+	dbt_out(&data);
+	ret = c->get(c, &key, &data, DB_FIRST | DB_RMW);
+	for (; ret == 0 && op->n < PRUNE_BATCH;
+	    ret = c->get(c, &key, &data, DB_NEXT | DB_RMW)) {
+		if (key.size < 8) {
+			log_warn("%s: malformed key in at_time.db", fn);
+			res = STORE_ERR;
+			break;
+		}
+		t = be64get(key.data);
+		if (at_dec(t) >= op->at_ms) {
+			op->done = 1;
+			break;
+		}
+		buf_reset(&id);
+		buf_add(&id, (char *)key.data + 8, key.size - 8);
+		athookkey(&hkey, data.data, data.size, t, id.p, id.len);
+		if ((ret = c->del(c, 0)) != 0)
+			break;
+		dbt_in(&k2, hkey.p, hkey.len);
+		ret = hk->del(hk, txn, &k2, 0);
+		if (ret != 0 && ret != DB_NOTFOUND)
+			break;
+		dbt_in(&k2, id.p, id.len);
+		ret = at->del(at, txn, &k2, 0);
+		if (ret != 0 && ret != DB_NOTFOUND)
+			break;
+		ret = 0;
+		op->n++;
+	}
+	if (ret == DB_NOTFOUND)
+		op->done = 1;
+	else if (ret != 0 && res == STORE_OK)
+		res = dberr(s, ret, fn, "delete");
+	if ((ret = c->close(c)) != 0 && res == STORE_OK)
+		res = dberr(s, ret, fn, "cursor close at_time.db");
+	buf_free(&id);
+	buf_free(&hkey);
+	return res == STORE_NOTFOUND ? STORE_ERR : res;
+}
+
+/* In transactions of at most PRUNE_BATCH attempts, so that no lock is held
+ * long; *removed counts what was committed, also on error. */
+int
+store_attempt_prune(struct store *s, int64_t before_ms, size_t *removed)
+{
+	struct attop	 op;
+	int		 res;
+
+	*removed = 0;
+	memset(&op, 0, sizeof(op));
+	op.at_ms = before_ms;
+	do {
+		if (s->fatal)
+			return STORE_FATAL;
+		res = run(s, "store_attempt_prune", TX_WRITE_NOSYNC,
+		    prune_body, &op);
+		if (res != STORE_OK)
+			return res;
+		*removed += op.n;
+	} while (!op.done);
+	return STORE_OK;
+}

@@ -1,0 +1,128 @@
+/* Unit tests of auth: scopes, team names, tokens through a real store. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "auth.h"
+#include "store.h"
+#include "util.h"
+
+static void
+test_scopes(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 rc;
+		unsigned	 want;
+	} cases[] = {
+		{ "webhooks:view", 0, SCOPE_VIEW },
+		{ "WEBHOOKS:VIEW,WEBHOOKS:ADD", 0, SCOPE_VIEW | SCOPE_ADD },
+		{ "webhooks:edit, webhooks:remove", 0, SCOPE_EDIT | SCOPE_REMOVE },
+		{ "events:publish", 0, SCOPE_PUBLISH },
+		{ "all", 0, SCOPE_ALL },
+		{ "WEBHOOKS:REMOVE", 0, SCOPE_REMOVE },
+		{ "webhooks:delete", -1, 0 },
+		{ "view", -1, 0 },
+		{ "", 0, 0 },
+	};
+	unsigned	 bits;
+	char		*s;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (auth_scopes_parse(cases[i].in, &bits) != cases[i].rc)
+			fail_msg("%s: wrong result", cases[i].in);
+		if (cases[i].rc == 0 && bits != cases[i].want)
+			fail_msg("%s: %x, want %x", cases[i].in, bits,
+			    cases[i].want);
+	}
+	s = auth_scopes_format(SCOPE_ALL);
+	assert_string_equal(s, "webhooks:view,webhooks:add,webhooks:edit,"
+	    "webhooks:remove,events:publish");
+	assert_int_equal(auth_scopes_parse(s, &bits), 0);
+	assert_int_equal(bits, SCOPE_ALL);
+	free(s);
+}
+
+static void
+test_team_names(void **state)
+{
+	static const struct {
+		const char	*name;
+		int		 ok;
+	} cases[] = {
+		{ "default", 1 }, { "Team-1.a_b", 1 }, { "", 0 },
+		{ "a b", 0 }, { "a/b", 0 }, { "é", 0 }, { "x\n", 0 },
+		{ "0123456789012345678901234567890123456789012345678901234567890123", 1 },
+		{ "01234567890123456789012345678901234567890123456789012345678901234", 0 },
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (auth_team_valid(cases[i].name) != cases[i].ok)
+			fail_msg("\"%s\": want %d", cases[i].name, cases[i].ok);
+}
+
+static void
+test_tokens(void **state)
+{
+	char		 dir[] = "/tmp/authtestXXXXXX", cmd[64];
+	struct store	*st;
+	struct auth	 a;
+	char		*t1, *t2, id1[AUTH_ID_LEN + 1], id2[AUTH_ID_LEN + 1];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	st = store_open(dir, STORE_CREATE);
+	assert_non_null(st);
+	assert_int_equal(store_team_add(st, "a", "{\"v\":1}"), STORE_OK);
+	assert_int_equal(auth_token_create(st, "a", SCOPE_ALL, &t1, id1),
+	    STORE_OK);
+	assert_int_equal(auth_token_create(st, "a", SCOPE_VIEW, &t2, id2),
+	    STORE_OK);
+	/* 192 random bits: "wh_" and 32 base64url characters. */
+	assert_int_equal(strlen(t1), 35);
+	assert_int_equal(strncmp(t1, "wh_", 3), 0);
+	assert_null(strpbrk(t1, "+/="));
+	assert_string_not_equal(t1, t2);
+
+	assert_int_equal(auth_token_check(st, t1, &a), STORE_OK);
+	assert_string_equal(a.team, "a");
+	assert_int_equal(a.scopes, SCOPE_ALL);
+	assert_string_equal(a.id, id1);
+	assert_int_equal(auth_token_check(st, t2, &a), STORE_OK);
+	assert_int_equal(a.scopes, SCOPE_VIEW);
+	assert_int_equal(auth_token_check(st, "wh_nope", &a), STORE_NOTFOUND);
+	assert_int_equal(auth_token_check(st, "", &a), STORE_NOTFOUND);
+
+	/* Revoke by id, then by the token text itself. */
+	assert_int_equal(auth_token_revoke(st, id1), STORE_OK);
+	assert_int_equal(auth_token_check(st, t1, &a), STORE_NOTFOUND);
+	assert_int_equal(auth_token_revoke(st, t2), STORE_OK);
+	assert_int_equal(auth_token_check(st, t2, &a), STORE_NOTFOUND);
+	assert_int_equal(auth_token_revoke(st, id1), STORE_NOTFOUND);
+	free(t1);
+	free(t2);
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scopes),
+		cmocka_unit_test(test_team_names),
+		cmocka_unit_test(test_tokens),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

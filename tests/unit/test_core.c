@@ -1,0 +1,263 @@
+/* Unit tests of the modules under the handlers: router, http parsing,
+ * cfg, util.  Cases are tables. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cfg.h"
+#include "http.h"
+#include "router.h"
+#include "util.h"
+
+static void h_a(struct api_ctx *c) { (void)c; }
+static void h_b(struct api_ctx *c) { (void)c; }
+static void h_c(struct api_ctx *c) { (void)c; }
+
+static const struct route routes[] = {
+	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_POST), "/api/2.0/webhooks", h_a, 0, 0, 0 },
+	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_PUT), "/api/2.0/webhooks/:id", h_b, 0, 0, 0 },
+	{ HTTP_M(HTTP_POST), "/api/2.0/webhooks/:id/test", h_c, 0, 0, 0 },
+	{ HTTP_M(HTTP_POST), "/x/test/:id", h_c, 0, 0, 0 },
+};
+
+static void
+test_router(void **state)
+{
+	static const struct {
+		const char	*label;
+		unsigned	 method;
+		const char	*path;
+		int		 want;
+		route_fn	 fn;
+		const char	*p0;
+		unsigned	 allow;
+	} cases[] = {
+		{ "list", HTTP_GET, "/api/2.0/webhooks", ROUTER_OK, h_a, NULL, 0 },
+		{ "list, trailing slash", HTTP_POST, "/api/2.0/webhooks/", ROUTER_OK, h_a, NULL, 0 },
+		{ "one", HTTP_GET, "/api/2.0/webhooks/abc", ROUTER_OK, h_b, "abc", 0 },
+		{ "one, trailing slash", HTTP_PUT, "/api/2.0/webhooks/abc/", ROUTER_OK, h_b, "abc", 0 },
+		{ "HEAD is GET", HTTP_HEAD, "/api/2.0/webhooks/abc", ROUTER_OK, h_b, "abc", 0 },
+		{ "nested", HTTP_POST, "/api/2.0/webhooks/abc/test", ROUTER_OK, h_c, "abc", 0 },
+		{ "param last", HTTP_POST, "/x/test/42", ROUTER_OK, h_c, "42", 0 },
+		{ "wrong method", HTTP_DELETE, "/api/2.0/webhooks/abc", ROUTER_BADMETHOD, NULL, NULL,
+		    HTTP_M(HTTP_GET) | HTTP_M(HTTP_PUT) },
+		{ "wrong method on list", HTTP_DELETE, "/api/2.0/webhooks", ROUTER_BADMETHOD, NULL, NULL,
+		    HTTP_M(HTTP_GET) | HTTP_M(HTTP_POST) },
+		{ "unknown", HTTP_GET, "/api/2.0/keywords", ROUTER_NOTFOUND, NULL, NULL, 0 },
+		{ "prefix only", HTTP_GET, "/api/2.0", ROUTER_NOTFOUND, NULL, NULL, 0 },
+		{ "too deep", HTTP_GET, "/api/2.0/webhooks/a/b/c", ROUTER_NOTFOUND, NULL, NULL, 0 },
+		{ "empty param", HTTP_GET, "/api/2.0/webhooks//test", ROUTER_NOTFOUND, NULL, NULL, 0 },
+		{ "longer literal", HTTP_GET, "/api/2.0/webhooksX", ROUTER_NOTFOUND, NULL, NULL, 0 },
+		{ "root", HTTP_GET, "/", ROUTER_NOTFOUND, NULL, NULL, 0 },
+	};
+	const struct route	*r;
+	const char		*params[ROUTER_PARAMS_MAX];
+	char			 buf[256];
+	unsigned		 allow;
+	size_t			 i;
+	int			 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = NULL;
+		rc = router_match(routes, sizeof(routes) / sizeof(routes[0]),
+		    cases[i].method, cases[i].path, buf, &r, params, &allow);
+		if (rc != cases[i].want)
+			fail_msg("%s: got %d, want %d", cases[i].label, rc,
+			    cases[i].want);
+		if (rc == ROUTER_OK) {
+			assert_ptr_equal(r->fn, cases[i].fn);
+			if (cases[i].p0 != NULL)
+				assert_string_equal(params[0], cases[i].p0);
+		}
+		if (rc == ROUTER_BADMETHOD && allow != cases[i].allow)
+			fail_msg("%s: allow %x, want %x", cases[i].label,
+			    allow, cases[i].allow);
+	}
+}
+
+static void
+test_urldecode(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 plus;
+		int		 rc;
+		const char	*want;
+	} cases[] = {
+		{ "/a%20b", 0, 0, "/a b" },
+		{ "a+b", 1, 0, "a b" },
+		{ "a+b", 0, 0, "a+b" },
+		{ "%2F%2f", 0, 0, "//" },
+		{ "%zz", 0, -1, NULL },
+		{ "%4", 0, -1, NULL },
+		{ "%00", 0, -1, NULL },
+		{ "", 0, 0, "" },
+	};
+	char	 buf[64];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strcpy(buf, cases[i].in);
+		assert_int_equal(http_urldecode(buf, cases[i].plus), cases[i].rc);
+		if (cases[i].rc == 0)
+			assert_string_equal(buf, cases[i].want);
+	}
+}
+
+static void
+test_query(void **state)
+{
+	struct http_req	 r;
+	char		 v[16];
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.query = (char *)"page=2&per_page=15&x=a%20b&big=12345678901234567890";
+	assert_int_equal(http_query(&r, "page", v, sizeof(v)), 0);
+	assert_string_equal(v, "2");
+	assert_int_equal(http_query(&r, "per_page", v, sizeof(v)), 0);
+	assert_string_equal(v, "15");
+	assert_int_equal(http_query(&r, "x", v, sizeof(v)), 0);
+	assert_string_equal(v, "a b");
+	assert_int_equal(http_query(&r, "age", v, sizeof(v)), -1);
+	assert_int_equal(http_query(&r, "big", v, sizeof(v)), -1);
+}
+
+static void
+test_base_url(void **state)
+{
+	static const struct {
+		const char	*host;
+		int		 https;
+		const char	*want;
+	} cases[] = {
+		{ "127.0.0.1:8080", 0, "http://127.0.0.1:8080" },
+		{ "example.com", 1, "https://example.com" },
+		{ "[::1]:80", 0, "http://[::1]:80" },
+		{ "evil.com/\"<x>", 0, "http://localhost" },
+		{ "", 0, "http://localhost" },
+	};
+	struct http_req	 r;
+	char		*u;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		r.host = cases[i].host;
+		r.https = cases[i].https;
+		u = http_base_url(&r);
+		assert_string_equal(u, cases[i].want);
+		free(u);
+	}
+}
+
+static void
+test_cfg(void **state)
+{
+	struct cfg	 c;
+	char		 err[256], dir[] = "/tmp/cfgtestXXXXXX", path[300];
+	FILE		*f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	setenv("WEBHOOKS_HOME", dir, 1);
+	unsetenv("WEBHOOKS_ALLOW_PRIVATE");
+	unsetenv("WEBHOOKS_TIMEOUT_MS");
+	assert_int_equal(cfg_load(&c, err, sizeof(err)), 0);
+	assert_int_equal(c.max_body, 1048576);
+	assert_int_equal(c.per_page_max, 100);
+	assert_int_equal(c.timeout_ms, 10000);
+	assert_int_equal(c.allow_private, 0);
+
+	snprintf(path, sizeof(path), "%s/webhooks.conf", dir);
+	f = fopen(path, "w");
+	fputs("# comment\ntimeout_ms = 5000\nallow_private = yes\n", f);
+	fclose(f);
+	assert_int_equal(cfg_load(&c, err, sizeof(err)), 0);
+	assert_int_equal(c.timeout_ms, 5000);
+	assert_int_equal(c.allow_private, 1);
+	setenv("WEBHOOKS_TIMEOUT_MS", "7000", 1);
+	assert_int_equal(cfg_load(&c, err, sizeof(err)), 0);
+	assert_int_equal(c.timeout_ms, 7000);
+	setenv("WEBHOOKS_TIMEOUT_MS", "5", 1);
+	assert_int_equal(cfg_load(&c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "WEBHOOKS_TIMEOUT_MS"));
+	unsetenv("WEBHOOKS_TIMEOUT_MS");
+
+	f = fopen(path, "w");
+	fputs("timeout_ms = 5000\nnonsense = 1\n", f);
+	fclose(f);
+	assert_int_equal(cfg_load(&c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2:"));
+	f = fopen(path, "w");
+	fputs("timeout_ms = 5s\n", f);
+	fclose(f);
+	assert_int_equal(cfg_load(&c, err, sizeof(err)), -1);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
+test_util(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 rc;
+		const char	*want;
+	} b64[] = {
+		{ "aGVsbG8=", 0, "hello" },
+		{ "aGVsbG8h", 0, "hello!" },
+		{ "aGVsbA==", 0, "hell" },
+		{ "aGVsbG8", -1, NULL },
+		{ "aGV*bG8=", -1, NULL },
+		{ "a=Vs", -1, NULL },
+		{ "", -1, NULL },
+	};
+	char		 u[37], iso[UTIL_ISO_LEN], *e;
+	unsigned char	*out;
+	size_t		 i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(b64) / sizeof(b64[0]); i++) {
+		assert_int_equal(util_base64_decode(b64[i].in, &out, &n), b64[i].rc);
+		if (b64[i].rc == 0) {
+			assert_int_equal(n, strlen(b64[i].want));
+			assert_memory_equal(out, b64[i].want, n);
+			e = util_base64(out, n);
+			assert_string_equal(e, b64[i].in);
+			free(e);
+			free(out);
+		}
+	}
+	util_uuid4(u);
+	assert_true(util_is_uuid(u));
+	assert_int_equal(u[14], '4');
+	assert_false(util_is_uuid("f3357bfe-fb20-11e9-93ef-0242ac120008ds"));
+	assert_false(util_is_uuid("f3357bfe-fb20-11e9-93ef-0242ac12000"));
+	assert_true(util_is_uuid("a3377a90-fbbf-11e9-8044-0242ac120009"));
+	util_iso8601(1512400000053LL, iso);
+	assert_string_equal(iso, "2017-12-04T15:06:40.053Z");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_router),
+		cmocka_unit_test(test_urldecode),
+		cmocka_unit_test(test_query),
+		cmocka_unit_test(test_base_url),
+		cmocka_unit_test(test_cfg),
+		cmocka_unit_test(test_util),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,958 @@
+/*
+ * Unit tests of the webhook model: webhook_decode against a table of good
+ * and bad bodies, the stored record, the union JSON, apply, and the model
+ * over a real store in a temporary directory.
+ *
+ * Bodies in the table may hold expansions, so that long values stay
+ * readable:  @A<n>@ is n letters 'a';  @U<n>@ a URL of exactly n bytes;
+ * @H<n>@ n distinct {name, value} headers (array elements);  @O<n>@ n
+ * distinct "name": "value" members;  @E<n>@ n distinct event names.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "store.h"
+#include "util.h"
+#include "webhook.h"
+
+/* ---- body expansion ----------------------------------------------------- */
+
+static char *
+expand(const char *src)
+{
+	struct buf	 b;
+	const char	*p, *q;
+	char		 kind;
+	long		 n, i;
+
+	buf_init(&b);
+	for (p = src; *p != '\0'; p++) {
+		if (*p != '@' || (q = strchr(p + 1, '@')) == NULL) {
+			buf_putc(&b, *p);
+			continue;
+		}
+		kind = p[1];
+		n = strtol(p + 2, NULL, 10);
+		switch (kind) {
+		case 'A':
+			for (i = 0; i < n; i++)
+				buf_putc(&b, 'a');
+			break;
+		case 'U':	/* "https://example.com/" is 20 bytes */
+			buf_puts(&b, "https://example.com/");
+			for (i = 20; i < n; i++)
+				buf_putc(&b, 'p');
+			break;
+		case 'H':
+			for (i = 0; i < n; i++)
+				buf_printf(&b, "%s{\"name\":\"X-H%ld\","
+				    "\"value\":\"v\"}", i ? "," : "", i);
+			break;
+		case 'O':
+			for (i = 0; i < n; i++)
+				buf_printf(&b, "%s\"X-H%ld\":\"v\"",
+				    i ? "," : "", i);
+			break;
+		case 'E':
+			for (i = 0; i < n; i++)
+				buf_printf(&b, "%s\"ev.%ld\"", i ? "," : "", i);
+			break;
+		default:
+			fail_msg("bad expansion in %s", src);
+		}
+		p = q;
+	}
+	return buf_take(&b);
+}
+
+static json_object *
+parse(const char *src)
+{
+	json_object		*j;
+	enum json_tokener_error	 e;
+	char			*s;
+
+	s = expand(src);
+	j = json_tokener_parse_verbose(s, &e);	/* "null" is NULL */
+	if (e != json_tokener_success)
+		fail_msg("test body is not JSON: %.200s", s);
+	free(s);
+	return j;
+}
+
+/* ---- the decode table --------------------------------------------------- */
+
+struct decode_case {
+	const char	*label;
+	const char	*body;
+	int		 create;
+	int		 ok;		/* 1: decodes, 0: refused */
+	const char	*field;		/* refused: a field to be named */
+};
+
+#define GOOD(l, b)		{ l, b, 1, 1, NULL }
+#define GOOD_UPD(l, b)		{ l, b, 0, 1, NULL }
+#define BAD(l, b, f)		{ l, b, 1, 0, f }
+#define BAD_UPD(l, b, f)	{ l, b, 0, 0, f }
+#define BASE	"\"name\":\"n\",\"url\":\"https://example.com/h\""
+
+static const struct decode_case decode_cases[] = {
+	/* body */
+	BAD("body is an array", "[]", "body"),
+	BAD("body is a string", "\"x\"", "body"),
+	BAD("body is null", "null", "body"),
+	BAD("create needs name", "{\"url\":\"https://a.example/\"}", "name"),
+	BAD("create needs url", "{\"name\":\"n\"}", "url"),
+	GOOD_UPD("update may send nothing", "{}"),
+	GOOD("a \"webhook\" that is no object is just an unknown field",
+	    "{" BASE ",\"webhook\":\"x\"}"),
+	GOOD_UPD("update may send only the name", "{\"name\":\"x\"}"),
+	GOOD("unknown fields are ignored", "{" BASE ",\"colour\":\"red\"}"),
+
+	/* the seeds' own bodies */
+	GOOD("seed 000 create", "{\"name\":\"Example Webhook\","
+	    "\"url\":\"https://digitonic.co.uk/webhook\",\"headers\":{"
+	    "\"Accept\":\"application/json\","
+	    "\"Content-Type\":\"application/json\"}}"),
+	GOOD("seed 002 create", "{\"name\":\"Webhook name\","
+	    "\"url\":\"https://example.com/hook\",\"token\":\"\","
+	    "\"headers\":[],\"auth\":{}}"),
+	GOOD("seed 003 envelope", "{\"webhook\":{\"name\":\"webhook to "
+	    "capture customer state changes\",\"active\":\"true\","
+	    "\"settings\":{\"customer_state_changed\":\"true\"},"
+	    "\"url\":\"https://endpoint.com/catch-a-hook\","
+	    "\"http_method\":\"POST\"}}"),
+	BAD("seed 003 envelope without active", "{\"webhook\":{\"name\":\"n\","
+	    "\"settings\":{\"a\":\"true\"},\"url\":\"https://e.com/\","
+	    "\"http_method\":\"POST\"}}", "active"),
+	BAD("seed 003 envelope without settings", "{\"webhook\":{\"name\":"
+	    "\"n\",\"active\":\"true\",\"url\":\"https://e.com/\","
+	    "\"http_method\":\"POST\"}}", "settings"),
+	BAD("seed 003 envelope without http_method", "{\"webhook\":{\"name\":"
+	    "\"n\",\"active\":true,\"settings\":{\"a\":\"true\"},"
+	    "\"url\":\"https://e.com/\"}}", "http_method"),
+	BAD_UPD("seed 003 envelope on update needs name too", "{\"webhook\":{"
+	    "\"active\":true,\"settings\":{\"a\":\"true\"},"
+	    "\"url\":\"https://e.com/\",\"http_method\":\"PUT\"}}", "name"),
+
+	/* name */
+	GOOD("name of 1024 bytes", "{\"name\":\"@A1024@\","
+	    "\"url\":\"https://e.com/\"}"),
+	BAD("name of 1025 bytes", "{\"name\":\"@A1025@\","
+	    "\"url\":\"https://e.com/\"}", "name"),
+	BAD("empty name", "{\"name\":\"\",\"url\":\"https://e.com/\"}", "name"),
+	BAD("name is a number", "{\"name\":5,\"url\":\"https://e.com/\"}",
+	    "name"),
+	BAD("name with a newline", "{\"name\":\"a\\nb\","
+	    "\"url\":\"https://e.com/\"}", "name"),
+	BAD("name with NUL", "{\"name\":\"a\\u0000b\","
+	    "\"url\":\"https://e.com/\"}", "name"),
+	GOOD("name in UTF-8", "{\"name\":\"Caf\\u00e9 \\u2603\","
+	    "\"url\":\"https://e.com/\"}"),
+	/* json-c turns a lone surrogate escape into U+FFFD, but passes raw
+	 * bytes through unchecked. */
+	BAD("name with invalid UTF-8", "{\"name\":\"a\xff\","
+	    "\"url\":\"https://e.com/\"}", "name"),
+	BAD("name with an overlong UTF-8 form", "{\"name\":\"a\xc0\xaf\","
+	    "\"url\":\"https://e.com/\"}", "name"),
+	BAD("header value with invalid UTF-8", "{" BASE ",\"headers\":"
+	    "{\"X-A\":\"\xed\xa0\x80\"}}", "headers.X-A.value"),
+
+	/* url */
+	GOOD("url of 2048 bytes", "{\"name\":\"n\",\"url\":\"@U2048@\"}"),
+	BAD("url of 2049 bytes", "{\"name\":\"n\",\"url\":\"@U2049@\"}", "url"),
+	BAD("ftp url", "{\"name\":\"n\",\"url\":\"ftp://x\"}", "url"),
+	BAD("url without host", "{\"name\":\"n\",\"url\":\"http://\"}", "url"),
+	BAD("url with empty host", "{\"name\":\"n\",\"url\":\"http:///p\"}",
+	    "url"),
+	BAD("javascript url", "{\"name\":\"n\","
+	    "\"url\":\"javascript:alert(1)\"}", "url"),
+	BAD("url with userinfo", "{\"name\":\"n\","
+	    "\"url\":\"http://user:pw@host/\"}", "url"),
+	BAD("relative url", "{\"name\":\"n\",\"url\":\"/hook\"}", "url"),
+	BAD("url with a space", "{\"name\":\"n\","
+	    "\"url\":\"https://e.com/a b\"}", "url"),
+	BAD("url with CRLF", "{\"name\":\"n\","
+	    "\"url\":\"https://e.com/\\r\\nX: y\"}", "url"),
+	BAD("url with a backslash", "{\"name\":\"n\","
+	    "\"url\":\"https://e.com\\\\@evil/\"}", "url"),
+	BAD("url with port 0", "{\"name\":\"n\","
+	    "\"url\":\"https://e.com:0/\"}", "url"),
+	BAD("url with port 65536", "{\"name\":\"n\","
+	    "\"url\":\"https://e.com:65536/\"}", "url"),
+	BAD("url with an empty port", "{\"name\":\"n\","
+	    "\"url\":\"https://e.com:/\"}", "url"),
+	GOOD("url with port 65535 and a query", "{\"name\":\"n\","
+	    "\"url\":\"HTTPS://e.com:65535/a?b=c&d=%2F#f\"}"),
+	GOOD("url with an IPv6 literal", "{\"name\":\"n\","
+	    "\"url\":\"http://[2001:db8::1]:8080/x\"}"),
+	BAD("url with a bad IPv6 literal", "{\"name\":\"n\","
+	    "\"url\":\"http://[2001:zz::1]/x\"}", "url"),
+	BAD("url with a bad escape", "{\"name\":\"n\","
+	    "\"url\":\"https://e.com/%zz\"}", "url"),
+	BAD("url is not a string", "{\"name\":\"n\",\"url\":[]}", "url"),
+	GOOD("url without a path", "{\"name\":\"n\",\"url\":\"http://e.com\"}"),
+	BAD("url with one slash", "{\"name\":\"n\",\"url\":\"http:/e.com\"}",
+	    "url"),
+	BAD("url with a raw non-ASCII host", "{\"name\":\"n\","
+	    "\"url\":\"https://b\u00fccher.de/\"}", "url"),
+	BAD("url with a bad host character", "{\"name\":\"n\","
+	    "\"url\":\"https://e!x.com/\"}", "url"),
+
+	/* http_method */
+	GOOD("method PUT", "{" BASE ",\"http_method\":\"PUT\"}"),
+	GOOD("method patch in lower case", "{" BASE ",\"http_method\":"
+	    "\"patch\"}"),
+	BAD("method GET", "{" BASE ",\"http_method\":\"GET\"}", "http_method"),
+	BAD("method as a number", "{" BASE ",\"http_method\":1}",
+	    "http_method"),
+
+	/* headers */
+	GOOD("99 headers in an array", "{" BASE ",\"headers\":[@H99@]}"),
+	BAD("100 headers in an array", "{" BASE ",\"headers\":[@H100@]}",
+	    "headers"),
+	GOOD("99 headers in an object", "{" BASE ",\"headers\":{@O99@}}"),
+	BAD("100 headers in an object", "{" BASE ",\"headers\":{@O100@}}",
+	    "headers"),
+	GOOD("empty headers object", "{" BASE ",\"headers\":{}}"),
+	GOOD("header name of 128", "{" BASE ",\"headers\":[{\"name\":"
+	    "\"@A128@\",\"value\":\"v\"}]}"),
+	BAD("header name of 129", "{" BASE ",\"headers\":[{\"name\":"
+	    "\"@A129@\",\"value\":\"v\"}]}", "headers[0].name"),
+	GOOD("header value of 1024", "{" BASE ",\"headers\":[{\"name\":"
+	    "\"X\",\"value\":\"@A1024@\"}]}"),
+	BAD("header value of 1025", "{" BASE ",\"headers\":[{\"name\":"
+	    "\"X\",\"value\":\"@A1025@\"}]}", "headers[0].value"),
+	BAD("header value with CRLF", "{" BASE ",\"headers\":{\"X-A\":"
+	    "\"a\\r\\nInjected: 1\"}}", "headers.X-A.value"),
+	BAD("header value with LF in an array", "{" BASE ",\"headers\":["
+	    "{\"name\":\"X-A\",\"value\":\"ok\"},{\"name\":\"X-B\","
+	    "\"value\":\"a\\nb\"}]}", "headers[1].value"),
+	BAD("header value with NUL", "{" BASE ",\"headers\":{\"X-A\":"
+	    "\"a\\u0000b\"}}", "headers.X-A.value"),
+	GOOD("header value with a tab", "{" BASE ",\"headers\":{\"X-A\":"
+	    "\"a\\tb\"}}"),
+	BAD("empty header value", "{" BASE ",\"headers\":{\"X-A\":\"\"}}",
+	    "headers.X-A.value"),
+	BAD("header name with a space", "{" BASE ",\"headers\":[{\"name\":"
+	    "\"X A\",\"value\":\"v\"}]}", "headers[0].name"),
+	BAD("header name with a colon", "{" BASE ",\"headers\":[{\"name\":"
+	    "\"X:A\",\"value\":\"v\"}]}", "headers[0].name"),
+	BAD("empty header name", "{" BASE ",\"headers\":[{\"name\":\"\","
+	    "\"value\":\"v\"}]}", "headers[0].name"),
+	BAD("Host header", "{" BASE ",\"headers\":{\"host\":\"x\"}}",
+	    "headers.host.name"),
+	BAD("Content-Length header", "{" BASE ",\"headers\":"
+	    "{\"Content-Length\":\"1\"}}", "headers.Content-Length.name"),
+	BAD("Connection header", "{" BASE ",\"headers\":{\"connection\":"
+	    "\"close\"}}", "headers.connection.name"),
+	GOOD("Authorization header", "{" BASE ",\"headers\":{\"Authorization\":"
+	    "\"Bearer x\"}}"),
+	BAD("Transfer-Encoding header", "{" BASE ",\"headers\":"
+	    "{\"Transfer-Encoding\":\"chunked\"}}",
+	    "headers.Transfer-Encoding.name"),
+	BAD("webhook-signature header", "{" BASE ",\"headers\":"
+	    "{\"Webhook-Signature\":\"v1,x\"}}",
+	    "headers.Webhook-Signature.name"),
+	BAD("header names repeated in another case", "{" BASE ",\"headers\":"
+	    "[{\"name\":\"X-A\",\"value\":\"1\"},{\"name\":\"x-a\","
+	    "\"value\":\"2\"}]}", "headers[1].name"),
+	BAD("header element not an object", "{" BASE ",\"headers\":[\"X\"]}",
+	    "headers[0]"),
+	BAD("header without value", "{" BASE ",\"headers\":[{\"name\":"
+	    "\"X\"}]}", "headers[0].value"),
+	BAD("headers is a string", "{" BASE ",\"headers\":\"X: y\"}",
+	    "headers"),
+
+	/* auth */
+	GOOD("auth with both", "{" BASE ",\"auth\":{\"username\":\"u\","
+	    "\"password\":\"p\"}}"),
+	GOOD("auth null", "{" BASE ",\"auth\":null}"),
+	GOOD("auth empty strings (seed 002's none)", "{" BASE ",\"auth\":"
+	    "{\"username\":\"\",\"password\":\"\"}}"),
+	BAD("auth without password", "{" BASE ",\"auth\":{\"username\":"
+	    "\"u\"}}", "auth.password"),
+	BAD("auth without username", "{" BASE ",\"auth\":{\"password\":"
+	    "\"p\"}}", "auth.username"),
+	BAD("auth username with a colon", "{" BASE ",\"auth\":{\"username\":"
+	    "\"a:b\",\"password\":\"p\"}}", "auth.username"),
+	GOOD("auth of 1024 each", "{" BASE ",\"auth\":{\"username\":"
+	    "\"@A1024@\",\"password\":\"@A1024@\"}}"),
+	BAD("auth password of 1025", "{" BASE ",\"auth\":{\"username\":"
+	    "\"u\",\"password\":\"@A1025@\"}}", "auth.password"),
+	BAD("auth password with a newline", "{" BASE ",\"auth\":{\"username\":"
+	    "\"u\",\"password\":\"a\\nb\"}}", "auth.password"),
+	BAD("auth username with NUL", "{" BASE ",\"auth\":{\"username\":"
+	    "\"a\\u0000b\",\"password\":\"p\"}}", "auth.username"),
+	BAD("auth is a string", "{" BASE ",\"auth\":\"u:p\"}", "auth"),
+	BAD("auth mask on create", "{" BASE ",\"auth\":{\"username\":\"u\","
+	    "\"password\":\"********\"}}", "auth.password"),
+	GOOD_UPD("auth mask on update", "{\"auth\":{\"username\":\"u\","
+	    "\"password\":\"********\"}}"),
+
+	/* token */
+	GOOD("raw token", "{" BASE ",\"token\":\"qwerty\"}"),
+	GOOD("token of 1024", "{" BASE ",\"token\":\"@A1024@\"}"),
+	BAD("token of 1025", "{" BASE ",\"token\":\"@A1025@\"}", "token"),
+	GOOD("whsec token of 24 bytes", "{" BASE ",\"token\":"
+	    "\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}"),
+	BAD("whsec token of 3 bytes", "{" BASE ",\"token\":\"whsec_YWJj\"}",
+	    "token"),
+	BAD("whsec token not base64", "{" BASE ",\"token\":\"whsec_!!!!\"}",
+	    "token"),
+	BAD("token is a number", "{" BASE ",\"token\":12}", "token"),
+	BAD("token with a control character", "{" BASE ",\"token\":"
+	    "\"a\\u0001\"}", "token"),
+
+	/* events and settings */
+	GOOD("events list", "{" BASE ",\"events\":[\"a.b\",\"c\"]}"),
+	GOOD("128 events", "{" BASE ",\"events\":[@E128@]}"),
+	BAD("129 events", "{" BASE ",\"events\":[@E129@]}", "events"),
+	GOOD("event name of 128", "{" BASE ",\"events\":[\"@A128@\"]}"),
+	BAD("event name of 129", "{" BASE ",\"events\":[\"@A129@\"]}",
+	    "events[0]"),
+	BAD("event name with a space", "{" BASE ",\"events\":[\"a\",\"b c\"]}",
+	    "events[1]"),
+	BAD("empty event name", "{" BASE ",\"events\":[\"\"]}", "events[0]"),
+	BAD("events is an object", "{" BASE ",\"events\":{}}", "events"),
+	GOOD("settings with booleans", "{" BASE ",\"settings\":{\"a\":true,"
+	    "\"b\":false}}"),
+	BAD("settings value not a boolean", "{" BASE ",\"settings\":{"
+	    "\"a\":\"yes\"}}", "settings.a"),
+	BAD("settings all false", "{" BASE ",\"settings\":{\"a\":\"false\"}}",
+	    "settings"),
+	GOOD("settings empty", "{" BASE ",\"settings\":{}}"),
+	GOOD("settings \"*\"", "{" BASE ",\"settings\":{\"*\":\"true\"}}"),
+	BAD("settings key with a space", "{" BASE ",\"settings\":{"
+	    "\"a b\":\"true\"}}", "settings"),
+	GOOD("events and all-false settings", "{" BASE ",\"events\":[\"a\"],"
+	    "\"settings\":{\"b\":\"false\"}}"),
+	BAD("settings is an array", "{" BASE ",\"settings\":[\"a\"]}",
+	    "settings"),
+
+	/* active, max_attempts */
+	GOOD("active false", "{" BASE ",\"active\":false}"),
+	GOOD("active \"FALSE\"", "{" BASE ",\"active\":\"FALSE\"}"),
+	BAD("active 1", "{" BASE ",\"active\":1}", "active"),
+	BAD("active \"yes\"", "{" BASE ",\"active\":\"yes\"}", "active"),
+	GOOD("max_attempts 1", "{" BASE ",\"max_attempts\":1}"),
+	GOOD("max_attempts 20", "{" BASE ",\"max_attempts\":20}"),
+	BAD("max_attempts 0", "{" BASE ",\"max_attempts\":0}", "max_attempts"),
+	BAD("max_attempts 21", "{" BASE ",\"max_attempts\":21}",
+	    "max_attempts"),
+	BAD("max_attempts 2.5", "{" BASE ",\"max_attempts\":2.5}",
+	    "max_attempts"),
+	BAD("max_attempts \"3\"", "{" BASE ",\"max_attempts\":\"3\"}",
+	    "max_attempts"),
+	BAD("max_attempts huge", "{" BASE ",\"max_attempts\":"
+	    "99999999999999999999}", "max_attempts"),
+};
+
+static void
+print_errors(const char *label, const struct wh_errors *errs)
+{
+	size_t	 i;
+
+	for (i = 0; i < errs->n; i++)
+		print_message("  %s: %s: %s\n", label, errs->e[i].field,
+		    errs->e[i].msg);
+}
+
+static void
+test_decode_table(void **state)
+{
+	const struct decode_case	*c;
+	struct wh_input			 in;
+	struct wh_errors		 errs;
+	json_object			*j;
+	size_t				 i, k;
+	int				 rc, failed = 0, named;
+
+	(void)state;
+	for (i = 0; i < sizeof(decode_cases) / sizeof(decode_cases[0]); i++) {
+		c = &decode_cases[i];
+		j = parse(c->body);
+		rc = webhook_decode(j, c->create, &in, &errs);
+		if (c->ok && rc != 0) {
+			print_message("FAIL %s: refused\n", c->label);
+			print_errors(c->label, &errs);
+			failed++;
+		} else if (!c->ok && rc == 0) {
+			print_message("FAIL %s: accepted\n", c->label);
+			failed++;
+		} else if (!c->ok) {
+			named = 0;
+			for (k = 0; k < errs.n; k++)
+				if (strcmp(errs.e[k].field, c->field) == 0)
+					named = 1;
+			if (!named) {
+				print_message("FAIL %s: %s not named\n",
+				    c->label, c->field);
+				print_errors(c->label, &errs);
+				failed++;
+			}
+			if (getenv("TEST_VERBOSE") != NULL)
+				print_errors(c->label, &errs);
+			if (errs.n == 0 || errs.e[0].msg[0] == '\0') {
+				print_message("FAIL %s: no message\n",
+				    c->label);
+				failed++;
+			}
+		}
+		webhook_input_free(&in);
+		json_object_put(j);
+	}
+	print_message("decode table: %zu cases, %d failed\n",
+	    sizeof(decode_cases) / sizeof(decode_cases[0]), failed);
+	assert_int_equal(failed, 0);
+}
+
+/* ---- decode results in detail ------------------------------------------ */
+
+/* Decodes body (which must be good) into in. */
+static void
+decode_ok(const char *body, int create, struct wh_input *in)
+{
+	struct wh_errors	 errs;
+	json_object		*j;
+
+	j = parse(body);
+	if (webhook_decode(j, create, in, &errs) != 0) {
+		print_errors(body, &errs);
+		fail_msg("refused: %s", body);
+	}
+	json_object_put(j);
+}
+
+static void
+test_decode_values(void **state)
+{
+	struct wh_input	 in;
+
+	(void)state;
+	decode_ok("{\"webhook\":{\"name\":\"s\",\"active\":\"false\","
+	    "\"settings\":{\"b\":\"true\",\"a\":\"true\",\"c\":\"false\"},"
+	    "\"url\":\"https://e.com/\",\"http_method\":\"patch\"}}", 1, &in);
+	assert_int_equal(in.set, WF_NAME | WF_URL | WF_METHOD | WF_EVENTS |
+	    WF_ACTIVE);
+	assert_string_equal(in.w.name, "s");
+	assert_int_equal(in.w.method, WH_PATCH);
+	assert_int_equal(in.w.active, 0);
+	assert_int_equal(in.w.nevents, 2);
+	assert_true(strcmp(in.w.events[0], "a") == 0 ||
+	    strcmp(in.w.events[1], "a") == 0);
+	webhook_input_free(&in);
+
+	/* events and settings together: their union. */
+	decode_ok("{\"events\":[\"a\",\"b\"],\"settings\":{\"b\":true,"
+	    "\"c\":\"true\"}}", 0, &in);
+	assert_int_equal(in.set, WF_EVENTS);
+	assert_int_equal(in.w.nevents, 3);
+	webhook_input_free(&in);
+
+	/* [] and "*" among others both mean every event. */
+	decode_ok("{\"events\":[]}", 0, &in);
+	assert_int_equal(in.w.nevents, 1);
+	assert_string_equal(in.w.events[0], "*");
+	webhook_input_free(&in);
+	decode_ok("{\"events\":[\"a\",\"*\"]}", 0, &in);
+	assert_int_equal(in.w.nevents, 1);
+	assert_string_equal(in.w.events[0], "*");
+	webhook_input_free(&in);
+
+	/* headers as an array and as an object, in order. */
+	decode_ok("{\"headers\":[{\"name\":\"X-A\",\"value\":\"1\"},"
+	    "{\"name\":\"X-B\",\"value\":\"2\"}]}", 0, &in);
+	assert_int_equal(in.set, WF_HEADERS);
+	assert_int_equal(in.w.nheaders, 2);
+	assert_string_equal(in.w.headers[1].name, "X-B");
+	assert_string_equal(in.w.headers[1].value, "2");
+	webhook_input_free(&in);
+	decode_ok("{\"headers\":[]}", 0, &in);
+	assert_int_equal(in.set, WF_HEADERS);
+	assert_int_equal(in.w.nheaders, 0);
+	webhook_input_free(&in);
+
+	/* "" token on update: the stored secret is kept. */
+	decode_ok("{\"token\":\"\",\"auth\":{}}", 0, &in);
+	assert_int_equal(in.set, WF_AUTH);
+	assert_null(in.w.auth_user);
+	webhook_input_free(&in);
+	/* "" token on create: a fresh secret. */
+	decode_ok("{\"name\":\"n\",\"url\":\"https://e.com/\",\"token\":\"\",\"auth\":{}}", 1, &in);
+	assert_true(in.set & WF_TOKEN);
+	assert_non_null(in.w.token);
+	assert_int_equal(strncmp(in.w.token, "whsec_", 6), 0);
+	assert_null(in.w.auth_user);
+	webhook_input_free(&in);
+
+	decode_ok("{\"max_attempts\":1,\"active\":\"true\"}", 0, &in);
+	assert_int_equal(in.set, WF_MAX_ATTEMPTS | WF_ACTIVE);
+	assert_int_equal(in.w.max_attempts, 1);
+	assert_int_equal(in.w.active, 1);
+	webhook_input_free(&in);
+}
+
+static void
+test_decode_many_errors(void **state)
+{
+	struct wh_input		 in;
+	struct wh_errors	 errs;
+	json_object		*j;
+
+	(void)state;
+	/* Every bad field is named, once. */
+	j = parse("{\"name\":\"\",\"url\":\"ftp://x\",\"http_method\":\"GET\","
+	    "\"active\":2,\"max_attempts\":0,\"token\":5}");
+	assert_int_equal(webhook_decode(j, 1, &in, &errs), -1);
+	assert_int_equal(errs.n, 6);
+	webhook_input_free(&in);
+	json_object_put(j);
+
+	/* More bad headers than error slots: capped, not overrun. */
+	{
+		struct buf	 b;
+		int		 i;
+
+		buf_init(&b);
+		buf_puts(&b, "{\"headers\":[");
+		for (i = 0; i < 99; i++)
+			buf_printf(&b, "%s{\"name\":\"a b\",\"value\":\"\"}",
+			    i ? "," : "");
+		buf_puts(&b, "]}");
+		j = json_tokener_parse(b.p);
+		buf_free(&b);
+	}
+	assert_int_equal(webhook_decode(j, 0, &in, &errs), -1);
+	assert_int_equal(errs.n, WH_ERRORS_MAX);
+	webhook_input_free(&in);
+	json_object_put(j);
+}
+
+/* ---- the model ----------------------------------------------------------- */
+
+static void
+test_init_defaults(void **state)
+{
+	struct webhook	 w;
+	unsigned char	*raw;
+	size_t		 rawlen;
+
+	(void)state;
+	webhook_init(&w, "default");
+	assert_true(util_is_uuid(w.uuid));
+	assert_string_equal(w.team, "default");
+	assert_int_equal(w.method, WH_POST);
+	assert_int_equal(w.nevents, 1);
+	assert_string_equal(w.events[0], "*");
+	assert_int_equal(w.active, 1);
+	assert_int_equal(w.max_attempts, WH_ATTEMPTS_DEFAULT);
+	assert_int_equal(strncmp(w.token, "whsec_", 6), 0);
+	assert_int_equal(util_base64_decode(w.token + 6, &raw, &rawlen), 0);
+	assert_int_equal(rawlen, 24);
+	free(raw);
+	assert_true(w.created_at > 0);
+	assert_true(w.created_at == w.updated_at);
+	assert_true(webhook_wants(&w, "anything"));
+	w.active = 0;
+	assert_false(webhook_wants(&w, "anything"));
+	webhook_free(&w);
+}
+
+static void
+test_wants(void **state)
+{
+	struct webhook	 w;
+	struct wh_input	 in;
+
+	(void)state;
+	webhook_init(&w, "t");
+	decode_ok("{\"events\":[\"a.created\",\"b\"]}", 0, &in);
+	webhook_apply(&w, &in);
+	webhook_input_free(&in);
+	assert_true(webhook_wants(&w, "a.created"));
+	assert_true(webhook_wants(&w, "b"));
+	assert_false(webhook_wants(&w, "a"));
+	assert_false(webhook_wants(&w, "a.created.x"));
+	webhook_free(&w);
+	assert_string_equal(webhook_method_name(WH_POST), "POST");
+	assert_string_equal(webhook_method_name(WH_PUT), "PUT");
+	assert_string_equal(webhook_method_name(WH_PATCH), "PATCH");
+}
+
+static void
+test_apply_partial(void **state)
+{
+	struct webhook	 w;
+	struct wh_input	 in;
+	char		*token;
+	int64_t		 created;
+
+	(void)state;
+	webhook_init(&w, "t");
+	decode_ok("{\"name\":\"one\",\"url\":\"https://e.com/1\","
+	    "\"headers\":{\"X-A\":\"1\"},\"auth\":{\"username\":\"u\","
+	    "\"password\":\"secret\"},\"token\":\"raw key\","
+	    "\"events\":[\"e1\"],\"max_attempts\":3}", 1, &in);
+	webhook_apply(&w, &in);
+	webhook_input_free(&in);
+	created = w.created_at;
+
+	/* Only the name changes. */
+	decode_ok("{\"name\":\"two\"}", 0, &in);
+	webhook_apply(&w, &in);
+	webhook_input_free(&in);
+	assert_string_equal(w.name, "two");
+	assert_string_equal(w.url, "https://e.com/1");
+	assert_int_equal(w.nheaders, 1);
+	assert_string_equal(w.auth_user, "u");
+	assert_string_equal(w.auth_pass, "secret");
+	assert_string_equal(w.token, "raw key");
+	assert_int_equal(w.nevents, 1);
+	assert_string_equal(w.events[0], "e1");
+	assert_int_equal(w.max_attempts, 3);
+	assert_int_equal(w.active, 1);
+	assert_true(w.created_at == created);
+	assert_true(w.updated_at >= created);
+
+	/* The mask keeps the stored password; the user name may change. */
+	decode_ok("{\"auth\":{\"username\":\"v\",\"password\":\"********\"}}",
+	    0, &in);
+	webhook_apply(&w, &in);
+	webhook_input_free(&in);
+	assert_string_equal(w.auth_user, "v");
+	assert_string_equal(w.auth_pass, "secret");
+
+	/* [] headers, {} auth, "" token: none, none, the secret kept. */
+	token = xstrdup(w.token);
+	decode_ok("{\"headers\":[],\"auth\":{},\"token\":\"\"}", 0, &in);
+	webhook_apply(&w, &in);
+	webhook_input_free(&in);
+	assert_int_equal(w.nheaders, 0);
+	assert_null(w.headers);
+	assert_null(w.auth_user);
+	assert_null(w.auth_pass);
+	assert_string_equal(w.token, token);
+
+	/* The mask with no stored password: no auth, not a bogus one. */
+	decode_ok("{\"auth\":{\"username\":\"v\",\"password\":\"********\"}}",
+	    0, &in);
+	webhook_apply(&w, &in);
+	webhook_input_free(&in);
+	assert_null(w.auth_user);
+
+	/* active through a string, the token untouched. */
+	decode_ok("{\"active\":\"false\"}", 0, &in);
+	webhook_apply(&w, &in);
+	webhook_input_free(&in);
+	assert_int_equal(w.active, 0);
+	assert_string_equal(w.token, token);
+	free(token);
+	webhook_free(&w);
+}
+
+/* A webhook with every field set. */
+static void
+full_webhook(struct webhook *w)
+{
+	struct wh_input	 in;
+
+	webhook_init(w, "team-a");
+	decode_ok("{\"name\":\"Caf\\u00e9 \\\"hook\\\"\","
+	    "\"url\":\"https://e.com/a/b?c=d\",\"http_method\":\"PUT\","
+	    "\"headers\":[{\"name\":\"Accept\",\"value\":\"application/json\"},"
+	    "{\"name\":\"X-Tab\",\"value\":\"a\\tb\"}],"
+	    "\"auth\":{\"username\":\"user\",\"password\":\"pa ss\"},"
+	    "\"token\":\"qwerty\",\"events\":[\"a\",\"b\"],\"active\":false,"
+	    "\"max_attempts\":1}", 1, &in);
+	webhook_apply(w, &in);
+	webhook_input_free(&in);
+	w->error_date = xstrdup("2017-12-04T15:06:12.053Z");
+	w->error_msg = xstrdup("timeout of 10000ms exceeded");
+	w->fail_since = 1512399972053LL;
+	w->created_at = 1512399000000LL;
+	w->updated_at = 1512399972053LL;
+}
+
+static void
+test_record_roundtrip(void **state)
+{
+	struct webhook	 w, r;
+	char		*rec, *rec2;
+
+	(void)state;
+	full_webhook(&w);
+	rec = webhook_to_record(&w);
+	assert_int_equal(webhook_from_record(rec, &r), 0);
+	assert_string_equal(r.uuid, w.uuid);
+	assert_string_equal(r.team, "team-a");
+	assert_string_equal(r.name, w.name);
+	assert_string_equal(r.url, w.url);
+	assert_int_equal(r.method, WH_PUT);
+	assert_int_equal(r.nheaders, 2);
+	assert_string_equal(r.headers[0].name, "Accept");
+	assert_string_equal(r.headers[1].value, "a\tb");
+	assert_string_equal(r.auth_user, "user");
+	assert_string_equal(r.auth_pass, "pa ss");
+	assert_string_equal(r.token, "qwerty");
+	assert_int_equal(r.nevents, 2);
+	assert_string_equal(r.events[1], "b");
+	assert_int_equal(r.active, 0);
+	assert_int_equal(r.max_attempts, 1);
+	assert_string_equal(r.error_date, "2017-12-04T15:06:12.053Z");
+	assert_string_equal(r.error_msg, "timeout of 10000ms exceeded");
+	assert_true(r.fail_since == 1512399972053LL);
+	assert_true(r.created_at == 1512399000000LL);
+	assert_true(r.updated_at == 1512399972053LL);
+	/* Encoding is stable. */
+	rec2 = webhook_to_record(&r);
+	assert_string_equal(rec, rec2);
+	free(rec);
+	free(rec2);
+	webhook_free(&r);
+	webhook_free(&w);
+}
+
+static void
+test_record_damaged(void **state)
+{
+	struct webhook	 w;
+	static const char *const bad[] = {
+		"", "not json", "[]", "{}",
+		"{\"v\":2,\"uuid\":\"4b8e3e4e-2a59-4d0b-9c1a-2d7c1f0e9a11\"}",
+		"{\"v\":\"1\",\"uuid\":"
+		    "\"4b8e3e4e-2a59-4d0b-9c1a-2d7c1f0e9a11\"}",
+		"{\"v\":1}",
+		"{\"v\":1,\"uuid\":\"nope\"}",
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(webhook_from_record(bad[i], &w), -1);
+		assert_null(w.name);	/* nothing left to free */
+	}
+	/* Only v and uuid: every other field takes its default. */
+	assert_int_equal(webhook_from_record("{\"v\":1,\"uuid\":"
+	    "\"4b8e3e4e-2a59-4d0b-9c1a-2d7c1f0e9a11\",\"headers\":[{\"x\":1}],"
+	    "\"auth\":{},\"events\":[],\"max_attempts\":99,\"active\":\"no\"}",
+	    &w), 0);
+	assert_string_equal(w.name, "");
+	assert_string_equal(w.url, "");
+	assert_string_equal(w.token, "");
+	assert_string_equal(w.team, "");
+	assert_int_equal(w.method, WH_POST);
+	assert_int_equal(w.nheaders, 0);
+	assert_null(w.auth_user);
+	assert_int_equal(w.nevents, 1);
+	assert_string_equal(w.events[0], "*");
+	assert_int_equal(w.active, 1);
+	assert_int_equal(w.max_attempts, WH_ATTEMPTS_DEFAULT);
+	assert_null(w.error_date);
+	webhook_free(&w);
+}
+
+static void
+test_to_json(void **state)
+{
+	struct webhook	 w;
+	json_object	*j, *v, *o;
+	const char	*s;
+
+	(void)state;
+	full_webhook(&w);
+	j = webhook_to_json(&w);
+	assert_true(json_object_object_get_ex(j, "uuid", &v));
+	assert_string_equal(json_object_get_string(v), w.uuid);
+	assert_true(json_object_object_get_ex(j, "id", &v));
+	assert_string_equal(json_object_get_string(v), w.uuid);
+	assert_true(json_object_object_get_ex(j, "http_method", &v));
+	assert_string_equal(json_object_get_string(v), "PUT");
+	/* headers: an object. */
+	assert_true(json_object_object_get_ex(j, "headers", &o));
+	assert_true(json_object_is_type(o, json_type_object));
+	assert_true(json_object_object_get_ex(o, "Accept", &v));
+	assert_string_equal(json_object_get_string(v), "application/json");
+	/* auth: the password masked. */
+	assert_true(json_object_object_get_ex(j, "auth", &o));
+	assert_true(json_object_object_get_ex(o, "username", &v));
+	assert_string_equal(json_object_get_string(v), "user");
+	assert_true(json_object_object_get_ex(o, "password", &v));
+	assert_string_equal(json_object_get_string(v), "********");
+	/* events and settings. */
+	assert_true(json_object_object_get_ex(j, "events", &o));
+	assert_int_equal(json_object_array_length(o), 2);
+	assert_true(json_object_object_get_ex(j, "settings", &o));
+	assert_true(json_object_object_get_ex(o, "b", &v));
+	assert_string_equal(json_object_get_string(v), "true");
+	assert_true(json_object_object_get_ex(j, "active", &v));
+	assert_true(json_object_is_type(v, json_type_boolean));
+	assert_false(json_object_get_boolean(v));
+	assert_true(json_object_object_get_ex(j, "max_attempts", &v));
+	assert_int_equal(json_object_get_int(v), 1);
+	assert_true(json_object_object_get_ex(j, "token", &v));
+	assert_string_equal(json_object_get_string(v), "qwerty");
+	assert_true(json_object_object_get_ex(j, "error", &o));
+	assert_true(json_object_object_get_ex(o, "message", &v));
+	assert_string_equal(json_object_get_string(v),
+	    "timeout of 10000ms exceeded");
+	assert_true(json_object_object_get_ex(j, "created_at", &v));
+	assert_string_equal(json_object_get_string(v),
+	    "2017-12-04T14:50:00.000Z");
+	assert_true(json_object_object_get_ex(j, "updated_at", &v));
+	assert_string_equal(json_object_get_string(v),
+	    "2017-12-04T15:06:12.053Z");
+	/* The secret password appears nowhere. */
+	s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+	assert_null(strstr(s, "pa ss"));
+	json_object_put(j);
+	webhook_free(&w);
+
+	/* No auth, no error, every event. */
+	webhook_init(&w, "t");
+	j = webhook_to_json(&w);
+	assert_true(json_object_object_get_ex(j, "auth", &o));
+	assert_true(json_object_object_get_ex(o, "username", &v));
+	assert_string_equal(json_object_get_string(v), "");
+	assert_true(json_object_object_get_ex(o, "password", &v));
+	assert_string_equal(json_object_get_string(v), "");
+	assert_true(json_object_object_get_ex(j, "error", &v));
+	assert_null(v);
+	assert_true(json_object_object_get_ex(j, "settings", &o));
+	assert_true(json_object_object_get_ex(o, "*", &v));
+	assert_true(json_object_object_get_ex(j, "headers", &o));
+	assert_int_equal(json_object_object_length(o), 0);
+	json_object_put(j);
+	webhook_free(&w);
+}
+
+/* What to_json serves, sent back as an update, changes nothing. */
+static void
+test_json_roundtrip(void **state)
+{
+	struct webhook	 w, before;
+	struct wh_input	 in;
+	json_object	*j;
+	char		*a, *b;
+
+	(void)state;
+	full_webhook(&w);
+	a = webhook_to_record(&w);
+	assert_int_equal(webhook_from_record(a, &before), 0);
+	j = webhook_to_json(&w);
+	decode_ok(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
+	    0, &in);
+	json_object_put(j);
+	webhook_apply(&w, &in);
+	webhook_input_free(&in);
+	w.updated_at = before.updated_at;
+	b = webhook_to_record(&w);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	webhook_free(&before);
+	webhook_free(&w);
+}
+
+/* ---- through a real store ---------------------------------------------- */
+
+static void
+test_store(void **state)
+{
+	char		 dir[] = "/tmp/test_webhook.XXXXXX", *cmd;
+	struct store	*st;
+	struct webhook	 w, g, u, *ws;
+	struct wh_input	 in;
+	size_t		 n, total, i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	st = store_open(dir, STORE_CREATE);
+	assert_non_null(st);
+
+	full_webhook(&w);
+	assert_int_equal(webhook_create(st, &w, 0), STORE_OK);
+	assert_int_equal(webhook_get(st, "team-a", w.uuid, &g), STORE_OK);
+	assert_string_equal(g.name, w.name);
+	assert_string_equal(g.auth_pass, "pa ss");
+	webhook_free(&g);
+	/* Another team's webhook does not exist. */
+	assert_int_equal(webhook_get(st, "team-b", w.uuid, &g),
+	    STORE_NOTFOUND);
+	webhook_free(&g);
+
+	decode_ok("{\"name\":\"renamed\",\"url\":\"https://e.com/new\"}", 0,
+	    &in);
+	assert_int_equal(webhook_update(st, "team-a", w.uuid, &in, 0, &u),
+	    STORE_OK);
+	assert_string_equal(u.name, "renamed");
+	assert_string_equal(u.token, "qwerty");
+	webhook_free(&u);
+	assert_int_equal(webhook_update(st, "team-b", w.uuid, &in, 0, &u),
+	    STORE_NOTFOUND);
+	assert_int_equal(webhook_update(st, "team-a", w.uuid, &in, 0, NULL),
+	    STORE_OK);
+	webhook_input_free(&in);
+	assert_int_equal(webhook_get(st, "team-a", w.uuid, &g), STORE_OK);
+	assert_string_equal(g.url, "https://e.com/new");
+	webhook_free(&g);
+
+	for (i = 0; i < 3; i++) {
+		webhook_init(&g, "team-a");
+		assert_int_equal(webhook_create(st, &g, 0), STORE_OK);
+		webhook_free(&g);
+	}
+	assert_int_equal(webhook_list(st, "team-a", 1, 2, &ws, &n, &total),
+	    STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(total, 4);
+	for (i = 0; i < n; i++)
+		webhook_free(&ws[i]);
+	free(ws);
+	assert_int_equal(webhook_list(st, "team-a", 0, 10, &ws, &n, &total),
+	    STORE_OK);
+	assert_int_equal(n, 4);
+	assert_string_equal(ws[0].uuid, w.uuid);	/* creation order */
+	for (i = 0; i < n; i++)
+		webhook_free(&ws[i]);
+	free(ws);
+
+	assert_int_equal(webhook_delete(st, "team-b", w.uuid), STORE_NOTFOUND);
+	assert_int_equal(webhook_delete(st, "team-a", w.uuid), STORE_OK);
+	assert_int_equal(webhook_get(st, "team-a", w.uuid, &g),
+	    STORE_NOTFOUND);
+	assert_int_equal(webhook_delete(st, "team-a", w.uuid), STORE_NOTFOUND);
+
+	webhook_free(&w);
+	store_close(st);
+	cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decode_table),
+		cmocka_unit_test(test_decode_values),
+		cmocka_unit_test(test_decode_many_errors),
+		cmocka_unit_test(test_init_defaults),
+		cmocka_unit_test(test_wants),
+		cmocka_unit_test(test_apply_partial),
+		cmocka_unit_test(test_record_roundtrip),
+		cmocka_unit_test(test_record_damaged),
+		cmocka_unit_test(test_to_json),
+		cmocka_unit_test(test_json_roundtrip),
+		cmocka_unit_test(test_store),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
