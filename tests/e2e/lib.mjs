@@ -1,0 +1,338 @@
+// Helpers for the end-to-end tests: free loopback ports, temporary data
+// directories made with the real webhookctl, the real lighttpd and Apache
+// started from the shipped example configurations, and a small HTTP client.
+//
+// Every server listens on 127.0.0.1 on a free port, has its own temporary
+// WEBHOOKS_HOME, and is stopped by its PID (only what we started).
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const WEBHOOKCTL = path.join(REPO, 'webhookctl');
+export const FCGI = path.join(REPO, 'cgi-bin', 'webhooks.fcgi');
+export const LIGHTTPD_CONF = path.join(REPO, 'lighttpd.conf.example');
+export const APACHE_CONF = path.join(REPO, 'apache.conf.example');
+export const ALL_SCOPES = 'webhooks:view,webhooks:add,webhooks:edit,webhooks:remove,events:publish';
+
+const started = new Set(); // child processes to kill if this process dies
+
+process.on('exit', () => {
+  for (const child of started) {
+    try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+});
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// A port nobody listens on now: bind 127.0.0.1:0 and let the kernel choose.
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function which(cmd, extra = []) {
+  for (const dir of [...(process.env.PATH || '').split(':'), '/usr/sbin', '/sbin', ...extra]) {
+    const p = path.join(dir, cmd);
+    try { fs.accessSync(p, fs.constants.X_OK); return p; } catch { /* next */ }
+  }
+  return null;
+}
+
+// --- data directories --------------------------------------------------------
+
+function ownerOf(dir) {
+  const st = fs.statSync(dir);
+  return { uid: st.uid, gid: st.gid };
+}
+
+// Runs webhookctl on a data directory, as the directory's owner (when the
+// tests run as root and the directory was given to the web server's user,
+// so that files the command creates stay usable by the server).
+export function ctl(home, args, { input, allowFail = false } = {}) {
+  const opts = { env: { ...process.env, WEBHOOKS_HOME: home }, encoding: 'utf8', input };
+  if (process.getuid && process.getuid() === 0 && fs.existsSync(home)) {
+    const o = ownerOf(home);
+    if (o.uid !== 0) { opts.uid = o.uid; opts.gid = o.gid; }
+  }
+  const r = spawnSync(WEBHOOKCTL, args, opts);
+  if (r.error) throw r.error;
+  if (r.status !== 0 && !allowFail) {
+    throw new Error(`webhookctl ${args.join(' ')} exited ${r.status}\n${r.stdout}${r.stderr}`);
+  }
+  return r;
+}
+
+// Adds a team (if new) and a token for it; returns the token (the last line
+// of webhookctl's output).
+export function addToken(home, team, scopes = ALL_SCOPES) {
+  const teams = ctl(home, ['team', 'list'], { allowFail: true }).stdout || '';
+  if (!teams.split(/\s+/).includes(team)) ctl(home, ['team', 'add', team]);
+  const args = ['token', 'add', '--team', team];
+  if (scopes) args.push('--scopes', scopes);
+  const out = ctl(home, args).stdout.trim().split('\n');
+  const token = out[out.length - 1].trim();
+  if (!token || /\s/.test(token)) throw new Error(`no token in webhookctl output: ${out.join('\n')}`);
+  return token;
+}
+
+// A new data directory: `webhookctl init`, team "default" and a token with
+// every scope.
+export function makeHome(prefix = 'webhooks-e2e-') {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(home, 0o700);
+  ctl(home, ['init']);
+  const token = addToken(home, 'default');
+  return { home, token };
+}
+
+export function removeHome(home) {
+  if (!home || process.env.WEBHOOKS_E2E_KEEP) return;
+  if (!path.basename(home).startsWith('webhooks-')) return;
+  fs.rmSync(home, { recursive: true, force: true });
+}
+
+function lookupUser(name) {
+  const r = spawnSync('id', ['-u', name], { encoding: 'utf8' });
+  const g = spawnSync('id', ['-g', name], { encoding: 'utf8' });
+  if (r.status !== 0 || g.status !== 0) return null;
+  return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) };
+}
+
+function chownR(p, uid, gid) {
+  fs.lchownSync(p, uid, gid);
+  const st = fs.lstatSync(p);
+  if (st.isDirectory()) {
+    for (const e of fs.readdirSync(p)) chownR(path.join(p, e), uid, gid);
+  }
+}
+
+// --- servers -----------------------------------------------------------------
+
+class Server {
+  constructor(kind, child, { port, home, token }) {
+    this.kind = kind;
+    this.child = child;
+    this.pid = child.pid;
+    this.port = port;
+    this.home = home;
+    this.token = token;
+    this.base = `http://127.0.0.1:${port}`;
+    this.log = [];
+    this.exited = null;
+    const keep = (chunk) => {
+      this.log.push(chunk.toString());
+      if (this.log.length > 2000) this.log.splice(0, 1000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    this.exitPromise = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        this.exited = { code, signal };
+        started.delete(child);
+        resolve(this.exited);
+      });
+    });
+    started.add(child);
+  }
+
+  logText(maxChars = 20000) {
+    let s = this.log.join('');
+    if (this.logFile) {
+      try { s += `--- ${this.logFile}:\n` + fs.readFileSync(this.logFile, 'utf8'); } catch { /* none */ }
+    }
+    return s.length > maxChars ? '...' + s.slice(-maxChars) : s;
+  }
+
+  // Wraps a test function so that a failure carries the server's log.
+  wrap(fn) {
+    return async (t) => {
+      try {
+        await fn(t);
+      } catch (e) {
+        const extra = `\n--- ${this.kind} on ${this.base} (WEBHOOKS_HOME ${this.home}), log:\n${this.logText()}\n--- end of log`;
+        if (e && typeof e === 'object') {
+          try { e.message = `${e.message}${extra}`; } catch { /* read-only */ }
+        }
+        throw e;
+      }
+    };
+  }
+
+  async waitReady(timeoutMs = 15000) {
+    const deadline = Date.now() + timeoutMs;
+    let lastErr;
+    while (Date.now() < deadline) {
+      if (this.exited) {
+        throw new Error(`${this.kind} exited (${JSON.stringify(this.exited)}) before answering\n${this.logText()}`);
+      }
+      try {
+        const r = await fetch(`${this.base}/api/2.0/webhooks`, {
+          headers: { Authorization: `Bearer ${this.token}` },
+          signal: AbortSignal.timeout(3000),
+        });
+        await r.arrayBuffer();
+        if (r.status < 500) return;
+        lastErr = new Error(`status ${r.status}`);
+      } catch (e) {
+        lastErr = e;
+      }
+      await sleep(100);
+    }
+    throw new Error(`${this.kind} did not answer on ${this.base} within ${timeoutMs} ms: ${lastErr}\n${this.logText()}`);
+  }
+
+  // PIDs of the FastCGI processes (webhooks.fcgi) under this server.
+  fcgiPids() {
+    const procs = new Map(); // pid -> ppid
+    const exes = new Map();
+    for (const d of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        procs.set(Number(d), Number(rest[1]));
+        try { exes.set(Number(d), fs.readlinkSync(`/proc/${d}/exe`)); } catch { /* other user */ }
+      } catch { /* gone */ }
+    }
+    const descends = (pid) => {
+      for (let p = procs.get(pid), n = 0; p && n < 20; p = procs.get(p), n++) {
+        if (p === this.pid) return true;
+      }
+      return false;
+    };
+    const out = [];
+    for (const [pid, exe] of exes) {
+      if (path.basename(exe.replace(/ \(deleted\)$/, '')) === 'webhooks.fcgi' && descends(pid)) out.push(pid);
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  // Stops the server and removes its data directory (kept when
+  // WEBHOOKS_E2E_KEEP is set, to look at after a failure).
+  async stopAndClean() {
+    const r = await this.stop();
+    removeHome(this.home);
+    return r;
+  }
+
+  async stop() {
+    if (this.exited) return this.exited;
+    try { process.kill(this.pid, 'SIGTERM'); } catch { /* gone */ }
+    const t = sleep(10000).then(() => 'timeout');
+    if (await Promise.race([this.exitPromise, t]) === 'timeout') {
+      try { process.kill(this.pid, 'SIGKILL'); } catch { /* gone */ }
+      await this.exitPromise;
+    }
+    return this.exited;
+  }
+}
+
+function startProcess(kind, cmd, args, env, info) {
+  const child = spawn(cmd, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: REPO,
+  });
+  child.on('error', (e) => { child.emit('exit', null, `spawn error: ${e.message}`); });
+  return new Server(kind, child, info);
+}
+
+// lighttpd in the foreground with lighttpd.conf.example, unchanged.
+export async function startLighttpd({ home, token, port } = {}) {
+  if (!home) ({ home, token } = makeHome('webhooks-lighttpd-'));
+  port = port || await freePort();
+  const bin = which('lighttpd');
+  if (!bin) throw new Error('lighttpd is not installed');
+  const env = { WEBHOOKS_ROOT: REPO, WEBHOOKS_PORT: String(port), WEBHOOKS_HOME: home };
+  const t = spawnSync(bin, ['-tt', '-f', LIGHTTPD_CONF], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (t.status !== 0) throw new Error(`lighttpd -tt failed:\n${t.stdout}${t.stderr}`);
+  const srv = startProcess('lighttpd', bin, ['-D', '-f', LIGHTTPD_CONF], env, { port, home, token });
+  await srv.waitReady();
+  return srv;
+}
+
+// Apache in the foreground with apache.conf.example, unchanged; values by
+// -C 'Define NAME value'.  As root Apache runs as www-data: the data
+// directory is given to that user first.
+export async function startApache({ home, token, port, user = 'www-data' } = {}) {
+  if (!home) ({ home, token } = makeHome('webhooks-apache-'));
+  port = port || await freePort();
+  const bin = which('apache2') || which('httpd');
+  if (!bin) throw new Error('apache2 is not installed');
+  const defs = { WEBHOOKS_ROOT: REPO, WEBHOOKS_HOME: home, WEBHOOKS_PORT: String(port) };
+  if (process.getuid && process.getuid() === 0) {
+    const u = lookupUser(user);
+    if (!u) throw new Error(`no user ${user} to run Apache as`);
+    chownR(home, u.uid, u.gid);
+    defs.WEBHOOKS_USER = user;
+    defs.WEBHOOKS_GROUP = `#${u.gid}`;
+  }
+  const args = ['-DFOREGROUND'];
+  for (const [k, v] of Object.entries(defs)) args.push('-C', `Define ${k} ${v}`);
+  args.push('-f', APACHE_CONF);
+  const t = spawnSync(bin, [...args.slice(1), '-t'], { encoding: 'utf8' });
+  if (t.status !== 0) throw new Error(`apache2 -t failed:\n${t.stdout}${t.stderr}`);
+  // Debian's apache2 reads APACHE_* from /etc/apache2/envvars only through
+  // apache2ctl; the standalone configuration needs none of them.
+  const srv = startProcess('apache', bin, args, {}, { port, home, token });
+  srv.logFile = path.join(home, 'apache-error.log');
+  await srv.waitReady();
+  return srv;
+}
+
+export const SERVERS = { lighttpd: startLighttpd, apache: startApache };
+
+// --- HTTP ----------------------------------------------------------------------
+
+// One request; answers {status, headers, text, json (or undefined)}.
+// body: a string or Buffer is sent as is, anything else as JSON.
+export async function api(base, method, p, { token, body, headers = {}, timeoutMs = 30000 } = {}) {
+  const h = { ...headers };
+  if (token !== undefined && token !== null) h.Authorization = `Bearer ${token}`;
+  let payload;
+  if (body !== undefined) {
+    if (typeof body === 'string' || Buffer.isBuffer(body)) payload = body;
+    else {
+      payload = JSON.stringify(body);
+      if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json';
+    }
+  }
+  const r = await fetch(base + p, { method, headers: h, body: payload, signal: AbortSignal.timeout(timeoutMs) });
+  const text = await r.text();
+  let json;
+  try { json = text.length ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  return { status: r.status, headers: r.headers, text, json, request: `${method} ${p}` };
+}
+
+// Describes a response for assertion messages.
+export function show(res) {
+  return `${res.request} -> ${res.status} ${res.text.length > 600 ? res.text.slice(0, 600) + '...' : res.text}`;
+}
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// Berkeley DB's verifier: db_verify, or Debian's db5.3_verify.
+export function dbVerify(home) {
+  const bin = which('db5.3_verify') || which('db_verify');
+  if (!bin) throw new Error('db5.3_verify / db_verify is not installed (Debian: db5.3-util)');
+  const dir = path.join(home, 'db');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.db'));
+  const out = [];
+  for (const f of files) {
+    const r = spawnSync(bin, ['-h', dir, f], { encoding: 'utf8', cwd: dir });
+    out.push({ file: f, status: r.status, output: `${r.stdout}${r.stderr}`.trim() });
+  }
+  return out;
+}
