@@ -131,6 +131,10 @@ http_req_read(struct http_req *r, struct FCGX_Request *fcgi, long max_body)
 	https = http_param(r, "HTTPS");
 	r->https = https != NULL && strcasecmp(https, "on") == 0;
 	r->authorization = http_param(r, "HTTP_AUTHORIZATION");
+	/* Apache before 2.4.13 (no CGIPassAuth): .htaccess copies the header
+	 * into an environment variable through a rewrite. */
+	if (r->authorization == NULL)
+		r->authorization = http_param(r, "REDIRECT_HTTP_AUTHORIZATION");
 	r->content_type = http_param(r, "CONTENT_TYPE");
 	r->cookie = http_param(r, "HTTP_COOKIE");
 	r->remote_addr = (m = http_param(r, "REMOTE_ADDR")) ? m : "";

@@ -31,8 +31,28 @@ unavailable(struct http_req *req, struct http_resp *resp)
 	http_send(req, resp);
 }
 
+/*
+ * Under mod_fcgid on shared hosting, .htaccess SetEnv values arrive as
+ * request parameters, not in the process environment: take the data
+ * directory (and so its webhooks.conf) from the first request that names
+ * one, unless the environment already did.
+ */
+static void
+home_from_request(struct http_req *req, struct cfg *cfg)
+{
+	const char	*home;
+	char		 err[512];
+
+	if (getenv("WEBHOOKS_HOME") != NULL ||
+	    (home = http_param(req, "WEBHOOKS_HOME")) == NULL || *home == '\0')
+		return;
+	setenv("WEBHOOKS_HOME", home, 1);
+	if (cfg_load(cfg, err, sizeof(err)) == -1)
+		log_warn("configuration: %s", err);
+}
+
 static int
-serve(struct store **st, const struct cfg *cfg, FCGX_Request *fr)
+serve(struct store **st, struct cfg *cfg, FCGX_Request *fr)
 {
 	struct http_req		 req;
 	struct http_resp	 resp;
@@ -42,8 +62,10 @@ serve(struct store **st, const struct cfg *cfg, FCGX_Request *fr)
 		http_resp_free(&resp);
 		return 0;
 	}
-	if (*st == NULL)
+	if (*st == NULL) {
+		home_from_request(&req, cfg);
 		*st = store_open(cfg->home, 0);
+	}
 	if (*st == NULL)
 		unavailable(&req, &resp);
 	else {
