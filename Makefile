@@ -30,9 +30,9 @@ OBJDIR	 = build/normal
 endif
 
 CORE	 = util log cfg store webhook auth
-FCGI	 = http router api api_native webhooks_fcgi
+FCGI	 = http router api api_native api_v1 api_chatbot api_events spool deliver admin tmpl webhooks_fcgi
 DAEMON	 = spool deliver webhookd
-CTL	 = webhookctl
+CTL	 = webhookctl spool
 
 obj	 = $(addprefix $(OBJDIR)/,$(addsuffix .o,$(1)))
 CORE_O	 = $(call obj,$(CORE))
@@ -45,7 +45,7 @@ DEBS	 = build-essential pkg-config libfcgi-dev libjson-c-dev libdb5.3-dev \
 	   db5.3-util libcurl4-openssl-dev libssl-dev libcmocka-dev lighttpd \
 	   apache2 libapache2-mod-fcgid curl wrk chromium
 
-.PHONY: all deps run test test-unit test-e2e bench asan install clean \
+.PHONY: all deps run test test-unit test-e2e test-browser bench asan install clean \
 	clean-progs
 all: $(PROGS)
 
@@ -79,13 +79,13 @@ webhookctl: $(CORE_O) $(call obj,$(CTL))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
 
 # Each tests/unit/test_X.c links with every core module.
-$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(CORE_O) $(call obj,http router api api_native)
+$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(CORE_O) $(call obj,http router api api_native api_v1 api_chatbot api_events spool deliver admin tmpl)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi -lcurl -lcmocka
 
 run: deps all
 	@sh tests/run.sh $(PORT)
 
-test: deps all test-unit test-e2e
+test: deps all test-unit test-e2e test-browser
 
 test-unit: $(UNIT)
 	@set -e; for t in $(UNIT); do echo "== $$t"; $$t; done
@@ -93,8 +93,26 @@ test-unit: $(UNIT)
 test-e2e: all
 	cd tests && node --test --test-concurrency=1 e2e/
 
-bench: deps all
-	sh tests/bench/run.sh
+test-browser: all
+	cd tests && node --test --test-concurrency=1 browser/
+
+# The benchmarks' own programs: the reference FastCGI responder, the store
+# preloader, the disk's ceilings and the reference libcurl-multi sender.
+BENCH_BIN = build/bench/trivial build/bench/preload build/bench/diskref \
+	    build/bench/curlref
+build/bench:
+	mkdir -p $@
+build/bench/trivial: tests/bench/trivial.c | build/bench
+	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lfcgi
+build/bench/preload: tests/bench/preload.c $(CORE_O) | build/bench
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $^ $(LDLIBS_CORE)
+build/bench/diskref: tests/bench/diskref.c | build/bench
+	$(CC) $(CFLAGS) $(WARN) -o $@ $< -ldb-5.3
+build/bench/curlref: tests/bench/curlref.c | build/bench
+	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lcurl -lcrypto
+
+bench: deps all $(BENCH_BIN)
+	cd tests && node bench/bench.mjs
 
 asan:
 	$(MAKE) SAN=1 clean-progs

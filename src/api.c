@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "admin.h"
 #include "api.h"
 #include "log.h"
 
@@ -18,6 +19,9 @@ static const struct {
 	const size_t		*n;
 } tables[] = {
 	{ api_native_routes, &api_native_nroutes },
+	{ api_v1_routes, &api_v1_nroutes },
+	{ api_chatbot_routes, &api_chatbot_nroutes },
+	{ api_admin_routes, &api_admin_nroutes },
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -46,10 +50,37 @@ dialect_of(const char *path)
 {
 	if (strncmp(path, "/api/web/v1/", 12) == 0)
 		return API_V1;
+	if (strncmp(path, "/admin", 6) == 0 &&
+	    (path[6] == '\0' || path[6] == '/'))
+		return API_ADMIN;
 	if (strncmp(path, "/webhooks", 9) == 0 &&
 	    (path[9] == '\0' || path[9] == '/'))
 		return API_CHATBOT;
 	return API_NATIVE;
+}
+
+/*
+ * The message of a 400 in the dialects whose clients may read only the
+ * message: the given one followed by each bad field ("The given data was
+ * invalid: name must not be empty; url is required.").  The caller frees it.
+ */
+static char *
+fields_message(const char *message, const struct wh_errors *errs)
+{
+	struct buf	 b;
+	size_t		 i, n;
+
+	buf_init(&b);
+	n = strlen(message);
+	if (n > 0 && message[n - 1] == '.')
+		n--;
+	buf_add(&b, message, n);
+	for (i = 0; i < errs->n; i++)
+		buf_printf(&b, "%s%s %s", i == 0 ? ": " : "; ",
+		    errs->e[i].field[0] ? errs->e[i].field : "body",
+		    errs->e[i].msg);
+	buf_putc(&b, '.');
+	return buf_take(&b);
 }
 
 void
@@ -57,15 +88,27 @@ api_error(struct api_ctx *c, int status, const char *message,
     const struct wh_errors *errs)
 {
 	json_object	*j, *e, *arr;
-	char		 ts[UTIL_ISO_LEN];
+	char		 ts[UTIL_ISO_LEN], *full = NULL;
 	size_t		 i;
 	int		 dialect;
 
 	dialect = c->route != NULL ? c->route->dialect : dialect_of(c->req->path);
+	if (dialect == API_ADMIN) {
+		/* HTML, with the admin page's headers. */
+		admin_error(c, status, message);
+		return;
+	}
+	if (errs != NULL && errs->n > 0 &&
+	    (dialect == API_V1 || dialect == API_CHATBOT))
+		message = full = fields_message(message, errs);
 	j = json_object_new_object();
 	switch (dialect) {
 	case API_CHATBOT:
-		/* Seed 002 answers {id, timestamp, status{code, type}}. */
+		/* Seed 002 answers {id, timestamp, status{code, type}}; an
+		 * error names the webhook when the path does. */
+		if (c->route != NULL && c->params[0] != NULL)
+			json_object_object_add(j, "id",
+			    json_object_new_string(c->params[0]));
 		util_iso8601(util_now_ms(), ts);
 		json_object_object_add(j, "timestamp", json_object_new_string(ts));
 		e = json_object_new_object();
@@ -92,6 +135,7 @@ api_error(struct api_ctx *c, int status, const char *message,
 		    json_object_new_string(message));
 		break;
 	}
+	free(full);
 	if (errs != NULL && errs->n > 0) {
 		/* {"field": ["message", ...]} as Laravel answers a 422. */
 		e = json_object_new_object();

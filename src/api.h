@@ -36,6 +36,14 @@ struct api_ctx {
 /* Route tables, one per module; api_handle dispatches over all of them. */
 extern const struct route	api_native_routes[];
 extern const size_t		api_native_nroutes;
+extern const struct route	api_v1_routes[];	/* seed 001 */
+extern const size_t		api_v1_nroutes;
+extern const struct route	api_chatbot_routes[];	/* seed 002 */
+extern const size_t		api_chatbot_nroutes;
+/* Events and deliveries (api_events.c): POST /api/2.0/events, the test
+ * endpoint, the attempt log, manual retry. */
+extern const struct route	api_events_routes[];
+extern const size_t		api_events_nroutes;
 
 /* Serves one request: route, authenticate, check the body, run the handler,
  * answer errors in the route's dialect.  Never exits on bad input. */
@@ -58,6 +66,23 @@ int	api_native_page_params(struct api_ctx *, long *page, long *per_page);
  * ("/api/2.0/webhooks"); n is the number of items on this page. */
 void	api_native_paginate(struct api_ctx *, json_object *, const char *path,
 	    long page, long per_page, size_t n, size_t total);
+
+/* Each dialect's encoder, a new json object the caller owns. */
+/* Seed 001: the bare webhook with "id" and the union fields. */
+json_object *api_v1_json(const struct webhook *);
+/* Seed 001's answer to a test: {id, event: "webhook.test", delivered,
+ * status (HTTP status or null), latency_ms, error (string or null)}. */
+struct deliver_result;
+json_object *api_v1_test_json(const char *id, const struct deliver_result *);
+/* Seed 002's one webhook: {id, name, url, token, headers [{name, value}],
+ * auth {username, password masked}, error {date, message} ("" when none)},
+ * then the union fields the seed does not name. */
+json_object *api_chatbot_json(const struct webhook *);
+/* Seed 002's list entry: {id, name, url, error: message or ""}. */
+json_object *api_chatbot_item_json(const struct webhook *);
+/* Seed 002's answer to a write: {id, timestamp (ms, ISO 8601),
+ * status: {code: 200, type: "success"}}. */
+json_object *api_chatbot_status_json(const char *id, int64_t ms);
 
 /* Serializes j plain, without escaping '/'; the caller frees nothing. */
 const char *api_json_string(json_object *j);

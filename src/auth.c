@@ -130,17 +130,15 @@ auth_token_create(struct store *st, const char *team, unsigned scopes_bits,
 	return rc;
 }
 
-int
-auth_token_check(struct store *st, const char *token, struct auth *out)
+/* The token whose SHA-256 is hash: STORE_OK and *out, or STORE_NOTFOUND. */
+static int
+token_by_hash(struct store *st, const char *hash, struct auth *out)
 {
-	char		 hash[65], *rec = NULL;
+	char		*rec = NULL;
 	json_object	*j = NULL, *v;
 	const char	*s;
 	int		 rc;
 
-	if (strlen(token) > 256)
-		return STORE_NOTFOUND;
-	util_sha256_hex(token, strlen(token), hash);
 	if ((rc = store_token_get(st, hash, &rec)) != STORE_OK)
 		return rc;
 	rc = STORE_NOTFOUND;
@@ -164,6 +162,17 @@ out:
 	json_object_put(j);
 	free(rec);
 	return rc;
+}
+
+int
+auth_token_check(struct store *st, const char *token, struct auth *out)
+{
+	char		 hash[65];
+
+	if (strlen(token) > 256)
+		return STORE_NOTFOUND;
+	util_sha256_hex(token, strlen(token), hash);
+	return token_by_hash(st, hash, out);
 }
 
 struct find_id {
@@ -200,4 +209,211 @@ auth_token_revoke(struct store *st, const char *id_or_token)
 	} else
 		util_sha256_hex(id_or_token, strlen(id_or_token), f.hash);
 	return store_token_del(st, f.hash);
+}
+
+/* ---- admin sessions and CSRF ------------------------------------------ */
+
+#define SESSION_RECORD_VERSION	1
+/* The idle clock is written at most this often (a store write). */
+#define SESSION_TOUCH_MS	(60 * 1000)
+
+/* 1 if sid has the shape of a session id (before any store access). */
+static int
+sid_valid(const char *sid)
+{
+	size_t	 i;
+
+	for (i = 0; sid[i] != '\0'; i++)
+		if (!((sid[i] >= 'a' && sid[i] <= 'z') ||
+		    (sid[i] >= 'A' && sid[i] <= 'Z') ||
+		    (sid[i] >= '0' && sid[i] <= '9') || sid[i] == '-' ||
+		    sid[i] == '_'))
+			return 0;
+	return i == AUTH_SID_LEN;
+}
+
+static char *
+session_record(const char *token_hash, int64_t created, int64_t last)
+{
+	json_object	*j;
+	char		*s;
+
+	j = json_object_new_object();
+	json_object_object_add(j, "v",
+	    json_object_new_int(SESSION_RECORD_VERSION));
+	json_object_object_add(j, "token", json_object_new_string(token_hash));
+	json_object_object_add(j, "created", json_object_new_int64(created));
+	json_object_object_add(j, "last", json_object_new_int64(last));
+	s = xstrdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+	json_object_put(j);
+	return s;
+}
+
+/* Reads a session record; 0, or -1 if it is unreadable. */
+static int
+session_parse(const char *rec, char token_hash[65], int64_t *created,
+    int64_t *last)
+{
+	json_object	*j, *v;
+	const char	*s;
+	int		 rc = -1;
+
+	if ((j = json_tokener_parse(rec)) == NULL)
+		return -1;
+	if (json_object_object_get_ex(j, "token", &v) &&
+	    (s = json_object_get_string(v)) != NULL && strlen(s) == 64) {
+		memcpy(token_hash, s, 65);
+		*created = json_object_object_get_ex(j, "created", &v) ?
+		    json_object_get_int64(v) : 0;
+		*last = json_object_object_get_ex(j, "last", &v) ?
+		    json_object_get_int64(v) : 0;
+		rc = 0;
+	}
+	json_object_put(j);
+	return rc;
+}
+
+struct expired {
+	char	**keys;
+	size_t	  n;
+	int64_t	  now;
+};
+
+static int
+collect_expired(const char *key, const char *json, void *arg)
+{
+	struct expired	*x = arg;
+	char		 th[65];
+	int64_t		 created, last;
+
+	if (session_parse(json, th, &created, &last) == -1 ||
+	    x->now - last > AUTH_SESSION_IDLE_MS) {
+		x->keys = xrealloc(x->keys, (x->n + 1) * sizeof(*x->keys));
+		x->keys[x->n++] = xstrdup(key);
+	}
+	return 0;
+}
+
+/* Removes expired and unreadable sessions; failures only delay it. */
+static void
+sessions_prune(struct store *st, int64_t now)
+{
+	struct expired	 x;
+	size_t		 i;
+
+	memset(&x, 0, sizeof(x));
+	x.now = now;
+	if (store_foreach(st, STORE_SESSIONS, collect_expired, &x) == STORE_OK)
+		for (i = 0; i < x.n; i++)
+			store_del(st, STORE_SESSIONS, x.keys[i]);
+	for (i = 0; i < x.n; i++)
+		free(x.keys[i]);
+	free(x.keys);
+}
+
+int
+auth_session_create(struct store *st, const char *token,
+    char sid[AUTH_SID_LEN + 1], struct auth *out)
+{
+	unsigned char	 raw[32];
+	char		 th[65], key[65], *b64, *rec;
+	int64_t		 now = util_now_ms();
+	size_t		 i;
+	int		 rc;
+
+	if (strlen(token) > 256)
+		return STORE_NOTFOUND;
+	util_sha256_hex(token, strlen(token), th);
+	if ((rc = token_by_hash(st, th, out)) != STORE_OK)
+		return rc;
+	sessions_prune(st, now);
+
+	util_random(raw, sizeof(raw));
+	b64 = util_base64(raw, sizeof(raw));	/* 43 characters and '=' */
+	for (i = 0; i < AUTH_SID_LEN; i++)
+		sid[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
+	sid[AUTH_SID_LEN] = '\0';
+	free(b64);
+	util_sha256_hex(sid, AUTH_SID_LEN, key);
+	rec = session_record(th, now, now);
+	rc = store_put_new(st, STORE_SESSIONS, key, rec, NULL);
+	free(rec);
+	if (rc != STORE_OK)
+		memset(sid, 0, AUTH_SID_LEN + 1);
+	return rc;
+}
+
+int
+auth_session_check(struct store *st, const char *sid, struct auth *out)
+{
+	char		 key[65], th[65], *rec = NULL, *nrec;
+	int64_t		 created, last, now = util_now_ms();
+	int		 rc;
+
+	if (!sid_valid(sid))
+		return STORE_NOTFOUND;
+	util_sha256_hex(sid, AUTH_SID_LEN, key);
+	if ((rc = store_get(st, STORE_SESSIONS, key, &rec)) != STORE_OK)
+		return rc;
+	if (session_parse(rec, th, &created, &last) == -1) {
+		log_warn("auth_session_check: session %.12s: unreadable record",
+		    key);
+		rc = STORE_NOTFOUND;
+		goto end;
+	}
+	if (now - last > AUTH_SESSION_IDLE_MS) {
+		rc = STORE_NOTFOUND;
+		goto end;
+	}
+	/* The token's team and scopes now; revoked: the session ends. */
+	if ((rc = token_by_hash(st, th, out)) != STORE_OK)
+		goto end;
+	if (now - last > SESSION_TOUCH_MS) {
+		nrec = session_record(th, created, now);
+		if (store_put(st, STORE_SESSIONS, key, nrec) != STORE_OK)
+			log_warn("auth_session_check: session %.12s: cannot "
+			    "note its use", key);
+		free(nrec);
+	}
+	free(rec);
+	return STORE_OK;
+end:
+	free(rec);
+	if (rc == STORE_NOTFOUND)
+		store_del(st, STORE_SESSIONS, key);
+	return rc;
+}
+
+int
+auth_session_destroy(struct store *st, const char *sid)
+{
+	char	 key[65];
+	int	 rc;
+
+	if (!sid_valid(sid))
+		return STORE_OK;
+	util_sha256_hex(sid, AUTH_SID_LEN, key);
+	rc = store_del(st, STORE_SESSIONS, key);
+	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+}
+
+void
+auth_csrf_token(const char *sid, char out[AUTH_CSRF_LEN + 1])
+{
+	char	*s;
+
+	s = xasprintf("webhooks admin csrf\n%s", sid);
+	util_sha256_hex(s, strlen(s), out);
+	free(s);
+}
+
+int
+auth_csrf_check(const char *sid, const char *token)
+{
+	char	 want[AUTH_CSRF_LEN + 1];
+
+	if (token == NULL || strlen(token) != AUTH_CSRF_LEN)
+		return 0;
+	auth_csrf_token(sid, want);
+	return util_ct_compare(want, token, AUTH_CSRF_LEN) == 0;
 }

@@ -42,4 +42,34 @@ int	auth_token_check(struct store *, const char *token, struct auth *out);
 /* Revokes by public id (or by the token text itself). */
 int	auth_token_revoke(struct store *, const char *id_or_token);
 
+/* ---- admin sessions and CSRF ------------------------------------------ */
+/*
+ * A session of the admin page: a random id (the cookie's value) whose
+ * SHA-256 keys a record in STORE_SESSIONS.  The record remembers the hash of
+ * the API token that logged in, so the team and scopes are the token's own
+ * at every request and revoking the token ends its sessions.  A session
+ * ends at logout, when its token is revoked, or after 12 hours idle.
+ */
+#define AUTH_SESSION_IDLE_MS	(12LL * 3600 * 1000)
+#define AUTH_SID_LEN		43	/* base64url of 32 random bytes */
+#define AUTH_CSRF_LEN		64	/* hex of a SHA-256 */
+
+/*
+ * Logs in with an API token: STORE_OK with the new session's id in sid and
+ * the token's holder in *out; STORE_NOTFOUND for a bad token.  Removes
+ * expired sessions on the way.
+ */
+int	auth_session_create(struct store *, const char *token,
+	    char sid[AUTH_SID_LEN + 1], struct auth *out);
+/* STORE_OK and *out for a live session (its idle clock restarts),
+ * STORE_NOTFOUND for an unknown, expired or revoked one. */
+int	auth_session_check(struct store *, const char *sid, struct auth *out);
+/* Ends a session (STORE_OK also when it did not exist). */
+int	auth_session_destroy(struct store *, const char *sid);
+/* The CSRF token of a session id: hex SHA-256 of a tag and the id, so that
+ * it is tied to the session and reveals nothing of the id. */
+void	auth_csrf_token(const char *sid, char out[AUTH_CSRF_LEN + 1]);
+/* 1 if token is sid's CSRF token (compared in constant time), else 0. */
+int	auth_csrf_check(const char *sid, const char *token);
+
 #endif /* AUTH_H */

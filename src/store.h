@@ -39,6 +39,14 @@ struct store	*store_open(const char *home, int flags);
 void		 store_close(struct store *);
 /* 1 once the environment has panicked or was recovered by another process. */
 int		 store_is_fatal(struct store *);
+/*
+ * Frees the locks and aborts the transactions of processes that died in the
+ * environment (DB_ENV->failchk).  A process opening the environment does
+ * this too (DB_REGISTER), and so does a lock wait that times out while other
+ * processes use the locks; but a lone process blocked on a dead process's
+ * lock waits until someone calls this: webhookd should, every second or so.
+ */
+int		 store_failchk(struct store *);
 /* Checkpoint, then remove log files no longer needed for normal recovery. */
 int		 store_maintain(struct store *);
 /* Verifies every database file (like db_verify); 0 when clean. */

@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "cfg.h"
 #include "log.h"
+#include "spool.h"
 #include "store.h"
 #include "util.h"
 
@@ -228,6 +229,104 @@ cmd_token(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * publish --team NAME --event TYPE [--data FILE|-]: enqueues one event
+ * exactly as POST /api/2.0/events does (maildir's protocol, durable before
+ * this says so) and prints its id.  data is a JSON object, {} by default.
+ */
+static int
+cmd_publish(int argc, char **argv)
+{
+	struct spool_event	 ev;
+	struct spool		*sp;
+	struct store		*st;
+	struct buf		 b;
+	const char		*team = NULL, *type = NULL, *file = NULL;
+	char			 id[37], ts[UTIL_ISO_LEN], chunk[8192], *text;
+	char			 name[SPOOL_NAME_MAX + 1], *rec = NULL;
+	FILE			*f;
+	size_t			 n;
+	int			 i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--team") == 0 && i + 1 < argc)
+			team = argv[++i];
+		else if (strcmp(argv[i], "--event") == 0 && i + 1 < argc)
+			type = argv[++i];
+		else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else
+			usage();
+	}
+	if (team == NULL || type == NULL)
+		usage();
+	if (!spool_type_ok(type)) {
+		fprintf(stderr, "webhookctl: publish: the event type must be "
+		    "1 to %d printable characters\n", SPOOL_TYPE_MAX);
+		return 1;
+	}
+	st = open_store(0);
+	rc = store_team_get(st, team, &rec);
+	store_close(st);
+	free(rec);
+	if (rc != STORE_OK)
+		return fail("publish: team", rc);
+	memset(&ev, 0, sizeof(ev));
+	if (file != NULL) {
+		if (strcmp(file, "-") == 0)
+			f = stdin;
+		else if ((f = fopen(file, "r")) == NULL) {
+			fprintf(stderr, "webhookctl: publish: %s: %s\n", file,
+			    strerror(errno));
+			return 1;
+		}
+		buf_init(&b);
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 &&
+		    b.len <= (size_t)cfg.max_body)
+			buf_add(&b, chunk, n);
+		if (f != stdin)
+			fclose(f);
+		text = buf_take(&b);
+		if (strlen(text) > (size_t)cfg.max_body) {
+			fprintf(stderr, "webhookctl: publish: the data is over "
+			    "%ld bytes\n", cfg.max_body);
+			free(text);
+			return 1;
+		}
+		ev.data = json_tokener_parse(text);
+		free(text);
+		if (!json_object_is_type(ev.data, json_type_object)) {
+			fprintf(stderr, "webhookctl: publish: the data is not "
+			    "a JSON object\n");
+			json_object_put(ev.data);
+			return 1;
+		}
+	} else
+		ev.data = json_object_new_object();
+	util_uuid4(id);
+	util_iso8601(util_now_ms(), ts);
+	ev.id = id;
+	ev.team = (char *)team;
+	ev.type = (char *)type;
+	ev.timestamp = ts;
+	text = spool_event_format(&ev);
+	json_object_put(ev.data);
+	if ((sp = spool_open(cfg.home, 1)) == NULL) {
+		free(text);
+		return 1;
+	}
+	rc = spool_enqueue(sp, text, strlen(text), id, name);
+	spool_close(sp);
+	free(text);
+	if (rc == -1) {
+		fprintf(stderr, "webhookctl: publish: the event could not be "
+		    "written (see above)\n");
+		return 1;
+	}
+	printf("%s\n", id);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -255,6 +354,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "token") == 0)
 		return cmd_token(argc - 1, argv + 1);
+	if (strcmp(argv[1], "publish") == 0)
+		return cmd_publish(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0) {
 		if (store_check(cfg.home) != 0) {
 			fprintf(stderr, "webhookctl: check: the store has "

@@ -250,15 +250,17 @@ function startProcess(kind, cmd, args, env, info) {
 }
 
 // lighttpd in the foreground with lighttpd.conf.example, unchanged.
-export async function startLighttpd({ home, token, port } = {}) {
+// (The benchmarks pass conf, a configuration derived from it, and root, a
+// directory whose cgi-bin/webhooks.fcgi is the program to run.)
+export async function startLighttpd({ home, token, port, conf = LIGHTTPD_CONF, root = REPO } = {}) {
   if (!home) ({ home, token } = makeHome('webhooks-lighttpd-'));
   port = port || await freePort();
   const bin = which('lighttpd');
   if (!bin) throw new Error('lighttpd is not installed');
-  const env = { WEBHOOKS_ROOT: REPO, WEBHOOKS_PORT: String(port), WEBHOOKS_HOME: home };
-  const t = spawnSync(bin, ['-tt', '-f', LIGHTTPD_CONF], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const env = { WEBHOOKS_ROOT: root, WEBHOOKS_PORT: String(port), WEBHOOKS_HOME: home };
+  const t = spawnSync(bin, ['-tt', '-f', conf], { env: { ...process.env, ...env }, encoding: 'utf8' });
   if (t.status !== 0) throw new Error(`lighttpd -tt failed:\n${t.stdout}${t.stderr}`);
-  const srv = startProcess('lighttpd', bin, ['-D', '-f', LIGHTTPD_CONF], env, { port, home, token });
+  const srv = startProcess('lighttpd', bin, ['-D', '-f', conf], env, { port, home, token });
   await srv.waitReady();
   return srv;
 }
@@ -266,12 +268,14 @@ export async function startLighttpd({ home, token, port } = {}) {
 // Apache in the foreground with apache.conf.example, unchanged; values by
 // -C 'Define NAME value'.  As root Apache runs as www-data: the data
 // directory is given to that user first.
-export async function startApache({ home, token, port, user = 'www-data' } = {}) {
+// (root, for the benchmarks: a directory whose cgi-bin/webhooks.fcgi is the
+// program to run.)
+export async function startApache({ home, token, port, user = 'www-data', root = REPO } = {}) {
   if (!home) ({ home, token } = makeHome('webhooks-apache-'));
   port = port || await freePort();
   const bin = which('apache2') || which('httpd');
   if (!bin) throw new Error('apache2 is not installed');
-  const defs = { WEBHOOKS_ROOT: REPO, WEBHOOKS_HOME: home, WEBHOOKS_PORT: String(port) };
+  const defs = { WEBHOOKS_ROOT: root, WEBHOOKS_HOME: home, WEBHOOKS_PORT: String(port) };
   if (process.getuid && process.getuid() === 0) {
     const u = lookupUser(user);
     if (!u) throw new Error(`no user ${user} to run Apache as`);

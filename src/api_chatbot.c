@@ -1,0 +1,240 @@
+/*
+ * api_chatbot: seed 002 (ChatBot.com) at /webhooks.  The list is
+ * [{id, name, url, error}] with error the last error's message ("" when
+ * none); one webhook is {id, name, url, token, headers: [{name, value}],
+ * auth: {username, password}, error: {date, message}} followed by the union
+ * fields the seed does not name (http_method, events, settings, active,
+ * max_attempts, created_at, updated_at), so that what another dialect wrote
+ * reads back whole.  Create, update and delete answer
+ * {id, timestamp, status: {code: 200, type: "success"}}; errors answer the
+ * same shape with type "error" (api_error).  The seed lists no status codes:
+ * a bad body is 400, its message naming each bad field.
+ *
+ * Choices: no basic auth is served as {"username": "", "password": ""} and
+ * no error as {"date": "", "message": ""}, the seed's own spelling of empty
+ * values, so a client always finds strings there.  A stored password is
+ * served as "********", never in clear (sending the mask back on update
+ * keeps it).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "log.h"
+
+#define BASE		"/webhooks"
+#define LIST_CHUNK	256	/* first read of the list; the rest at once */
+
+/* Union fields served after the seed's own, in this order. */
+static const char *const extras[] = {
+	"http_method", "events", "settings", "active", "max_attempts",
+	"created_at", "updated_at", NULL
+};
+
+/* Moves key from the union object u to j (a new reference). */
+static void
+take(json_object *j, json_object *u, const char *key)
+{
+	json_object	*v = NULL;
+
+	json_object_object_get_ex(u, key, &v);
+	json_object_object_add(j, key, json_object_get(v));
+}
+
+json_object *
+api_chatbot_json(const struct webhook *w)
+{
+	json_object	*j, *u, *a, *h, *e;
+	size_t		 i;
+
+	u = webhook_to_json(w);
+	j = json_object_new_object();
+	take(j, u, "id");
+	take(j, u, "name");
+	take(j, u, "url");
+	take(j, u, "token");
+	a = json_object_new_array();
+	for (i = 0; i < w->nheaders; i++) {
+		h = json_object_new_object();
+		json_object_object_add(h, "name",
+		    json_object_new_string(w->headers[i].name));
+		json_object_object_add(h, "value",
+		    json_object_new_string(w->headers[i].value));
+		json_object_array_add(a, h);
+	}
+	json_object_object_add(j, "headers", a);
+	/* {username, password: "********" or ""}: the model masks it. */
+	take(j, u, "auth");
+	e = json_object_new_object();
+	json_object_object_add(e, "date", json_object_new_string(
+	    w->error_date != NULL ? w->error_date : ""));
+	json_object_object_add(e, "message", json_object_new_string(
+	    w->error_msg != NULL ? w->error_msg : ""));
+	json_object_object_add(j, "error", e);
+	for (i = 0; extras[i] != NULL; i++)
+		take(j, u, extras[i]);
+	json_object_put(u);
+	return j;
+}
+
+json_object *
+api_chatbot_item_json(const struct webhook *w)
+{
+	json_object	*j;
+
+	j = json_object_new_object();
+	json_object_object_add(j, "id", json_object_new_string(w->uuid));
+	json_object_object_add(j, "name", json_object_new_string(
+	    w->name != NULL ? w->name : ""));
+	json_object_object_add(j, "url", json_object_new_string(
+	    w->url != NULL ? w->url : ""));
+	json_object_object_add(j, "error", json_object_new_string(
+	    w->error_msg != NULL ? w->error_msg : ""));
+	return j;
+}
+
+json_object *
+api_chatbot_status_json(const char *id, int64_t ms)
+{
+	json_object	*j, *s;
+	char		 ts[UTIL_ISO_LEN];
+
+	util_iso8601(ms, ts);
+	j = json_object_new_object();
+	json_object_object_add(j, "id", json_object_new_string(id));
+	json_object_object_add(j, "timestamp", json_object_new_string(ts));
+	s = json_object_new_object();
+	json_object_object_add(s, "code", json_object_new_int(200));
+	json_object_object_add(s, "type", json_object_new_string("success"));
+	json_object_object_add(j, "status", s);
+	return j;
+}
+
+/*
+ * Every webhook of the team, in creation order: ws[0..n) (the caller frees
+ * each with webhook_free, then the array).  Returns a store result.
+ */
+static int
+list_all(struct api_ctx *c, struct webhook **ws, size_t *n)
+{
+	size_t	 total = 0, i;
+	int	 rc;
+
+	rc = webhook_list(c->st, c->auth.team, 0, LIST_CHUNK, ws, n, &total);
+	if (rc != STORE_OK || total <= LIST_CHUNK)
+		return rc;
+	for (i = 0; i < *n; i++)
+		webhook_free(&(*ws)[i]);
+	free(*ws);
+	return webhook_list(c->st, c->auth.team, 0, total, ws, n, NULL);
+}
+
+static void
+chatbot_list(struct api_ctx *c)
+{
+	struct webhook	*ws = NULL;
+	json_object	*a;
+	size_t		 n = 0, i;
+
+	if (api_store_error(c, list_all(c, &ws, &n)))
+		return;
+	a = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object_array_add(a, api_chatbot_item_json(&ws[i]));
+		webhook_free(&ws[i]);
+	}
+	free(ws);
+	api_json(c, 200, a);
+}
+
+static void
+chatbot_get(struct api_ctx *c)
+{
+	struct webhook	 w;
+
+	if (!util_is_uuid(c->params[0])) {
+		api_error(c, 404, "No such webhook.", NULL);
+		return;
+	}
+	if (api_store_error(c, webhook_get(c->st, c->auth.team, c->params[0],
+	    &w)))
+		return;
+	api_json(c, 200, api_chatbot_json(&w));
+	webhook_free(&w);
+}
+
+static void
+chatbot_create(struct api_ctx *c)
+{
+	struct wh_input		 in;
+	struct wh_errors	 errs;
+	struct webhook		 w;
+
+	memset(&errs, 0, sizeof(errs));
+	if (webhook_decode(c->body, 1, &in, &errs) == -1) {
+		api_error(c, 400, "The given data was invalid.", &errs);
+		webhook_input_free(&in);
+		return;
+	}
+	webhook_init(&w, c->auth.team);
+	webhook_apply(&w, &in);
+	webhook_input_free(&in);
+	if (!api_store_error(c, webhook_create(c->st, &w, 0)))
+		api_json(c, 200, api_chatbot_status_json(w.uuid,
+		    w.created_at));
+	webhook_free(&w);
+}
+
+static void
+chatbot_update(struct api_ctx *c)
+{
+	struct wh_input		 in;
+	struct wh_errors	 errs;
+	struct webhook		 w;
+
+	if (!util_is_uuid(c->params[0])) {
+		api_error(c, 404, "No such webhook.", NULL);
+		return;
+	}
+	memset(&errs, 0, sizeof(errs));
+	if (webhook_decode(c->body, 0, &in, &errs) == -1) {
+		api_error(c, 400, "The given data was invalid.", &errs);
+		webhook_input_free(&in);
+		return;
+	}
+	if (!api_store_error(c, webhook_update(c->st, c->auth.team,
+	    c->params[0], &in, 0, &w))) {
+		api_json(c, 200, api_chatbot_status_json(w.uuid,
+		    w.updated_at));
+		webhook_free(&w);
+	}
+	webhook_input_free(&in);
+}
+
+static void
+chatbot_delete(struct api_ctx *c)
+{
+	if (!util_is_uuid(c->params[0])) {
+		api_error(c, 404, "No such webhook.", NULL);
+		return;
+	}
+	if (!api_store_error(c, webhook_delete(c->st, c->auth.team,
+	    c->params[0])))
+		api_json(c, 200, api_chatbot_status_json(c->params[0],
+		    util_now_ms()));
+}
+
+const struct route api_chatbot_routes[] = {
+	{ HTTP_M(HTTP_GET), BASE, chatbot_list, SCOPE_VIEW, 0, API_CHATBOT },
+	{ HTTP_M(HTTP_POST), BASE, chatbot_create, SCOPE_ADD, ROUTE_BODY,
+	    API_CHATBOT },
+	{ HTTP_M(HTTP_GET), BASE "/:id", chatbot_get, SCOPE_VIEW, 0,
+	    API_CHATBOT },
+	{ HTTP_M(HTTP_PUT), BASE "/:id", chatbot_update, SCOPE_EDIT,
+	    ROUTE_BODY, API_CHATBOT },
+	{ HTTP_M(HTTP_DELETE), BASE "/:id", chatbot_delete, SCOPE_REMOVE, 0,
+	    API_CHATBOT },
+};
+const size_t api_chatbot_nroutes = sizeof(api_chatbot_routes) /
+    sizeof(api_chatbot_routes[0]);

@@ -1,0 +1,198 @@
+/*
+ * api_v1: seed 001 ("WebhooksApi", a generated client) at
+ * /api/web/v1/webhooks.  Bodies are the bare webhook object, no envelope,
+ * with "id" and the union fields; the list is a bare JSON array of them.
+ * Create and update answer 200 with the webhook, delete 200 with an empty
+ * body.  The seed lists no 422: a bad body is 400, still naming each bad
+ * field.  A callback URL is registered once per team: create, or an update
+ * that would register it twice, is 409 Conflict.  POST .../test/{id} sends
+ * the webhook.test event now, through the delivery code, and answers 200
+ * with the attempt's outcome once it was attempted, whatever the outcome.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "deliver.h"
+#include "log.h"
+
+#define BASE		"/api/web/v1/webhooks"
+#define LIST_CHUNK	256	/* first read of the list; the rest at once */
+
+json_object *
+api_v1_json(const struct webhook *w)
+{
+	/* The union fields are the seed's Webhook: id, name, url and the
+	 * rest a generated client ignores when it does not know them. */
+	return webhook_to_json(w);
+}
+
+/*
+ * Every webhook of the team, in creation order: ws[0..n) (the caller frees
+ * each with webhook_free, then the array).  Returns a store result.
+ */
+static int
+list_all(struct api_ctx *c, struct webhook **ws, size_t *n)
+{
+	size_t	 total = 0, i;
+	int	 rc;
+
+	rc = webhook_list(c->st, c->auth.team, 0, LIST_CHUNK, ws, n, &total);
+	if (rc != STORE_OK || total <= LIST_CHUNK)
+		return rc;
+	for (i = 0; i < *n; i++)
+		webhook_free(&(*ws)[i]);
+	free(*ws);
+	return webhook_list(c->st, c->auth.team, 0, total, ws, n, NULL);
+}
+
+static void
+v1_list(struct api_ctx *c)
+{
+	struct webhook	*ws = NULL;
+	json_object	*a;
+	size_t		 n = 0, i;
+
+	if (api_store_error(c, list_all(c, &ws, &n)))
+		return;
+	a = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object_array_add(a, api_v1_json(&ws[i]));
+		webhook_free(&ws[i]);
+	}
+	free(ws);
+	api_json(c, 200, a);
+}
+
+static void
+v1_create(struct api_ctx *c)
+{
+	struct wh_input		 in;
+	struct wh_errors	 errs;
+	struct webhook		 w;
+
+	memset(&errs, 0, sizeof(errs));
+	if (webhook_decode(c->body, 1, &in, &errs) == -1) {
+		api_error(c, 400, "The given data was invalid.", &errs);
+		webhook_input_free(&in);
+		return;
+	}
+	webhook_init(&w, c->auth.team);
+	webhook_apply(&w, &in);
+	webhook_input_free(&in);
+	if (!api_store_error(c, webhook_create(c->st, &w, STORE_UNIQUE_URL)))
+		api_json(c, 200, api_v1_json(&w));
+	webhook_free(&w);
+}
+
+static void
+v1_get(struct api_ctx *c)
+{
+	struct webhook	 w;
+
+	if (!util_is_uuid(c->params[0])) {
+		api_error(c, 404, "No such webhook.", NULL);
+		return;
+	}
+	if (api_store_error(c, webhook_get(c->st, c->auth.team, c->params[0],
+	    &w)))
+		return;
+	api_json(c, 200, api_v1_json(&w));
+	webhook_free(&w);
+}
+
+static void
+v1_update(struct api_ctx *c)
+{
+	struct wh_input		 in;
+	struct wh_errors	 errs;
+	struct webhook		 w;
+
+	if (!util_is_uuid(c->params[0])) {
+		api_error(c, 404, "No such webhook.", NULL);
+		return;
+	}
+	memset(&errs, 0, sizeof(errs));
+	if (webhook_decode(c->body, 0, &in, &errs) == -1) {
+		api_error(c, 400, "The given data was invalid.", &errs);
+		webhook_input_free(&in);
+		return;
+	}
+	if (!api_store_error(c, webhook_update(c->st, c->auth.team,
+	    c->params[0], &in, STORE_UNIQUE_URL, &w))) {
+		api_json(c, 200, api_v1_json(&w));
+		webhook_free(&w);
+	}
+	webhook_input_free(&in);
+}
+
+static void
+v1_delete(struct api_ctx *c)
+{
+	if (!util_is_uuid(c->params[0])) {
+		api_error(c, 404, "No such webhook.", NULL);
+		return;
+	}
+	/* "null (empty response body)". */
+	if (!api_store_error(c, webhook_delete(c->st, c->auth.team,
+	    c->params[0])))
+		api_json(c, 200, NULL);
+}
+
+json_object *
+api_v1_test_json(const char *id, const struct deliver_result *r)
+{
+	json_object	*j;
+
+	j = json_object_new_object();
+	json_object_object_add(j, "id", json_object_new_string(id));
+	json_object_object_add(j, "event",
+	    json_object_new_string("webhook.test"));
+	json_object_object_add(j, "delivered",
+	    json_object_new_boolean(r->cls == DELIVER_DONE));
+	json_object_object_add(j, "status", r->status > 0 ?
+	    json_object_new_int(r->status) : NULL);
+	json_object_object_add(j, "latency_ms",
+	    json_object_new_int64(r->latency_ms));
+	json_object_object_add(j, "error", r->error[0] != '\0' ?
+	    json_object_new_string(r->error) : NULL);
+	return j;
+}
+
+static void
+v1_test(struct api_ctx *c)
+{
+	struct webhook		 w;
+	struct deliver_result	 r;
+	int			 rc;
+
+	if (!util_is_uuid(c->params[0])) {
+		api_error(c, 404, "No such webhook.", NULL);
+		return;
+	}
+	if (api_store_error(c, webhook_get(c->st, c->auth.team, c->params[0],
+	    &w)))
+		return;
+	memset(&r, 0, sizeof(r));
+	/* The outcome stands even if recording it failed (logged). */
+	if ((rc = deliver_test(c->st, c->cfg, &w, &r)) != STORE_OK)
+		log_warn("v1_test: %s: recording the attempt: store result %d",
+		    w.uuid, rc);
+	api_json(c, 200, api_v1_test_json(w.uuid, &r));
+	webhook_free(&w);
+}
+
+const struct route api_v1_routes[] = {
+	{ HTTP_M(HTTP_GET), BASE, v1_list, SCOPE_VIEW, 0, API_V1 },
+	{ HTTP_M(HTTP_POST), BASE, v1_create, SCOPE_ADD, ROUTE_BODY, API_V1 },
+	{ HTTP_M(HTTP_GET), BASE "/:id", v1_get, SCOPE_VIEW, 0, API_V1 },
+	{ HTTP_M(HTTP_PUT), BASE "/:id", v1_update, SCOPE_EDIT, ROUTE_BODY,
+	    API_V1 },
+	{ HTTP_M(HTTP_DELETE), BASE "/:id", v1_delete, SCOPE_REMOVE, 0,
+	    API_V1 },
+	{ HTTP_M(HTTP_POST), BASE "/test/:id", v1_test, SCOPE_EDIT, 0,
+	    API_V1 },
+};
+const size_t api_v1_nroutes = sizeof(api_v1_routes) /
+    sizeof(api_v1_routes[0]);

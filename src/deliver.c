@@ -1,0 +1,844 @@
+/*
+ * deliver: one delivery.  See deliver.h for the contract; the notes here are
+ * about how.
+ *
+ * The SSRF guard sits in CURLOPT_OPENSOCKETFUNCTION, which sees every
+ * address libcurl is about to connect to, after DNS and after Happy
+ * Eyeballs picked it: checking the URL's host beforehand would miss a name
+ * that resolves differently at connect time.  A refused address makes
+ * libcurl try the next one and end in CURLE_COULDNT_CONNECT, which we turn
+ * into a permanent failure that says why.  The check works on the binary
+ * address, so every spelling of a host ("127.1", "0x7f000001",
+ * "::ffff:127.0.0.1") is judged by what it resolves to.
+ */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "deliver.h"
+#include "log.h"
+#include "util.h"
+
+#define USER_AGENT	"webhooks/1.0"
+
+struct deliver_xfer {
+	CURL			*easy;
+	struct curl_slist	*hdrs;
+	void			*arg;
+	int			 allow_private;
+	int			 timeout_ms;
+	char			 errbuf[CURL_ERROR_SIZE];
+	char			 refused[160];	/* why the guard said no */
+	char			 retry_after[64]; /* the raw header value */
+	char			 head[DELIVER_LOG_BODY]; /* start of the body */
+	size_t			 headlen;
+	size_t			 total;		/* body bytes seen */
+	int			 truncated;	/* stopped at the 64 KiB cap */
+};
+
+/* ---- identifiers, payload, signature --------------------------------- */
+
+void
+deliver_msg_id(const char *event_id, const char *webhook_uuid,
+    char out[DELIVER_ID_LEN + 1])
+{
+	char	*s, hex[65];
+
+	s = xasprintf("%s\n%s", event_id, webhook_uuid);
+	util_sha256_hex(s, strlen(s), hex);
+	free(s);
+	memcpy(out, "msg_", 4);
+	memcpy(out + 4, hex, 32);
+	out[DELIVER_ID_LEN] = '\0';
+}
+
+char *
+deliver_body_json(const char *type, const char *timestamp, json_object *data)
+{
+	json_object	*j;
+	char		*s;
+
+	j = json_object_new_object();
+	json_object_object_add(j, "type", json_object_new_string(type));
+	json_object_object_add(j, "timestamp",
+	    json_object_new_string(timestamp));
+	json_object_object_add(j, "data", json_object_get(data));
+	s = xstrdup(json_object_to_json_string_ext(j,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+	return s;
+}
+
+char *
+deliver_body(const char *type, const char *timestamp, const char *data)
+{
+	json_object	*d;
+	char		*s;
+
+	if ((d = json_tokener_parse(data)) == NULL &&
+	    strcmp(data, "null") != 0)
+		return NULL;
+	s = deliver_body_json(type, timestamp, d);
+	json_object_put(d);
+	return s;
+}
+
+char *
+deliver_sign(const char *secret, const char *msg_id, int64_t ts,
+    const char *body, size_t len)
+{
+	unsigned char	 mac[EVP_MAX_MD_SIZE], *key = NULL;
+	unsigned int	 maclen = 0;
+	size_t		 keylen = 0;
+	struct buf	 b;
+	char		*sig, *out;
+
+	if (strncmp(secret, "whsec_", 6) != 0 ||
+	    util_base64_decode(secret + 6, &key, &keylen) == -1) {
+		key = (unsigned char *)xstrdup(secret);
+		keylen = strlen(secret);
+	}
+	buf_init(&b);
+	buf_printf(&b, "%s.%lld.", msg_id, (long long)ts);
+	buf_add(&b, body, len);
+	if (HMAC(EVP_sha256(), key, (int)keylen, (unsigned char *)b.p, b.len,
+	    mac, &maclen) == NULL)
+		log_panic("deliver_sign: HMAC failed");
+	OPENSSL_cleanse(key, keylen);
+	free(key);
+	buf_free(&b);
+	sig = util_base64(mac, maclen);
+	out = xasprintf("v1,%s", sig);
+	free(sig);
+	return out;
+}
+
+/* ---- the SSRF guard ---------------------------------------------------- */
+
+/* Why an IPv4 address (host byte order) is refused, or NULL. */
+static const char *
+v4_refused(uint32_t a)
+{
+	static const struct {
+		uint32_t	 net;
+		int		 bits;
+		const char	*why;
+	} nets[] = {
+		{ 0x00000000, 8,  "an unspecified address" },	/* 0/8 */
+		{ 0x0a000000, 8,  "a private address" },	/* 10/8 */
+		{ 0x64400000, 10, "a shared (carrier-grade NAT) address" },
+		{ 0x7f000000, 8,  "a loopback address" },	/* 127/8 */
+		{ 0xa9fe0000, 16, "a link-local address" },	/* 169.254/16 */
+		{ 0xac100000, 12, "a private address" },	/* 172.16/12 */
+		{ 0xc0000000, 24, "a reserved address" },	/* 192.0.0/24 */
+		{ 0xc0000200, 24, "a documentation address" },	/* 192.0.2/24 */
+		{ 0xc0a80000, 16, "a private address" },	/* 192.168/16 */
+		{ 0xc6120000, 15, "a benchmarking address" },	/* 198.18/15 */
+		{ 0xc6336400, 24, "a documentation address" },	/* 198.51.100/24 */
+		{ 0xcb007100, 24, "a documentation address" },	/* 203.0.113/24 */
+		{ 0xe0000000, 4,  "a multicast address" },	/* 224/4 */
+		{ 0xf0000000, 4,  "a reserved address" },	/* 240/4, broadcast */
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
+		uint32_t mask = 0xffffffffu << (32 - nets[i].bits);
+		if ((a & mask) == nets[i].net)
+			return nets[i].why;
+	}
+	return NULL;
+}
+
+static uint32_t
+v4_at(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static int
+all_zero(const unsigned char *p, size_t n)
+{
+	while (n-- > 0)
+		if (*p++ != 0)
+			return 0;
+	return 1;
+}
+
+static const char *
+v6_refused(const unsigned char *a)
+{
+	static const unsigned char mapped[12] =
+	    { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const unsigned char translated[12] =
+	    { 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0 };
+	static const unsigned char nat64[12] =
+	    { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+
+	if (all_zero(a, 15))
+		return a[15] == 0 ? "an unspecified address" :
+		    a[15] == 1 ? "a loopback address" :
+		    "a reserved address";
+	/* IPv4 inside IPv6: judge the IPv4 address. */
+	if (memcmp(a, mapped, 12) == 0 || memcmp(a, translated, 12) == 0 ||
+	    memcmp(a, nat64, 12) == 0 || all_zero(a, 12))
+		return v4_refused(v4_at(a + 12));
+	if (a[0] == 0x20 && a[1] == 0x02)		/* 6to4 2002::/16 */
+		return v4_refused(v4_at(a + 2));
+	if (a[0] == 0x00 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b &&
+	    a[4] == 0x00 && a[5] == 0x01)		/* 64:ff9b:1::/48 */
+		return "a private (local NAT64) address";
+	if ((a[0] & 0xfe) == 0xfc)			/* fc00::/7 */
+		return "a private (unique local) address";
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)	/* fe80::/10 */
+		return "a link-local address";
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0)	/* fec0::/10 */
+		return "a private (site-local) address";
+	if (a[0] == 0xff)				/* ff00::/8 */
+		return "a multicast address";
+	if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8)
+		return "a documentation address";	/* 2001:db8::/32 */
+	if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0 && a[3] == 0)
+		return "a Teredo address";		/* 2001::/32 */
+	if (a[0] == 0x01 && all_zero(a + 1, 7))		/* 100::/64 */
+		return "a reserved (discard) address";
+	return NULL;
+}
+
+const char *
+deliver_addr_refused(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		return v4_refused(ntohl(in->sin_addr.s_addr));
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 =
+		    (const struct sockaddr_in6 *)sa;
+		return v6_refused(in6->sin6_addr.s6_addr);
+	}
+	return "not an IP address";
+}
+
+int
+deliver_addr_parse(const char *s, struct sockaddr_storage *ss)
+{
+	struct addrinfo	 hints, *res = NULL;
+
+	/* The resolver's numeric parser: inet_aton's forms and IPv6. */
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_flags = AI_NUMERICHOST;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(s, NULL, &hints, &res) != 0 || res == NULL)
+		return -1;
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void
+addr_text(const struct sockaddr *sa, char *out, size_t outlen)
+{
+	const void *p = sa->sa_family == AF_INET6 ?
+	    (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr :
+	    (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+
+	if (inet_ntop(sa->sa_family, p, out, (socklen_t)outlen) == NULL)
+		snprintf(out, outlen, "?");
+}
+
+static curl_socket_t
+open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct deliver_xfer	*x = arg;
+	const char		*why;
+	char			 host[INET6_ADDRSTRLEN];
+
+	(void)purpose;
+	if (a->family != AF_INET && a->family != AF_INET6)
+		why = "not an IP address";
+	else if (x->allow_private)
+		why = NULL;
+	else
+		why = deliver_addr_refused(&a->addr);
+	if (why != NULL) {
+		addr_text(&a->addr, host, sizeof(host));
+		snprintf(x->refused, sizeof(x->refused),
+		    "refused to connect to %s: %s (WEBHOOKS_ALLOW_PRIVATE is "
+		    "not set)", host, why);
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* ---- answers ----------------------------------------------------------- */
+
+int64_t
+deliver_retry_after(const char *v, int64_t now_ms)
+{
+	const char	*p;
+	long long	 secs = 0;
+	time_t		 t;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (*v >= '0' && *v <= '9') {
+		for (p = v; *p >= '0' && *p <= '9'; p++) {
+			secs = secs * 10 + (*p - '0');
+			if (secs > 1000000000LL)	/* beyond any bound */
+				secs = 1000000000LL;
+		}
+		while (*p == ' ' || *p == '\t')
+			p++;
+		return *p == '\0' ? secs * 1000 : -1;
+	}
+	/* An HTTP-date, in any of its three historic forms. */
+	if ((t = curl_getdate(v, NULL)) == -1)
+		return -1;
+	return (int64_t)t * 1000 <= now_ms ? 0 : (int64_t)t * 1000 - now_ms;
+}
+
+enum deliver_class
+deliver_classify(CURLcode rc, int status)
+{
+	switch (rc) {
+	case CURLE_OK:
+		break;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		return DELIVER_PERMANENT;
+	default:
+		return DELIVER_TEMPORARY;
+	}
+	if (status >= 200 && status <= 299)
+		return DELIVER_DONE;
+	if (status == 410)
+		return DELIVER_PERMANENT;
+	return DELIVER_TEMPORARY;
+}
+
+int64_t
+deliver_backoff_ms(int attempts, double jitter)
+{
+	static const int64_t sched[] = {
+		5LL * 1000, 5LL * 60 * 1000, 30LL * 60 * 1000,
+		2LL * 3600 * 1000, 5LL * 3600 * 1000, 10LL * 3600 * 1000,
+	};
+	const size_t	 n = sizeof(sched) / sizeof(sched[0]);
+	int64_t		 d;
+
+	if (attempts < 1)
+		attempts = 1;
+	d = (size_t)attempts <= n ? sched[attempts - 1] : 10LL * 3600 * 1000;
+	if (jitter < 0)
+		jitter = 0;
+	if (jitter >= 1)
+		jitter = 0.999999;
+	return (int64_t)((double)d * (0.8 + 0.4 * jitter));
+}
+
+/* Copies src[0..len) into out (len + 1 bytes) as valid UTF-8 without
+ * control characters other than tab and newline: '?' for anything else. */
+static void
+clean_utf8(const char *src, size_t len, char *out)
+{
+	const unsigned char	*s = (const unsigned char *)src;
+	size_t			 i = 0, o = 0, k, need;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			out[o++] = (c < 0x20 && c != '\t' && c != '\n' &&
+			    c != '\r') || c == 0x7f ? '?' : (char)c;
+			i++;
+			continue;
+		}
+		need = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ?
+		    2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+		if (need == 0 || i + need >= len) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		for (k = 1; k <= need; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				break;
+		/* Overlong three-byte and surrogates, over U+10FFFF. */
+		if (k <= need || (c == 0xe0 && s[i + 1] < 0xa0) ||
+		    (c == 0xed && s[i + 1] > 0x9f) ||
+		    (c == 0xf0 && s[i + 1] < 0x90) ||
+		    (c == 0xf4 && s[i + 1] > 0x8f)) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(out + o, s + i, need + 1);
+		o += need + 1;
+		i += need + 1;
+	}
+	out[o] = '\0';
+}
+
+/* ---- transfers ----------------------------------------------------------- */
+
+/* Easy handles are kept for the next transfer: curl_easy_init costs more
+ * than curl_easy_reset, and the processes using this are single-threaded. */
+#define POOL_MAX 256
+static CURL	*pool[POOL_MAX];
+static size_t	 npool;
+
+static size_t
+on_body(char *p, size_t sz, size_t nm, void *arg)
+{
+	struct deliver_xfer	*x = arg;
+	size_t			 len = sz * nm, keep;
+
+	if (x->headlen < sizeof(x->head)) {
+		keep = sizeof(x->head) - x->headlen;
+		if (keep > len)
+			keep = len;
+		memcpy(x->head + x->headlen, p, keep);
+		x->headlen += keep;
+	}
+	x->total += len;
+	if (x->total > DELIVER_RESPONSE_MAX) {
+		/* Enough: a short count ends the transfer (CURLE_WRITE_ERROR). */
+		x->truncated = 1;
+		return 0;
+	}
+	return len;
+}
+
+static size_t
+on_header(char *p, size_t sz, size_t nm, void *arg)
+{
+	struct deliver_xfer	*x = arg;
+	size_t			 len = sz * nm, n;
+
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
+		x->retry_after[0] = '\0';	/* a new response (after 1xx) */
+	else if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+		p += 12;
+		len -= 12;
+		while (len > 0 && (*p == ' ' || *p == '\t'))
+			p++, len--;
+		while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n' ||
+		    p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		n = len < sizeof(x->retry_after) - 1 ? len :
+		    sizeof(x->retry_after) - 1;
+		memcpy(x->retry_after, p, n);
+		x->retry_after[n] = '\0';
+	}
+	return sz * nm;
+}
+
+/* 1 if a webhook's own header may be sent: a valid name and value, and not
+ * one that the request's framing or the signature depends on. */
+static int
+header_allowed(const struct wh_header *h)
+{
+	static const char *const refused[] = {
+		"host", "content-length", "transfer-encoding", "connection",
+		"expect", "upgrade", "te", "trailer",
+	};
+	size_t	 i;
+
+	if (h->name == NULL || h->value == NULL || h->name[0] == '\0' ||
+	    strpbrk(h->name, "\r\n: \t") != NULL ||
+	    strpbrk(h->value, "\r\n") != NULL)
+		return 0;
+	if (strncasecmp(h->name, "webhook-", 8) == 0)
+		return 0;
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (strcasecmp(h->name, refused[i]) == 0)
+			return 0;
+	return 1;
+}
+
+static void
+result_fail(struct deliver_result *r, enum deliver_class cls,
+    const char *msg)
+{
+	memset(r, 0, sizeof(*r));
+	r->cls = cls;
+	r->retry_after_ms = -1;
+	snprintf(r->error, sizeof(r->error), "%s", msg);
+}
+
+int
+deliver_xfer_new(const struct webhook *w, const char *msg_id,
+    const char *body, size_t len, const struct deliver_opts *o, void *arg,
+    struct deliver_xfer **out, struct deliver_result *r)
+{
+	struct deliver_xfer	*x;
+	struct curl_slist	*h = NULL;
+	char			*line, *sig, ts[24];
+	int64_t			 now_s;
+	int			 user_ct = 0;
+	size_t			 i;
+
+	*out = NULL;
+	if (strncasecmp(w->url, "http://", 7) != 0 &&
+	    strncasecmp(w->url, "https://", 8) != 0) {
+		result_fail(r, DELIVER_PERMANENT,
+		    "the url is not http or https");
+		return -1;
+	}
+	x = xcalloc(1, sizeof(*x));
+	x->arg = arg;
+	x->allow_private = o->allow_private;
+	x->timeout_ms = o->timeout_ms;
+	if (npool > 0)
+		x->easy = pool[--npool];
+	else if ((x->easy = curl_easy_init()) == NULL)
+		log_panic("deliver_xfer_new: curl_easy_init failed");
+
+	/* The webhook's own headers first, so a Content-Type of its own
+	 * replaces ours; then the signature's, which nobody may replace. */
+	for (i = 0; i < w->nheaders; i++) {
+		if (!header_allowed(&w->headers[i]))
+			continue;
+		if (strcasecmp(w->headers[i].name, "content-type") == 0)
+			user_ct = 1;
+		line = w->headers[i].value[0] != '\0' ?
+		    xasprintf("%s: %s", w->headers[i].name, w->headers[i].value) :
+		    xasprintf("%s;", w->headers[i].name);
+		h = curl_slist_append(h, line);
+		free(line);
+	}
+	if (!user_ct)
+		h = curl_slist_append(h, "Content-Type: application/json");
+	h = curl_slist_append(h, "Expect:");	/* no 100-continue round trip */
+	now_s = util_now_ms() / 1000;
+	snprintf(ts, sizeof(ts), "%lld", (long long)now_s);
+	sig = deliver_sign(w->token != NULL ? w->token : "", msg_id, now_s,
+	    body, len);
+	line = xasprintf("webhook-id: %s", msg_id);
+	h = curl_slist_append(h, line);
+	free(line);
+	line = xasprintf("webhook-timestamp: %s", ts);
+	h = curl_slist_append(h, line);
+	free(line);
+	line = xasprintf("webhook-signature: %s", sig);
+	h = curl_slist_append(h, line);
+	free(line);
+	free(sig);
+	if (h == NULL)
+		log_panic("deliver_xfer_new: curl_slist_append failed");
+	x->hdrs = h;
+
+	curl_easy_setopt(x->easy, CURLOPT_URL, w->url);
+	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->hdrs);
+	curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)len);
+	if (w->method != WH_POST)
+		curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST,
+		    webhook_method_name(w->method));
+	if (w->auth_user != NULL) {
+		curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(x->easy, CURLOPT_USERNAME, w->auth_user);
+		curl_easy_setopt(x->easy, CURLOPT_PASSWORD,
+		    w->auth_pass != NULL ? w->auth_pass : "");
+	}
+	/* Strangers chose this URL. */
+	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(x->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(x->easy, CURLOPT_PROXY, "");	/* not from the env */
+	curl_easy_setopt(x->easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(x->easy, CURLOPT_OPENSOCKETDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
+	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)o->timeout_ms);
+	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, USER_AGENT);
+	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+	*out = x;
+	return 0;
+}
+
+CURL *
+deliver_xfer_easy(struct deliver_xfer *x)
+{
+	return x->easy;
+}
+
+void *
+deliver_xfer_arg(struct deliver_xfer *x)
+{
+	return x->arg;
+}
+
+void
+deliver_xfer_done(struct deliver_xfer *x, CURLcode rc,
+    struct deliver_result *r)
+{
+	long		 code = 0;
+	curl_off_t	 us = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->retry_after_ms = -1;
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME_T, &us);
+	r->latency_ms = (int64_t)(us / 1000);
+	r->status = (int)code;
+	if (rc == CURLE_WRITE_ERROR && x->truncated)
+		rc = CURLE_OK;		/* we stopped reading: not a failure */
+	r->cls = deliver_classify(rc, r->status);
+	if (rc == CURLE_OK) {
+		if (r->cls != DELIVER_DONE)
+			snprintf(r->error, sizeof(r->error),
+			    "Request failed with status code %d", r->status);
+		r->gone = r->status == 410;
+		if ((r->status == 429 || r->status == 503) &&
+		    x->retry_after[0] != '\0')
+			r->retry_after_ms = deliver_retry_after(x->retry_after,
+			    util_now_ms());
+	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
+		snprintf(r->error, sizeof(r->error),
+		    "timeout of %dms exceeded", x->timeout_ms);
+	} else if (x->refused[0] != '\0' && rc == CURLE_COULDNT_CONNECT) {
+		r->cls = DELIVER_PERMANENT;
+		snprintf(r->error, sizeof(r->error), "%s", x->refused);
+	} else
+		snprintf(r->error, sizeof(r->error), "%s", x->errbuf[0] != '\0'
+		    ? x->errbuf : curl_easy_strerror(rc));
+	if (r->cls == DELIVER_DONE)
+		r->error[0] = '\0';
+	clean_utf8(x->head, x->headlen, r->body);
+}
+
+void
+deliver_xfer_free(struct deliver_xfer *x)
+{
+	if (x == NULL)
+		return;
+	if (npool < POOL_MAX) {
+		curl_easy_reset(x->easy);
+		pool[npool++] = x->easy;
+	} else
+		curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->hdrs);
+	free(x);
+}
+
+void
+deliver_now(const struct webhook *w, const char *msg_id, const char *body,
+    size_t len, const struct deliver_opts *o, struct deliver_result *r)
+{
+	struct deliver_xfer	*x;
+	CURLcode		 rc;
+
+	if (deliver_xfer_new(w, msg_id, body, len, o, NULL, &x, r) == -1)
+		return;
+	rc = curl_easy_perform(x->easy);
+	deliver_xfer_done(x, rc, r);
+	deliver_xfer_free(x);
+}
+
+/* ---- recording ----------------------------------------------------------- */
+
+static json_object *
+iso_or_null(int64_t ms)
+{
+	char	 ts[UTIL_ISO_LEN];
+
+	if (ms <= 0)
+		return NULL;
+	util_iso8601(ms, ts);
+	return json_object_new_string(ts);
+}
+
+int
+deliver_log_attempt(struct store *st, const struct deliver_attempt *a)
+{
+	const struct deliver_result	*r = a->r;
+	json_object			*j;
+	char				 id[37];
+	int				 rc;
+
+	util_uuid4(id);
+	j = json_object_new_object();
+	json_object_object_add(j, "v", json_object_new_int(1));
+	json_object_object_add(j, "id", json_object_new_string(id));
+	json_object_object_add(j, "delivery_id",
+	    json_object_new_string(a->delivery_id));
+	json_object_object_add(j, "event_id", json_object_new_string(a->event_id));
+	json_object_object_add(j, "event_type",
+	    json_object_new_string(a->event_type));
+	json_object_object_add(j, "webhook_id", json_object_new_string(a->webhook));
+	json_object_object_add(j, "attempt", json_object_new_int(a->attempt));
+	json_object_object_add(j, "created_at", iso_or_null(a->at_ms));
+	json_object_object_add(j, "status_code",
+	    r->status > 0 ? json_object_new_int(r->status) : NULL);
+	json_object_object_add(j, "latency_ms",
+	    json_object_new_int64(r->latency_ms));
+	json_object_object_add(j, "success",
+	    json_object_new_boolean(r->cls == DELIVER_DONE));
+	json_object_object_add(j, "error", r->error[0] != '\0' ?
+	    json_object_new_string(r->error) : NULL);
+	json_object_object_add(j, "response_body",
+	    json_object_new_string(r->body));
+	json_object_object_add(j, "state", json_object_new_string(a->state));
+	json_object_object_add(j, "next_attempt_at", iso_or_null(a->next_ms));
+	json_object_object_add(j, "manual", json_object_new_boolean(a->manual));
+	rc = store_attempt_add(st, a->webhook, id, a->at_ms,
+	    json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+	return rc;
+}
+
+struct outcome {
+	const struct deliver_result	*r;
+	int64_t				 now_ms;
+	int64_t				 window_ms;
+	int				 test;
+	int				 deactivated;	/* output */
+};
+
+#define OUTCOME_NOTHING	1	/* nothing to write */
+#define OUTCOME_BAD	2	/* the record cannot be read */
+
+static int
+outcome_apply(const char *old, char **url, char **json, void *arg)
+{
+	struct outcome	*o = arg;
+	struct webhook	 w;
+	char		 ts[UTIL_ISO_LEN], *msg;
+
+	o->deactivated = 0;
+	if (webhook_from_record(old, &w) == -1)
+		return OUTCOME_BAD;
+	if (o->r->cls == DELIVER_DONE) {
+		if (w.fail_since == 0) {
+			webhook_free(&w);
+			return OUTCOME_NOTHING;
+		}
+		w.fail_since = 0;
+	} else {
+		msg = xstrdup(o->r->error[0] ? o->r->error : "delivery failed");
+		if (!o->test) {
+			if (w.fail_since == 0)
+				w.fail_since = o->now_ms;
+			if (w.active && o->r->gone) {
+				w.active = 0;
+				o->deactivated = 1;
+				free(msg);
+				msg = xasprintf("%s; the webhook was "
+				    "deactivated (410 Gone)", o->r->error);
+			} else if (w.active &&
+			    o->now_ms - w.fail_since >= o->window_ms) {
+				w.active = 0;
+				o->deactivated = 1;
+				free(msg);
+				msg = xasprintf("%s; the webhook was "
+				    "deactivated after failing every attempt "
+				    "for 5 days", o->r->error);
+			}
+		}
+		util_iso8601(o->now_ms, ts);
+		free(w.error_date);
+		free(w.error_msg);
+		w.error_date = xstrdup(ts);
+		w.error_msg = msg;
+	}
+	*url = xstrdup(w.url);
+	*json = webhook_to_record(&w);
+	webhook_free(&w);
+	return 0;
+}
+
+int
+deliver_note_outcome(struct store *st, const char *team, const char *uuid,
+    const struct deliver_result *r, int64_t now_ms, int64_t fail_window_ms,
+    int test, int *deactivated)
+{
+	struct outcome	 o;
+	int		 rc, fnret = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.r = r;
+	o.now_ms = now_ms;
+	o.window_ms = fail_window_ms;
+	o.test = test;
+	rc = store_webhook_update(st, team, uuid, 0, outcome_apply, &o, &fnret);
+	if (rc == STORE_ABORTED)
+		rc = fnret == OUTCOME_NOTHING ? STORE_OK : STORE_ERR;
+	if (deactivated != NULL)
+		*deactivated = rc == STORE_OK && o.deactivated;
+	return rc;
+}
+
+int
+deliver_test(struct store *st, const struct cfg *cfg, const struct webhook *w,
+    struct deliver_result *r)
+{
+	struct deliver_opts	 o;
+	struct deliver_attempt	 a;
+	char			 evid[37], msg_id[DELIVER_ID_LEN + 1];
+	char			 ts[UTIL_ISO_LEN], *data, *body;
+	int64_t			 now;
+	int			 rc, rc2;
+
+	util_uuid4(evid);
+	deliver_msg_id(evid, w->uuid, msg_id);
+	now = util_now_ms();
+	util_iso8601(now, ts);
+	data = xasprintf("{\"webhook_id\":\"%s\",\"message\":\"This is a test "
+	    "event.\"}", w->uuid);
+	body = deliver_body("webhook.test", ts, data);
+	o.allow_private = cfg->allow_private;
+	o.timeout_ms = cfg->timeout_ms;
+	deliver_now(w, msg_id, body, strlen(body), &o, r);
+	free(body);
+	free(data);
+
+	memset(&a, 0, sizeof(a));
+	a.delivery_id = msg_id;
+	a.event_id = evid;
+	a.event_type = "webhook.test";
+	a.webhook = w->uuid;
+	a.attempt = 1;
+	a.at_ms = now;
+	a.r = r;
+	a.state = "test";
+	rc = deliver_log_attempt(st, &a);
+	log_info("deliver: webhook %s event %s (webhook.test) test: status %d, "
+	    "%lld ms%s%s", w->uuid, evid, r->status, (long long)r->latency_ms,
+	    r->error[0] ? ", " : "", r->error);
+	if (r->cls != DELIVER_DONE) {
+		rc2 = deliver_note_outcome(st, w->team, w->uuid, r, now,
+		    DELIVER_FAIL_WINDOW_MS, 1, NULL);
+		if (rc == STORE_OK)
+			rc = rc2;
+	}
+	return rc;
+}
+
+void
+deliver_cleanup(void)
+{
+	while (npool > 0)
+		curl_easy_cleanup(pool[--npool]);
+}

@@ -1,0 +1,201 @@
+/*
+ * deliver: one delivery of one event to one webhook.  Builds the request
+ * (the webhook's method, its headers and basic auth, the Standard Webhooks
+ * headers and signature), guards against SSRF on the address actually
+ * connected to, reads at most 64 KiB of the answer and classifies the
+ * outcome as done, permanent or temporary failure (qmail's 0 / 100 / 111).
+ *
+ * The transfer itself is a libcurl easy handle: webhookd runs many of them
+ * in one multi loop (deliver_xfer_*), the FastCGI program's test endpoint
+ * runs one synchronously (deliver_now, deliver_test).  The retry schedule
+ * lives here too, so that its policy sits next to the classification.
+ *
+ * The few functions at the end that record an attempt (attempt log, the
+ * webhook's error) use the store and the model; nothing here knows HTTP
+ * requests from the API's side.
+ */
+#ifndef DELIVER_H
+#define DELIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "cfg.h"
+#include "store.h"
+#include "webhook.h"
+
+#define DELIVER_RESPONSE_MAX	65536	/* bytes of a response read at most */
+#define DELIVER_LOG_BODY	1024	/* bytes of it kept for the attempt log */
+#define DELIVER_ERROR_MAX	256
+#define DELIVER_ID_LEN		36	/* "msg_" + 32 hex */
+
+/* The outcome of one attempt. */
+enum deliver_class {
+	DELIVER_DONE = 0,	/* 2xx: delivered */
+	DELIVER_TEMPORARY,	/* failed; try again on the schedule */
+	DELIVER_PERMANENT	/* failed; retrying cannot help (410 Gone, an
+				   address refused by the SSRF guard, a URL
+				   that is not http or https) */
+};
+
+struct deliver_result {
+	enum deliver_class cls;
+	int		 status;	/* HTTP status, 0 when none came */
+	int64_t		 latency_ms;
+	int64_t		 retry_after_ms; /* Retry-After of a 429/503, else -1 */
+	int		 gone;		/* 410: the webhook is to be deactivated */
+	char		 error[DELIVER_ERROR_MAX]; /* "" on success */
+	/* The start of the response body, made valid UTF-8, NUL-terminated. */
+	char		 body[DELIVER_LOG_BODY + 1];
+};
+
+struct deliver_opts {
+	int	 allow_private;	/* WEBHOOKS_ALLOW_PRIVATE: no SSRF guard */
+	int	 timeout_ms;	/* whole transfer, connect included */
+};
+
+/* ---- pure parts (unit-tested on their own) ---------------------------- */
+
+/*
+ * The webhook-id of an event's delivery to a webhook: "msg_" + 32 hex of
+ * SHA-256(event id "\n" webhook uuid).  The same for every retry, distinct
+ * per webhook.  It is also the delivery's id in the API.
+ */
+void	 deliver_msg_id(const char *event_id, const char *webhook_uuid,
+	    char out[DELIVER_ID_LEN + 1]);
+
+/*
+ * The payload {"type", "timestamp", "data"}; data is JSON text (already
+ * checked: the spool's parser produced it).  The caller frees the result.
+ * NULL if data does not parse.
+ */
+char	*deliver_body(const char *type, const char *timestamp,
+	    const char *data);
+/* The same from a parsed data value (not consumed). */
+char	*deliver_body_json(const char *type, const char *timestamp,
+	    json_object *data);
+
+/*
+ * The webhook-signature value "v1,<base64 HMAC-SHA256>" over
+ * "<msg_id>.<ts>.<body>".  The key is the base64 part of a "whsec_" secret,
+ * decoded, or the raw bytes of any other token (also of a "whsec_" token
+ * whose rest is not base64).  The caller frees the result.
+ */
+char	*deliver_sign(const char *secret, const char *msg_id, int64_t ts,
+	    const char *body, size_t len);
+
+/*
+ * Why an address may not be connected to ("a loopback address", ...), or
+ * NULL when it may.  IPv4-mapped, IPv4-compatible, NAT64 (64:ff9b::/96) and
+ * 6to4 (2002::/16) IPv6 addresses are judged by the IPv4 address inside.
+ */
+const char *deliver_addr_refused(const struct sockaddr *sa);
+/*
+ * Parses an address in any spelling the resolver accepts for a numeric
+ * host (inet_aton's "127.1", "0177.0.0.1", "2130706433", "0x7f000001", and
+ * IPv6) into ss, as libcurl would resolve it.  0, or -1 if s is not one.
+ */
+int	 deliver_addr_parse(const char *s, struct sockaddr_storage *ss);
+
+/*
+ * A Retry-After value (delta-seconds or an HTTP-date) as milliseconds from
+ * now_ms, never negative; -1 when it cannot be parsed.
+ */
+int64_t	 deliver_retry_after(const char *value, int64_t now_ms);
+
+/*
+ * The class of a finished transfer: curl's result code and the HTTP status
+ * (0 when none came).  2xx done; 410 permanent; everything else temporary:
+ * the contract retries every failed attempt up to max_attempts, so a
+ * receiver that answers 404 or 500 while it is being redeployed loses
+ * nothing.
+ */
+enum deliver_class deliver_classify(CURLcode rc, int status);
+
+/*
+ * The retry schedule: the delay after `attempts` attempts have failed
+ * (attempts >= 1): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, then 10 h for every
+ * later one, times (0.8 + 0.4 * jitter) for jitter in [0, 1) (+-20 %).
+ */
+int64_t	 deliver_backoff_ms(int attempts, double jitter);
+
+/* Bounds on an honoured Retry-After (it never shortens the schedule). */
+#define DELIVER_RETRY_AFTER_MAX	(24LL * 3600 * 1000)
+
+/* ---- transfers ---------------------------------------------------------- */
+
+struct deliver_xfer;
+
+/*
+ * Prepares the request of one attempt of webhook w: msg_id is its
+ * webhook-id, body[0..len) the payload, which must stay valid until
+ * deliver_xfer_free.  arg is the caller's (deliver_xfer_arg).  The easy
+ * handle's CURLOPT_PRIVATE is the xfer.  Returns 0 and *out, or -1 with r
+ * filled (a permanent failure: the URL cannot be sent to).
+ */
+int	 deliver_xfer_new(const struct webhook *w, const char *msg_id,
+	    const char *body, size_t len, const struct deliver_opts *,
+	    void *arg, struct deliver_xfer **out, struct deliver_result *r);
+CURL	*deliver_xfer_easy(struct deliver_xfer *);
+void	*deliver_xfer_arg(struct deliver_xfer *);
+/* Fills r from the finished transfer (rc is curl's result for it). */
+void	 deliver_xfer_done(struct deliver_xfer *, CURLcode rc,
+	    struct deliver_result *r);
+/* Frees x; its easy handle must no longer be in a multi handle. */
+void	 deliver_xfer_free(struct deliver_xfer *);
+
+/* One delivery now, blocking until it ends (at most the timeout). */
+void	 deliver_now(const struct webhook *w, const char *msg_id,
+	    const char *body, size_t len, const struct deliver_opts *,
+	    struct deliver_result *r);
+
+/* Frees the easy handles kept for reuse (at exit, for leak checkers). */
+void	 deliver_cleanup(void);
+
+/* ---- recording attempts (store + model) -------------------------------- */
+
+/* What the attempt log keeps of one attempt. */
+struct deliver_attempt {
+	const char	*delivery_id;	/* = webhook-id */
+	const char	*event_id;
+	const char	*event_type;
+	const char	*webhook;	/* uuid */
+	int		 attempt;	/* 1-based */
+	int64_t		 at_ms;		/* when it started */
+	const struct deliver_result *r;
+	const char	*state;		/* after it: "done", "retrying", "dead",
+					   "test" */
+	int64_t		 next_ms;	/* next attempt when "retrying", else 0 */
+	int		 manual;	/* sent by POST /deliveries/{id}/retry */
+};
+/* Appends a to the attempt log; a store result. */
+int	 deliver_log_attempt(struct store *, const struct deliver_attempt *a);
+
+/*
+ * Applies an attempt's outcome to the stored webhook in one transaction: a
+ * failure sets its error {date, message} and, unless test, the start of
+ * its run of failures; a 410, or failures for fail_window_ms in a row,
+ * deactivate it (and say so in the error).  A success ends the run of
+ * failures (the last error stays: it is the *last* error).  *deactivated
+ * (may be NULL) is set to 1 when this call deactivated the webhook.
+ * Returns a store result (STORE_OK also when nothing needed writing).
+ */
+int	 deliver_note_outcome(struct store *, const char *team,
+	    const char *uuid, const struct deliver_result *, int64_t now_ms,
+	    int64_t fail_window_ms, int test, int *deactivated);
+/* Failures in a row for this long deactivate a webhook: 5 days. */
+#define DELIVER_FAIL_WINDOW_MS	(5LL * 24 * 3600 * 1000)
+
+/*
+ * The test endpoint: sends a "webhook.test" event to w now (even when w is
+ * inactive), records the attempt and, on failure, the webhook's error.
+ * Fills r; returns a store result of the recording (r is valid anyway).
+ */
+int	 deliver_test(struct store *, const struct cfg *,
+	    const struct webhook *w, struct deliver_result *r);
+
+#endif /* DELIVER_H */

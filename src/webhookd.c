@@ -1,0 +1,1194 @@
+/*
+ * webhookd: the delivery daemon.  Claims spool files by rename, fans each
+ * event out to the team's active webhooks subscribed to its type, and
+ * delivers through one libcurl multi loop: many transfers at once over a
+ * shared connection cache, at most per_endpoint of them to any one
+ * endpoint (scheme, host, port), so that a slow or dead endpoint only ever
+ * waits behind itself.
+ *
+ *   webhookd          run until SIGTERM / SIGINT
+ *   webhookd --once   deliver what is due now and exit (for cron)
+ *   webhookd -n       check the configuration: "configuration OK"
+ *
+ * Where state lives, and why.  An event file stays in cur/ until each of
+ * its deliveries is resolved durably: done (the attempt log, and for an
+ * event with several deliveries a line in its progress file), deferred (a
+ * delivery file in deferred/, fsync'd, whose mtime is its next attempt) or
+ * dead (a delivery file in dead/, fsync'd).  Only then is it removed.  A
+ * crash at any point leaves it in cur/, and the next start puts it back in
+ * new/: deliveries already resolved are skipped (their progress line, or
+ * their deferred/dead file), the others sent again -- the duplicates are
+ * exactly the attempts in flight.
+ *
+ * Deferred deliveries are files rather than Berkeley DB records because a
+ * file per delivery carries everything its next attempt needs (the event
+ * with it), survives restarts of the daemon and of the machine, needs no
+ * scan of a table that also holds the past, and makes a claim as atomic
+ * as an event's: the same rename into cur/.  At start the daemon lists
+ * deferred/ once into a heap ordered by mtime; from then on it knows every
+ * file there, since only the (single, locked) daemon writes deferred/.
+ *
+ * The attempt log in the store is the history; it is written without
+ * waiting for the log flush (an attempt line may be lost in a machine
+ * crash, an event may not).
+ */
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "cfg.h"
+#include "deliver.h"
+#include "log.h"
+#include "spool.h"
+#include "store.h"
+#include "util.h"
+#include "webhook.h"
+
+#define RESCAN_MS	60000	/* new/ is listed again this often, in case */
+#define MAINTAIN_MS	300000	/* checkpoint, log archive, pruning */
+#define EP_QUEUE_MAX	1000	/* jobs waiting for one endpoint in memory */
+#define JOBS_MAX	20000	/* jobs in memory: claim no more beyond */
+#define SPILL_DELAY_MS	10000	/* an endpoint's overflow waits this long */
+#define RECORD_RETRY_MS	60000	/* a file whose outcome could not be written */
+#define DRAIN_EXTRA_MS	500	/* SIGTERM: in-flight timeout + this */
+#define TMP_MAX_AGE_MS	(36LL * 3600 * 1000)	/* maildir's rule for tmp/ */
+#define IDEM_TTL_MS	(24LL * 3600 * 1000)
+#define EP_BUCKETS	1024
+
+struct endpoint;
+
+/* A claimed spool file: an event, or one delivery of one. */
+struct event {
+	char			*name;		/* in cur/ */
+	enum spool_dir		 from;		/* where it was claimed from */
+	struct spool_event	 ev;
+	char			*body;		/* the payload, signed per attempt */
+	size_t			 bodylen;
+	int			 pending;	/* jobs not yet resolved (+1 while
+						   fanning out) */
+	int			 multi;		/* several deliveries: progress */
+	int			 keep;		/* an outcome failed to record */
+	int			 abandoned;	/* shutdown: back where it was */
+};
+
+/* One attempt of one delivery. */
+struct job {
+	struct event		*ev;
+	struct webhook		 wh;
+	char			 msg_id[DELIVER_ID_LEN + 1];
+	int			 attempt;	/* this one's number, 1-based */
+	int64_t			 started_ms;
+	struct endpoint		*ep;
+	struct deliver_xfer	*x;
+	struct job		*next;		/* endpoint queue */
+	struct job		*iprev, *inext;	/* in flight */
+};
+
+/* A (scheme, host, port) and its queue. */
+struct endpoint {
+	char			*key;
+	int			 active;	/* transfers in flight */
+	struct job		*qh, *qt;
+	size_t			 qlen;
+	int			 ready;		/* in the ready list */
+	struct endpoint		*hnext;		/* hash chain */
+	struct endpoint		*rnext;		/* ready list */
+};
+
+/* A deferred delivery: its file's name and due time. */
+struct dent {
+	int64_t	 due;
+	char	*name;
+};
+
+struct wd {
+	struct cfg		 cfg;
+	struct store		*st;
+	struct spool		*sp;
+	CURLM			*multi;
+	struct deliver_opts	 opts;
+	int			 once;
+	int			 stopping;
+	int			 fatal;
+	int64_t			 drain_until;
+	int			 ifd, sfd;
+
+	char			**pend;		/* names seen in new/, FIFO */
+	size_t			 pend_head, pend_n, pend_cap;
+	int			 rescan;
+
+	struct dent		*heap;		/* deferred/, by due time */
+	size_t			 nheap, heap_cap;
+
+	struct endpoint		*buckets[EP_BUCKETS];
+	struct endpoint		*rhead, *rtail;	/* endpoints that may start */
+	struct job		*inflight;
+	size_t			 ninflight;
+	size_t			 njobs;		/* queued + in flight */
+
+	char			(*failing)[37];	/* webhooks we saw fail */
+	size_t			 nfailing, failing_cap;
+
+	int64_t			 next_maintain, next_rescan;
+};
+
+static void	job_resolve(struct wd *, struct job *,
+		    const struct deliver_result *);
+
+/* ---- small containers -------------------------------------------------- */
+
+static void
+pend_push(struct wd *wd, const char *name)
+{
+	if (wd->pend_head + wd->pend_n == wd->pend_cap) {
+		if (wd->pend_head > 0) {
+			memmove(wd->pend, wd->pend + wd->pend_head,
+			    wd->pend_n * sizeof(char *));
+			wd->pend_head = 0;
+		}
+		if (wd->pend_n == wd->pend_cap) {
+			wd->pend_cap = wd->pend_cap ? wd->pend_cap * 2 : 256;
+			wd->pend = xrealloc(wd->pend,
+			    wd->pend_cap * sizeof(char *));
+		}
+	}
+	wd->pend[wd->pend_head + wd->pend_n++] = xstrdup(name);
+}
+
+static char *
+pend_pop(struct wd *wd)
+{
+	char	*s;
+
+	if (wd->pend_n == 0)
+		return NULL;
+	s = wd->pend[wd->pend_head++];
+	if (--wd->pend_n == 0)
+		wd->pend_head = 0;
+	return s;
+}
+
+static void
+pend_clear(struct wd *wd)
+{
+	char	*s;
+
+	while ((s = pend_pop(wd)) != NULL)
+		free(s);
+}
+
+static void
+heap_push(struct wd *wd, int64_t due, const char *name)
+{
+	size_t		 i, p;
+	struct dent	 t;
+
+	if (wd->nheap == wd->heap_cap) {
+		wd->heap_cap = wd->heap_cap ? wd->heap_cap * 2 : 256;
+		wd->heap = xrealloc(wd->heap, wd->heap_cap * sizeof(*wd->heap));
+	}
+	i = wd->nheap++;
+	wd->heap[i].due = due;
+	wd->heap[i].name = xstrdup(name);
+	while (i > 0) {
+		p = (i - 1) / 2;
+		if (wd->heap[p].due <= wd->heap[i].due)
+			break;
+		t = wd->heap[p];
+		wd->heap[p] = wd->heap[i];
+		wd->heap[i] = t;
+		i = p;
+	}
+}
+
+/* Removes the top; the caller frees the name it returns. */
+static char *
+heap_pop(struct wd *wd)
+{
+	char		*name;
+	size_t		 i = 0, l, r, m;
+	struct dent	 t;
+
+	if (wd->nheap == 0)
+		return NULL;
+	name = wd->heap[0].name;
+	wd->heap[0] = wd->heap[--wd->nheap];
+	for (;;) {
+		l = 2 * i + 1;
+		r = l + 1;
+		m = i;
+		if (l < wd->nheap && wd->heap[l].due < wd->heap[m].due)
+			m = l;
+		if (r < wd->nheap && wd->heap[r].due < wd->heap[m].due)
+			m = r;
+		if (m == i)
+			break;
+		t = wd->heap[m];
+		wd->heap[m] = wd->heap[i];
+		wd->heap[i] = t;
+		i = m;
+	}
+	return name;
+}
+
+static int
+failing_find(struct wd *wd, const char *uuid)
+{
+	size_t	 i;
+
+	for (i = 0; i < wd->nfailing; i++)
+		if (strcmp(wd->failing[i], uuid) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+failing_set(struct wd *wd, const char *uuid, int on)
+{
+	int	 i = failing_find(wd, uuid);
+
+	if (on && i == -1) {
+		if (wd->nfailing == wd->failing_cap) {
+			wd->failing_cap = wd->failing_cap ?
+			    wd->failing_cap * 2 : 64;
+			wd->failing = xrealloc(wd->failing,
+			    wd->failing_cap * sizeof(*wd->failing));
+		}
+		snprintf(wd->failing[wd->nfailing++], 37, "%s", uuid);
+	} else if (!on && i != -1)
+		memcpy(wd->failing[i], wd->failing[--wd->nfailing], 37);
+}
+
+/* ---- endpoints ------------------------------------------------------------ */
+
+/* "scheme://host:port" of a URL, lower case; the URL itself if unparsable. */
+static char *
+endpoint_key(const char *url)
+{
+	CURLU	*u;
+	char	*scheme = NULL, *host = NULL, *port = NULL, *key, *p;
+
+	u = curl_url();
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK)
+		key = xasprintf("%s://%s:%s", scheme, host, port);
+	else
+		key = xstrdup(url);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	for (p = key; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return key;
+}
+
+static unsigned
+hash(const char *s)
+{
+	unsigned	 h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h % EP_BUCKETS;
+}
+
+static struct endpoint *
+endpoint_get(struct wd *wd, const char *url)
+{
+	struct endpoint	*ep;
+	char		*key;
+	unsigned	 h;
+
+	key = endpoint_key(url);
+	h = hash(key);
+	for (ep = wd->buckets[h]; ep != NULL; ep = ep->hnext)
+		if (strcmp(ep->key, key) == 0) {
+			free(key);
+			return ep;
+		}
+	ep = xcalloc(1, sizeof(*ep));
+	ep->key = key;
+	ep->hnext = wd->buckets[h];
+	wd->buckets[h] = ep;
+	return ep;
+}
+
+/* Frees ep when nothing is queued or in flight for it. */
+static void
+endpoint_release(struct wd *wd, struct endpoint *ep)
+{
+	struct endpoint	**pp;
+
+	if (ep->active > 0 || ep->qh != NULL || ep->ready)
+		return;
+	for (pp = &wd->buckets[hash(ep->key)]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == ep) {
+			*pp = ep->hnext;
+			break;
+		}
+	free(ep->key);
+	free(ep);
+}
+
+static void
+ready_push(struct wd *wd, struct endpoint *ep)
+{
+	if (ep->ready || ep->qh == NULL || ep->active >= wd->cfg.per_endpoint)
+		return;
+	ep->ready = 1;
+	ep->rnext = NULL;
+	if (wd->rtail != NULL)
+		wd->rtail->rnext = ep;
+	else
+		wd->rhead = ep;
+	wd->rtail = ep;
+}
+
+static struct endpoint *
+ready_pop(struct wd *wd)
+{
+	struct endpoint	*ep = wd->rhead;
+
+	if (ep == NULL)
+		return NULL;
+	wd->rhead = ep->rnext;
+	if (wd->rhead == NULL)
+		wd->rtail = NULL;
+	ep->ready = 0;
+	return ep;
+}
+
+/* ---- events ------------------------------------------------------------------ */
+
+static void
+event_free(struct event *e)
+{
+	spool_event_free(&e->ev);
+	free(e->body);
+	free(e->name);
+	free(e);
+}
+
+/* The last job of e is resolved (or abandoned): the file leaves cur/. */
+static void
+event_close(struct wd *wd, struct event *e)
+{
+	int64_t	 due;
+
+	if (e->abandoned)
+		spool_unclaim(wd->sp, e->name, e->from, 0);
+	else if (e->keep) {
+		/* Some outcome is not on disk: everything is tried again
+		 * later (duplicates at worst, never a loss). */
+		due = util_now_ms() + (int64_t)(RECORD_RETRY_MS *
+		    wd->cfg.time_scale);
+		if (spool_unclaim(wd->sp, e->name, SPOOL_DEFERRED, due) == 0)
+			heap_push(wd, due, e->name);
+	} else
+		spool_finish(wd->sp, e->name);
+	event_free(e);
+}
+
+static void
+event_unref(struct wd *wd, struct event *e)
+{
+	if (--e->pending == 0)
+		event_close(wd, e);
+}
+
+static void
+job_free(struct job *j)
+{
+	webhook_free(&j->wh);
+	free(j);
+}
+
+/* The delivery file of job j's delivery, for deferred/ or dead/. */
+static char *
+delivery_text(const struct job *j, int attempts)
+{
+	struct spool_event	 d = j->ev->ev;
+
+	d.webhook = (char *)j->wh.uuid;
+	d.attempt = attempts;
+	d.manual = 0;
+	return spool_event_format(&d);
+}
+
+/* Writes job j's delivery file into deferred/ due at due; 0 or -1. */
+static int
+defer_job(struct wd *wd, struct job *j, int attempts, int64_t due)
+{
+	char	*text;
+	int	 rc;
+
+	text = delivery_text(j, attempts);
+	rc = spool_write(wd->sp, SPOOL_DEFERRED, j->msg_id, text, strlen(text),
+	    due);
+	free(text);
+	if (rc == 0)
+		heap_push(wd, due, j->msg_id);
+	return rc;
+}
+
+/* Queues j behind its endpoint, or spills it to deferred/ when that
+ * endpoint already has more than enough waiting in memory. */
+static void
+job_queue(struct wd *wd, struct job *j)
+{
+	struct endpoint	*ep;
+
+	ep = endpoint_get(wd, j->wh.url);
+	if (ep->qlen >= EP_QUEUE_MAX) {
+		if (defer_job(wd, j, j->attempt - 1, util_now_ms() +
+		    SPILL_DELAY_MS) == -1)
+			j->ev->keep = 1;
+		else if (j->ev->multi)
+			spool_progress_add(wd->sp, j->ev->name, j->wh.uuid);
+		endpoint_release(wd, ep);
+		event_unref(wd, j->ev);
+		job_free(j);
+		return;
+	}
+	j->ep = ep;
+	j->next = NULL;
+	if (ep->qt != NULL)
+		ep->qt->next = j;
+	else
+		ep->qh = j;
+	ep->qt = j;
+	ep->qlen++;
+	wd->njobs++;
+	ready_push(wd, ep);
+}
+
+static struct job *
+job_new(struct event *e, struct webhook *w, int attempt)
+{
+	struct job	*j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->ev = e;
+	j->wh = *w;		/* takes over w's strings */
+	memset(w, 0, sizeof(*w));
+	j->attempt = attempt;
+	deliver_msg_id(e->ev.id, j->wh.uuid, j->msg_id);
+	e->pending++;
+	return j;
+}
+
+struct fanout {
+	const char	*type;
+	struct webhook	*ws;
+	size_t		 n;
+};
+
+static int
+fanout_each(const char *uuid, const char *json, void *arg)
+{
+	struct fanout	*f = arg;
+	struct webhook	 w;
+
+	(void)uuid;
+	if (webhook_from_record(json, &w) == -1)
+		return 0;
+	if (!webhook_wants(&w, f->type)) {
+		webhook_free(&w);
+		return 0;
+	}
+	f->ws = xrealloc(f->ws, (f->n + 1) * sizeof(*f->ws));
+	f->ws[f->n++] = w;
+	return 0;
+}
+
+/* 1 if line is one of the lines of text. */
+static int
+has_line(const char *text, const char *line)
+{
+	size_t		 n = strlen(line);
+	const char	*p;
+
+	for (p = text; (p = strstr(p, line)) != NULL; p += n)
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return 1;
+	return 0;
+}
+
+/* An event: one job per webhook that wants it and has no outcome yet. */
+static void
+fan_out(struct wd *wd, struct event *e)
+{
+	struct fanout	 f;
+	char		*progress, id[DELIVER_ID_LEN + 1];
+	size_t		 i, n = 0;
+	int		 rc;
+
+	memset(&f, 0, sizeof(f));
+	f.type = e->ev.type;
+	rc = store_webhook_foreach(wd->st, e->ev.team, fanout_each, &f);
+	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
+		for (i = 0; i < f.n; i++)
+			webhook_free(&f.ws[i]);
+		free(f.ws);
+		if (rc == STORE_FATAL)
+			wd->fatal = 1;
+		e->keep = 1;
+		return;
+	}
+	progress = spool_progress_read(wd->sp, e->name);
+	for (i = 0; i < f.n; i++) {
+		deliver_msg_id(e->ev.id, f.ws[i].uuid, id);
+		if ((progress != NULL && has_line(progress, f.ws[i].uuid)) ||
+		    spool_exists(wd->sp, SPOOL_DEFERRED, id) ||
+		    spool_exists(wd->sp, SPOOL_DEAD, id)) {
+			webhook_free(&f.ws[i]);
+			continue;
+		}
+		f.ws[n++] = f.ws[i];
+	}
+	e->multi = n > 1 || progress != NULL;
+	free(progress);
+	for (i = 0; i < n; i++)
+		job_queue(wd, job_new(e, &f.ws[i], 1));
+	free(f.ws);
+}
+
+/* A delivery file (deferred, or a manual retry): one job. */
+static void
+one_delivery(struct wd *wd, struct event *e)
+{
+	struct webhook	 w;
+	struct job	*j;
+	char		 id[DELIVER_ID_LEN + 1], *text;
+	int		 rc;
+
+	rc = webhook_get(wd->st, e->ev.team, e->ev.webhook, &w);
+	if (rc == STORE_NOTFOUND) {
+		log_info("deliver: webhook %s event %s: the webhook is gone; "
+		    "delivery dropped", e->ev.webhook, e->ev.id);
+		return;
+	}
+	if (rc != STORE_OK) {
+		if (rc == STORE_FATAL)
+			wd->fatal = 1;
+		e->keep = 1;
+		return;
+	}
+	if (!w.active) {
+		deliver_msg_id(e->ev.id, w.uuid, id);
+		log_info("deliver: webhook %s event %s: the webhook is "
+		    "inactive; delivery %s", w.uuid, e->ev.id,
+		    e->ev.manual ? "not retried" : "dead");
+		if (!e->ev.manual) {
+			text = spool_event_format(&e->ev);
+			if (spool_write(wd->sp, SPOOL_DEAD, id, text,
+			    strlen(text), 0) == -1)
+				e->keep = 1;
+			free(text);
+		}
+		webhook_free(&w);
+		return;
+	}
+	j = job_new(e, &w, e->ev.attempt + 1);
+	job_queue(wd, j);
+}
+
+/* Claims from/name and turns it into jobs. */
+static void
+take_file(struct wd *wd, enum spool_dir from, const char *name)
+{
+	struct event	*e;
+	char		*text, err[128];
+	size_t		 len;
+	int64_t		 ms;
+
+	if (spool_claim(wd->sp, from, name) != 0)
+		return;
+	if (spool_read(wd->sp, name, &text, &len) == -1) {
+		spool_quarantine(wd->sp, name, strerror(errno));
+		return;
+	}
+	e = xcalloc(1, sizeof(*e));
+	e->name = xstrdup(name);
+	e->from = from;
+	/* Our names start with the enqueue time: the default timestamp. */
+	ms = strtoll(name, NULL, 10);
+	if (ms < 1000000000000LL)
+		ms = util_now_ms();
+	if (spool_event_parse(text, len, name, ms, &e->ev, err,
+	    sizeof(err)) == -1) {
+		free(text);
+		spool_quarantine(wd->sp, name, err);
+		free(e->name);
+		free(e);
+		return;
+	}
+	free(text);
+	e->body = deliver_body_json(e->ev.type, e->ev.timestamp, e->ev.data);
+	e->bodylen = strlen(e->body);
+	e->pending = 1;			/* held while fanning out */
+	if (e->ev.webhook != NULL)
+		one_delivery(wd, e);
+	else
+		fan_out(wd, e);
+	event_unref(wd, e);
+}
+
+/* ---- transfers ------------------------------------------------------------- */
+
+static void
+start_jobs(struct wd *wd)
+{
+	struct deliver_result	 r;
+	struct endpoint		*ep;
+	struct job		*j;
+
+	while (!wd->stopping && wd->ninflight < (size_t)wd->cfg.concurrency &&
+	    (ep = ready_pop(wd)) != NULL) {
+		j = ep->qh;
+		ep->qh = j->next;
+		if (ep->qh == NULL)
+			ep->qt = NULL;
+		ep->qlen--;
+		ep->active++;
+		/* Before the job can resolve (and perhaps free ep). */
+		ready_push(wd, ep);
+		j->started_ms = util_now_ms();
+		if (deliver_xfer_new(&j->wh, j->msg_id, j->ev->body,
+		    j->ev->bodylen, &wd->opts, j, &j->x, &r) == -1) {
+			j->x = NULL;
+			job_resolve(wd, j, &r);
+			continue;
+		}
+		curl_multi_add_handle(wd->multi, deliver_xfer_easy(j->x));
+		j->iprev = NULL;
+		j->inext = wd->inflight;
+		if (wd->inflight != NULL)
+			wd->inflight->iprev = j;
+		wd->inflight = j;
+		wd->ninflight++;
+	}
+}
+
+static void
+inflight_remove(struct wd *wd, struct job *j)
+{
+	if (j->iprev != NULL)
+		j->iprev->inext = j->inext;
+	else
+		wd->inflight = j->inext;
+	if (j->inext != NULL)
+		j->inext->iprev = j->iprev;
+	wd->ninflight--;
+	curl_multi_remove_handle(wd->multi, deliver_xfer_easy(j->x));
+}
+
+static void
+reap(struct wd *wd)
+{
+	struct deliver_result	 r;
+	struct job		*j;
+	CURLMsg			*m;
+	int			 left;
+	void			*priv;
+
+	while ((m = curl_multi_info_read(wd->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+		j = deliver_xfer_arg(priv);
+		inflight_remove(wd, j);
+		deliver_xfer_done(j->x, m->data.result, &r);
+		job_resolve(wd, j, &r);
+	}
+}
+
+static double
+jitter(void)
+{
+	uint32_t	 v;
+
+	util_random(&v, sizeof(v));
+	return (double)v / 4294967296.0;
+}
+
+/* The outcome of one attempt: logged, recorded, and its next state on
+ * disk before the event's file may go.  Frees j. */
+static void
+job_resolve(struct wd *wd, struct job *j, const struct deliver_result *r)
+{
+	struct deliver_attempt	 a;
+	struct event		*e = j->ev;
+	struct endpoint		*ep = j->ep;
+	const char		*state;
+	char			*text, type[SPOOL_TYPE_MAX + 1];
+	int64_t			 now = util_now_ms(), next = 0, delay;
+	int			 rc, deact = 0, maxa, recorded = 1;
+
+	if (j->x != NULL) {
+		deliver_xfer_free(j->x);
+		j->x = NULL;
+	}
+	wd->njobs--;
+	maxa = j->wh.max_attempts > 0 ? j->wh.max_attempts : 1;
+	if (r->cls == DELIVER_DONE)
+		state = "done";
+	else if (e->ev.manual)
+		state = "failed";
+	else if (r->cls == DELIVER_PERMANENT || j->attempt >= maxa)
+		state = "dead";
+	else {
+		state = "retrying";
+		delay = deliver_backoff_ms(j->attempt, jitter());
+		/* Retry-After never shortens the schedule; bounded. */
+		if (r->retry_after_ms > delay)
+			delay = r->retry_after_ms > DELIVER_RETRY_AFTER_MAX ?
+			    DELIVER_RETRY_AFTER_MAX : r->retry_after_ms;
+		next = now + (int64_t)((double)delay * wd->cfg.time_scale);
+	}
+
+	memset(&a, 0, sizeof(a));
+	a.delivery_id = j->msg_id;
+	a.event_id = e->ev.id;
+	a.event_type = e->ev.type;
+	a.webhook = j->wh.uuid;
+	a.attempt = j->attempt;
+	a.at_ms = j->started_ms;
+	a.r = r;
+	a.state = state;
+	a.next_ms = next;
+	a.manual = e->ev.manual;
+	if ((rc = deliver_log_attempt(wd->st, &a)) == STORE_FATAL)
+		wd->fatal = 1;
+	log_clean(e->ev.type, type, sizeof(type));
+	log_info("deliver: webhook %s event %s (%s) attempt %d/%d: %s, "
+	    "status %d, %lld ms%s%s", j->wh.uuid, e->ev.id, type, j->attempt,
+	    maxa, state, r->status, (long long)r->latency_ms,
+	    r->error[0] ? ": " : "", r->error);
+
+	/* The webhook's error and run of failures: a write only when
+	 * something changes (a failure, or the first success after one). */
+	if (r->cls != DELIVER_DONE || j->wh.fail_since != 0 ||
+	    failing_find(wd, j->wh.uuid) != -1) {
+		rc = deliver_note_outcome(wd->st, j->wh.team != NULL ?
+		    j->wh.team : e->ev.team, j->wh.uuid, r, now,
+		    (int64_t)((double)DELIVER_FAIL_WINDOW_MS *
+		    wd->cfg.time_scale), 0, &deact);
+		if (rc == STORE_FATAL)
+			wd->fatal = 1;
+		failing_set(wd, j->wh.uuid, r->cls != DELIVER_DONE);
+		if (deact)
+			log_info("deliver: webhook %s deactivated: %s",
+			    j->wh.uuid, r->gone ? "410 Gone" :
+			    "failing for 5 days");
+	}
+
+	/* The delivery's next state, durably, before the file goes. */
+	if (strcmp(state, "retrying") == 0) {
+		if (defer_job(wd, j, j->attempt, next) == -1)
+			recorded = 0;
+	} else if (strcmp(state, "dead") == 0) {
+		text = delivery_text(j, j->attempt);
+		if (spool_write(wd->sp, SPOOL_DEAD, j->msg_id, text,
+		    strlen(text), 0) == -1)
+			recorded = 0;
+		free(text);
+	} else if (strcmp(state, "done") == 0 && e->ev.manual) {
+		/* A manual retry got through: nothing left to retry. */
+		spool_remove(wd->sp, SPOOL_DEFERRED, j->msg_id);
+		spool_remove(wd->sp, SPOOL_DEAD, j->msg_id);
+	}
+	if (!recorded)
+		e->keep = 1;
+	else if (e->multi)
+		spool_progress_add(wd->sp, e->name, j->wh.uuid);
+
+	if (ep != NULL) {
+		ep->active--;
+		ready_push(wd, ep);
+		endpoint_release(wd, ep);
+	}
+	job_free(j);
+	event_unref(wd, e);
+}
+
+/* Shutdown: every job not finished goes back with its file. */
+static void
+abandon_all(struct wd *wd)
+{
+	struct endpoint	*ep, *next;
+	struct job	*j;
+	size_t		 b;
+
+	while ((j = wd->inflight) != NULL) {
+		inflight_remove(wd, j);
+		deliver_xfer_free(j->x);
+		j->ev->abandoned = 1;
+		j->ep->active--;
+		event_unref(wd, j->ev);
+		job_free(j);
+	}
+	for (b = 0; b < EP_BUCKETS; b++)
+		for (ep = wd->buckets[b]; ep != NULL; ep = next) {
+			next = ep->hnext;
+			while ((j = ep->qh) != NULL) {
+				ep->qh = j->next;
+				j->ev->abandoned = 1;
+				event_unref(wd, j->ev);
+				job_free(j);
+			}
+			free(ep->key);
+			free(ep);
+		}
+	memset(wd->buckets, 0, sizeof(wd->buckets));
+	wd->rhead = wd->rtail = NULL;
+	wd->njobs = 0;
+}
+
+/* ---- the spool's directories ----------------------------------------------- */
+
+static void
+list_new(struct wd *wd)
+{
+	struct spool_ent	*v;
+	size_t			 n, i;
+
+	pend_clear(wd);
+	if (spool_list(wd->sp, SPOOL_NEW, &v, &n) == -1)
+		return;
+	for (i = 0; i < n; i++)
+		pend_push(wd, v[i].name);
+	spool_list_free(v, n);
+}
+
+static void
+list_deferred(struct wd *wd)
+{
+	struct spool_ent	*v;
+	size_t			 n, i;
+	char			*s;
+
+	while ((s = heap_pop(wd)) != NULL)
+		free(s);
+	if (spool_list(wd->sp, SPOOL_DEFERRED, &v, &n) == -1)
+		return;
+	for (i = 0; i < n; i++)
+		heap_push(wd, v[i].mtime_ms, v[i].name);
+	spool_list_free(v, n);
+}
+
+static void
+read_inotify(struct wd *wd)
+{
+	char				 b[65536]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event	*ie;
+	ssize_t				 n;
+	char				*p;
+
+	for (;;) {
+		n = read(wd->ifd, b, sizeof(b));
+		if (n <= 0)
+			return;
+		for (p = b; p < b + n; p += sizeof(*ie) + ie->len) {
+			ie = (const struct inotify_event *)p;
+			if (ie->mask & IN_Q_OVERFLOW)
+				wd->rescan = 1;
+			else if (ie->len > 0 && spool_name_ok(ie->name))
+				pend_push(wd, ie->name);
+		}
+	}
+}
+
+static void
+read_signals(struct wd *wd)
+{
+	struct signalfd_siginfo	 si;
+
+	while (read(wd->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (!wd->stopping)
+			log_info("webhookd: signal %u: finishing the %zu "
+			    "transfers in flight", si.ssi_signo,
+			    wd->ninflight);
+		wd->stopping = 1;
+		wd->drain_until = util_now_ms() + wd->cfg.timeout_ms +
+		    DRAIN_EXTRA_MS;
+	}
+}
+
+/* Claims what may be taken now: new events, due deferred deliveries. */
+static void
+take_work(struct wd *wd, int64_t now)
+{
+	char	*name;
+
+	if (wd->rescan || now >= wd->next_rescan) {
+		wd->rescan = 0;
+		wd->next_rescan = now + RESCAN_MS;
+		list_new(wd);
+	}
+	while (!wd->fatal && wd->njobs < JOBS_MAX && wd->nheap > 0 &&
+	    wd->heap[0].due <= now) {
+		name = heap_pop(wd);
+		take_file(wd, SPOOL_DEFERRED, name);
+		free(name);
+	}
+	while (!wd->fatal && wd->njobs < JOBS_MAX &&
+	    (name = pend_pop(wd)) != NULL) {
+		take_file(wd, SPOOL_NEW, name);
+		free(name);
+	}
+}
+
+/* ---- maintenance ---------------------------------------------------------------- */
+
+struct expired {
+	int64_t	 before;
+	char	**keys;
+	size_t	 n;
+};
+
+static int
+idem_each(const char *key, const char *json, void *arg)
+{
+	struct expired	*x = arg;
+	json_object	*j, *at;
+
+	if ((j = json_tokener_parse(json)) == NULL)
+		return 0;
+	if (json_object_object_get_ex(j, "at", &at) &&
+	    json_object_get_int64(at) < x->before) {
+		x->keys = xrealloc(x->keys, (x->n + 1) * sizeof(char *));
+		x->keys[x->n++] = xstrdup(key);
+	}
+	json_object_put(j);
+	return x->n >= 10000;	/* the rest next time */
+}
+
+static void
+maintain(struct wd *wd)
+{
+	struct expired	 x;
+	int64_t		 now = util_now_ms(), keep;
+	size_t		 n = 0, i;
+
+	keep = now - (int64_t)wd->cfg.retention_days * 86400 * 1000;
+	if (store_maintain(wd->st) != STORE_OK)
+		log_warn("webhookd: store maintenance failed");
+	if (store_attempt_prune(wd->st, keep, &n) == STORE_OK && n > 0)
+		log_info("webhookd: pruned %zu attempts older than %d days", n,
+		    wd->cfg.retention_days);
+	if (spool_prune(wd->sp, SPOOL_DEAD, keep, &n) == 0 && n > 0)
+		log_info("webhookd: pruned %zu dead deliveries", n);
+	spool_prune(wd->sp, SPOOL_TMP, now - TMP_MAX_AGE_MS, NULL);
+	memset(&x, 0, sizeof(x));
+	x.before = now - IDEM_TTL_MS;
+	store_foreach(wd->st, STORE_IDEMPOTENCY, idem_each, &x);
+	for (i = 0; i < x.n; i++) {
+		store_del(wd->st, STORE_IDEMPOTENCY, x.keys[i]);
+		free(x.keys[i]);
+	}
+	free(x.keys);
+	if (store_is_fatal(wd->st))
+		wd->fatal = 1;
+}
+
+/* ---- main ---------------------------------------------------------------------- */
+
+static int
+setup_fds(struct wd *wd)
+{
+	sigset_t	 set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
+	    (wd->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		log_warn("webhookd: signalfd: %s", strerror(errno));
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	wd->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (wd->ifd == -1 || inotify_add_watch(wd->ifd,
+	    spool_path(wd->sp, SPOOL_NEW), IN_MOVED_TO) == -1) {
+		log_warn("webhookd: inotify on %s: %s",
+		    spool_path(wd->sp, SPOOL_NEW), strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+idle(struct wd *wd)
+{
+	return wd->njobs == 0 && wd->pend_n == 0 &&
+	    (wd->nheap == 0 || wd->heap[0].due > util_now_ms());
+}
+
+static int
+run(struct wd *wd)
+{
+	struct curl_waitfd	 fds[2];
+	int64_t			 now, t;
+	int			 running, timeout;
+
+	wd->next_rescan = 0;
+	wd->next_maintain = util_now_ms() + (wd->once ? 0 : 10000);
+	for (;;) {
+		now = util_now_ms();
+		if (!wd->stopping)
+			take_work(wd, now);
+		start_jobs(wd);
+		curl_multi_perform(wd->multi, &running);
+		reap(wd);
+		if (wd->fatal) {
+			log_warn("webhookd: the store needs recovery; exiting");
+			break;
+		}
+		if (wd->stopping && (wd->ninflight == 0 ||
+		    util_now_ms() >= wd->drain_until))
+			break;
+		if (wd->once && idle(wd))
+			break;
+		now = util_now_ms();
+		if (!wd->once && now >= wd->next_maintain) {
+			maintain(wd);
+			wd->next_maintain = now + MAINTAIN_MS;
+		}
+
+		timeout = RESCAN_MS;
+		if (wd->nheap > 0) {
+			t = wd->heap[0].due - now;
+			if (t < timeout)
+				timeout = t < 0 ? 0 : (int)t;
+		}
+		if (!wd->once && wd->next_maintain - now < timeout)
+			timeout = (int)(wd->next_maintain - now);
+		if (wd->stopping && wd->drain_until - now < timeout)
+			timeout = (int)(wd->drain_until - now);
+		if ((wd->pend_n > 0 && wd->njobs < JOBS_MAX) ||
+		    (wd->rhead != NULL &&
+		    wd->ninflight < (size_t)wd->cfg.concurrency))
+			timeout = 0;
+		if (timeout < 0)
+			timeout = 0;
+		fds[0].fd = wd->ifd;
+		fds[0].events = CURL_WAIT_POLLIN;
+		fds[0].revents = 0;
+		fds[1].fd = wd->sfd;
+		fds[1].events = CURL_WAIT_POLLIN;
+		fds[1].revents = 0;
+		curl_multi_poll(wd->multi, fds, 2, timeout, NULL);
+		read_signals(wd);
+		read_inotify(wd);
+	}
+	abandon_all(wd);
+	if (wd->once && !wd->fatal)
+		maintain(wd);
+	return wd->fatal ? 1 : 0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: webhookd [--once | -n]\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct wd	*wd;
+	char		 err[512];
+	size_t		 n;
+	int		 i, check = 0, rc;
+
+	log_init("webhookd");
+	wd = xcalloc(1, sizeof(*wd));
+	wd->ifd = wd->sfd = -1;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--once") == 0)
+			wd->once = 1;
+		else if (strcmp(argv[i], "-n") == 0)
+			check = 1;
+		else
+			usage();
+	}
+	if (cfg_load(&wd->cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "webhookd: configuration: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("configuration OK\n");
+		free(wd);
+		return 0;
+	}
+	wd->opts.allow_private = wd->cfg.allow_private;
+	wd->opts.timeout_ms = wd->cfg.timeout_ms;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_warn("webhookd: curl_global_init failed");
+		return 1;
+	}
+	if ((wd->sp = spool_open(wd->cfg.home, 1)) == NULL)
+		return 1;
+	if ((rc = spool_lock(wd->sp)) != 0) {
+		if (rc == 1)
+			log_info("webhookd: another webhookd is running on %s",
+			    wd->cfg.home);
+		spool_close(wd->sp);
+		return rc == 1 && wd->once ? 0 : 1;
+	}
+	if ((wd->st = store_open(wd->cfg.home, 0)) == NULL) {
+		log_warn("webhookd: cannot open the store in %s",
+		    wd->cfg.home);
+		return 1;
+	}
+	if (spool_recover(wd->sp, &n) == 0 && n > 0)
+		log_info("webhookd: put back %zu claims of a previous run", n);
+	if (setup_fds(wd) == -1)
+		return 1;
+	if ((wd->multi = curl_multi_init()) == NULL)
+		log_panic("webhookd: curl_multi_init failed");
+	curl_multi_setopt(wd->multi, CURLMOPT_MAXCONNECTS,
+	    (long)wd->cfg.concurrency * 2);
+	list_deferred(wd);
+	log_info("webhookd: started on %s%s: %d transfers, %d per endpoint, "
+	    "%zu deferred", wd->cfg.home, wd->once ? " (--once)" : "",
+	    wd->cfg.concurrency, wd->cfg.per_endpoint, wd->nheap);
+
+	rc = run(wd);
+
+	log_info("webhookd: stopped");
+	curl_multi_cleanup(wd->multi);
+	deliver_cleanup();
+	curl_global_cleanup();
+	pend_clear(wd);
+	free(wd->pend);
+	while (wd->nheap > 0)
+		free(heap_pop(wd));
+	free(wd->heap);
+	free(wd->failing);
+	close(wd->ifd);
+	close(wd->sfd);
+	store_close(wd->st);
+	spool_close(wd->sp);
+	free(wd);
+	return rc;
+}

@@ -1,0 +1,424 @@
+// The benchmarks (`make bench`): every figure is a ratio to a reference
+// measured in the same run, on the same machine, with the same server
+// settings.  Writes tests/bench/RESULTS.md (keeping whatever follows the
+// "notes" marker in the old file) and prints every figure as it goes.
+//
+//   cd tests && node bench/bench.mjs [issue2] [issue3]
+//
+// Environment (for quick trials; `make bench` uses the defaults):
+//   BENCH_SECONDS   length of each wrk run (10)
+//   BENCH_ROUNDS    rounds of alternating program/reference runs (2)
+//   BENCH_WEBHOOKS  webhooks preloaded into the store (100000)
+//   BENCH_EVENTS    events for the delivery benchmark (10000)
+//   BENCH_OUT       where to write the results (tests/bench/RESULTS.md)
+//
+// Servers listen on 127.0.0.1 on free ports, with temporary data
+// directories; everything started here is stopped by its PID.  Each load is
+// bounded in time (wrk -d, timeouts below) and stops by itself.
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as lib from '../e2e/lib.mjs';
+
+const { REPO } = lib;
+const BENCH = path.join(REPO, 'tests', 'bench');
+const BIN = path.join(REPO, 'build', 'bench');
+const SECS = Number(process.env.BENCH_SECONDS || 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 2);
+const NHOOKS = Number(process.env.BENCH_WEBHOOKS || 100000);
+const NEVENTS = Number(process.env.BENCH_EVENTS || 10000);
+const OUT = process.env.BENCH_OUT || path.join(BENCH, 'RESULTS.md');
+const CONNS = 16;
+const THREADS = 2;
+
+const only = process.argv.slice(2);
+const want = (s) => only.length === 0 || only.includes(s);
+
+const results = [];     // {section, name, cmd, value, unit, ref, refValue, ratio, target, met, note}
+const notes = [];       // free lines printed under the table
+const cleanups = [];    // functions run at the end, last first
+const t0 = Date.now();
+
+function say(s) { process.stdout.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${s}\n`); }
+
+function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
+  if (r.error) throw r.error;
+  return r;
+}
+
+// Runs a command to its end (bounded by timeoutMs); {code, out, err}.
+function run(cmd, args, { env = {}, timeoutMs = 120000, cwd = REPO } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    const timer = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } }, timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => { clearTimeout(timer); resolve({ code, signal, out, err }); });
+  });
+}
+
+// --- wrk -----------------------------------------------------------------------
+
+function toMs(s) {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(s.trim());
+  if (!m) return NaN;
+  const v = Number(m[1]);
+  return { us: v / 1000, ms: v, s: v * 1000, m: v * 60000 }[m[2]];
+}
+
+function parseWrk(out) {
+  const num = (re) => { const m = re.exec(out); return m ? Number(m[1]) : 0; };
+  const lat = {};
+  for (const m of out.matchAll(/^\s+(50|75|90|99)%\s+(\S+)/gm)) lat[m[1]] = toMs(m[2]);
+  const se = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    requests: num(/(\d+) requests in/),
+    non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
+    sockErr: se ? se.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+    sockDetail: se ? se[0] : 'Socket errors: none',
+    p50: lat['50'], p99: lat['99'],
+  };
+}
+
+// One wrk run; the command as recorded (the token by name, not value).
+async function wrk(url, { script = 'get.lua', secs = SECS, conns = CONNS, threads = THREADS, token = '' } = {}) {
+  const args = [`-t${threads}`, `-c${conns}`, `-d${secs}s`, '--latency', '-s', path.join(BENCH, script), url];
+  const cmd = `WEBHOOKS_TOKEN=$TOKEN wrk ${args.join(' ').replace(BENCH + '/', 'tests/bench/')}`;
+  const r = await run('wrk', args, { env: { WEBHOOKS_TOKEN: token }, timeoutMs: (secs + 30) * 1000 });
+  if (r.code !== 0) throw new Error(`wrk failed (${r.code}): ${r.err}${r.out}`);
+  const w = parseWrk(r.out);
+  w.cmd = cmd;
+  w.raw = r.out;
+  say(`  ${url.replace(/^http:\/\/127\.0\.0\.1:\d+/, '')} c${conns}: ${w.rps.toFixed(0)} req/s, p50 ${w.p50} ms, p99 ${w.p99} ms, ` +
+      `non-2xx ${w.non2xx}, ${w.sockDetail}`);
+  return w;
+}
+
+const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
+const fmt = (v, d = 0) => (v === undefined || Number.isNaN(v) ? 'n/a' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+
+function record(r) {
+  results.push(r);
+  const ratio = r.ratio !== undefined ? `, ratio ${fmt(r.ratio, 2)}` : '';
+  say(`FIGURE ${r.section} / ${r.name}: ${r.valueText}${ratio}; target ${r.target}: ${r.met === undefined ? 'no target' : (r.met ? 'MET' : 'NOT MET')}`);
+}
+
+// --- fixtures --------------------------------------------------------------------
+
+function tmpDir(prefix) {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `webhooks-bench-${prefix}-`));
+  cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+// A root directory whose cgi-bin/webhooks.fcgi is a copy of prog (a copy:
+// a rebuild during the run must not change what is measured).  Readable by
+// the web server's user.
+function makeRoot(name, prog) {
+  const root = tmpDir(name);
+  fs.chmodSync(root, 0o755);
+  fs.mkdirSync(path.join(root, 'cgi-bin'), { mode: 0o755 });
+  const dst = path.join(root, 'cgi-bin', 'webhooks.fcgi');
+  fs.copyFileSync(prog, dst);
+  fs.chmodSync(dst, 0o755);
+  return root;
+}
+
+// lighttpd.conf.example with only "max-procs" changed.
+function benchLighttpdConf(procs) {
+  const src = fs.readFileSync(lib.LIGHTTPD_CONF, 'utf8');
+  let n = 0;
+  const out = src.replace(/("max-procs"\s*=>\s*)\d+/g, (m, p) => { n++; return `${p}${procs}`; });
+  if (n !== 1) throw new Error(`lighttpd.conf.example: expected one "max-procs", found ${n}`);
+  const dir = tmpDir('conf');
+  const f = path.join(dir, 'lighttpd-bench.conf');
+  fs.writeFileSync(f, out);
+  return f;
+}
+
+function rssOf(pid) {
+  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k) => { const m = new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s); return m ? Number(m[1]) : NaN; };
+  return { pid, rss: kb('VmRSS'), hwm: kb('VmHWM'), anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem') };
+}
+
+async function stopServer(srv) {
+  if (srv && !srv.exited) await srv.stop();
+}
+
+// --- issue 2: the API through lighttpd and Apache ----------------------------------
+
+async function issue2() {
+  const S = 'API (issue 2)';
+  say(`issue 2: preloading ${NHOOKS} webhooks`);
+  const { home, token } = lib.makeHome('webhooks-bench-store-');
+  cleanups.push(() => fs.rmSync(home, { recursive: true, force: true }));
+
+  // The bulk preload is set-up, not a measurement: DB_CONFIG turns off the
+  // commit flush for the preloader's environment handle only, and the file
+  // is removed before anything else opens the store.
+  const dbconf = path.join(home, 'db', 'DB_CONFIG');
+  fs.writeFileSync(dbconf, 'set_flags DB_TXN_NOSYNC\n');
+  let r = await run(path.join(BIN, 'preload'), ['default', String(NHOOKS)], { env: { WEBHOOKS_HOME: home }, timeoutMs: 600000 });
+  fs.rmSync(dbconf);
+  if (r.code !== 0) throw new Error(`preload failed: ${r.out}${r.err}`);
+  say(`  preload (no commit flush): ${r.out.trim()}`);
+  const cp = lib.which('db5.3_checkpoint') || lib.which('db_checkpoint');
+  if (cp) sh(cp, ['-1', '-h', path.join(home, 'db')]);
+
+  // Creates through the model alone, each a durable transaction, against
+  // the durable-commit ceiling of the disk (both one writer).
+  const NMODEL = 2000;
+  r = await run(path.join(BIN, 'preload'), ['default', String(NMODEL)], { env: { WEBHOOKS_HOME: home }, timeoutMs: 120000 });
+  if (r.code !== 0) throw new Error(`preload failed: ${r.out}${r.err}`);
+  const modelCps = Number(/([\d.]+) creates\/s/.exec(r.out)[1]);
+  const refDir = path.join(tmpDir('bdbref'), 'env');
+  const rr = await run(path.join(BIN, 'diskref'), ['bdb', refDir, '5', '1000000', '1024'], { timeoutMs: 60000 });
+  if (rr.code !== 0) throw new Error(`diskref failed: ${rr.err}`);
+  const bdbRef = Number(rr.out.trim().split(' ')[2]);
+  record({
+    section: S, name: 'creates/s through the model, no HTTP (one writer, durable commits)',
+    cmd: `WEBHOOKS_HOME=$STORE build/bench/preload default ${NMODEL}`,
+    valueText: `${fmt(modelCps)} creates/s`, value: modelCps,
+    ref: `Berkeley DB 1 KiB put, one durable transaction each, one writer: \`build/bench/diskref bdb DIR 5 1000000 1024\` = ${fmt(bdbRef)} puts/s`,
+    refValue: bdbRef, ratio: modelCps / bdbRef, target: 'none (diagnostic)',
+  });
+  const total = NHOOKS + NMODEL;
+
+  // The same lighttpd settings for both: lighttpd.conf.example with
+  // max-procs 2; the trivial responder runs as the root's webhooks.fcgi.
+  const conf = benchLighttpdConf(2);
+  const progRoot = makeRoot('prog', lib.FCGI);
+  const trivRoot = makeRoot('trivial', path.join(BIN, 'trivial'));
+  const trivHome = tmpDir('trivial-home');
+  fs.chmodSync(trivHome, 0o755);
+
+  say('issue 2: lighttpd, 2 FastCGI processes each');
+  const prog = await lib.startLighttpd({ home, token, conf, root: progRoot });
+  const triv = await lib.startLighttpd({ home: trivHome, token: 'x', conf, root: trivRoot });
+  cleanups.push(() => stopServer(prog), () => stopServer(triv));
+
+  // The webhook to GET: one from the middle of the list.
+  const mid = Math.floor(total / 2 / 15) + 1;
+  const lr = await lib.api(prog.base, 'GET', `/api/2.0/webhooks?page=${mid}`, { token });
+  if (lr.status !== 200 || !lr.json?.data?.length) throw new Error(`list page ${mid}: ${lib.show(lr)}`);
+  const uuid = lr.json.data[0].uuid;
+  const lastPage = lr.json.meta.last_page;
+  if (lr.json.meta.total !== total) throw new Error(`meta.total ${lr.json.meta.total}, expected ${total}`);
+  const PAGE_FAR = 6000;
+  if (lastPage < PAGE_FAR) throw new Error(`only ${lastPage} pages`);
+  const urls = {
+    trivial: `${triv.base}/api/2.0/webhooks/${uuid}`,
+    get: `${prog.base}/api/2.0/webhooks/${uuid}`,
+    page1: `${prog.base}/api/2.0/webhooks?page=1`,
+    pageFar: `${prog.base}/api/2.0/webhooks?page=${PAGE_FAR}`,
+  };
+  for (const [k, u] of Object.entries(urls)) {
+    const a = await lib.api(u.replace(/^(http:\/\/[^/]+).*/, '$1'), 'GET', u.replace(/^http:\/\/[^/]+/, ''), { token });
+    if (a.status !== 200) throw new Error(`${k}: ${lib.show(a)}`);
+    say(`  ${k}: 200, ${a.text.length} bytes`);
+  }
+
+  // Short warm-ups, then rounds alternating program and reference.
+  for (const k of ['trivial', 'get', 'page1', 'pageFar']) await wrk(urls[k], { token, secs: 2 });
+  const runs = { trivial: [], get: [], page1: [], pageFar: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? ['trivial', 'get', 'page1', 'pageFar'] : ['pageFar', 'page1', 'get', 'trivial'];
+    for (const k of order) runs[k].push(await wrk(urls[k], { token }));
+  }
+  const rps = (k) => mean(runs[k].map((w) => w.rps));
+  const clean = (k) => runs[k].every((w) => w.non2xx === 0 && w.sockErr === 0);
+  const trivRps = rps('trivial');
+  const perRound = (k) => runs[k].map((w) => fmt(w.rps)).join(' / ');
+  const refText = `trivial responder, same lighttpd settings: \`${runs.trivial[0].cmd.replace(/:\d+\//, ':$PORT_T/')}\` = ${perRound('trivial')} req/s (mean ${fmt(trivRps)})`;
+  const fig = (name, k, target, min) => {
+    const v = rps(k);
+    record({
+      section: S, name, cmd: runs[k][0].cmd.replace(/:\d+\//, ':$PORT/'),
+      valueText: `${perRound(k)} req/s (mean ${fmt(v)}), p99 ${runs[k].map((w) => w.p99).join(' / ')} ms, errors ${clean(k) ? 0 : 'SOME'}`,
+      value: v, ref: refText, refValue: trivRps, ratio: v / trivRps, target, met: v / trivRps >= min && clean(k),
+    });
+  };
+  fig('lighttpd, GET one webhook (100,000 in the store)', 'get', '>= 0.80', 0.80);
+  fig('lighttpd, list page 1 (15 a page)', 'page1', '>= 0.60', 0.60);
+  fig(`lighttpd, list page ${PAGE_FAR}`, 'pageFar', '>= 0.60', 0.60);
+  const far = rps('pageFar') / rps('page1');
+  record({
+    section: S, name: `page ${PAGE_FAR} against page 1`, cmd: 'the two list runs above',
+    valueText: `${fmt(rps('pageFar'))} against ${fmt(rps('page1'))} req/s`, value: far,
+    ref: 'page 1, same run', refValue: rps('page1'), ratio: far, target: 'within 10 % (>= 0.90)', met: far >= 0.90,
+  });
+
+  // Creates through HTTP, each a durable commit.
+  const cw = await wrk(`${prog.base}/api/2.0/webhooks`, { token, script: 'create.lua' });
+  const cTriv = await wrk(`${triv.base}/api/2.0/webhooks`, { token: 'x', script: 'create.lua' });
+  const after = await lib.api(prog.base, 'GET', '/api/2.0/webhooks?per_page=1', { token });
+  const created = after.json.meta.total - total;
+  record({
+    section: S, name: 'lighttpd, creates/s (POST, durable commits)',
+    cmd: cw.cmd.replace(/:\d+\//, ':$PORT/'),
+    valueText: `${fmt(cw.rps)} creates/s, p99 ${cw.p99} ms, non-2xx ${cw.non2xx}, ${cw.sockDetail}; store total grew by ${created} (wrk counted ${cw.requests})`,
+    value: cw.rps,
+    ref: `Berkeley DB durable-commit ceiling above (${fmt(bdbRef)} puts/s, one writer); trivial responder on the same POSTs: ${fmt(cTriv.rps)} req/s`,
+    refValue: bdbRef, ratio: cw.rps / bdbRef, target: 'none set (figure asked for)',
+  });
+
+  // Resident memory of each FastCGI process after all of the above.
+  const mem = prog.fcgiPids().map(rssOf);
+  const tmem = triv.fcgiPids().map(rssOf);
+  const maxRss = Math.max(...mem.map((m) => m.rss));
+  const memText = (ms) => ms.map((m) => `pid ${m.pid}: VmRSS ${fmt(m.rss / 1024, 1)} MiB (anon ${fmt(m.anon / 1024, 1)}, file ${fmt(m.file / 1024, 1)}, shmem ${fmt(m.shmem / 1024, 1)}), VmHWM ${fmt(m.hwm / 1024, 1)} MiB`).join('; ');
+  record({
+    section: S, name: 'RSS of one FastCGI process after the run',
+    cmd: 'VmRSS in /proc/PID/status of each webhooks.fcgi under lighttpd',
+    valueText: `${fmt(maxRss / 1024, 1)} MiB (largest): ${memText(mem)}`, value: maxRss,
+    ref: `trivial responder: ${memText(tmem)}`, refValue: Math.max(...tmem.map((m) => m.rss)),
+    ratio: maxRss / Math.max(...tmem.map((m) => m.rss)), target: '<= 8 MiB', met: maxRss <= 8 * 1024,
+  });
+  await stopServer(prog);
+  await stopServer(triv);
+
+  // Apache + mod_fcgid with apache.conf.example's own settings, trivial
+  // under the very same file.  Warm each pool first (mod_fcgid spawns on
+  // demand, slowly), then measure at 16 connections.
+  say('issue 2: Apache + mod_fcgid, apache.conf.example unchanged');
+  const aprog = await lib.startApache({ home, token, root: progRoot });
+  cleanups.push(() => stopServer(aprog));
+  const atriv = await lib.startApache({ home: trivHome, token: 'x', root: trivRoot });
+  cleanups.push(() => stopServer(atriv));
+  const aurl = { trivial: `${atriv.base}/api/2.0/webhooks/${uuid}`, get: `${aprog.base}/api/2.0/webhooks/${uuid}` };
+  const WARM = Number(process.env.BENCH_WARM || 20);
+  const warm = {};
+  for (const k of ['trivial', 'get']) warm[k] = await wrk(aurl[k], { token, secs: WARM, conns: 64 });
+  const aruns = { trivial: [], get: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? ['trivial', 'get'] : ['get', 'trivial'];
+    for (const k of order) aruns[k].push(await wrk(aurl[k], { token }));
+  }
+  const procs = { trivial: atriv.fcgiPids().length, get: aprog.fcgiPids().length };
+  const arps = (k) => mean(aruns[k].map((w) => w.rps));
+  const aclean = (k) => aruns[k].every((w) => w.non2xx === 0 && w.sockErr === 0);
+  const ap99 = (k) => Math.max(...aruns[k].map((w) => w.p99));
+  const aref = `trivial responder, same apache.conf.example: \`${aruns.trivial[0].cmd.replace(/:\d+\//, ':$PORT_T/')}\` = ${aruns.trivial.map((w) => fmt(w.rps)).join(' / ')} req/s (mean ${fmt(arps('trivial'))}), p99 ${aruns.trivial.map((w) => w.p99).join(' / ')} ms, errors ${aclean('trivial') ? 0 : 'SOME'}, ${procs.trivial} processes`;
+  record({
+    section: S, name: 'Apache + mod_fcgid, GET one webhook, after a warm-up',
+    cmd: `${WARM} s warm-up \`wrk -t2 -c64 -d${WARM}s\` (${fmt(warm.get.rps)} req/s, p99 ${warm.get.p99} ms), then ${aruns.get[0].cmd.replace(/:\d+\//, ':$PORT/')}`,
+    valueText: `${aruns.get.map((w) => fmt(w.rps)).join(' / ')} req/s (mean ${fmt(arps('get'))}), p99 ${aruns.get.map((w) => w.p99).join(' / ')} ms, non-2xx ${aruns.get.map((w) => w.non2xx).join('/')}, socket errors ${aruns.get.map((w) => w.sockErr).join('/')}; ${procs.get} processes`,
+    value: arps('get'), ref: aref, refValue: arps('trivial'), ratio: arps('get') / arps('trivial'),
+    target: 'no failed request, p99 < 50 ms at 16 connections (ratio: no target)',
+    met: aclean('get') && ap99('get') < 50,
+  });
+  await stopServer(aprog);
+  await stopServer(atriv);
+}
+
+// --- machine and report -----------------------------------------------------------
+
+function machine() {
+  const cpu = /model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+  const ver = (cmd, args) => { try { return sh(cmd, args).stdout.split('\n')[0].trim() || sh(cmd, args).stderr.split('\n')[0].trim(); } catch { return 'n/a'; } };
+  const mem = /MemTotal:\s+(\d+)/.exec(fs.readFileSync('/proc/meminfo', 'utf8'));
+  return {
+    date: new Date().toISOString(),
+    nproc: os.cpus().length,
+    cpu: cpu ? cpu[1] : 'unknown',
+    kernel: os.release(),
+    mem: mem ? `${(Number(mem[1]) / 1048576).toFixed(1)} GiB` : 'n/a',
+    load: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    lighttpd: ver('lighttpd', ['-v']),
+    apache: ver(lib.which('apache2') || 'apache2', ['-v']),
+    wrk: ver('wrk', ['-v']),
+    commit: sh('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD']).stdout.trim(),
+    dirty: sh('git', ['-C', REPO, 'status', '--porcelain', 'src']).stdout.trim() ? ' (with uncommitted changes in src/)' : '',
+  };
+}
+
+function writeReport(m, endLoad) {
+  const marker = '<!-- notes: everything below this line is kept by make bench -->';
+  let kept = '';
+  try {
+    const old = fs.readFileSync(OUT, 'utf8');
+    const i = old.indexOf(marker);
+    if (i >= 0) kept = old.slice(i + marker.length);
+  } catch { /* first run */ }
+  const lines = [];
+  lines.push('# Benchmark results');
+  lines.push('');
+  lines.push('Written by `make bench` (`tests/bench/bench.mjs`); every figure below was');
+  lines.push('measured in this run, and each ratio is to a reference measured in the same');
+  lines.push('run on the same machine.  Figures drift from run to run; the ratios are the');
+  lines.push('figures.');
+  lines.push('');
+  lines.push(`- date: ${m.date}; duration ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  lines.push(`- machine: ${m.nproc} CPUs, ${m.cpu}, ${m.mem} RAM, Linux ${m.kernel}`);
+  lines.push(`- load average at start: ${m.load}; at end: ${endLoad} (the load generator and the servers share the CPUs)`);
+  lines.push(`- ${m.lighttpd}; ${m.apache}; ${m.wrk}`);
+  lines.push(`- source: commit ${m.commit}${m.dirty}`);
+  lines.push(`- wrk: ${THREADS} threads, ${CONNS} connections, ${SECS} s a run, ${ROUNDS} rounds alternating program and reference (per-round figures separated by /)`);
+  lines.push('');
+  let section = null;
+  for (const r of results) {
+    if (r.section !== section) {
+      section = r.section;
+      lines.push(`## ${section}`);
+      lines.push('');
+    }
+    lines.push(`### ${r.name}`);
+    lines.push('');
+    lines.push(`- command: \`${r.cmd}\``.replace(/``/g, '`'));
+    lines.push(`- measured: ${r.valueText}`);
+    lines.push(`- reference: ${r.ref}`);
+    if (r.ratio !== undefined) lines.push(`- ratio: **${fmt(r.ratio, 2)}**`);
+    lines.push(`- target: ${r.target}: **${r.met === undefined ? 'no target' : (r.met ? 'met' : 'NOT met')}**`);
+    if (r.note) lines.push(`- ${r.note}`);
+    lines.push('');
+  }
+  if (notes.length) {
+    lines.push('## Notes from this run');
+    lines.push('');
+    for (const n of notes) lines.push(`- ${n}`);
+    lines.push('');
+  }
+  lines.push('## Summary');
+  lines.push('');
+  lines.push('| figure | ratio | target | met |');
+  lines.push('|---|---|---|---|');
+  for (const r of results) {
+    lines.push(`| ${r.section}: ${r.name} | ${r.ratio !== undefined ? fmt(r.ratio, 2) : ''} | ${r.target} | ${r.met === undefined ? '' : (r.met ? 'yes' : '**no**')} |`);
+  }
+  lines.push('');
+  lines.push(marker + (kept || '\n'));
+  fs.writeFileSync(OUT, lines.join('\n'));
+  say(`wrote ${OUT}`);
+}
+
+async function main() {
+  const m = machine();
+  say(`machine: ${m.nproc} CPUs, ${m.cpu}, Linux ${m.kernel}, load ${m.load}`);
+  let failed = null;
+  try {
+    if (want('issue2')) await issue2();
+    if (want('issue3')) {
+      const mod = await import('./issue3.mjs');
+      await mod.issue3({ say, run, wrk, record, notes, tmpDir, makeRoot, stopServer, cleanups, fmt, mean, BIN, NEVENTS, SECS, CONNS });
+    }
+  } catch (e) {
+    failed = e;
+    say(`FAILED: ${e.stack || e}`);
+    notes.push(`The run stopped on an error: ${String(e.message || e).split('\n')[0]}`);
+  } finally {
+    for (const f of cleanups.reverse()) {
+      try { await f(); } catch { /* best effort */ }
+    }
+  }
+  writeReport(m, os.loadavg().map((x) => x.toFixed(2)).join(' '));
+  process.exit(failed ? 1 : 0);
+}
+
+main();
