@@ -833,7 +833,7 @@ static void
 wform_from_request(struct wform *f, const struct form *fm)
 {
 	const char	*v;
-	char		 key[32], *copy, *tok, *save = NULL;
+	char		 key[48], *copy, *tok, *save = NULL;
 	size_t		 i, n;
 	long		 rows;
 
@@ -983,10 +983,10 @@ wform_errors(struct wform *f, const struct wh_errors *errs,
 			if (idx < nmap) {
 				struct hrow *r = &f->rows[rowmap[idx]];
 				if (strcmp(rest, ".value") == 0)
-					add_err(&r->err_value, "Value",
+					add_err(&r->err_value, "Header value",
 					    errs->e[i].msg);
 				else
-					add_err(&r->err_name, "Name",
+					add_err(&r->err_name, "Header name",
 					    errs->e[i].msg);
 				continue;
 			}

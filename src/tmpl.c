@@ -431,7 +431,19 @@ tmpl_dir(void)
 		exe[n] = '\0';
 		if ((slash = strrchr(exe, '/')) != NULL)
 			*slash = '\0';
+		/* The repository: cgi-bin/../templates.  Else `make
+		 * install`'s layout: PREFIX/lib/webhooks/cgi-bin and
+		 * PREFIX/share/webhooks/templates. */
 		dir = xasprintf("%s/../templates", exe);
+		if (access(dir, R_OK | X_OK) == -1) {
+			free(dir);
+			dir = xasprintf("%s/../../../share/webhooks/templates",
+			    exe);
+			if (access(dir, R_OK | X_OK) == -1) {
+				free(dir);
+				dir = xasprintf("%s/../templates", exe);
+			}
+		}
 	} else
 		dir = xstrdup("templates");
 	return dir;

@@ -14,8 +14,9 @@
  * There is no other logic: the handlers compute what the page shows.
  *
  * Templates are files in the templates directory: $WEBHOOKS_TEMPLATES, else
- * <directory of the executable>/../templates.  Each is read and checked once
- * per process and kept.
+ * <directory of the executable>/../templates (the repository), else
+ * <directory of the executable>/../../../share/webhooks/templates (`make
+ * install`).  Each is read and checked once per process and kept.
  */
 #ifndef TMPL_H
 #define TMPL_H

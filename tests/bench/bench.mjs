@@ -145,7 +145,14 @@ function benchLighttpdConf(procs) {
 function rssOf(pid) {
   const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k) => { const m = new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s); return m ? Number(m[1]) : NaN; };
-  return { pid, rss: kb('VmRSS'), hwm: kb('VmHWM'), anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem') };
+  let pss = NaN, priv = NaN;
+  try {
+    const r = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const g = (k) => { const m = new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(r); return m ? Number(m[1]) : 0; };
+    pss = g('Pss');
+    priv = g('Private_Clean') + g('Private_Dirty');
+  } catch { /* no smaps_rollup */ }
+  return { pid, rss: kb('VmRSS'), hwm: kb('VmHWM'), anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem'), pss, priv };
 }
 
 async function stopServer(srv) {
@@ -273,7 +280,7 @@ async function issue2() {
   const mem = prog.fcgiPids().map(rssOf);
   const tmem = triv.fcgiPids().map(rssOf);
   const maxRss = Math.max(...mem.map((m) => m.rss));
-  const memText = (ms) => ms.map((m) => `pid ${m.pid}: VmRSS ${fmt(m.rss / 1024, 1)} MiB (anon ${fmt(m.anon / 1024, 1)}, file ${fmt(m.file / 1024, 1)}, shmem ${fmt(m.shmem / 1024, 1)}), VmHWM ${fmt(m.hwm / 1024, 1)} MiB`).join('; ');
+  const memText = (ms) => ms.map((m) => `pid ${m.pid}: VmRSS ${fmt(m.rss / 1024, 1)} MiB (RssAnon ${fmt(m.anon / 1024, 1)}, RssFile ${fmt(m.file / 1024, 1)}, RssShmem ${fmt(m.shmem / 1024, 1)}; private ${fmt(m.priv / 1024, 1)}, Pss ${fmt(m.pss / 1024, 1)}), VmHWM ${fmt(m.hwm / 1024, 1)} MiB`).join('; ');
   record({
     section: S, name: 'RSS of one FastCGI process after the run',
     cmd: 'VmRSS in /proc/PID/status of each webhooks.fcgi under lighttpd',

@@ -232,6 +232,14 @@ describe('admin page', () => {
     assert.equal(await page.inputValue('#auth_pass'), '');
     await page.click('.actions button:has-text("Save")');
     await page.waitForSelector('.notice');
+    // A new signing secret, shown once.
+    await page.click('a:has-text("Edit")');
+    await page.click('button:has-text("Generate a new signing secret")');
+    await page.waitForSelector('code.secret');
+    assert.match(await page.textContent('code.secret'), /^whsec_/);
+    await page.click('a:has-text("All webhooks")');
+    await page.click('a:has-text("Orders")');
+    assert.equal(await page.locator('code.secret').count(), 0);
   });
 
   it('tests it against a receiver and shows the outcome and the delivery', async () => {

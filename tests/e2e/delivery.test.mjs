@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 
@@ -20,25 +21,34 @@ import {
 } from './delivery_lib.mjs';
 
 describe('delivery', () => {
-  let srv, rx, daemon;
+  let srv, rx, daemon, proxy, daemonEnv;
+  let proxied = 0;
 
   before(async () => {
     rx = await startReceiver((req) => {
       if (req.url.startsWith('/fail')) return { status: 500, body: 'no thanks' };
       if (req.url.startsWith('/slow')) return { status: 200, delayMs: 12000 };
+      if (req.url.startsWith('/redirect')) return { status: 302, headers: { Location: `${rx.url}/redirected` } };
+      if (req.url.startsWith('/big')) return { status: 200, body: 'x'.repeat(1 << 20) };
       return { status: 204 };
     });
+    // A proxy in webhookd's environment that must never be used.
+    proxy = net.createServer((c) => { proxied++; c.destroy(); });
+    await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const p = `http://127.0.0.1:${proxy.address().port}`;
+    daemonEnv = { WEBHOOKS_ALLOW_PRIVATE: '1', http_proxy: p, HTTP_PROXY: p, https_proxy: p, ALL_PROXY: p, all_proxy: p };
     // Settings before the servers start: each process reads them once.
     const { home, token } = makeHome('webhooks-delivery-');
     writeConf(home, { allow_private: 1 });
     srv = await startLighttpd({ home, token });
-    daemon = startDaemon(srv.home, { env: { WEBHOOKS_ALLOW_PRIVATE: '1' } });
+    daemon = startDaemon(srv.home, { env: daemonEnv });
   });
 
   after(async () => {
     if (daemon) await daemon.stop();
     if (srv) await srv.stopAndClean();
     if (rx) await rx.close();
+    if (proxy) await new Promise((resolve) => proxy.close(resolve));
   });
 
   const wrap = (fn) => async (t) => {
@@ -352,6 +362,33 @@ describe('delivery', () => {
     for (const q of at('/once')) new Webhook(wh.token).verify(q.body, q.headers);
     assert.deepEqual(spoolFiles(srv.home, 'new'), []);
     assert.deepEqual(spoolFiles(srv.home, 'cur'), []);
-    daemon = startDaemon(srv.home, { env: { WEBHOOKS_ALLOW_PRIVATE: '1' } });
+    daemon = startDaemon(srv.home, { env: daemonEnv });
+  }));
+
+  test('redirects are not followed; a proxy in the environment is not used', wrap(async () => {
+    const wh = await createWebhook(srv, { name: 'redir', url: `${rx.url}/redirect`, events: ['redir.event'], max_attempts: 1 });
+    assert.equal((await publish(srv, 'redir.event', {})).status, 202);
+    const log = await until(async () => {
+      const d = await deliveries(srv, wh.id);
+      return d.length > 0 ? d : null;
+    }, 5000, 'an attempt');
+    assert.equal(log[0].status_code, 302);
+    assert.equal(log[0].success, false);
+    assert.equal(log[0].error, 'Request failed with status code 302');
+    await sleep(300);
+    assert.equal(at('/redirected').length, 0, 'the Location was not followed');
+    assert.equal(proxied, 0, 'the proxy of the environment saw nothing');
+  }));
+
+  test('at most 64 KiB of a response is read; a 200 with a huge body is still a success', wrap(async () => {
+    const wh = await createWebhook(srv, { name: 'big', url: `${rx.url}/big`, events: ['big.event'] });
+    assert.equal((await publish(srv, 'big.event', {})).status, 202);
+    const log = await until(async () => {
+      const d = await deliveries(srv, wh.id);
+      return d.length > 0 ? d : null;
+    }, 5000, 'an attempt');
+    assert.equal(log[0].success, true, JSON.stringify(log[0]).slice(0, 300));
+    assert.equal(log[0].status_code, 200);
+    assert.equal(log[0].response_body, 'x'.repeat(1024), 'the attempt log keeps the first 1 KiB');
   }));
 });

@@ -80,8 +80,11 @@ export function startDaemon(home, { env = {}, args = [] } = {}) {
   d.stop = async (signal = 'SIGTERM', timeoutMs = 20000) => {
     if (d.exited) return d.exited;
     try { process.kill(d.pid, signal); } catch { /* gone */ }
-    const t = sleep(timeoutMs).then(() => 'timeout');
-    if (await Promise.race([d.exit, t]) === 'timeout') {
+    let timer;
+    const t = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+    const won = await Promise.race([d.exit, t]);
+    clearTimeout(timer);
+    if (won === 'timeout') {
       try { process.kill(d.pid, 'SIGKILL'); } catch { /* gone */ }
       await d.exit;
     }

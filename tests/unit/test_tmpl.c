@@ -246,7 +246,7 @@ test_shipped(void **state)
 {
 	static const char *const names[] = {
 		"layout.html", "login.html", "list.html", "form.html",
-		"webhook.html", "delete.html", "error.html",
+		"webhook.html", "delete.html", "error.html", "style.css",
 	};
 	struct buf	 b;
 	size_t		 i;

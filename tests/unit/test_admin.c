@@ -1,0 +1,383 @@
+/* Unit tests of the admin page's sessions and CSRF tokens (auth_session_*,
+ * auth_csrf_*), through a real store. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "api.h"
+#include "auth.h"
+#include "cfg.h"
+#include "http.h"
+#include "store.h"
+#include "util.h"
+
+#ifndef TEMPLATES_DIR
+#define TEMPLATES_DIR "templates"
+#endif
+
+struct fixture {
+	char		 dir[64];
+	struct store	*st;
+	char		*token;
+	char		 id[AUTH_ID_LEN + 1];
+};
+
+static int
+setup(void **state)
+{
+	struct fixture	*f = xcalloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_admin.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	if ((f->st = store_open(f->dir, STORE_CREATE)) == NULL)
+		return -1;
+	if (store_team_add(f->st, "red", "{}") != STORE_OK)
+		return -1;
+	if (auth_token_create(f->st, "red", SCOPE_VIEW | SCOPE_EDIT, &f->token,
+	    f->id) != STORE_OK)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		 cmd[128];
+
+	store_close(f->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f->token);
+	free(f);
+	return 0;
+}
+
+static void
+test_session_life(void **state)
+{
+	struct fixture	*f = *state;
+	struct auth	 a;
+	char		 sid[AUTH_SID_LEN + 1], sid2[AUTH_SID_LEN + 1];
+	size_t		 i;
+
+	assert_int_equal(auth_session_create(f->st, "wh_bogus", sid, &a),
+	    STORE_NOTFOUND);
+	assert_int_equal(auth_session_create(f->st, f->token, sid, &a),
+	    STORE_OK);
+	assert_string_equal(a.team, "red");
+	assert_int_equal(a.scopes, SCOPE_VIEW | SCOPE_EDIT);
+	assert_int_equal(strlen(sid), AUTH_SID_LEN);
+	for (i = 0; i < AUTH_SID_LEN; i++)
+		assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789-_", sid[i]));
+
+	/* Two logins, two sessions. */
+	assert_int_equal(auth_session_create(f->st, f->token, sid2, &a),
+	    STORE_OK);
+	assert_string_not_equal(sid, sid2);
+
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(auth_session_check(f->st, sid, &a), STORE_OK);
+	assert_string_equal(a.team, "red");
+	assert_string_equal(a.id, f->id);
+
+	/* Logout ends one session, not the other. */
+	assert_int_equal(auth_session_destroy(f->st, sid), STORE_OK);
+	assert_int_equal(auth_session_check(f->st, sid, &a), STORE_NOTFOUND);
+	assert_int_equal(auth_session_destroy(f->st, sid), STORE_OK);
+	assert_int_equal(auth_session_check(f->st, sid2, &a), STORE_OK);
+
+	/* Revoking the token ends its sessions. */
+	assert_int_equal(auth_token_revoke(f->st, f->id), STORE_OK);
+	assert_int_equal(auth_session_check(f->st, sid2, &a), STORE_NOTFOUND);
+}
+
+static void
+test_session_bad_ids(void **state)
+{
+	static const char *const bad[] = {
+		"", "x", "../../etc/passwd",
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",	/* 42 */
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",	/* 44 */
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",	/* padding */
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",	/* unknown */
+	};
+	struct fixture	*f = *state;
+	struct auth	 a;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (auth_session_check(f->st, bad[i], &a) != STORE_NOTFOUND)
+			fail_msg("session id [%s] accepted", bad[i]);
+		assert_int_equal(auth_session_destroy(f->st, bad[i]), STORE_OK);
+	}
+}
+
+/* A session idle for more than 12 hours is over (and removed). */
+static void
+test_session_expiry(void **state)
+{
+	struct fixture	*f = *state;
+	struct auth	 a;
+	char		 sid[AUTH_SID_LEN + 1], key[65], th[65], *rec, *got;
+	int64_t		 now = util_now_ms();
+
+	assert_int_equal(auth_session_create(f->st, f->token, sid, &a),
+	    STORE_OK);
+	util_sha256_hex(sid, strlen(sid), key);
+	util_sha256_hex(f->token, strlen(f->token), th);
+
+	/* Idle for just under 12 hours: alive, and its clock restarts. */
+	rec = xasprintf("{\"v\":1,\"token\":\"%s\",\"created\":%lld,"
+	    "\"last\":%lld}", th, (long long)(now - AUTH_SESSION_IDLE_MS),
+	    (long long)(now - AUTH_SESSION_IDLE_MS + 60000));
+	assert_int_equal(store_put(f->st, STORE_SESSIONS, key, rec), STORE_OK);
+	free(rec);
+	assert_int_equal(auth_session_check(f->st, sid, &a), STORE_OK);
+	assert_int_equal(store_get(f->st, STORE_SESSIONS, key, &got), STORE_OK);
+	assert_non_null(strstr(got, "\"last\":"));
+	assert_true(strtoll(strstr(got, "\"last\":") + 7, NULL, 10) >=
+	    now - 1000);
+	free(got);
+	assert_int_equal(auth_session_check(f->st, sid, &a), STORE_OK);
+
+	/* Idle for 12 hours and a minute: over. */
+	rec = xasprintf("{\"v\":1,\"token\":\"%s\",\"created\":%lld,"
+	    "\"last\":%lld}", th, (long long)(now - 2 * AUTH_SESSION_IDLE_MS),
+	    (long long)(now - AUTH_SESSION_IDLE_MS - 60000));
+	assert_int_equal(store_put(f->st, STORE_SESSIONS, key, rec), STORE_OK);
+	free(rec);
+	assert_int_equal(auth_session_check(f->st, sid, &a), STORE_NOTFOUND);
+	assert_int_equal(store_get(f->st, STORE_SESSIONS, key, &got),
+	    STORE_NOTFOUND);
+
+	/* An unreadable record is no session either. */
+	assert_int_equal(store_put(f->st, STORE_SESSIONS, key, "{nonsense"),
+	    STORE_OK);
+	assert_int_equal(auth_session_check(f->st, sid, &a), STORE_NOTFOUND);
+}
+
+static void
+test_csrf(void **state)
+{
+	static const char sid1[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+	static const char sid2[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB";
+	char		 t1[AUTH_CSRF_LEN + 1], t1b[AUTH_CSRF_LEN + 1];
+	char		 t2[AUTH_CSRF_LEN + 1], bad[AUTH_CSRF_LEN + 1];
+	char		 sidhash[65];
+
+	(void)state;
+	auth_csrf_token(sid1, t1);
+	auth_csrf_token(sid1, t1b);
+	auth_csrf_token(sid2, t2);
+	assert_int_equal(strlen(t1), AUTH_CSRF_LEN);
+	assert_int_equal(strspn(t1, "0123456789abcdef"), AUTH_CSRF_LEN);
+	assert_string_equal(t1, t1b);			/* tied to the session */
+	assert_string_not_equal(t1, t2);
+	/* Not the store key (the session id's plain SHA-256). */
+	util_sha256_hex(sid1, strlen(sid1), sidhash);
+	assert_string_not_equal(t1, sidhash);
+
+	assert_int_equal(auth_csrf_check(sid1, t1), 1);
+	assert_int_equal(auth_csrf_check(sid2, t1), 0);	/* another session's */
+	assert_int_equal(auth_csrf_check(sid1, NULL), 0);
+	assert_int_equal(auth_csrf_check(sid1, ""), 0);
+	assert_int_equal(auth_csrf_check(sid1, "abc"), 0);
+	memcpy(bad, t1, sizeof(bad));
+	bad[AUTH_CSRF_LEN - 1] = bad[AUTH_CSRF_LEN - 1] == '0' ? '1' : '0';
+	assert_int_equal(auth_csrf_check(sid1, bad), 0);
+}
+
+/* ---- the pages through api_handle -------------------------------------- */
+
+struct answer {
+	int	 status;
+	char	*headers;
+	char	*body;
+};
+
+static void
+answer_free(struct answer *a)
+{
+	free(a->headers);
+	free(a->body);
+}
+
+/* One request as the FastCGI program would serve it. */
+static void
+serve(struct store *st, enum http_method m, const char *path, int https,
+    const char *cookie, const char *ctype, const char *body,
+    struct answer *out)
+{
+	struct http_req		 req;
+	struct http_resp	 resp;
+	struct cfg		 cfg;
+	char			*q;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_body = 1 << 20;
+	cfg.per_page_max = 100;
+	cfg.timeout_ms = 1000;
+	memset(&req, 0, sizeof(req));
+	req.method = m;
+	req.method_name = http_method_name(m);
+	req.path = xstrdup(path);
+	if ((q = strchr(req.path, '?')) != NULL) {
+		req.query = xstrdup(q + 1);
+		*q = '\0';
+	} else
+		req.query = xstrdup("");
+	req.host = "127.0.0.1";
+	req.https = https;
+	req.cookie = cookie;
+	req.content_type = ctype;
+	req.remote_addr = "127.0.0.1";
+	req.body = xstrdup(body != NULL ? body : "");
+	req.body_len = strlen(req.body);
+	http_resp_init(&resp);
+	api_handle(st, &cfg, &req, &resp);
+	out->status = resp.status;
+	out->headers = xstrdup(resp.headers.p != NULL ? resp.headers.p : "");
+	out->body = xstrdup(resp.body.p != NULL ? resp.body.p : "");
+	http_resp_free(&resp);
+	http_req_free(&req);
+}
+
+/* The value of "name=" up to one of the stop characters, or NULL. */
+static char *
+grab(const char *text, const char *name, const char *stop)
+{
+	const char	*p = strstr(text, name);
+
+	if (p == NULL)
+		return NULL;
+	p += strlen(name);
+	return xstrndup(p, strcspn(p, stop));
+}
+
+static void
+test_pages(void **state)
+{
+	static const char form[] = "application/x-www-form-urlencoded";
+	struct fixture	*f = *state;
+	struct answer	 a;
+	char		*pre, *csrf, *sid, *body, *cookie;
+
+	setenv("WEBHOOKS_TEMPLATES", TEMPLATES_DIR, 1);
+
+	/* No session: to the login page, with the headers. */
+	serve(f->st, HTTP_GET, "/admin/", 0, NULL, NULL, NULL, &a);
+	assert_int_equal(a.status, 303);
+	assert_non_null(strstr(a.headers, "Location: /admin/login\r\n"));
+	assert_non_null(strstr(a.headers, "Content-Security-Policy: "
+	    "default-src 'self'"));
+	assert_non_null(strstr(a.headers, "X-Frame-Options: DENY\r\n"));
+	assert_non_null(strstr(a.headers, "X-Content-Type-Options: nosniff"));
+	assert_non_null(strstr(a.headers, "Referrer-Policy: same-origin"));
+	assert_null(strstr(a.headers, "Access-Control"));
+	answer_free(&a);
+
+	/* The login form over HTTPS: its cookie is Secure. */
+	serve(f->st, HTTP_GET, "/admin/login", 1, NULL, NULL, NULL, &a);
+	assert_int_equal(a.status, 200);
+	assert_non_null(strstr(a.headers, "; HttpOnly; SameSite=Strict; "
+	    "Secure\r\n"));
+	pre = grab(a.headers, "wh_login=", ";");
+	csrf = grab(a.body, "name=\"csrf\" value=\"", "\"");
+	assert_non_null(pre);
+	assert_non_null(csrf);
+	answer_free(&a);
+
+	/* Without the pre-session cookie, or with a wrong token: 403. */
+	body = xasprintf("csrf=%s&token=%s", csrf, f->token);
+	serve(f->st, HTTP_POST, "/admin/login", 1, NULL, form, body, &a);
+	assert_int_equal(a.status, 403);
+	assert_null(strstr(a.headers, "wh_session="));
+	answer_free(&a);
+	cookie = xasprintf("wh_login=%s", pre);
+	serve(f->st, HTTP_POST, "/admin/login", 1, cookie, form, "csrf=0&"
+	    "token=x", &a);
+	assert_int_equal(a.status, 403);
+	answer_free(&a);
+	/* The wrong content type: 415. */
+	serve(f->st, HTTP_POST, "/admin/login", 1, cookie, "application/json",
+	    body, &a);
+	assert_int_equal(a.status, 415);
+	answer_free(&a);
+
+	serve(f->st, HTTP_POST, "/admin/login", 1, cookie, form, body, &a);
+	assert_int_equal(a.status, 303);
+	assert_non_null(strstr(a.headers, "Path=/admin/; HttpOnly; "
+	    "SameSite=Strict; Secure\r\n"));
+	sid = grab(a.headers, "wh_session=", ";");
+	assert_non_null(sid);
+	assert_int_equal(strlen(sid), AUTH_SID_LEN);
+	answer_free(&a);
+	free(body);
+	free(cookie);
+	free(csrf);
+
+	/* Logged in: the list; a POST without the session's token: 403. */
+	cookie = xasprintf("other=1; wh_session=%s", sid);
+	serve(f->st, HTTP_GET, "/admin/", 1, cookie, NULL, NULL, &a);
+	assert_int_equal(a.status, 200);
+	assert_non_null(strstr(a.body, "Team <strong>red</strong>"));
+	csrf = grab(a.body, "name=\"csrf\" value=\"", "\"");
+	answer_free(&a);
+	serve(f->st, HTTP_POST, "/admin/logout", 1, cookie, form, "", &a);
+	assert_int_equal(a.status, 403);
+	answer_free(&a);
+	/* A token without webhooks:add may not see the form. */
+	serve(f->st, HTTP_GET, "/admin/webhooks/new", 1, cookie, NULL, NULL,
+	    &a);
+	assert_int_equal(a.status, 403);
+	assert_non_null(strstr(a.body, "webhooks:add"));
+	answer_free(&a);
+	/* Unknown paths under /admin/ answer in HTML. */
+	serve(f->st, HTTP_GET, "/admin/nope", 1, cookie, NULL, NULL, &a);
+	assert_int_equal(a.status, 404);
+	assert_non_null(strstr(a.headers, "Content-Type: text/html"));
+	answer_free(&a);
+
+	body = xasprintf("csrf=%s", csrf);
+	serve(f->st, HTTP_POST, "/admin/logout", 1, cookie, form, body, &a);
+	assert_int_equal(a.status, 303);
+	assert_non_null(strstr(a.headers, "wh_session=; Path=/admin/; "
+	    "HttpOnly; SameSite=Strict; Max-Age=0; Secure"));
+	answer_free(&a);
+	serve(f->st, HTTP_GET, "/admin/", 1, cookie, NULL, NULL, &a);
+	assert_int_equal(a.status, 303);
+	answer_free(&a);
+	free(body);
+	free(cookie);
+	free(csrf);
+	free(sid);
+	free(pre);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_session_life, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_session_bad_ids, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_session_expiry, setup,
+		    teardown),
+		cmocka_unit_test(test_csrf),
+		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
