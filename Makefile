@@ -109,7 +109,7 @@ build/bench/preload: tests/bench/preload.c $(CORE_O) | build/bench
 build/bench/diskref: tests/bench/diskref.c | build/bench
 	$(CC) $(CFLAGS) $(WARN) -o $@ $< -ldb-5.3
 build/bench/curlref: tests/bench/curlref.c | build/bench
-	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lcurl -lcrypto
+	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lcurl
 
 bench: deps all $(BENCH_BIN)
 	cd tests && node bench/bench.mjs

@@ -19,6 +19,7 @@ static const struct {
 	const size_t		*n;
 } tables[] = {
 	{ api_native_routes, &api_native_nroutes },
+	{ api_events_routes, &api_events_nroutes },
 	{ api_v1_routes, &api_v1_nroutes },
 	{ api_chatbot_routes, &api_chatbot_nroutes },
 	{ api_admin_routes, &api_admin_nroutes },

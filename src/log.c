@@ -12,11 +12,13 @@
 #include "log.h"
 
 static const char	*progname = "webhooks";
+static long		 pid;	/* cached: one syscall less a line */
 
 void
 log_init(const char *name)
 {
 	progname = name;
+	pid = (long)getpid();
 }
 
 static void
@@ -26,7 +28,7 @@ log_v(const char *level, const char *fmt, va_list ap)
 	int	 n;
 
 	n = snprintf(line, sizeof(line), "%s[%ld]: %s: ", progname,
-	    (long)getpid(), level);
+	    pid ? pid : (long)getpid(), level);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);

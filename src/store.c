@@ -69,7 +69,13 @@
 #include "store.h"
 #include "util.h"
 
-#define CACHE_BYTES	(32u * 1024 * 1024)
+/*
+ * The cache and the other regions are files mapped by every process; the
+ * pages a process touches count in its resident size.  Measured: 32 MiB of
+ * cache costs each process 1.9 MiB of resident region at open, 16 MiB
+ * 1 MiB; 16 MiB holds some 10,000 webhooks of 1 KiB.
+ */
+#define CACHE_BYTES	(16u * 1024 * 1024)
 #define LOG_MAX_BYTES	(8u * 1024 * 1024)
 #define LOCK_TIMEOUT_US	1000000u	/* then failchk and retry */
 #define REG_TIMEOUT_US	500000u		/* a recovering process waits this */
@@ -414,9 +420,9 @@ env_create(struct store *s, DB_ENV **envp, int private_env)
 	    (ret = env->set_cachesize(env, 0, CACHE_BYTES, 1)) != 0 ||
 	    (ret = env->set_lg_max(env, LOG_MAX_BYTES)) != 0 ||
 	    (ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0 ||
-	    (ret = env->set_lk_max_locks(env, 10000)) != 0 ||
-	    (ret = env->set_lk_max_objects(env, 10000)) != 0 ||
-	    (ret = env->set_lk_max_lockers(env, 4000)) != 0 ||
+	    (ret = env->set_lk_max_locks(env, 5000)) != 0 ||
+	    (ret = env->set_lk_max_objects(env, 5000)) != 0 ||
+	    (ret = env->set_lk_max_lockers(env, 2000)) != 0 ||
 	    (ret = env->set_thread_count(env, THREAD_COUNT)) != 0 ||
 	    (ret = env->set_isalive(env, is_alive)) != 0 ||
 	    (ret = env->set_thread_id(env, thread_id)) != 0 ||
@@ -569,10 +575,14 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	/* DB_NOSYNC: every change is in the log already (transactions), so
+	 * close need not write the cache; that keeps closing cheap for a
+	 * process per request (plain CGI). */
 	for (i = 0; i < DBI_N; i++) {
 		if (s->db[i] == NULL)
 			continue;
-		if ((ret = s->db[i]->close(s->db[i], 0)) != 0 && !s->fatal)
+		if ((ret = s->db[i]->close(s->db[i], DB_NOSYNC)) != 0 &&
+		    !s->fatal)
 			log_warn("store_close: close %s: %s", dbspecs[i].file,
 			    db_strerror(ret));
 	}

@@ -34,7 +34,13 @@ struct store;
 #define STORE_CREATE	0x01	/* create the directory and databases */
 #define STORE_FATAL_RECOVER 0x02 /* catastrophic recovery (webhookctl recover) */
 
-/* Opens (and recovers if a registered process died) $home/db.  NULL on error. */
+/*
+ * Opens (and recovers if a registered process died) $home/db.  NULL on error.
+ * Without STORE_CREATE the directory $home/db must exist.  One store per
+ * process (DB_REGISTER): a forked child opens its own and never uses its
+ * parent's.  STORE_FATAL_RECOVER only while no other process uses the
+ * environment.
+ */
 struct store	*store_open(const char *home, int flags);
 void		 store_close(struct store *);
 /* 1 once the environment has panicked or was recovered by another process. */
@@ -49,7 +55,10 @@ int		 store_is_fatal(struct store *);
 int		 store_failchk(struct store *);
 /* Checkpoint, then remove log files no longer needed for normal recovery. */
 int		 store_maintain(struct store *);
-/* Verifies every database file (like db_verify); 0 when clean. */
+/*
+ * Verifies every database file (like db_verify); 0 when clean.  Meant for a
+ * quiescent environment (nothing else running, no store open in the caller).
+ */
 int		 store_check(const char *home);
 /* Hot backup of the environment into dir (created). */
 int		 store_backup(struct store *, const char *dir);

@@ -86,19 +86,17 @@ fail:
 static int
 cmd_init(void)
 {
-	static const char *dirs[] = { "spool", "spool/tmp", "spool/new",
-	    "spool/cur", "spool/deferred", "spool/dead", "spool/corrupt" };
 	struct store	*st;
-	char		 path[4200];
-	size_t		 i;
+	struct spool	*sp;
 
 	if (mkdir_p(cfg.home) == -1)
 		return 1;
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", cfg.home, dirs[i]);
-		if (mkdir_p(path) == -1)
-			return 1;
+	if ((sp = spool_open(cfg.home, 1)) == NULL) {
+		fprintf(stderr, "webhookctl: cannot create %s/spool\n",
+		    cfg.home);
+		return 1;
 	}
+	spool_close(sp);
 	st = open_store(STORE_CREATE);
 	store_close(st);
 	printf("initialised %s\n", cfg.home);

@@ -55,11 +55,13 @@
 
 #define RESCAN_MS	60000	/* new/ is listed again this often, in case */
 #define MAINTAIN_MS	300000	/* checkpoint, log archive, pruning */
-#define EP_QUEUE_MAX	1000	/* jobs waiting for one endpoint in memory */
-#define JOBS_MAX	20000	/* jobs in memory: claim no more beyond */
-#define SPILL_DELAY_MS	10000	/* an endpoint's overflow waits this long */
+#define JOBS_MIN	1024	/* jobs in memory: claim no more beyond */
+#define SPILL_WAIT_MS	5000	/* a job queued this long may be spilled */
+#define SPILL_BATCH	256	/* jobs spilled at most per round */
+#define SPILL_DELAY_MS	10000	/* a spilled job waits this long on disk */
 #define RECORD_RETRY_MS	60000	/* a file whose outcome could not be written */
 #define DRAIN_EXTRA_MS	500	/* SIGTERM: in-flight timeout + this */
+#define PROGRESS_MS	250	/* progress lines wait this long in memory */
 #define TMP_MAX_AGE_MS	(36LL * 3600 * 1000)	/* maildir's rule for tmp/ */
 #define IDEM_TTL_MS	(24LL * 3600 * 1000)
 #define EP_BUCKETS	1024
@@ -78,6 +80,9 @@ struct event {
 	int			 multi;		/* several deliveries: progress */
 	int			 keep;		/* an outcome failed to record */
 	int			 abandoned;	/* shutdown: back where it was */
+	struct buf		 prog;		/* progress lines not yet written */
+	int64_t			 prog_since;	/* when the first of them came */
+	struct event		*pnext, *pprev;	/* events with such lines */
 };
 
 /* One attempt of one delivery. */
@@ -87,6 +92,7 @@ struct job {
 	char			 msg_id[DELIVER_ID_LEN + 1];
 	int			 attempt;	/* this one's number, 1-based */
 	int64_t			 started_ms;
+	int64_t			 queued_ms;
 	struct endpoint		*ep;
 	struct deliver_xfer	*x;
 	struct job		*next;		/* endpoint queue */
@@ -135,10 +141,13 @@ struct wd {
 	size_t			 ninflight;
 	size_t			 njobs;		/* queued + in flight */
 
+	struct event		*prog_head;	/* events with unwritten progress */
+
 	char			(*failing)[37];	/* webhooks we saw fail */
 	size_t			 nfailing, failing_cap;
 
-	int64_t			 next_maintain, next_rescan;
+	size_t			 jobs_max;	/* claim no more beyond */
+	int64_t			 next_maintain, next_rescan, next_spill;
 };
 
 static void	job_resolve(struct wd *, struct job *,
@@ -379,9 +388,74 @@ static void
 event_free(struct event *e)
 {
 	spool_event_free(&e->ev);
+	buf_free(&e->prog);
 	free(e->body);
 	free(e->name);
 	free(e);
+}
+
+/*
+ * Progress lines (the webhooks an event with several deliveries is done
+ * with) are written to the event's progress file only once they have
+ * waited PROGRESS_MS: most events finish every delivery well within that,
+ * and then leave the spool without ever creating the file (creating it
+ * was half the daemon's work).  The cost: a SIGKILL (or a machine crash)
+ * may repeat a delivery done in the last PROGRESS_MS before it, like one
+ * in flight.  SIGTERM writes them all.
+ */
+static void
+progress_unlist(struct wd *wd, struct event *e)
+{
+	if (e->prog.len == 0 && e->pprev == NULL && wd->prog_head != e)
+		return;
+	if (e->pprev != NULL)
+		e->pprev->pnext = e->pnext;
+	else if (wd->prog_head == e)
+		wd->prog_head = e->pnext;
+	if (e->pnext != NULL)
+		e->pnext->pprev = e->pprev;
+	e->pnext = e->pprev = NULL;
+}
+
+static void
+progress_note(struct wd *wd, struct event *e, const char *uuid)
+{
+	if (e->prog.len == 0) {
+		e->prog_since = util_now_ms();
+		e->pprev = NULL;
+		e->pnext = wd->prog_head;
+		if (wd->prog_head != NULL)
+			wd->prog_head->pprev = e;
+		wd->prog_head = e;
+	}
+	buf_puts(&e->prog, uuid);
+	buf_putc(&e->prog, '\n');
+}
+
+static void
+progress_write(struct wd *wd, struct event *e)
+{
+	if (e->prog.len == 0)
+		return;
+	/* One append of all the lines (spool_progress_add adds the last
+	 * newline). */
+	e->prog.p[--e->prog.len] = '\0';
+	spool_progress_add(wd->sp, e->name, e->prog.p);
+	buf_reset(&e->prog);
+	progress_unlist(wd, e);
+}
+
+/* Writes the progress lines older than PROGRESS_MS (all when force). */
+static void
+progress_flush(struct wd *wd, int64_t now, int force)
+{
+	struct event	*e, *next;
+
+	for (e = wd->prog_head; e != NULL; e = next) {
+		next = e->pnext;
+		if (force || now - e->prog_since >= PROGRESS_MS)
+			progress_write(wd, e);
+	}
 }
 
 /* The last job of e is resolved (or abandoned): the file leaves cur/. */
@@ -390,6 +464,10 @@ event_close(struct wd *wd, struct event *e)
 {
 	int64_t	 due;
 
+	/* Going back to the spool: what was done must be on disk. */
+	if (e->abandoned || e->keep)
+		progress_write(wd, e);
+	progress_unlist(wd, e);
 	if (e->abandoned)
 		spool_unclaim(wd->sp, e->name, e->from, 0);
 	else if (e->keep) {
@@ -446,27 +524,16 @@ defer_job(struct wd *wd, struct job *j, int attempts, int64_t due)
 	return rc;
 }
 
-/* Queues j behind its endpoint, or spills it to deferred/ when that
- * endpoint already has more than enough waiting in memory. */
+/* Queues j behind its endpoint. */
 static void
 job_queue(struct wd *wd, struct job *j)
 {
 	struct endpoint	*ep;
 
 	ep = endpoint_get(wd, j->wh.url);
-	if (ep->qlen >= EP_QUEUE_MAX) {
-		if (defer_job(wd, j, j->attempt - 1, util_now_ms() +
-		    SPILL_DELAY_MS) == -1)
-			j->ev->keep = 1;
-		else if (j->ev->multi)
-			spool_progress_add(wd->sp, j->ev->name, j->wh.uuid);
-		endpoint_release(wd, ep);
-		event_unref(wd, j->ev);
-		job_free(j);
-		return;
-	}
 	j->ep = ep;
 	j->next = NULL;
+	j->queued_ms = util_now_ms();
 	if (ep->qt != NULL)
 		ep->qt->next = j;
 	else
@@ -475,6 +542,46 @@ job_queue(struct wd *wd, struct job *j)
 	ep->qlen++;
 	wd->njobs++;
 	ready_push(wd, ep);
+}
+
+/*
+ * Memory holds at most jobs_max jobs.  When it is full and work is
+ * waiting in the spool, jobs that have waited behind a slow endpoint for
+ * SPILL_WAIT_MS go back to disk as deferred deliveries (their attempt not
+ * counted), so that a slow endpoint's backlog never keeps the others'
+ * events from being claimed.
+ */
+static void
+spill_old(struct wd *wd, int64_t now)
+{
+	struct endpoint	*ep;
+	struct job	*j;
+	struct event	*e;
+	size_t		 b, n = 0;
+
+	for (b = 0; b < EP_BUCKETS && n < SPILL_BATCH; b++)
+		for (ep = wd->buckets[b]; ep != NULL && n < SPILL_BATCH;
+		    ep = ep->hnext)
+			while ((j = ep->qh) != NULL && n < SPILL_BATCH &&
+			    now - j->queued_ms >= SPILL_WAIT_MS) {
+				ep->qh = j->next;
+				if (ep->qh == NULL)
+					ep->qt = NULL;
+				ep->qlen--;
+				wd->njobs--;
+				n++;
+				e = j->ev;
+				if (defer_job(wd, j, j->attempt - 1, now +
+				    SPILL_DELAY_MS) == -1)
+					e->keep = 1;
+				else if (e->multi)
+					progress_note(wd, e, j->wh.uuid);
+				job_free(j);
+				event_unref(wd, e);
+			}
+	if (n > 0)
+		log_info("webhookd: %zu deliveries waited %d s behind slow "
+		    "endpoints; deferred", n, SPILL_WAIT_MS / 1000);
 }
 
 static struct job *
@@ -815,8 +922,8 @@ job_resolve(struct wd *wd, struct job *j, const struct deliver_result *r)
 	}
 	if (!recorded)
 		e->keep = 1;
-	else if (e->multi)
-		spool_progress_add(wd->sp, e->name, j->wh.uuid);
+	else if (e->multi && e->pending > 1)
+		progress_note(wd, e, j->wh.uuid);
 
 	if (ep != NULL) {
 		ep->active--;
@@ -835,6 +942,7 @@ abandon_all(struct wd *wd)
 	struct job	*j;
 	size_t		 b;
 
+	progress_flush(wd, 0, 1);
 	while ((j = wd->inflight) != NULL) {
 		inflight_remove(wd, j);
 		deliver_xfer_free(j->x);
@@ -942,13 +1050,18 @@ take_work(struct wd *wd, int64_t now)
 		wd->next_rescan = now + RESCAN_MS;
 		list_new(wd);
 	}
-	while (!wd->fatal && wd->njobs < JOBS_MAX && wd->nheap > 0 &&
+	if (wd->njobs >= wd->jobs_max && now >= wd->next_spill &&
+	    (wd->pend_n > 0 || (wd->nheap > 0 && wd->heap[0].due <= now))) {
+		wd->next_spill = now + 500;
+		spill_old(wd, now);
+	}
+	while (!wd->fatal && wd->njobs < wd->jobs_max && wd->nheap > 0 &&
 	    wd->heap[0].due <= now) {
 		name = heap_pop(wd);
 		take_file(wd, SPOOL_DEFERRED, name);
 		free(name);
 	}
-	while (!wd->fatal && wd->njobs < JOBS_MAX &&
+	while (!wd->fatal && wd->njobs < wd->jobs_max &&
 	    (name = pend_pop(wd)) != NULL) {
 		take_file(wd, SPOOL_NEW, name);
 		free(name);
@@ -1068,12 +1181,15 @@ run(struct wd *wd)
 		if (wd->once && idle(wd))
 			break;
 		now = util_now_ms();
+		progress_flush(wd, now, 0);
 		if (!wd->once && now >= wd->next_maintain) {
 			maintain(wd);
 			wd->next_maintain = now + MAINTAIN_MS;
 		}
 
 		timeout = RESCAN_MS;
+		if (wd->prog_head != NULL && PROGRESS_MS < timeout)
+			timeout = PROGRESS_MS;
 		if (wd->nheap > 0) {
 			t = wd->heap[0].due - now;
 			if (t < timeout)
@@ -1081,9 +1197,12 @@ run(struct wd *wd)
 		}
 		if (!wd->once && wd->next_maintain - now < timeout)
 			timeout = (int)(wd->next_maintain - now);
+		if (wd->njobs >= wd->jobs_max && wd->pend_n > 0 &&
+		    wd->next_spill - now < timeout)
+			timeout = (int)(wd->next_spill - now);
 		if (wd->stopping && wd->drain_until - now < timeout)
 			timeout = (int)(wd->drain_until - now);
-		if ((wd->pend_n > 0 && wd->njobs < JOBS_MAX) ||
+		if ((wd->pend_n > 0 && wd->njobs < wd->jobs_max) ||
 		    (wd->rhead != NULL &&
 		    wd->ninflight < (size_t)wd->cfg.concurrency))
 			timeout = 0;
@@ -1133,6 +1252,7 @@ main(int argc, char *argv[])
 	}
 	if (cfg_load(&wd->cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "webhookd: configuration: %s\n", err);
+		free(wd);
 		return 1;
 	}
 	if (check) {
@@ -1141,29 +1261,35 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	wd->opts.allow_private = wd->cfg.allow_private;
+	wd->jobs_max = (size_t)wd->cfg.concurrency * 8;
+	if (wd->jobs_max < JOBS_MIN)
+		wd->jobs_max = JOBS_MIN;
 	wd->opts.timeout_ms = wd->cfg.timeout_ms;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_warn("webhookd: curl_global_init failed");
+		free(wd);
 		return 1;
 	}
+	rc = 1;
 	if ((wd->sp = spool_open(wd->cfg.home, 1)) == NULL)
-		return 1;
-	if ((rc = spool_lock(wd->sp)) != 0) {
-		if (rc == 1)
+		goto out;
+	if ((i = spool_lock(wd->sp)) != 0) {
+		if (i == 1)
 			log_info("webhookd: another webhookd is running on %s",
 			    wd->cfg.home);
-		spool_close(wd->sp);
-		return rc == 1 && wd->once ? 0 : 1;
+		/* For cron, another daemon at work is no error. */
+		rc = i == 1 && wd->once ? 0 : 1;
+		goto out;
 	}
 	if ((wd->st = store_open(wd->cfg.home, 0)) == NULL) {
 		log_warn("webhookd: cannot open the store in %s",
 		    wd->cfg.home);
-		return 1;
+		goto out;
 	}
 	if (spool_recover(wd->sp, &n) == 0 && n > 0)
 		log_info("webhookd: put back %zu claims of a previous run", n);
 	if (setup_fds(wd) == -1)
-		return 1;
+		goto out;
 	if ((wd->multi = curl_multi_init()) == NULL)
 		log_panic("webhookd: curl_multi_init failed");
 	curl_multi_setopt(wd->multi, CURLMOPT_MAXCONNECTS,
@@ -1174,9 +1300,10 @@ main(int argc, char *argv[])
 	    wd->cfg.concurrency, wd->cfg.per_endpoint, wd->nheap);
 
 	rc = run(wd);
-
 	log_info("webhookd: stopped");
-	curl_multi_cleanup(wd->multi);
+out:
+	if (wd->multi != NULL)
+		curl_multi_cleanup(wd->multi);
 	deliver_cleanup();
 	curl_global_cleanup();
 	pend_clear(wd);
@@ -1185,9 +1312,12 @@ main(int argc, char *argv[])
 		free(heap_pop(wd));
 	free(wd->heap);
 	free(wd->failing);
-	close(wd->ifd);
-	close(wd->sfd);
-	store_close(wd->st);
+	if (wd->ifd != -1)
+		close(wd->ifd);
+	if (wd->sfd != -1)
+		close(wd->sfd);
+	if (wd->st != NULL)
+		store_close(wd->st);
 	spool_close(wd->sp);
 	free(wd);
 	return rc;

@@ -6,8 +6,9 @@
 //   cd tests && node bench/bench.mjs [issue2] [issue3]
 //
 // Environment (for quick trials; `make bench` uses the defaults):
-//   BENCH_SECONDS   length of each wrk run (10)
-//   BENCH_ROUNDS    rounds of alternating program/reference runs (2)
+//   BENCH_SECONDS   length of each wrk run (6)
+//   BENCH_ROUNDS    rounds of alternating program/reference runs (3)
+//   BENCH_WARM      Apache warm-up at 64 connections, seconds (20)
 //   BENCH_WEBHOOKS  webhooks preloaded into the store (100000)
 //   BENCH_EVENTS    events for the delivery benchmark (10000)
 //   BENCH_OUT       where to write the results (tests/bench/RESULTS.md)
@@ -25,8 +26,8 @@ import * as lib from '../e2e/lib.mjs';
 const { REPO } = lib;
 const BENCH = path.join(REPO, 'tests', 'bench');
 const BIN = path.join(REPO, 'build', 'bench');
-const SECS = Number(process.env.BENCH_SECONDS || 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 2);
+const SECS = Number(process.env.BENCH_SECONDS || 6);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const NHOOKS = Number(process.env.BENCH_WEBHOOKS || 100000);
 const NEVENTS = Number(process.env.BENCH_EVENTS || 10000);
 const OUT = process.env.BENCH_OUT || path.join(BENCH, 'RESULTS.md');
@@ -101,6 +102,21 @@ async function wrk(url, { script = 'get.lua', secs = SECS, conns = CONNS, thread
 }
 
 const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
+const median = (a) => { const b = [...a].sort((x, y) => x - y); const n = b.length; return n === 0 ? NaN : n % 2 ? b[(n - 1) / 2] : (b[n / 2 - 1] + b[n / 2]) / 2; };
+
+// For runs [{k, w}] in the order they ran: each non-reference run's req/s
+// over the mean of the nearest reference run before and after it.
+function pairRatios(done, refKey) {
+  const out = {};
+  done.forEach((d, i) => {
+    if (d.k === refKey) return;
+    const near = [];
+    for (let j = i - 1; j >= 0; j--) if (done[j].k === refKey) { near.push(done[j].w.rps); break; }
+    for (let j = i + 1; j < done.length; j++) if (done[j].k === refKey) { near.push(done[j].w.rps); break; }
+    (out[d.k] ||= []).push(d.w.rps / mean(near));
+  });
+  return out;
+}
 const fmt = (v, d = 0) => (v === undefined || Number.isNaN(v) ? 'n/a' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
 
 function record(r) {
@@ -157,6 +173,56 @@ function rssOf(pid) {
 
 async function stopServer(srv) {
   if (srv && !srv.exited) await srv.stop();
+}
+
+// Instructions per request of the FastCGI program, counted by callgrind:
+// exact and free of the machine's load, so they show where a req/s figure
+// loses and whether two requests really cost the same.  lighttpd runs the
+// program under valgrind through a wrapper (same configuration); n
+// requests one after another after a warm-up; the counts of every
+// FastCGI process are summed.
+async function instructionsPerRequest({ prog, home, token, conf, paths, n }) {
+  const vg = lib.which('valgrind');
+  const ctl = lib.which('callgrind_control');
+  if (!vg || !ctl) return null;
+  const root = tmpDir('vgroot');
+  fs.chmodSync(root, 0o755);
+  fs.mkdirSync(path.join(root, 'cgi-bin'), { mode: 0o755 });
+  const outDir = tmpDir('callgrind');
+  const bin = path.join(root, 'cgi-bin', 'prog');
+  fs.copyFileSync(prog, bin);
+  fs.chmodSync(bin, 0o755);
+  fs.writeFileSync(path.join(root, 'cgi-bin', 'webhooks.fcgi'),
+    `#!/bin/sh\nexec ${vg} --tool=callgrind --callgrind-out-file=${outDir}/cg.%p.out ${bin}\n`, { mode: 0o755 });
+  const srv = await lib.startLighttpd({ home, token, conf, root });
+  cleanups.push(() => stopServer(srv));
+  const kids = () => fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try { const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8'); return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]) === srv.pid; } catch { return false; }
+  });
+  const out = {};
+  try {
+    for (const p of paths) {
+      for (let i = 0; i < 20; i++) await lib.api(srv.base, 'GET', p, { token });
+      const pids = kids();
+      for (const f of fs.readdirSync(outDir)) fs.rmSync(path.join(outDir, f));
+      await run(ctl, ['-z', ...pids], { timeoutMs: 30000 });
+      for (let i = 0; i < n; i++) {
+        const r = await lib.api(srv.base, 'GET', p, { token });
+        if (r.status !== 200) throw new Error(`callgrind run: ${lib.show(r)}`);
+      }
+      await run(ctl, ['-d', ...pids], { timeoutMs: 30000 });
+      let total = 0;
+      for (const f of fs.readdirSync(outDir)) {
+        const m = /^summary:\s+(\d+)/m.exec(fs.readFileSync(path.join(outDir, f), 'utf8'));
+        if (m) total += Number(m[1]);
+      }
+      out[p] = total / n;
+      say(`  callgrind: ${p}: ${fmt(out[p])} instructions a request`);
+    }
+  } finally {
+    await stopServer(srv);
+  }
+  return out;
 }
 
 // --- issue 2: the API through lighttpd and Apache ----------------------------------
@@ -232,34 +298,51 @@ async function issue2() {
     say(`  ${k}: 200, ${a.text.length} bytes`);
   }
 
-  // Short warm-ups, then rounds alternating program and reference.
+  // Short warm-ups, then rounds that put a reference run next to every
+  // program run: T G T L1 LF (the list pages swapped every other round),
+  // and a last T.  Each program run is compared with the mean of the
+  // reference runs just before and just after it, so that a change in the
+  // machine's load during the run (other work on the host) moves both; the
+  // figure is the median of those ratios.
   for (const k of ['trivial', 'get', 'page1', 'pageFar']) await wrk(urls[k], { token, secs: 2 });
-  const runs = { trivial: [], get: [], page1: [], pageFar: [] };
+  const seq = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? ['trivial', 'get', 'page1', 'pageFar'] : ['pageFar', 'page1', 'get', 'trivial'];
-    for (const k of order) runs[k].push(await wrk(urls[k], { token }));
+    seq.push('trivial', 'get', 'trivial', ...(round % 2 === 0 ? ['page1', 'pageFar'] : ['pageFar', 'page1']));
   }
-  const rps = (k) => mean(runs[k].map((w) => w.rps));
-  const clean = (k) => runs[k].every((w) => w.non2xx === 0 && w.sockErr === 0);
-  const trivRps = rps('trivial');
-  const perRound = (k) => runs[k].map((w) => fmt(w.rps)).join(' / ');
-  const refText = `trivial responder, same lighttpd settings: \`${runs.trivial[0].cmd.replace(/:\d+\//, ':$PORT_T/')}\` = ${perRound('trivial')} req/s (mean ${fmt(trivRps)})`;
+  seq.push('trivial');
+  const done = [];
+  for (const k of seq) done.push({ k, w: await wrk(urls[k], { token }) });
+  const ratios = pairRatios(done, 'trivial');
+  const runsOf = (k) => done.filter((d) => d.k === k).map((d) => d.w);
+  const trivRuns = runsOf('trivial');
+  const trivRps = mean(trivRuns.map((w) => w.rps));
+  const refText = `trivial responder, same lighttpd settings: \`${trivRuns[0].cmd.replace(/:\d+\//, ':$PORT_T/')}\` = ${trivRuns.map((w) => fmt(w.rps)).join(' / ')} req/s (mean ${fmt(trivRps)}), p99 ${trivRuns.map((w) => w.p99).join(' / ')} ms`;
   const fig = (name, k, target, min) => {
-    const v = rps(k);
+    const rs = runsOf(k);
+    const rt = ratios[k];
+    const ok = rs.every((w) => w.non2xx === 0 && w.sockErr === 0);
     record({
-      section: S, name, cmd: runs[k][0].cmd.replace(/:\d+\//, ':$PORT/'),
-      valueText: `${perRound(k)} req/s (mean ${fmt(v)}), p99 ${runs[k].map((w) => w.p99).join(' / ')} ms, errors ${clean(k) ? 0 : 'SOME'}`,
-      value: v, ref: refText, refValue: trivRps, ratio: v / trivRps, target, met: v / trivRps >= min && clean(k),
+      section: S, name, cmd: rs[0].cmd.replace(/:\d+\//, ':$PORT/'),
+      valueText: `${rs.map((w) => fmt(w.rps)).join(' / ')} req/s (mean ${fmt(mean(rs.map((w) => w.rps)))}), p99 ${rs.map((w) => w.p99).join(' / ')} ms, non-2xx ${rs.reduce((a, w) => a + w.non2xx, 0)}, socket errors ${rs.reduce((a, w) => a + w.sockErr, 0)}; ratio of each run to its neighbouring reference runs ${rt.map((x) => fmt(x, 2)).join(' / ')}`,
+      value: mean(rs.map((w) => w.rps)), ref: refText, refValue: trivRps, ratio: median(rt), target, met: median(rt) >= min && ok,
     });
   };
   fig('lighttpd, GET one webhook (100,000 in the store)', 'get', '>= 0.80', 0.80);
   fig('lighttpd, list page 1 (15 a page)', 'page1', '>= 0.60', 0.60);
   fig(`lighttpd, list page ${PAGE_FAR}`, 'pageFar', '>= 0.60', 0.60);
-  const far = rps('pageFar') / rps('page1');
+  // Page far against page 1: the two runs of each round are adjacent.
+  const farRatios = [];
+  for (let i = 0; i + 1 < done.length; i++) {
+    const a = done[i], b = done[i + 1];
+    if (a.k === 'page1' && b.k === 'pageFar') farRatios.push(b.w.rps / a.w.rps);
+    if (a.k === 'pageFar' && b.k === 'page1') farRatios.push(a.w.rps / b.w.rps);
+  }
+  const far = median(farRatios);
   record({
-    section: S, name: `page ${PAGE_FAR} against page 1`, cmd: 'the two list runs above',
-    valueText: `${fmt(rps('pageFar'))} against ${fmt(rps('page1'))} req/s`, value: far,
-    ref: 'page 1, same run', refValue: rps('page1'), ratio: far, target: 'within 10 % (>= 0.90)', met: far >= 0.90,
+    section: S, name: `page ${PAGE_FAR} against page 1`, cmd: 'the list runs above, page 1 and the far page back to back in each round',
+    valueText: `${runsOf('pageFar').map((w) => fmt(w.rps)).join(' / ')} against ${runsOf('page1').map((w) => fmt(w.rps)).join(' / ')} req/s; per round ${farRatios.map((x) => fmt(x, 2)).join(' / ')}`,
+    value: far, ref: 'page 1, in the same round', refValue: mean(runsOf('page1').map((w) => w.rps)), ratio: far,
+    target: 'within 10 % (>= 0.90)', met: far >= 0.90,
   });
 
   // Creates through HTTP, each a durable commit.
@@ -291,6 +374,33 @@ async function issue2() {
   await stopServer(prog);
   await stopServer(triv);
 
+  // The same requests counted in instructions (see instructionsPerRequest).
+  const NI = 200;
+  const pPaths = [`/api/2.0/webhooks/${uuid}`, '/api/2.0/webhooks?page=1', `/api/2.0/webhooks?page=${PAGE_FAR}`];
+  const ip = await instructionsPerRequest({ prog: lib.FCGI, home, token, conf, paths: pPaths, n: NI });
+  const it = await instructionsPerRequest({ prog: path.join(BIN, 'trivial'), home: trivHome, token: 'x', conf, paths: [pPaths[0]], n: NI });
+  if (ip && it) {
+    const tI = it[pPaths[0]];
+    record({
+      section: S, name: 'instructions a request (callgrind), GET one webhook',
+      cmd: `valgrind --tool=callgrind on each FastCGI process under the same lighttpd configuration, ${NI} sequential GETs after 20 warm-up requests, counts summed over the processes`,
+      valueText: `${fmt(ip[pPaths[0]])} instructions a request`, value: ip[pPaths[0]],
+      ref: `trivial responder, same way: ${fmt(tI)} instructions a request`, refValue: tI, ratio: ip[pPaths[0]] / tI,
+      target: 'none (diagnostic: what the req/s ratio is made of)',
+    });
+    record({
+      section: S, name: `instructions a request (callgrind), list page ${PAGE_FAR} against page 1`,
+      cmd: `same, ${NI} sequential GETs of \`/api/2.0/webhooks?page=1\` and \`?page=${PAGE_FAR}\``,
+      valueText: `page ${PAGE_FAR}: ${fmt(ip[pPaths[2]])}; page 1: ${fmt(ip[pPaths[1]])} instructions a request (trivial responder: ${fmt(tI)})`,
+      value: ip[pPaths[2]], ref: `page 1: ${fmt(ip[pPaths[1]])} instructions a request`, refValue: ip[pPaths[1]],
+      ratio: ip[pPaths[2]] / ip[pPaths[1]],
+      target: 'within 10 % (diagnostic: the cost of positioning at page N, free of the machine\'s load)',
+      met: Math.abs(ip[pPaths[2]] / ip[pPaths[1]] - 1) <= 0.10,
+    });
+  } else {
+    notes.push('valgrind is not installed: no instruction counts.');
+  }
+
   // Apache + mod_fcgid with apache.conf.example's own settings, trivial
   // under the very same file.  Warm each pool first (mod_fcgid spawns on
   // demand, slowly), then measure at 16 connections.
@@ -303,23 +413,27 @@ async function issue2() {
   const WARM = Number(process.env.BENCH_WARM || 20);
   const warm = {};
   for (const k of ['trivial', 'get']) warm[k] = await wrk(aurl[k], { token, secs: WARM, conns: 64 });
-  const aruns = { trivial: [], get: [] };
+  const adone = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? ['trivial', 'get'] : ['get', 'trivial'];
-    for (const k of order) aruns[k].push(await wrk(aurl[k], { token }));
+    adone.push({ k: 'trivial', w: await wrk(aurl.trivial, { token }) });
+    adone.push({ k: 'get', w: await wrk(aurl.get, { token }) });
   }
+  adone.push({ k: 'trivial', w: await wrk(aurl.trivial, { token }) });
   const procs = { trivial: atriv.fcgiPids().length, get: aprog.fcgiPids().length };
-  const arps = (k) => mean(aruns[k].map((w) => w.rps));
-  const aclean = (k) => aruns[k].every((w) => w.non2xx === 0 && w.sockErr === 0);
-  const ap99 = (k) => Math.max(...aruns[k].map((w) => w.p99));
-  const aref = `trivial responder, same apache.conf.example: \`${aruns.trivial[0].cmd.replace(/:\d+\//, ':$PORT_T/')}\` = ${aruns.trivial.map((w) => fmt(w.rps)).join(' / ')} req/s (mean ${fmt(arps('trivial'))}), p99 ${aruns.trivial.map((w) => w.p99).join(' / ')} ms, errors ${aclean('trivial') ? 0 : 'SOME'}, ${procs.trivial} processes`;
+  const ag = adone.filter((d) => d.k === 'get').map((d) => d.w);
+  const at = adone.filter((d) => d.k === 'trivial').map((d) => d.w);
+  const aratios = pairRatios(adone, 'trivial').get;
+  const errs = (ws) => ws.reduce((a, w) => a + w.non2xx + w.sockErr, 0);
+  const ap99 = Math.max(...ag.map((w) => w.p99));
   record({
-    section: S, name: 'Apache + mod_fcgid, GET one webhook, after a warm-up',
-    cmd: `${WARM} s warm-up \`wrk -t2 -c64 -d${WARM}s\` (${fmt(warm.get.rps)} req/s, p99 ${warm.get.p99} ms), then ${aruns.get[0].cmd.replace(/:\d+\//, ':$PORT/')}`,
-    valueText: `${aruns.get.map((w) => fmt(w.rps)).join(' / ')} req/s (mean ${fmt(arps('get'))}), p99 ${aruns.get.map((w) => w.p99).join(' / ')} ms, non-2xx ${aruns.get.map((w) => w.non2xx).join('/')}, socket errors ${aruns.get.map((w) => w.sockErr).join('/')}; ${procs.get} processes`,
-    value: arps('get'), ref: aref, refValue: arps('trivial'), ratio: arps('get') / arps('trivial'),
-    target: 'no failed request, p99 < 50 ms at 16 connections (ratio: no target)',
-    met: aclean('get') && ap99('get') < 50,
+    section: S, name: 'Apache + mod_fcgid (apache.conf.example as it is), GET one webhook at 16 connections, after a warm-up',
+    cmd: `warm-up \`wrk -t2 -c64 -d${WARM}s\` on each server (program: ${fmt(warm.get.rps)} req/s, p99 ${warm.get.p99} ms, non-2xx ${warm.get.non2xx}, ${warm.get.sockDetail}; trivial: ${fmt(warm.trivial.rps)} req/s, p99 ${warm.trivial.p99} ms, non-2xx ${warm.trivial.non2xx}, ${warm.trivial.sockDetail}), then \`${ag[0].cmd.replace(/:\d+\//, ':$PORT/')}\``,
+    valueText: `${ag.map((w) => fmt(w.rps)).join(' / ')} req/s (mean ${fmt(mean(ag.map((w) => w.rps)))}), p50 ${ag.map((w) => w.p50).join(' / ')} ms, p99 ${ag.map((w) => w.p99).join(' / ')} ms, failed requests (non-2xx + socket errors) ${errs(ag)}; ${procs.get} FastCGI processes after the run; ratio of each run to its neighbouring reference runs ${aratios.map((x) => fmt(x, 2)).join(' / ')}`,
+    value: mean(ag.map((w) => w.rps)),
+    ref: `trivial responder under the same apache.conf.example: \`${at[0].cmd.replace(/:\d+\//, ':$PORT_T/')}\` = ${at.map((w) => fmt(w.rps)).join(' / ')} req/s, p99 ${at.map((w) => w.p99).join(' / ')} ms, failed ${errs(at)}, ${procs.trivial} processes`,
+    refValue: mean(at.map((w) => w.rps)), ratio: median(aratios),
+    target: 'no failed request and p99 < 50 ms at 16 connections (the ratio has no target behind Apache)',
+    met: errs(ag) === 0 && ap99 < 50,
   });
   await stopServer(aprog);
   await stopServer(atriv);
@@ -367,7 +481,7 @@ function writeReport(m, endLoad) {
   lines.push(`- load average at start: ${m.load}; at end: ${endLoad} (the load generator and the servers share the CPUs)`);
   lines.push(`- ${m.lighttpd}; ${m.apache}; ${m.wrk}`);
   lines.push(`- source: commit ${m.commit}${m.dirty}`);
-  lines.push(`- wrk: ${THREADS} threads, ${CONNS} connections, ${SECS} s a run, ${ROUNDS} rounds alternating program and reference (per-round figures separated by /)`);
+  lines.push(`- wrk: ${THREADS} threads, ${CONNS} connections, ${SECS} s a run; ${ROUNDS} rounds, each program run next to reference runs (figures of successive runs separated by /); a ratio is the median of each program run over the mean of the reference runs just before and after it`);
   lines.push('');
   let section = null;
   for (const r of results) {

@@ -230,8 +230,11 @@ class Server {
   async stop() {
     if (this.exited) return this.exited;
     try { process.kill(this.pid, 'SIGTERM'); } catch { /* gone */ }
-    const t = sleep(10000).then(() => 'timeout');
-    if (await Promise.race([this.exitPromise, t]) === 'timeout') {
+    let timer;
+    const t = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), 10000); });
+    const r = await Promise.race([this.exitPromise, t]);
+    clearTimeout(timer);
+    if (r === 'timeout') {
       try { process.kill(this.pid, 'SIGKILL'); } catch { /* gone */ }
       await this.exitPromise;
     }

@@ -460,11 +460,91 @@ test_lock(void **state)
 	f->sp = other;
 }
 
+static void
+test_event_format(void **state)
+{
+	static const struct {
+		const char	*text;
+		int		 ok;
+		const char	*why;
+	} cases[] = {
+		{ "{\"v\":1,\"id\":\"e1\",\"team\":\"t\",\"type\":\"a.b\","
+		    "\"timestamp\":\"2024-01-01T00:00:00.000Z\",\"data\":{\"x\":1}}",
+		    1, NULL },
+		/* The minimum a shell script writes. */
+		{ "{\"team\":\"default\",\"type\":\"x\"}", 1, NULL },
+		{ "{\"team\":\"t\",\"type\":\"x\",\"data\":[1,2]}", 1, NULL },
+		{ "{\"team\":\"t\",\"type\":\"x\",\"webhook\":"
+		    "\"0c5f1a52-8a4c-4d6c-9a39-4b1a53d1f8a1\",\"attempt\":3,"
+		    "\"manual\":true}", 1, NULL },
+		{ "", 0, "not JSON" },
+		{ "{\"team\":", 0, "not JSON" },
+		{ "[1]", 0, "not a JSON object" },
+		{ "{\"v\":2,\"team\":\"t\",\"type\":\"x\"}", 0, "version" },
+		{ "{\"type\":\"x\"}", 0, "required" },
+		{ "{\"team\":\"t\"}", 0, "required" },
+		{ "{\"team\":\"t/..\",\"type\":\"x\"}", 0, "team" },
+		{ "{\"team\":\"t\",\"type\":\"\"}", 0, "type" },
+		{ "{\"team\":\"t\",\"type\":\"a\\nb\"}", 0, "type" },
+		{ "{\"team\":\"t\",\"type\":7}", 0, "type" },
+		{ "{\"team\":\"t\",\"type\":\"x\",\"id\":\"a b\"}", 0, "id" },
+		{ "{\"team\":\"t\",\"type\":\"x\",\"webhook\":\"nope\"}", 0,
+		    "webhook" },
+		{ "{\"team\":\"t\",\"type\":\"x\",\"attempt\":-1}", 0,
+		    "attempt" },
+	};
+	struct spool_event	 ev, ev2;
+	char			 err[128], *text;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = spool_event_parse(cases[i].text, strlen(cases[i].text),
+		    "1700000000000.abc", 1700000000000LL, &ev, err, sizeof(err));
+		if ((rc == 0) != cases[i].ok)
+			fail_msg("case %zu: rc %d (%s)", i, rc, rc ? err : "");
+		if (rc == 0) {
+			/* Round trip. */
+			text = spool_event_format(&ev);
+			assert_int_equal(spool_event_parse(text, strlen(text), "x",
+			    0, &ev2, err, sizeof(err)), 0);
+			assert_string_equal(ev.id, ev2.id);
+			assert_string_equal(ev.team, ev2.team);
+			assert_string_equal(ev.type, ev2.type);
+			assert_string_equal(ev.timestamp, ev2.timestamp);
+			assert_int_equal(ev.attempt, ev2.attempt);
+			assert_int_equal(ev.manual, ev2.manual);
+			assert_true(json_object_equal(ev.data, ev2.data));
+			spool_event_free(&ev2);
+			spool_event_free(&ev);
+			free(text);
+		} else
+			assert_non_null(strstr(err, cases[i].why));
+	}
+	/* Defaults: an id from the name (stable), the time, data {}. */
+	assert_int_equal(spool_event_parse("{\"team\":\"t\",\"type\":\"x\"}",
+	    29, "myname", 1700000000000LL, &ev, err, sizeof(err)), 0);
+	assert_true(util_is_uuid(ev.id));
+	assert_string_equal(ev.timestamp, "2023-11-14T22:13:20.000Z");
+	assert_string_equal(json_object_to_json_string(ev.data), "{ }");
+	assert_int_equal(spool_event_parse("{\"team\":\"t\",\"type\":\"x\"}",
+	    29, "myname", 1, &ev2, err, sizeof(err)), 0);
+	assert_string_equal(ev.id, ev2.id);
+	spool_event_free(&ev2);
+	spool_event_free(&ev);
+	/* Event types. */
+	assert_int_equal(spool_type_ok("a"), 1);
+	assert_int_equal(spool_type_ok("order paid/v2 (test)"), 1);
+	assert_int_equal(spool_type_ok(""), 0);
+	assert_int_equal(spool_type_ok("\x7f"), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_ok),
+		cmocka_unit_test(test_event_format),
 		cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enqueue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enqueue_many_sorted, setup,

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -929,15 +930,21 @@ test_crash_in_txn(void **state)
 	assert_n(fx->s, "crash", 2);
 
 	/* 3: a crash in a busy environment: another process keeps taking
-	 * and releasing locks, which runs the deadlock detector, so the
-	 * parent's lock wait expires and the retry runs failchk itself */
+	 * and releasing locks (until told to stop), which runs the deadlock
+	 * detector, so the parent's lock wait expires and the retry runs
+	 * failchk itself */
+	assert_int_equal(pipe(go), 0);
 	pid = fork();
 	assert_true(pid != -1);
 	if (pid == 0) {
 		struct store *cs = store_open(fx->home, 0);
 		int i, bad = cs == NULL;
 
-		for (i = 0; i < 300 && !bad; i++) {
+		close(go[1]);
+		fcntl(go[0], F_SETFL, O_NONBLOCK);
+		for (i = 0; i < 6000 && !bad; i++) {	/* at most a minute */
+			if (read(go[0], &c, 1) != -1)
+				break;
 			if (store_put(cs, STORE_SESSIONS, "busy", "{}") !=
 			    STORE_OK)
 				bad = 1;
@@ -946,11 +953,12 @@ test_crash_in_txn(void **state)
 		store_close(cs);
 		_exit(bad);
 	}
-	usleep(100000);
+	close(go[0]);
 	die_in_update(fx, "crash");
 	memset(&u, 0, sizeof(u));
 	assert_int_equal(store_webhook_update(fx->s, "t", "crash", 0, upd_fn,
 	    &u, &fnret), STORE_OK);
+	close(go[1]);
 	assert_n(fx->s, "crash", 3);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
