@@ -45,7 +45,7 @@ DEBS	 = build-essential pkg-config libfcgi-dev libjson-c-dev libdb5.3-dev \
 	   db5.3-util libcurl4-openssl-dev libssl-dev libcmocka-dev lighttpd \
 	   apache2 libapache2-mod-fcgid curl wrk chromium
 
-.PHONY: all deps run test test-unit test-e2e test-browser bench asan install clean \
+.PHONY: all deps run test test-unit test-e2e test-browser bench asan valgrind install clean \
 	clean-progs
 all: $(PROGS)
 
@@ -113,6 +113,13 @@ build/bench/curlref: tests/bench/curlref.c | build/bench
 
 bench: deps all $(BENCH_BIN)
 	cd tests && node bench/bench.mjs
+
+# Every unit test under valgrind's memcheck: no error, no leak.
+valgrind: $(UNIT)
+	@set -e; for t in $(UNIT); do echo "== valgrind $$t"; \
+	  valgrind -q --error-exitcode=9 --leak-check=full \
+	    --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp \
+	    $$t >/dev/null; done; echo "valgrind: clean"
 
 asan:
 	$(MAKE) SAN=1 clean-progs
