@@ -1379,96 +1379,53 @@ admin_spool(struct admin *a)
 	return sp;
 }
 
-/* 1 if s is a delivery id: "msg_" + 32 lower-case hex digits. */
-static int
-delivery_id_ok(const char *s)
-{
-	size_t	 i;
-
-	if (strncmp(s, "msg_", 4) != 0 || strlen(s) != DELIVER_ID_LEN)
-		return 0;
-	for (i = 4; i < DELIVER_ID_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
-		    s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 /*
- * Sends a failed delivery again: the same steps as POST
- * /api/2.0/deliveries/{id}/retry (api_events.c): the dead or deferred
- * delivery file, checked to be this team's and this webhook's, goes back
- * into the spool as a manual retry for webhookd.
+ * Sends a failed delivery again, as POST /api/2.0/deliveries/{id}/retry
+ * does (deliver_requeue): back into the spool as a manual retry.
  */
 static void
 admin_retry(struct api_ctx *c)
 {
-	struct admin		 a;
-	struct spool_event	 ev;
-	struct spool		*sp;
-	struct webhook		 w;
-	const char		*id = c->params[1];
-	char			*text = NULL, *out, *loc, err[128];
-	char			 name[SPOOL_NAME_MAX + 1], check[DELIVER_ID_LEN + 1];
-	size_t			 len;
-	int			 rc;
+	struct admin	 a;
+	struct spool	*sp;
+	const char	*id = c->params[1];
+	char		*loc;
+	int		 store_res = STORE_OK;
 
-	memset(&ev, 0, sizeof(ev));
 	if (admin_begin(&a, c, NEED_SESSION, SCOPE_EDIT) == -1 ||
 	    path_uuid(&a) == -1)
 		goto out;
-	if (!delivery_id_ok(id)) {
-		fail(&a, 404, "There is no such failed delivery.");
-		goto out;
-	}
 	if ((sp = admin_spool(&a)) == NULL) {
 		fail(&a, 503, "The spool is unavailable; try again.");
 		goto out;
 	}
-	if (spool_read_from(sp, SPOOL_DEAD, id, &text, &len) == -1 &&
-	    spool_read_from(sp, SPOOL_DEFERRED, id, &text, &len) == -1) {
-		fail(&a, spool_exists(sp, SPOOL_CUR, id) ? 409 : 404,
-		    spool_exists(sp, SPOOL_CUR, id) ? "The delivery is being "
-		    "attempted right now." : "There is no such failed "
-		    "delivery: it may have been retried already.");
+	switch (deliver_requeue(c->st, sp, c->auth.team, id, c->params[0],
+	    NULL, NULL, 0, &store_res)) {
+	case REQUEUE_OK:
+		break;
+	case REQUEUE_BUSY:
+		fail(&a, 409, "The delivery is being attempted right now.");
 		goto out;
-	}
-	rc = spool_event_parse(text, len, id, util_now_ms(), &ev, err,
-	    sizeof(err));
-	free(text);
-	if (rc == -1 || ev.webhook == NULL || strcmp(ev.team,
-	    c->auth.team) != 0 || strcmp(ev.webhook, c->params[0]) != 0) {
-		fail(&a, 404, "There is no such failed delivery.");
-		goto out;
-	}
-	deliver_msg_id(ev.id, ev.webhook, check);
-	if (strcmp(check, id) != 0) {
-		fail(&a, 404, "There is no such failed delivery.");
-		goto out;
-	}
-	if (store_failed(&a, webhook_get(c->st, c->auth.team, ev.webhook, &w)))
-		goto out;
-	rc = w.active;
-	webhook_free(&w);
-	if (!rc) {
+	case REQUEUE_INACTIVE:
 		fail(&a, 409, "The webhook is inactive: activate it first.");
 		goto out;
-	}
-	ev.manual = 1;
-	out = spool_event_format(&ev);
-	rc = spool_enqueue(sp, out, strlen(out), NULL, name);
-	free(out);
-	if (rc == -1) {
+	case REQUEUE_SPOOL:
 		fail(&a, 503, "The retry could not be stored; try again.");
+		goto out;
+	case REQUEUE_STORE:
+		store_failed(&a, store_res);
+		goto out;
+	default:
+		fail(&a, 404, "There is no such failed delivery: it may have "
+		    "been retried already.");
 		goto out;
 	}
 	log_info("admin_retry: team %s: webhook %s: delivery %s queued",
-	    c->auth.team, ev.webhook, id);
-	loc = xasprintf("/admin/webhooks/%s?done=retried", ev.webhook);
+	    c->auth.team, c->params[0], id);
+	loc = xasprintf("/admin/webhooks/%s?done=retried", c->params[0]);
 	redirect(&a, loc);
 	free(loc);
 out:
-	spool_event_free(&ev);
 	admin_end(&a);
 }
 

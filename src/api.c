@@ -176,6 +176,36 @@ api_store_error(struct api_ctx *c, int res)
 	return 1;
 }
 
+#define LIST_CHUNK 256	/* first read of a whole list; the rest at once */
+
+void
+api_list_all(struct api_ctx *c, json_object *(*enc)(const struct webhook *))
+{
+	struct webhook	*ws = NULL;
+	json_object	*a;
+	size_t		 n = 0, total = 0, i;
+	int		 rc;
+
+	rc = webhook_list(c->st, c->auth.team, 0, LIST_CHUNK, &ws, &n, &total);
+	if (rc == STORE_OK && total > LIST_CHUNK) {
+		for (i = 0; i < n; i++)
+			webhook_free(&ws[i]);
+		free(ws);
+		ws = NULL;
+		n = 0;
+		rc = webhook_list(c->st, c->auth.team, 0, total, &ws, &n, NULL);
+	}
+	if (api_store_error(c, rc))
+		return;
+	a = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object_array_add(a, enc(&ws[i]));
+		webhook_free(&ws[i]);
+	}
+	free(ws);
+	api_json(c, 200, a);
+}
+
 static int
 is_json_type(const char *ct)
 {

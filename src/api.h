@@ -84,6 +84,11 @@ json_object *api_chatbot_item_json(const struct webhook *);
  * status: {code: 200, type: "success"}}. */
 json_object *api_chatbot_status_json(const char *id, int64_t ms);
 
+/* Answers every webhook of the team, in creation order, as a bare JSON
+ * array of enc(webhook): the lists of the dialects that do not paginate. */
+void	api_list_all(struct api_ctx *,
+	    json_object *(*enc)(const struct webhook *));
+
 /* Serializes j plain, without escaping '/'; the caller frees nothing. */
 const char *api_json_string(json_object *j);
 

@@ -24,7 +24,6 @@
 #include "log.h"
 
 #define BASE		"/webhooks"
-#define LIST_CHUNK	256	/* first read of the list; the rest at once */
 
 /* Union fields served after the seed's own, in this order. */
 static const char *const extras[] = {
@@ -111,41 +110,10 @@ api_chatbot_status_json(const char *id, int64_t ms)
 	return j;
 }
 
-/*
- * Every webhook of the team, in creation order: ws[0..n) (the caller frees
- * each with webhook_free, then the array).  Returns a store result.
- */
-static int
-list_all(struct api_ctx *c, struct webhook **ws, size_t *n)
-{
-	size_t	 total = 0, i;
-	int	 rc;
-
-	rc = webhook_list(c->st, c->auth.team, 0, LIST_CHUNK, ws, n, &total);
-	if (rc != STORE_OK || total <= LIST_CHUNK)
-		return rc;
-	for (i = 0; i < *n; i++)
-		webhook_free(&(*ws)[i]);
-	free(*ws);
-	return webhook_list(c->st, c->auth.team, 0, total, ws, n, NULL);
-}
-
 static void
 chatbot_list(struct api_ctx *c)
 {
-	struct webhook	*ws = NULL;
-	json_object	*a;
-	size_t		 n = 0, i;
-
-	if (api_store_error(c, list_all(c, &ws, &n)))
-		return;
-	a = json_object_new_array();
-	for (i = 0; i < n; i++) {
-		json_object_array_add(a, api_chatbot_item_json(&ws[i]));
-		webhook_free(&ws[i]);
-	}
-	free(ws);
-	api_json(c, 200, a);
+	api_list_all(c, api_chatbot_item_json);
 }
 
 static void

@@ -319,98 +319,51 @@ webhook_deliveries(struct api_ctx *c)
 
 /* ---- manual retry --------------------------------------------------------------- */
 
-/* 1 if s is a delivery id: "msg_" + 32 lower-case hex digits. */
-static int
-delivery_id_ok(const char *s)
-{
-	size_t	 i;
-
-	if (strncmp(s, "msg_", 4) != 0 || strlen(s) != DELIVER_ID_LEN)
-		return 0;
-	for (i = 4; i < DELIVER_ID_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
-		    s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 static void
 delivery_retry(struct api_ctx *c)
 {
-	struct spool_event	 ev;
-	struct spool		*sp;
-	struct webhook		 w;
-	json_object		*j;
-	const char		*id = c->params[0];
-	char			*text = NULL, *out, name[SPOOL_NAME_MAX + 1];
-	char			 err[128], check[DELIVER_ID_LEN + 1];
-	size_t			 len;
-	int			 rc;
+	struct spool	*sp;
+	json_object	*j;
+	const char	*id = c->params[0];
+	char		 webhook[37], event[SPOOL_ID_MAX + 1];
+	int		 store_res = STORE_OK;
 
-	memset(&ev, 0, sizeof(ev));
-	if (!delivery_id_ok(id)) {
-		api_error(c, 404, "No such failed delivery.", NULL);
-		return;
-	}
 	if ((sp = spool_of(c)) == NULL) {
 		unavailable(c, "The spool is unavailable; try again.");
 		return;
 	}
-	/* A dead delivery, or one waiting for its next attempt. */
-	if (spool_read_from(sp, SPOOL_DEAD, id, &text, &len) == -1 &&
-	    spool_read_from(sp, SPOOL_DEFERRED, id, &text, &len) == -1) {
-		if (spool_exists(sp, SPOOL_CUR, id))
-			api_error(c, 409, "The delivery is being attempted "
-			    "right now.", NULL);
-		else
-			api_error(c, 404, "No such failed delivery.", NULL);
+	switch (deliver_requeue(c->st, sp, c->auth.team, id, NULL, webhook,
+	    event, sizeof(event), &store_res)) {
+	case REQUEUE_OK:
+		break;
+	case REQUEUE_BUSY:
+		api_error(c, 409, "The delivery is being attempted right now.",
+		    NULL);
 		return;
-	}
-	rc = spool_event_parse(text, len, id, util_now_ms(), &ev, err,
-	    sizeof(err));
-	free(text);
-	if (rc == -1 || ev.webhook == NULL ||
-	    strcmp(ev.team, c->auth.team) != 0) {
-		api_error(c, 404, "No such failed delivery.", NULL);
-		goto out;
-	}
-	deliver_msg_id(ev.id, ev.webhook, check);
-	if (strcmp(check, id) != 0) {
-		api_error(c, 404, "No such failed delivery.", NULL);
-		goto out;
-	}
-	rc = webhook_get(c->st, c->auth.team, ev.webhook, &w);
-	if (rc == STORE_NOTFOUND) {
+	case REQUEUE_GONE:
 		api_error(c, 404, "The delivery's webhook no longer exists.",
 		    NULL);
-		goto out;
-	}
-	if (api_store_error(c, rc))
-		goto out;
-	if (!w.active) {
-		webhook_free(&w);
-		api_error(c, 409, "The webhook is inactive; activate it "
-		    "first.", NULL);
-		goto out;
-	}
-	webhook_free(&w);
-	ev.manual = 1;
-	out = spool_event_format(&ev);
-	rc = spool_enqueue(sp, out, strlen(out), NULL, name);
-	free(out);
-	if (rc == -1) {
+		return;
+	case REQUEUE_INACTIVE:
+		api_error(c, 409, "The webhook is inactive; activate it first.",
+		    NULL);
+		return;
+	case REQUEUE_SPOOL:
 		unavailable(c, "The retry could not be stored; try again.");
-		goto out;
+		return;
+	case REQUEUE_STORE:
+		api_store_error(c, store_res);
+		return;
+	default:
+		api_error(c, 404, "No such failed delivery.", NULL);
+		return;
 	}
 	j = json_object_new_object();
 	json_object_object_add(j, "delivery_id", json_object_new_string(id));
-	json_object_object_add(j, "event_id", json_object_new_string(ev.id));
-	json_object_object_add(j, "webhook_id",
-	    json_object_new_string(ev.webhook));
+	json_object_object_add(j, "event_id", json_object_new_string(event));
+	json_object_object_add(j, "webhook_id", json_object_new_string(webhook));
 	json_object_object_add(j, "status", json_object_new_string("queued"));
 	api_json(c, 202, j);
-out:
-	spool_event_free(&ev);
 }
 
 const struct route api_events_routes[] = {

@@ -18,7 +18,6 @@
 #include "log.h"
 
 #define BASE		"/api/web/v1/webhooks"
-#define LIST_CHUNK	256	/* first read of the list; the rest at once */
 
 json_object *
 api_v1_json(const struct webhook *w)
@@ -28,41 +27,10 @@ api_v1_json(const struct webhook *w)
 	return webhook_to_json(w);
 }
 
-/*
- * Every webhook of the team, in creation order: ws[0..n) (the caller frees
- * each with webhook_free, then the array).  Returns a store result.
- */
-static int
-list_all(struct api_ctx *c, struct webhook **ws, size_t *n)
-{
-	size_t	 total = 0, i;
-	int	 rc;
-
-	rc = webhook_list(c->st, c->auth.team, 0, LIST_CHUNK, ws, n, &total);
-	if (rc != STORE_OK || total <= LIST_CHUNK)
-		return rc;
-	for (i = 0; i < *n; i++)
-		webhook_free(&(*ws)[i]);
-	free(*ws);
-	return webhook_list(c->st, c->auth.team, 0, total, ws, n, NULL);
-}
-
 static void
 v1_list(struct api_ctx *c)
 {
-	struct webhook	*ws = NULL;
-	json_object	*a;
-	size_t		 n = 0, i;
-
-	if (api_store_error(c, list_all(c, &ws, &n)))
-		return;
-	a = json_object_new_array();
-	for (i = 0; i < n; i++) {
-		json_object_array_add(a, api_v1_json(&ws[i]));
-		webhook_free(&ws[i]);
-	}
-	free(ws);
-	api_json(c, 200, a);
+	api_list_all(c, api_v1_json);
 }
 
 static void

@@ -198,4 +198,32 @@ int	 deliver_note_outcome(struct store *, const char *team,
 int	 deliver_test(struct store *, const struct cfg *,
 	    const struct webhook *w, struct deliver_result *r);
 
+/* ---- manual retry ------------------------------------------------------ */
+
+struct spool;
+
+/* What deliver_requeue found; each caller answers it in its own shape. */
+enum deliver_requeue_res {
+	REQUEUE_OK = 0,		/* queued for webhookd as a manual retry */
+	REQUEUE_NOTFOUND,	/* no dead or deferred delivery of that id for
+				   this team (and webhook, when one is given) */
+	REQUEUE_BUSY,		/* being attempted right now */
+	REQUEUE_GONE,		/* its webhook was deleted */
+	REQUEUE_INACTIVE,	/* its webhook is inactive */
+	REQUEUE_SPOOL,		/* the spool could not be written: try later */
+	REQUEUE_STORE		/* the store failed; *store_res says how */
+};
+
+/* 1 if s is a delivery id: "msg_" + 32 lower-case hex digits. */
+int	 deliver_id_valid(const char *s);
+/*
+ * Sends a dead or deferred delivery again: its file, checked to be the
+ * team's (and webhook's, if not NULL), goes back into the spool as a manual
+ * retry.  *webhook_out (if not NULL) receives the delivery's webhook uuid
+ * (37 bytes) and *event_out its event id (at most SPOOL_ID_MAX + 1 bytes).
+ */
+int	 deliver_requeue(struct store *, struct spool *, const char *team,
+	    const char *id, const char *webhook, char *webhook_out,
+	    char *event_out, size_t event_outlen, int *store_res);
+
 #endif /* DELIVER_H */
