@@ -111,7 +111,17 @@ build/bench/diskref: tests/bench/diskref.c | build/bench
 build/bench/curlref: tests/bench/curlref.c | build/bench
 	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lcurl
 
+# The delivery benchmark's receiver is lighttpd with mod_magnet.
+BENCH_DEBS = lighttpd-modules-lua valgrind
 bench: deps all $(BENCH_BIN)
+	@missing=; for p in $(BENCH_DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	    || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "bench: installing$$missing"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y --no-install-recommends $$missing; \
+	fi
 	cd tests && node bench/bench.mjs
 
 # Every unit test under valgrind's memcheck: no error, no leak.
