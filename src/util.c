@@ -117,6 +117,54 @@ buf_puts(struct buf *b, const char *s)
 }
 
 void
+buf_json_str(struct buf *b, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const char		*run;
+	char			 esc[6];
+	unsigned char		 c;
+
+	buf_putc(b, '"');
+	for (run = s; (c = (unsigned char)*s) != '\0'; s++) {
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_add(b, run, (size_t)(s - run));
+		run = s + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '"':
+		case '\\':
+			esc[1] = (char)c;
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			buf_add(b, esc, 6);
+			continue;
+		}
+		buf_add(b, esc, 2);
+	}
+	buf_add(b, run, (size_t)(s - run));
+	buf_putc(b, '"');
+}
+
+void
 buf_putc(struct buf *b, int c)
 {
 	char	 ch = (char)c;
@@ -181,7 +229,6 @@ util_iso8601(int64_t ms, char *out)
 {
 	struct tm	 tm;
 	time_t		 t;
-
 	t = (time_t)(ms / 1000);
 	gmtime_r(&t, &tm);
 	strftime(out, UTIL_ISO_LEN, "%Y-%m-%dT%H:%M:%S", &tm);

@@ -1235,6 +1235,112 @@ webhook_to_json(const struct webhook *w)
 	return j;
 }
 
+/* s as a JSON string; NULL as "" (as jstr does). */
+static void
+put_str(struct buf *b, const char *s)
+{
+	buf_json_str(b, s != NULL ? s : "");
+}
+
+/* 1 if headers[0..i) holds a name equal to headers[i].name. */
+static int
+header_seen(const struct webhook *w, size_t i)
+{
+	size_t	 k;
+
+	for (k = 0; k < i; k++)
+		if (strcmp(w->headers[k].name, w->headers[i].name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * webhook_to_json's members written straight into b, byte for byte what
+ * json-c's plain, no-slash-escape output of that object holds between its
+ * braces.  A repeated header name is written once, at its first place with
+ * its last value, as json_object_object_add does with a repeated key.
+ */
+void
+webhook_json_members(struct buf *b, const struct webhook *w)
+{
+	char	 ts[UTIL_ISO_LEN];
+	size_t	 i, k, last;
+
+	buf_puts(b, "\"uuid\":");
+	put_str(b, w->uuid);
+	buf_puts(b, ",\"id\":");
+	put_str(b, w->uuid);
+	buf_puts(b, ",\"name\":");
+	put_str(b, w->name);
+	buf_puts(b, ",\"url\":");
+	put_str(b, w->url);
+	buf_puts(b, ",\"http_method\":");
+	put_str(b, webhook_method_name(w->method));
+	buf_puts(b, ",\"headers\":{");
+	for (i = 0, k = 0; i < w->nheaders; i++) {
+		if (header_seen(w, i))
+			continue;
+		for (last = w->nheaders - 1; strcmp(w->headers[last].name,
+		    w->headers[i].name) != 0; last--)
+			;
+		if (k++ > 0)
+			buf_putc(b, ',');
+		put_str(b, w->headers[i].name);
+		buf_putc(b, ':');
+		put_str(b, w->headers[last].value);
+	}
+	buf_puts(b, "},\"auth\":{\"username\":");
+	if (w->auth_user != NULL) {
+		put_str(b, w->auth_user);
+		buf_puts(b, ",\"password\":\"" PASSWORD_MASK "\"}");
+	} else
+		buf_puts(b, "\"\",\"password\":\"\"}");
+	buf_puts(b, ",\"token\":");
+	put_str(b, w->token);
+	buf_puts(b, ",\"events\":[");
+	for (i = 0; i < w->nevents; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		put_str(b, w->events[i]);
+	}
+	buf_puts(b, "],\"settings\":{");
+	for (i = 0, k = 0; i < w->nevents; i++) {
+		for (last = 0; last < i; last++)
+			if (strcmp(w->events[last], w->events[i]) == 0)
+				break;
+		if (last < i)
+			continue;
+		if (k++ > 0)
+			buf_putc(b, ',');
+		put_str(b, w->events[i]);
+		buf_puts(b, ":\"true\"");
+	}
+	buf_puts(b, w->active ? "},\"active\":true" : "},\"active\":false");
+	if (w->max_attempts >= 0 && w->max_attempts < 100) {
+		/* max_attempts is 1..20 once checked: no printf for it. */
+		buf_puts(b, ",\"max_attempts\":");
+		if (w->max_attempts >= 10)
+			buf_putc(b, '0' + w->max_attempts / 10);
+		buf_putc(b, '0' + w->max_attempts % 10);
+	} else
+		buf_printf(b, ",\"max_attempts\":%d", w->max_attempts);
+	buf_puts(b, ",\"error\":");
+	if (w->error_date != NULL || w->error_msg != NULL) {
+		buf_puts(b, "{\"date\":");
+		put_str(b, w->error_date);
+		buf_puts(b, ",\"message\":");
+		put_str(b, w->error_msg);
+		buf_putc(b, '}');
+	} else
+		buf_puts(b, "null");
+	util_iso8601(w->created_at, ts);
+	buf_puts(b, ",\"created_at\":");
+	put_str(b, ts);
+	util_iso8601(w->updated_at, ts);
+	buf_puts(b, ",\"updated_at\":");
+	put_str(b, ts);
+}
+
 /* ---- the model over the store ------------------------------------------ */
 
 int

@@ -937,6 +937,66 @@ test_store(void **state)
 	free(cmd);
 }
 
+/* webhook_json_members == json-c's plain, no-slash-escape text of
+ * webhook_to_json, for plain and awkward contents alike. */
+static void
+assert_members_match(const struct webhook *w)
+{
+	struct buf	 b;
+	json_object	*j;
+	const char	*want;
+
+	j = webhook_to_json(w);
+	want = json_object_to_json_string_ext(j,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	buf_init(&b);
+	buf_putc(&b, '{');
+	webhook_json_members(&b, w);
+	buf_putc(&b, '}');
+	assert_string_equal(b.p, want);
+	buf_free(&b);
+	json_object_put(j);
+}
+
+static void
+test_json_members(void **state)
+{
+	struct webhook	 w;
+	char		 all[256];
+	int		 i;
+
+	(void)state;
+	full_webhook(&w);
+	assert_members_match(&w);
+	/* Every byte json-c escapes or not, in a name and a header value. */
+	for (i = 1; i < 256; i++)
+		all[i - 1] = (char)i;
+	all[255] = '\0';
+	free(w.name);
+	w.name = xstrdup(all);
+	free(w.headers[1].value);
+	w.headers[1].value = xstrdup(all);
+	/* A repeated header name (a hand-mended record): json-c keeps the
+	 * first place and the last value. */
+	w.headers = xrealloc(w.headers, 3 * sizeof(*w.headers));
+	w.headers[2].name = xstrdup("Accept");
+	w.headers[2].value = xstrdup("text/plain");
+	w.nheaders = 3;
+	assert_members_match(&w);
+	free(w.error_date);
+	free(w.error_msg);
+	w.error_date = w.error_msg = NULL;
+	free(w.auth_user);
+	free(w.auth_pass);
+	w.auth_user = w.auth_pass = NULL;
+	w.active = 1;
+	assert_members_match(&w);
+	webhook_free(&w);
+	webhook_init(&w, "team-b");
+	assert_members_match(&w);
+	webhook_free(&w);
+}
+
 int
 main(void)
 {
@@ -950,6 +1010,7 @@ main(void)
 		cmocka_unit_test(test_record_roundtrip),
 		cmocka_unit_test(test_record_damaged),
 		cmocka_unit_test(test_to_json),
+		cmocka_unit_test(test_json_members),
 		cmocka_unit_test(test_json_roundtrip),
 		cmocka_unit_test(test_store),
 	};
