@@ -15,35 +15,49 @@
 #define PER_PAGE_DEFAULT 15
 #define BASE "/api/2.0/webhooks"
 
-/* The webhook as seed 000 shows it: the union fields plus links. */
-static json_object *
-native_json(struct api_ctx *c, const struct webhook *w)
+/*
+ * The webhook as seed 000 shows it: the union fields plus links, written as
+ * JSON text into b.  base is http_base_url's, computed once per answer.
+ */
+static void
+native_put(struct buf *b, const char *base, const struct webhook *w)
 {
-	json_object	*j, *links, *self;
-	char		*base, *uri;
+	struct buf	 uri;
 
-	j = webhook_to_json(w);
-	base = http_base_url(c->req);
-	uri = xasprintf("%s%s/%s", base, BASE, w->uuid);
-	self = json_object_new_object();
-	json_object_object_add(self, "rel", json_object_new_string("self"));
-	json_object_object_add(self, "uri", json_object_new_string(uri));
-	links = json_object_new_array();
-	json_object_array_add(links, self);
-	json_object_object_add(j, "links", links);
-	free(uri);
-	free(base);
-	return j;
+	buf_init(&uri);
+	buf_puts(&uri, base);
+	buf_puts(&uri, BASE "/");
+	buf_puts(&uri, w->uuid);
+	buf_putc(b, '{');
+	webhook_json_members(b, w);
+	buf_puts(b, ",\"links\":[{\"rel\":\"self\",\"uri\":");
+	buf_json_str(b, uri.p);
+	buf_puts(b, "}]}");
+	buf_free(&uri);
+}
+
+/* Starts a JSON answer: status, Content-Type, an empty body to write into. */
+static struct buf *
+answer_start(struct api_ctx *c, int status)
+{
+	c->resp->status = status;
+	http_header(c->resp, "Content-Type", "application/json");
+	buf_reset(&c->resp->body);
+	return &c->resp->body;
 }
 
 static void
 answer_one(struct api_ctx *c, int status, const struct webhook *w)
 {
-	json_object	*j;
+	struct buf	*b;
+	char		*base;
 
-	j = json_object_new_object();
-	json_object_object_add(j, "data", native_json(c, w));
-	api_json(c, status, j);
+	base = http_base_url(c->req);
+	b = answer_start(c, status);
+	buf_puts(b, "{\"data\":");
+	native_put(b, base, w);
+	buf_putc(b, '}');
+	free(base);
 }
 
 static void
@@ -211,7 +225,9 @@ static void
 native_list(struct api_ctx *c)
 {
 	struct webhook	*ws = NULL;
-	json_object	*j, *data;
+	json_object	*j, *v;
+	struct buf	*b;
+	char		*base;
 	size_t		 n = 0, total = 0, i;
 	long		 page, per_page;
 
@@ -223,16 +239,29 @@ native_list(struct api_ctx *c)
 	    (size_t)(page - 1) * (size_t)per_page, (size_t)per_page, &ws, &n,
 	    &total)))
 		return;
-	j = json_object_new_object();
-	data = json_object_new_array();
+	base = http_base_url(c->req);
+	b = answer_start(c, 200);
+	buf_puts(b, "{\"data\":[");
 	for (i = 0; i < n; i++) {
-		json_object_array_add(data, native_json(c, &ws[i]));
+		if (i > 0)
+			buf_putc(b, ',');
+		native_put(b, base, &ws[i]);
 		webhook_free(&ws[i]);
 	}
 	free(ws);
-	json_object_object_add(j, "data", data);
+	free(base);
+	buf_putc(b, ']');
+	/* links and meta: small, built as json-c objects by the shared code. */
+	j = json_object_new_object();
 	api_native_paginate(c, j, BASE, page, per_page, n, total);
-	api_json(c, 200, j);
+	json_object_object_get_ex(j, "links", &v);
+	buf_puts(b, ",\"links\":");
+	buf_puts(b, api_json_string(v));
+	json_object_object_get_ex(j, "meta", &v);
+	buf_puts(b, ",\"meta\":");
+	buf_puts(b, api_json_string(v));
+	buf_putc(b, '}');
+	json_object_put(j);
 }
 
 const struct route api_native_routes[] = {

@@ -31,6 +31,12 @@ void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_reset(struct buf *);
 void	 buf_free(struct buf *);
+/*
+ * s as a JSON string, quotes included, escaped exactly as json-c writes it
+ * with JSON_C_TO_STRING_NOSLASHESCAPE: \" \\ \b \f \n \r \t, other
+ * bytes below 0x20 as \u00xx, everything else (UTF-8, '/') as it is.
+ */
+void	 buf_json_str(struct buf *, const char *s);
 /* Hands the contents to the caller (who frees them) and empties the buffer. */
 char	*buf_take(struct buf *);
 

@@ -13,6 +13,8 @@
 
 #include "store.h"
 
+struct buf;
+
 #define WEBHOOK_RECORD_VERSION	1
 
 #define WH_NAME_MAX	1024
@@ -124,6 +126,10 @@ int	webhook_from_record(const char *json, struct webhook *);
  * created_at, updated_at.  Dialects add to it or pick from it.
  */
 json_object *webhook_to_json(const struct webhook *);
+/* The same members written as JSON text into b, without the braces, for
+ * answers serialised without building a json-c tree (same bytes as json-c's
+ * plain, no-slash-escape output). */
+void	webhook_json_members(struct buf *, const struct webhook *);
 
 /* ---- the model over the store ------------------------------------------ */
 /* Results: the store's (STORE_OK, STORE_NOTFOUND, STORE_EXISTS for a

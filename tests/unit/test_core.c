@@ -246,6 +246,13 @@ test_util(void **state)
 	assert_true(util_is_uuid("a3377a90-fbbf-11e9-8044-0242ac120009"));
 	util_iso8601(1512400000053LL, iso);
 	assert_string_equal(iso, "2017-12-04T15:06:40.053Z");
+	/* The hand-written road's edges: the epoch, a leap day, 9999. */
+	util_iso8601(0, iso);
+	assert_string_equal(iso, "1970-01-01T00:00:00.000Z");
+	util_iso8601(951868799999LL, iso);
+	assert_string_equal(iso, "2000-02-29T23:59:59.999Z");
+	util_iso8601(253402300799999LL, iso);
+	assert_string_equal(iso, "9999-12-31T23:59:59.999Z");
 }
 
 int
