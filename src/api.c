@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "admin.h"
 #include "api.h"
@@ -319,6 +320,10 @@ api_handle(struct store *st, const struct cfg *cfg, struct http_req *req,
 		goto out;
 	}
 	c.route = r;
+	/* The deadline the accept loop armed covers store work only; a test
+	 * delivery may wait the whole delivery timeout on an outside server. */
+	if (r->flags & ROUTE_SLOW)
+		alarm(API_DEADLINE_S + (unsigned)(cfg->timeout_ms + 999) / 1000);
 	if (r->flags & ROUTE_BODY) {
 		if (req->body_too_large) {
 			api_error(&c, 413, "The body is larger than the limit "

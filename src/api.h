@@ -45,6 +45,10 @@ extern const size_t		api_chatbot_nroutes;
 extern const struct route	api_events_routes[];
 extern const size_t		api_events_nroutes;
 
+/* Seconds a request may take before the process is deemed wedged (see
+ * api_handle); ROUTE_SLOW routes get the delivery timeout on top. */
+#define API_DEADLINE_S	10
+
 /* Serves one request: route, authenticate, check the body, run the handler,
  * answer errors in the route's dialect.  Never exits on bad input. */
 void	api_handle(struct store *, const struct cfg *, struct http_req *,

@@ -370,7 +370,7 @@ const struct route api_events_routes[] = {
 	{ HTTP_M(HTTP_POST), "/api/2.0/events", events_publish, SCOPE_PUBLISH,
 	    ROUTE_BODY, API_NATIVE },
 	{ HTTP_M(HTTP_POST), "/api/2.0/webhooks/:id/test", webhook_test,
-	    SCOPE_EDIT, 0, API_NATIVE },
+	    SCOPE_EDIT, ROUTE_SLOW, API_NATIVE },
 	{ HTTP_M(HTTP_GET), "/api/2.0/webhooks/:id/deliveries",
 	    webhook_deliveries, SCOPE_VIEW, 0, API_NATIVE },
 	{ HTTP_M(HTTP_POST), "/api/2.0/deliveries/:id/retry", delivery_retry,

@@ -159,7 +159,7 @@ const struct route api_v1_routes[] = {
 	    API_V1 },
 	{ HTTP_M(HTTP_DELETE), BASE "/:id", v1_delete, SCOPE_REMOVE, 0,
 	    API_V1 },
-	{ HTTP_M(HTTP_POST), BASE "/test/:id", v1_test, SCOPE_EDIT, 0,
+	{ HTTP_M(HTTP_POST), BASE "/test/:id", v1_test, SCOPE_EDIT, ROUTE_SLOW,
 	    API_V1 },
 };
 const size_t api_v1_nroutes = sizeof(api_v1_routes) /

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
@@ -17,6 +18,27 @@
 #include "store.h"
 
 #define MAINTAIN_EVERY_MS (60 * 1000)
+
+/*
+ * The watchdog.  Debian's Berkeley DB uses plain pthread mutexes: when a
+ * process is killed while holding one of the environment's, the others
+ * block on it for ever, where failchk cannot reach them.  A request that
+ * outlives its deadline therefore ends the process; the web server starts
+ * a new one, whose open (DB_REGISTER) sees the dead process and recovers
+ * the environment.  Only async-signal-safe calls here.
+ */
+static void
+wedged(int sig)
+{
+	static const char msg[] = "webhooks.fcgi: request outlived its "
+	    "deadline (store wedged?): exiting so that a new process "
+	    "recovers the environment\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(3);
+	_exit(3);
+}
 
 /* Answers a request when the program cannot serve any (no store, bad
  * configuration): 503, in JSON, and says why in the log only. */
@@ -62,6 +84,7 @@ serve(struct store **st, struct cfg *cfg, FCGX_Request *fr)
 		http_resp_free(&resp);
 		return 0;
 	}
+	alarm(API_DEADLINE_S);
 	if (*st == NULL) {
 		home_from_request(&req, cfg);
 		*st = store_open(cfg->home, 0);
@@ -72,6 +95,7 @@ serve(struct store **st, struct cfg *cfg, FCGX_Request *fr)
 		api_handle(*st, cfg, &req, &resp);
 		http_send(&req, &resp);
 	}
+	alarm(0);
 	http_req_free(&req);
 	http_resp_free(&resp);
 	/* After a panic every call fails: leave, the server starts another
@@ -90,6 +114,7 @@ main(void)
 
 	log_init("webhooks.fcgi");
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGALRM, wedged);
 	if (cfg_load(&cfg, err, sizeof(err)) == -1) {
 		log_warn("configuration: %s", err);
 		return 1;
