@@ -689,24 +689,36 @@ static void
 json_str(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	const char	*p;
+	const char	*p, *run;
+	unsigned char	 c;
+	char		 u[7];
 
 	buf_putc(b, '"');
-	for (p = s; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-		const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" :
-		    c == '\n' ? "\\n" : c == '\r' ? "\\r" :
-		    c == '\t' ? "\\t" : NULL;
-
-		if (esc != NULL)
-			buf_puts(b, esc);
-		else if (c < 0x20 || c == 0x7f) {
-			buf_puts(b, "\\u00");
-			buf_putc(b, hex[c >> 4]);
-			buf_putc(b, hex[c & 15]);
-		} else
-			buf_putc(b, c);
+	for (p = run = s; *p != '\0'; p++) {
+		c = (unsigned char)*p;
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+			continue;
+		/* The characters before it in one go, then its escape. */
+		buf_add(b, run, (size_t)(p - run));
+		run = p + 1;
+		if (c == '"' || c == '\\') {
+			u[0] = '\\';
+			u[1] = (char)c;
+			buf_add(b, u, 2);
+		} else if (c == '\n')
+			buf_add(b, "\\n", 2);
+		else if (c == '\r')
+			buf_add(b, "\\r", 2);
+		else if (c == '\t')
+			buf_add(b, "\\t", 2);
+		else {
+			memcpy(u, "\\u00", 4);
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 15];
+			buf_add(b, u, 6);
+		}
 	}
+	buf_add(b, run, (size_t)(p - run));
 	buf_putc(b, '"');
 }
 
