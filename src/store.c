@@ -1310,6 +1310,8 @@ next_seq(struct store *s, DB_TXN *txn, const char *team, uint64_t *seq,
 	return res;
 }
 
+static int	gen_bump(struct store *, DB_TXN *, const char *, const char *);
+
 struct whop {
 	const struct store_wh *wh;
 	const char	*team;
@@ -1366,6 +1368,8 @@ create_body(struct store *s, DB_TXN *txn, void *arg)
 	buf_free(&b);
 	if (res == STORE_OK)
 		res = url_add(s, txn, wh->team, url, wh->uuid, fn);
+	if (res == STORE_OK)
+		res = gen_bump(s, txn, wh->team, fn);
 	return res;
 }
 
@@ -1467,6 +1471,8 @@ update_body(struct store *s, DB_TXN *txn, void *arg)
 	dbt_in(&data, b.p, b.len);
 	res = dberr(s, db->put(db, txn, &key, &data, 0), fn,
 	    "put webhooks.db");
+	if (res == STORE_OK)
+		res = gen_bump(s, txn, op->team, fn);
 out:
 	free(old);
 	free(oldurl);
@@ -1541,6 +1547,8 @@ delete_body(struct store *s, DB_TXN *txn, void *arg)
 	if (res == STORE_OK)
 		res = url_del(s, txn, op->team, url, strlen(url), op->uuid,
 		    fn);
+	if (res == STORE_OK)
+		res = gen_bump(s, txn, op->team, fn);
 out:
 	free(url);
 	buf_free(&b);
@@ -1904,4 +1912,77 @@ store_attempt_prune(struct store *s, int64_t before_ms, size_t *removed)
 		*removed += op.n;
 	} while (!op.done);
 	return STORE_OK;
+}
+
+/* ---- webhook generations (per team) -------------------------------------- */
+/*
+ * A counter per team, bumped inside every transaction that creates,
+ * updates or deletes one of the team's webhooks, so that a reader can keep
+ * the team's webhooks in memory and learn with one get whether they are
+ * still what the store holds (webhookd does, per event).  It lives in
+ * webhooks.db under "\001gen" NUL team: no uuid starts with \001, and
+ * webhooks.db is only ever read by uuid.  8 bytes, big-endian.
+ */
+#define GEN_PREFIX	"\001gen"
+
+static void
+genkey(struct buf *b, const char *team)
+{
+	buf_reset(b);
+	buf_add(b, GEN_PREFIX, sizeof(GEN_PREFIX) - 1);
+	buf_addz(b, team);
+}
+
+static int
+gen_bump(struct store *s, DB_TXN *txn, const char *team, const char *fn)
+{
+	DB		*db = s->db[DBI_WEBHOOKS];
+	DBT		 key, data;
+	struct buf	 b;
+	unsigned char	 v[8];
+	uint64_t	 gen = 0;
+	int		 res;
+
+	buf_init(&b);
+	genkey(&b, team != NULL ? team : "");
+	dbt_in(&key, b.p, b.len);
+	dbt_out(&data);
+	res = dberr(s, db->get(db, txn, &key, &data, DB_RMW), fn,
+	    "get generation");
+	if (res == STORE_OK && data.size == 8)
+		gen = be64get(data.data);
+	else if (res != STORE_OK && res != STORE_NOTFOUND) {
+		buf_free(&b);
+		return res;
+	}
+	be64put(v, gen + 1);
+	dbt_in(&data, v, sizeof(v));
+	res = dberr(s, db->put(db, txn, &key, &data, 0), fn,
+	    "put generation");
+	buf_free(&b);
+	return res;
+}
+
+int
+store_webhook_gen(struct store *s, const char *team, uint64_t *gen)
+{
+	DBT		 key, data;
+	struct buf	 b;
+	int		 res;
+
+	*gen = 0;
+	if (s->fatal)
+		return STORE_FATAL;
+	buf_init(&b);
+	genkey(&b, team);
+	dbt_in(&key, b.p, b.len);
+	res = get_notxn(s, DBI_WEBHOOKS, &key, &data, "store_webhook_gen");
+	buf_free(&b);
+	if (res == STORE_NOTFOUND)
+		return STORE_OK;	/* never written: generation 0 */
+	if (res == STORE_OK && data.size == 8)
+		*gen = be64get(data.data);
+	else if (res == STORE_OK)
+		res = STORE_ERR;
+	return res;
 }

@@ -125,6 +125,12 @@ int	store_webhook_list(struct store *, const char *team, size_t offset,
 /* Calls fn(uuid, json) for each webhook of the team in creation order. */
 int	store_webhook_foreach(struct store *, const char *team, store_each_fn,
 	    void *arg);
+/*
+ * The team's webhook generation: changes with every create, update or
+ * delete of one of its webhooks (0 before the first).  Read it before
+ * store_webhook_foreach to know whether a copy made then is still good.
+ */
+int	store_webhook_gen(struct store *, const char *team, uint64_t *gen);
 
 /* ---- delivery attempts: the attempt log ------------------------------ */
 /*

@@ -57,6 +57,7 @@
 #define MAINTAIN_MS	300000	/* checkpoint, log archive, pruning */
 #define JOBS_MIN	1024	/* jobs in memory: claim no more beyond */
 #define SPILL_WAIT_MS	5000	/* a job queued this long may be spilled */
+#define TEAMS_MAX	1024	/* teams whose webhooks are kept parsed */
 #define SPILL_BATCH	256	/* jobs spilled at most per round */
 #define SPILL_DELAY_MS	10000	/* a spilled job waits this long on disk */
 #define RECORD_RETRY_MS	60000	/* a file whose outcome could not be written */
@@ -116,6 +117,20 @@ struct dent {
 	char	*name;
 };
 
+/*
+ * A team's webhooks as parsed at generation gen (store_webhook_gen): fan-out
+ * reads the generation (one get) and lists and parses the webhooks again
+ * only when it changed, so that a webhook changed or deactivated just
+ * before a publish is seen by that event's fan-out.
+ */
+struct team_hooks {
+	char			*team;
+	uint64_t		 gen;
+	struct webhook		*ws;
+	size_t			 n;
+	struct team_hooks	*next;
+};
+
 struct wd {
 	struct cfg		 cfg;
 	struct store		*st;
@@ -145,6 +160,9 @@ struct wd {
 
 	char			(*failing)[37];	/* webhooks we saw fail */
 	size_t			 nfailing, failing_cap;
+
+	struct team_hooks	*teams;		/* webhooks per team, cached */
+	size_t			 nteams;
 
 	size_t			 jobs_max;	/* claim no more beyond */
 	int64_t			 next_maintain, next_rescan, next_spill;
@@ -584,8 +602,10 @@ spill_old(struct wd *wd, int64_t now)
 		    "endpoints; deferred", n, SPILL_WAIT_MS / 1000);
 }
 
+/* A job for e to w (taking over w's strings); msg_id, when known, is
+ * deliver_msg_id's of the two. */
 static struct job *
-job_new(struct event *e, struct webhook *w, int attempt)
+job_new(struct event *e, struct webhook *w, int attempt, const char *msg_id)
 {
 	struct job	*j;
 
@@ -594,33 +614,123 @@ job_new(struct event *e, struct webhook *w, int attempt)
 	j->wh = *w;		/* takes over w's strings */
 	memset(w, 0, sizeof(*w));
 	j->attempt = attempt;
-	deliver_msg_id(e->ev.id, j->wh.uuid, j->msg_id);
+	if (msg_id != NULL)
+		memcpy(j->msg_id, msg_id, sizeof(j->msg_id));
+	else
+		deliver_msg_id(e->ev.id, j->wh.uuid, j->msg_id);
 	e->pending++;
 	return j;
 }
 
-struct fanout {
-	const char	*type;
-	struct webhook	*ws;
-	size_t		 n;
-};
-
 static int
 fanout_each(const char *uuid, const char *json, void *arg)
 {
-	struct fanout	*f = arg;
-	struct webhook	 w;
+	struct team_hooks	*t = arg;
+	struct webhook		 w;
 
 	(void)uuid;
 	if (webhook_from_record(json, &w) == -1)
 		return 0;
-	if (!webhook_wants(&w, f->type)) {
-		webhook_free(&w);
-		return 0;
-	}
-	f->ws = xrealloc(f->ws, (f->n + 1) * sizeof(*f->ws));
-	f->ws[f->n++] = w;
+	t->ws = xrealloc(t->ws, (t->n + 1) * sizeof(*t->ws));
+	t->ws[t->n++] = w;
 	return 0;
+}
+
+static void
+team_hooks_clear(struct team_hooks *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->n; i++)
+		webhook_free(&t->ws[i]);
+	free(t->ws);
+	t->ws = NULL;
+	t->n = 0;
+}
+
+static void
+teams_free(struct wd *wd)
+{
+	struct team_hooks	*t;
+
+	while ((t = wd->teams) != NULL) {
+		wd->teams = t->next;
+		team_hooks_clear(t);
+		free(t->team);
+		free(t);
+	}
+	wd->nteams = 0;
+}
+
+/* The team's webhooks, as the store holds them now; NULL on a store error
+ * (rc set). */
+static struct team_hooks *
+team_hooks(struct wd *wd, const char *team, int *rc)
+{
+	struct team_hooks	*t;
+	uint64_t		 gen;
+
+	if ((*rc = store_webhook_gen(wd->st, team, &gen)) != STORE_OK)
+		return NULL;
+	for (t = wd->teams; t != NULL; t = t->next)
+		if (strcmp(t->team, team) == 0)
+			break;
+	if (t != NULL && t->gen == gen)
+		return t;
+	if (t == NULL) {
+		if (wd->nteams >= TEAMS_MAX)
+			teams_free(wd);
+		t = xcalloc(1, sizeof(*t));
+		t->team = xstrdup(team);
+		t->next = wd->teams;
+		wd->teams = t;
+		wd->nteams++;
+	}
+	team_hooks_clear(t);
+	/* Listed after gen was read: a change in between makes the next
+	 * event list again, never keeps a stale copy. */
+	*rc = store_webhook_foreach(wd->st, team, fanout_each, t);
+	if (*rc != STORE_OK && *rc != STORE_NOTFOUND) {
+		team_hooks_clear(t);
+		t->gen = UINT64_MAX;
+		return NULL;
+	}
+	*rc = STORE_OK;
+	t->gen = gen;
+	return t;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* A copy of w that owns its strings. */
+static void
+webhook_copy(struct webhook *dst, const struct webhook *w)
+{
+	size_t	 i;
+
+	*dst = *w;
+	dst->team = dup_or_null(w->team);
+	dst->name = dup_or_null(w->name);
+	dst->url = dup_or_null(w->url);
+	dst->auth_user = dup_or_null(w->auth_user);
+	dst->auth_pass = dup_or_null(w->auth_pass);
+	dst->token = dup_or_null(w->token);
+	dst->error_date = dup_or_null(w->error_date);
+	dst->error_msg = dup_or_null(w->error_msg);
+	dst->headers = w->nheaders > 0 ?
+	    xcalloc(w->nheaders, sizeof(*w->headers)) : NULL;
+	for (i = 0; i < w->nheaders; i++) {
+		dst->headers[i].name = dup_or_null(w->headers[i].name);
+		dst->headers[i].value = dup_or_null(w->headers[i].value);
+	}
+	dst->events = w->nevents > 0 ?
+	    xcalloc(w->nevents, sizeof(*w->events)) : NULL;
+	for (i = 0; i < w->nevents; i++)
+		dst->events[i] = dup_or_null(w->events[i]);
 }
 
 /* 1 if line is one of the lines of text. */
@@ -640,39 +750,37 @@ has_line(const char *text, const char *line)
 static void
 fan_out(struct wd *wd, struct event *e)
 {
-	struct fanout	 f;
-	char		*progress, id[DELIVER_ID_LEN + 1];
-	size_t		 i, n = 0;
-	int		 rc;
+	struct team_hooks	*t;
+	struct job		**js = NULL;
+	struct webhook		 w;
+	char			*progress, id[DELIVER_ID_LEN + 1];
+	size_t			 i, n = 0;
+	int			 rc;
 
-	memset(&f, 0, sizeof(f));
-	f.type = e->ev.type;
-	rc = store_webhook_foreach(wd->st, e->ev.team, fanout_each, &f);
-	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
-		for (i = 0; i < f.n; i++)
-			webhook_free(&f.ws[i]);
-		free(f.ws);
+	if ((t = team_hooks(wd, e->ev.team, &rc)) == NULL) {
 		if (rc == STORE_FATAL)
 			wd->fatal = 1;
 		e->keep = 1;
 		return;
 	}
 	progress = spool_progress_read(wd->sp, e->name);
-	for (i = 0; i < f.n; i++) {
-		deliver_msg_id(e->ev.id, f.ws[i].uuid, id);
-		if ((progress != NULL && has_line(progress, f.ws[i].uuid)) ||
-		    spool_exists(wd->sp, SPOOL_DEFERRED, id) ||
-		    spool_exists(wd->sp, SPOOL_DEAD, id)) {
-			webhook_free(&f.ws[i]);
+	for (i = 0; i < t->n; i++) {
+		if (!webhook_wants(&t->ws[i], e->ev.type))
 			continue;
-		}
-		f.ws[n++] = f.ws[i];
+		deliver_msg_id(e->ev.id, t->ws[i].uuid, id);
+		if ((progress != NULL && has_line(progress, t->ws[i].uuid)) ||
+		    spool_exists(wd->sp, SPOOL_DEFERRED, id) ||
+		    spool_exists(wd->sp, SPOOL_DEAD, id))
+			continue;
+		webhook_copy(&w, &t->ws[i]);
+		js = xrealloc(js, (n + 1) * sizeof(*js));
+		js[n++] = job_new(e, &w, 1, id);
 	}
 	e->multi = n > 1 || progress != NULL;
 	free(progress);
 	for (i = 0; i < n; i++)
-		job_queue(wd, job_new(e, &f.ws[i], 1));
-	free(f.ws);
+		job_queue(wd, js[i]);
+	free(js);
 }
 
 /* A delivery file (deferred, or a manual retry): one job. */
@@ -711,7 +819,7 @@ one_delivery(struct wd *wd, struct event *e)
 		webhook_free(&w);
 		return;
 	}
-	j = job_new(e, &w, e->ev.attempt + 1);
+	j = job_new(e, &w, e->ev.attempt + 1, NULL);
 	job_queue(wd, j);
 }
 
@@ -1219,6 +1327,7 @@ run(struct wd *wd)
 		read_inotify(wd);
 	}
 	abandon_all(wd);
+	teams_free(wd);
 	if (wd->once && !wd->fatal)
 		maintain(wd);
 	return wd->fatal ? 1 : 0;
