@@ -177,6 +177,86 @@ api_store_error(struct api_ctx *c, int res)
 	return 1;
 }
 
+/* The path's webhook uuid, or a 404 answered and NULL. */
+static const char *
+path_uuid(struct api_ctx *c)
+{
+	if (c->params[0] == NULL || !util_is_uuid(c->params[0])) {
+		api_error(c, 404, "No such webhook.", NULL);
+		return NULL;
+	}
+	return c->params[0];
+}
+
+/* Decodes the body into in, or answers the bad fields and returns -1. */
+static int
+decode_body(struct api_ctx *c, int create, struct wh_input *in)
+{
+	struct wh_errors	 errs;
+
+	memset(&errs, 0, sizeof(errs));
+	if (webhook_decode(c->body, create, in, &errs) == -1) {
+		api_error(c, c->route->dialect == API_NATIVE ? 422 : 400,
+		    "The given data was invalid.", &errs);
+		webhook_input_free(in);
+		return -1;
+	}
+	return 0;
+}
+
+int
+api_webhook_get(struct api_ctx *c, struct webhook *w)
+{
+	const char	*uuid;
+
+	if ((uuid = path_uuid(c)) == NULL ||
+	    api_store_error(c, webhook_get(c->st, c->auth.team, uuid, w)))
+		return -1;
+	return 0;
+}
+
+int
+api_webhook_create(struct api_ctx *c, int flags, struct webhook *w)
+{
+	struct wh_input	 in;
+
+	if (decode_body(c, 1, &in) == -1)
+		return -1;
+	webhook_init(w, c->auth.team);
+	webhook_apply(w, &in);
+	webhook_input_free(&in);
+	if (api_store_error(c, webhook_create(c->st, w, flags))) {
+		webhook_free(w);
+		return -1;
+	}
+	return 0;
+}
+
+int
+api_webhook_update(struct api_ctx *c, int flags, struct webhook *w)
+{
+	struct wh_input	 in;
+	const char	*uuid;
+	int		 rc;
+
+	if ((uuid = path_uuid(c)) == NULL || decode_body(c, 0, &in) == -1)
+		return -1;
+	rc = webhook_update(c->st, c->auth.team, uuid, &in, flags, w);
+	webhook_input_free(&in);
+	return api_store_error(c, rc) ? -1 : 0;
+}
+
+int
+api_webhook_delete(struct api_ctx *c)
+{
+	const char	*uuid;
+
+	if ((uuid = path_uuid(c)) == NULL ||
+	    api_store_error(c, webhook_delete(c->st, c->auth.team, uuid)))
+		return -1;
+	return 0;
+}
+
 #define LIST_CHUNK 256	/* first read of a whole list; the rest at once */
 
 void

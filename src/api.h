@@ -88,6 +88,19 @@ json_object *api_chatbot_item_json(const struct webhook *);
  * status: {code: 200, type: "success"}}. */
 json_object *api_chatbot_status_json(const char *id, int64_t ms);
 
+/*
+ * The webhook operations every dialect shares.  Each checks the path's
+ * uuid and the body, calls the model and, on any failure, answers in the
+ * route's dialect (a bad body: 422 natively, 400 where the seed lists no
+ * 422) and returns -1.  On 0, *w is filled and the caller answers and frees
+ * it with webhook_free.  flags: STORE_UNIQUE_URL where the dialect refuses
+ * a url registered twice.
+ */
+int	api_webhook_get(struct api_ctx *, struct webhook *w);
+int	api_webhook_create(struct api_ctx *, int flags, struct webhook *w);
+int	api_webhook_update(struct api_ctx *, int flags, struct webhook *w);
+int	api_webhook_delete(struct api_ctx *);
+
 /* Answers every webhook of the team, in creation order, as a bare JSON
  * array of enc(webhook): the lists of the dialects that do not paginate. */
 void	api_list_all(struct api_ctx *,

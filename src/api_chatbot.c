@@ -121,12 +121,7 @@ chatbot_get(struct api_ctx *c)
 {
 	struct webhook	 w;
 
-	if (!util_is_uuid(c->params[0])) {
-		api_error(c, 404, "No such webhook.", NULL);
-		return;
-	}
-	if (api_store_error(c, webhook_get(c->st, c->auth.team, c->params[0],
-	    &w)))
+	if (api_webhook_get(c, &w) == -1)
 		return;
 	api_json(c, 200, api_chatbot_json(&w));
 	webhook_free(&w);
@@ -135,60 +130,29 @@ chatbot_get(struct api_ctx *c)
 static void
 chatbot_create(struct api_ctx *c)
 {
-	struct wh_input		 in;
-	struct wh_errors	 errs;
-	struct webhook		 w;
+	struct webhook	 w;
 
-	memset(&errs, 0, sizeof(errs));
-	if (webhook_decode(c->body, 1, &in, &errs) == -1) {
-		api_error(c, 400, "The given data was invalid.", &errs);
-		webhook_input_free(&in);
+	if (api_webhook_create(c, 0, &w) == -1)
 		return;
-	}
-	webhook_init(&w, c->auth.team);
-	webhook_apply(&w, &in);
-	webhook_input_free(&in);
-	if (!api_store_error(c, webhook_create(c->st, &w, 0)))
-		api_json(c, 200, api_chatbot_status_json(w.uuid,
-		    w.created_at));
+	api_json(c, 200, api_chatbot_status_json(w.uuid, w.created_at));
 	webhook_free(&w);
 }
 
 static void
 chatbot_update(struct api_ctx *c)
 {
-	struct wh_input		 in;
-	struct wh_errors	 errs;
-	struct webhook		 w;
+	struct webhook	 w;
 
-	if (!util_is_uuid(c->params[0])) {
-		api_error(c, 404, "No such webhook.", NULL);
+	if (api_webhook_update(c, 0, &w) == -1)
 		return;
-	}
-	memset(&errs, 0, sizeof(errs));
-	if (webhook_decode(c->body, 0, &in, &errs) == -1) {
-		api_error(c, 400, "The given data was invalid.", &errs);
-		webhook_input_free(&in);
-		return;
-	}
-	if (!api_store_error(c, webhook_update(c->st, c->auth.team,
-	    c->params[0], &in, 0, &w))) {
-		api_json(c, 200, api_chatbot_status_json(w.uuid,
-		    w.updated_at));
-		webhook_free(&w);
-	}
-	webhook_input_free(&in);
+	api_json(c, 200, api_chatbot_status_json(w.uuid, w.updated_at));
+	webhook_free(&w);
 }
 
 static void
 chatbot_delete(struct api_ctx *c)
 {
-	if (!util_is_uuid(c->params[0])) {
-		api_error(c, 404, "No such webhook.", NULL);
-		return;
-	}
-	if (!api_store_error(c, webhook_delete(c->st, c->auth.team,
-	    c->params[0])))
+	if (api_webhook_delete(c) == 0)
 		api_json(c, 200, api_chatbot_status_json(c->params[0],
 		    util_now_ms()));
 }

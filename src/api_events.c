@@ -242,12 +242,7 @@ webhook_test(struct api_ctx *c)
 	json_object		*j, *d;
 	int			 rc;
 
-	if (!util_is_uuid(c->params[0])) {
-		api_error(c, 404, "No such webhook.", NULL);
-		return;
-	}
-	if (api_store_error(c, webhook_get(c->st, c->auth.team, c->params[0],
-	    &w)))
+	if (api_webhook_get(c, &w) == -1)
 		return;
 	if ((rc = deliver_test(c->st, c->cfg, &w, &r)) != STORE_OK)
 		log_warn("webhook_test: %s: recording the attempt: store "
@@ -284,12 +279,7 @@ webhook_deliveries(struct api_ctx *c)
 	long			 page, per_page;
 	size_t			 i, n = 0;
 
-	if (!util_is_uuid(c->params[0])) {
-		api_error(c, 404, "No such webhook.", NULL);
-		return;
-	}
-	if (api_store_error(c, webhook_get(c->st, c->auth.team, c->params[0],
-	    &w)))
+	if (api_webhook_get(c, &w) == -1)
 		return;
 	webhook_free(&w);
 	if (api_native_page_params(c, &page, &per_page) == -1) {

@@ -63,30 +63,17 @@ answer_one(struct api_ctx *c, int status, const struct webhook *w)
 static void
 native_create(struct api_ctx *c)
 {
-	struct wh_input		 in;
-	struct wh_errors	 errs;
-	struct webhook		 w;
-	char			*loc, *base;
-	int			 rc;
+	struct webhook	 w;
+	char		*loc, *base;
 
-	memset(&errs, 0, sizeof(errs));
-	if (webhook_decode(c->body, 1, &in, &errs) == -1) {
-		api_error(c, 422, "The given data was invalid.", &errs);
-		webhook_input_free(&in);
+	if (api_webhook_create(c, 0, &w) == -1)
 		return;
-	}
-	webhook_init(&w, c->auth.team);
-	webhook_apply(&w, &in);
-	webhook_input_free(&in);
-	rc = webhook_create(c->st, &w, 0);
-	if (!api_store_error(c, rc)) {
-		base = http_base_url(c->req);
-		loc = xasprintf("%s%s/%s", base, BASE, w.uuid);
-		http_header(c->resp, "Location", loc);
-		free(loc);
-		free(base);
-		answer_one(c, 201, &w);
-	}
+	base = http_base_url(c->req);
+	loc = xasprintf("%s%s/%s", base, BASE, w.uuid);
+	http_header(c->resp, "Location", loc);
+	free(loc);
+	free(base);
+	answer_one(c, 201, &w);
 	webhook_free(&w);
 }
 
@@ -95,12 +82,7 @@ native_get(struct api_ctx *c)
 {
 	struct webhook	 w;
 
-	if (!util_is_uuid(c->params[0])) {
-		api_error(c, 404, "No such webhook.", NULL);
-		return;
-	}
-	if (api_store_error(c, webhook_get(c->st, c->auth.team, c->params[0],
-	    &w)))
+	if (api_webhook_get(c, &w) == -1)
 		return;
 	answer_one(c, 200, &w);
 	webhook_free(&w);
@@ -109,37 +91,18 @@ native_get(struct api_ctx *c)
 static void
 native_update(struct api_ctx *c)
 {
-	struct wh_input		 in;
-	struct wh_errors	 errs;
-	struct webhook		 w;
+	struct webhook	 w;
 
-	if (!util_is_uuid(c->params[0])) {
-		api_error(c, 404, "No such webhook.", NULL);
+	if (api_webhook_update(c, 0, &w) == -1)
 		return;
-	}
-	memset(&errs, 0, sizeof(errs));
-	if (webhook_decode(c->body, 0, &in, &errs) == -1) {
-		api_error(c, 422, "The given data was invalid.", &errs);
-		webhook_input_free(&in);
-		return;
-	}
-	if (!api_store_error(c, webhook_update(c->st, c->auth.team,
-	    c->params[0], &in, 0, &w))) {
-		answer_one(c, 200, &w);
-		webhook_free(&w);
-	}
-	webhook_input_free(&in);
+	answer_one(c, 200, &w);
+	webhook_free(&w);
 }
 
 static void
 native_delete(struct api_ctx *c)
 {
-	if (!util_is_uuid(c->params[0])) {
-		api_error(c, 404, "No such webhook.", NULL);
-		return;
-	}
-	if (!api_store_error(c, webhook_delete(c->st, c->auth.team,
-	    c->params[0])))
+	if (api_webhook_delete(c) == 0)
 		api_json(c, 204, NULL);
 }
 

@@ -36,21 +36,11 @@ v1_list(struct api_ctx *c)
 static void
 v1_create(struct api_ctx *c)
 {
-	struct wh_input		 in;
-	struct wh_errors	 errs;
-	struct webhook		 w;
+	struct webhook	 w;
 
-	memset(&errs, 0, sizeof(errs));
-	if (webhook_decode(c->body, 1, &in, &errs) == -1) {
-		api_error(c, 400, "The given data was invalid.", &errs);
-		webhook_input_free(&in);
+	if (api_webhook_create(c, STORE_UNIQUE_URL, &w) == -1)
 		return;
-	}
-	webhook_init(&w, c->auth.team);
-	webhook_apply(&w, &in);
-	webhook_input_free(&in);
-	if (!api_store_error(c, webhook_create(c->st, &w, STORE_UNIQUE_URL)))
-		api_json(c, 200, api_v1_json(&w));
+	api_json(c, 200, api_v1_json(&w));
 	webhook_free(&w);
 }
 
@@ -59,12 +49,7 @@ v1_get(struct api_ctx *c)
 {
 	struct webhook	 w;
 
-	if (!util_is_uuid(c->params[0])) {
-		api_error(c, 404, "No such webhook.", NULL);
-		return;
-	}
-	if (api_store_error(c, webhook_get(c->st, c->auth.team, c->params[0],
-	    &w)))
+	if (api_webhook_get(c, &w) == -1)
 		return;
 	api_json(c, 200, api_v1_json(&w));
 	webhook_free(&w);
@@ -73,38 +58,19 @@ v1_get(struct api_ctx *c)
 static void
 v1_update(struct api_ctx *c)
 {
-	struct wh_input		 in;
-	struct wh_errors	 errs;
-	struct webhook		 w;
+	struct webhook	 w;
 
-	if (!util_is_uuid(c->params[0])) {
-		api_error(c, 404, "No such webhook.", NULL);
+	if (api_webhook_update(c, STORE_UNIQUE_URL, &w) == -1)
 		return;
-	}
-	memset(&errs, 0, sizeof(errs));
-	if (webhook_decode(c->body, 0, &in, &errs) == -1) {
-		api_error(c, 400, "The given data was invalid.", &errs);
-		webhook_input_free(&in);
-		return;
-	}
-	if (!api_store_error(c, webhook_update(c->st, c->auth.team,
-	    c->params[0], &in, STORE_UNIQUE_URL, &w))) {
-		api_json(c, 200, api_v1_json(&w));
-		webhook_free(&w);
-	}
-	webhook_input_free(&in);
+	api_json(c, 200, api_v1_json(&w));
+	webhook_free(&w);
 }
 
 static void
 v1_delete(struct api_ctx *c)
 {
-	if (!util_is_uuid(c->params[0])) {
-		api_error(c, 404, "No such webhook.", NULL);
-		return;
-	}
 	/* "null (empty response body)". */
-	if (!api_store_error(c, webhook_delete(c->st, c->auth.team,
-	    c->params[0])))
+	if (api_webhook_delete(c) == 0)
 		api_json(c, 200, NULL);
 }
 
@@ -135,12 +101,7 @@ v1_test(struct api_ctx *c)
 	struct deliver_result	 r;
 	int			 rc;
 
-	if (!util_is_uuid(c->params[0])) {
-		api_error(c, 404, "No such webhook.", NULL);
-		return;
-	}
-	if (api_store_error(c, webhook_get(c->st, c->auth.team, c->params[0],
-	    &w)))
+	if (api_webhook_get(c, &w) == -1)
 		return;
 	memset(&r, 0, sizeof(r));
 	/* The outcome stands even if recording it failed (logged). */
