@@ -837,6 +837,8 @@ scan_reset(struct scan *sc)
 
 static int wh_parse(const DBT *, const char **, size_t *, uint64_t *,
     const char **, size_t *, const char **, size_t *);
+static int wh_owned(const DBT *, const char *, uint64_t *, const char **,
+    size_t *, const char **, size_t *);
 
 /* Reads the json of webhook uuid (of team) into *json; NOTFOUND if it is
  * gone or another team's. */
@@ -846,8 +848,8 @@ wh_read(struct store *s, DB_TXN *txn, const char *team, const char *uuid,
 {
 	DB		*db = s->db[DBI_WEBHOOKS];
 	DBT		 key, data;
-	const char	*t, *u, *j;
-	size_t		 tl, ul, jl;
+	const char	*u, *j;
+	size_t		 ul, jl;
 	uint64_t	 seq = 0;
 	int		 res;
 
@@ -857,10 +859,8 @@ wh_read(struct store *s, DB_TXN *txn, const char *team, const char *uuid,
 	    "get webhooks.db");
 	if (res != STORE_OK)
 		return res;
-	if (wh_parse(&data, &t, &tl, &seq, &u, &ul, &j, &jl) == -1)
-		return STORE_ERR;
-	if (tl != strlen(team) || memcmp(t, team, tl) != 0)
-		return STORE_NOTFOUND;
+	if ((res = wh_owned(&data, team, &seq, &u, &ul, &j, &jl)) != STORE_OK)
+		return res;
 	*json = xstrndup(j, jl);
 	return STORE_OK;
 }
@@ -1092,6 +1092,22 @@ bad:
 	log_warn("store: malformed record in webhooks.db (%u bytes)",
 	    (unsigned int)d->size);
 	return -1;
+}
+
+/* Parses a webhooks.db value and checks that team owns it: STORE_OK,
+ * STORE_NOTFOUND for another team's webhook, STORE_ERR if unreadable. */
+static int
+wh_owned(const DBT *d, const char *team, uint64_t *seq, const char **url,
+    size_t *urllen, const char **json, size_t *jsonlen)
+{
+	const char	*t;
+	size_t		 tl;
+
+	if (wh_parse(d, &t, &tl, seq, url, urllen, json, jsonlen) == -1)
+		return STORE_ERR;
+	if (tl != strlen(team) || memcmp(t, team, tl) != 0)
+		return STORE_NOTFOUND;
+	return STORE_OK;
 }
 
 static void
@@ -1391,8 +1407,8 @@ store_webhook_get(struct store *s, const char *team, const char *uuid,
     char **json)
 {
 	DBT		 key, data;
-	const char	*t, *u, *j;
-	size_t		 tl, ul, jl;
+	const char	*u, *j;
+	size_t		 ul, jl;
 	uint64_t	 seq = 0;
 	int		 res;
 
@@ -1403,10 +1419,8 @@ store_webhook_get(struct store *s, const char *team, const char *uuid,
 	res = get_notxn(s, DBI_WEBHOOKS, &key, &data, "store_webhook_get");
 	if (res != STORE_OK)
 		return res;
-	if (wh_parse(&data, &t, &tl, &seq, &u, &ul, &j, &jl) == -1)
-		return STORE_ERR;
-	if (tl != strlen(team) || memcmp(t, team, tl) != 0)
-		return STORE_NOTFOUND;
+	if ((res = wh_owned(&data, team, &seq, &u, &ul, &j, &jl)) != STORE_OK)
+		return res;
 	*json = xstrndup(j, jl);
 	return STORE_OK;
 }
@@ -1419,8 +1433,8 @@ update_body(struct store *s, DB_TXN *txn, void *arg)
 	DB		*db = s->db[DBI_WEBHOOKS];
 	DBT		 key, data;
 	struct buf	 b;
-	const char	*t, *u, *j, *url;
-	size_t		 tl, ul, jl;
+	const char	*u, *j, *url;
+	size_t		 ul, jl;
 	uint64_t	 seq = 0;
 	char		*old = NULL, *oldurl = NULL, *nurl = NULL, *njson = NULL;
 	char		 id[64];
@@ -1433,14 +1447,9 @@ update_body(struct store *s, DB_TXN *txn, void *arg)
 	    "get webhooks.db");
 	if (res != STORE_OK)
 		goto out;
-	if (wh_parse(&data, &t, &tl, &seq, &u, &ul, &j, &jl) == -1) {
-		res = STORE_ERR;
+	if ((res = wh_owned(&data, op->team, &seq, &u, &ul, &j, &jl)) !=
+	    STORE_OK)
 		goto out;
-	}
-	if (tl != strlen(op->team) || memcmp(t, op->team, tl) != 0) {
-		res = STORE_NOTFOUND;
-		goto out;
-	}
 	old = xstrndup(j, jl);
 	oldurl = xstrndup(u, ul);
 	if ((rc = op->fn(old, &nurl, &njson, op->arg)) != 0) {
@@ -1511,8 +1520,8 @@ delete_body(struct store *s, DB_TXN *txn, void *arg)
 	DB		*db = s->db[DBI_WEBHOOKS], *ti = s->db[DBI_WH_TEAM];
 	DBT		 key, data;
 	struct buf	 b;
-	const char	*t, *u, *j;
-	size_t		 tl, ul, jl;
+	const char	*u, *j;
+	size_t		 ul, jl;
 	uint64_t	 seq = 0;
 	char		*url = NULL, id[64];
 	int		 res;
@@ -1524,14 +1533,9 @@ delete_body(struct store *s, DB_TXN *txn, void *arg)
 	    "get webhooks.db");
 	if (res != STORE_OK)
 		goto out;
-	if (wh_parse(&data, &t, &tl, &seq, &u, &ul, &j, &jl) == -1) {
-		res = STORE_ERR;
+	if ((res = wh_owned(&data, op->team, &seq, &u, &ul, &j, &jl)) !=
+	    STORE_OK)
 		goto out;
-	}
-	if (tl != strlen(op->team) || memcmp(t, op->team, tl) != 0) {
-		res = STORE_NOTFOUND;
-		goto out;
-	}
 	url = xstrndup(u, ul);
 	if ((res = dberr(s, db->del(db, txn, &key, 0), fn,
 	    "del webhooks.db")) != STORE_OK)
