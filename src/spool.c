@@ -300,9 +300,9 @@ ent_cmp(const void *a, const void *b)
 	    ((const struct spool_ent *)b)->name);
 }
 
-int
-spool_list(struct spool *sp, enum spool_dir dir, struct spool_ent **ents,
-    size_t *n)
+static int
+list_dir(struct spool *sp, enum spool_dir dir, int mtimes,
+    struct spool_ent **ents, size_t *n)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -323,7 +323,9 @@ spool_list(struct spool *sp, enum spool_dir dir, struct spool_ent **ents,
 	while ((de = readdir(d)) != NULL) {
 		if (!spool_name_ok(de->d_name))
 			continue;
-		if (fstatat(sp->fd[dir], de->d_name, &st,
+		if (!mtimes)
+			st.st_mtim.tv_sec = st.st_mtim.tv_nsec = 0;
+		else if (fstatat(sp->fd[dir], de->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1)
 			continue;	/* gone meanwhile */
 		if (nv == cap) {
@@ -341,6 +343,20 @@ spool_list(struct spool *sp, enum spool_dir dir, struct spool_ent **ents,
 	*ents = v;
 	*n = nv;
 	return 0;
+}
+
+int
+spool_list(struct spool *sp, enum spool_dir dir, struct spool_ent **ents,
+    size_t *n)
+{
+	return list_dir(sp, dir, 1, ents, n);
+}
+
+int
+spool_list_names(struct spool *sp, enum spool_dir dir,
+    struct spool_ent **ents, size_t *n)
+{
+	return list_dir(sp, dir, 0, ents, n);
 }
 
 void
@@ -438,7 +454,7 @@ fail:
 }
 
 int
-spool_finish(struct spool *sp, const char *name)
+spool_finish(struct spool *sp, const char *name, int progress)
 {
 	char	 pname[SPOOL_NAME_MAX + 16];
 
@@ -447,8 +463,10 @@ spool_finish(struct spool *sp, const char *name)
 		    name, strerror(errno));
 		return -1;
 	}
-	snprintf(pname, sizeof(pname), PROGRESS_FMT, name);
-	unlinkat(sp->fd[SPOOL_CUR], pname, 0);
+	if (progress) {
+		snprintf(pname, sizeof(pname), PROGRESS_FMT, name);
+		unlinkat(sp->fd[SPOOL_CUR], pname, 0);
+	}
 	return 0;
 }
 
@@ -537,8 +555,20 @@ spool_recover(struct spool *sp, size_t *n)
 			/* Its next state was written before the daemon
 			 * died: this copy is stale. */
 			unlinkat(sp->fd[SPOOL_CUR], v[i].name, 0);
+			v[i].mtime_ms = -1;
 			continue;
 		}
+		/* It was worked on: the next claim must look for what
+		 * was done already (spool_progress_mark). */
+		if (spool_progress_mark(sp, v[i].name) == -1)
+			rc = -1;
+	}
+	if (nv > 0 && fsync(sp->fd[SPOOL_CUR]) == -1)
+		log_warn("spool_recover: fsync %s: %s", sp->path[SPOOL_CUR],
+		    strerror(errno));
+	for (i = 0; i < nv; i++) {
+		if (v[i].mtime_ms == -1)
+			continue;
 		if (renameat(sp->fd[SPOOL_CUR], v[i].name, sp->fd[SPOOL_NEW],
 		    v[i].name) == -1) {
 			log_warn("spool_recover: rename %s: %s", v[i].name,
@@ -601,6 +631,23 @@ spool_progress_add(struct spool *sp, const char *name, const char *line)
 	free(s);
 	close(fd);
 	return rc;
+}
+
+int
+spool_progress_mark(struct spool *sp, const char *name)
+{
+	char	 pname[SPOOL_NAME_MAX + 16];
+	int	 fd;
+
+	snprintf(pname, sizeof(pname), PROGRESS_FMT, name);
+	fd = openat(sp->fd[SPOOL_CUR], pname, O_WRONLY | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0660);
+	if (fd == -1) {
+		log_warn("spool_progress_mark: %s: %s", pname, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
 }
 
 char *

@@ -92,6 +92,9 @@ struct spool_ent {
  * name; free with spool_list_free.  0 or -1. */
 int	 spool_list(struct spool *, enum spool_dir, struct spool_ent **ents,
 	    size_t *n);
+/* The same without the mtimes (0): one stat call less a file. */
+int	 spool_list_names(struct spool *, enum spool_dir,
+	    struct spool_ent **ents, size_t *n);
 void	 spool_list_free(struct spool_ent *, size_t);
 
 /* Claims from/name by renaming it into cur/: 0, 1 when it is gone (another
@@ -109,9 +112,10 @@ int	 spool_read(struct spool *, const char *name, char **data,
 /* The same for dir/name (the API reads dead/ and deferred/ files). */
 int	 spool_read_from(struct spool *, enum spool_dir, const char *name,
 	    char **data, size_t *len);
-/* Removes cur/name and its progress file: every delivery of it has been
- * recorded as done, dead or deferred. */
-int	 spool_finish(struct spool *, const char *name);
+/* Removes cur/name and, when progress is set, its progress file: every
+ * delivery of it has been recorded as done, dead or deferred.  progress 0
+ * (the caller knows there is no progress file) saves an unlink. */
+int	 spool_finish(struct spool *, const char *name, int progress);
 /*
  * Moves the claim cur/name back into to (SPOOL_NEW or SPOOL_DEFERRED) with
  * its mtime set to mtime_ms (0: unchanged).  The directory is fsync'd.
@@ -125,7 +129,8 @@ int	 spool_quarantine(struct spool *, const char *name, const char *why);
  * At start (with the lock held): puts every claim a killed daemon left in
  * cur/ back into new/, except one that a later state already replaced (a
  * deferred/ file of the same name: the claim had been deferred when the
- * daemon died).  Removes progress files of events no longer in the spool.
+ * daemon died), each with its progress file (spool_progress_mark).
+ * Removes progress files of events no longer in the spool.
  * *n (may be NULL) counts the claims put back.
  */
 int	 spool_recover(struct spool *, size_t *n);
@@ -138,6 +143,14 @@ int	 spool_recover(struct spool *, size_t *n);
  * costs at most duplicates, never a loss.
  */
 int	 spool_progress_add(struct spool *, const char *name, const char *line);
+/*
+ * Creates the progress file (empty) unless it exists: the event was worked
+ * on.  A claimed event without one comes from new/ untouched, so none of its
+ * deliveries can be in deferred/ or dead/ yet and webhookd need not look;
+ * spool_recover marks every claim it puts back, webhookd every event it
+ * gives back at shutdown.
+ */
+int	 spool_progress_mark(struct spool *, const char *name);
 /* The progress file's contents (caller frees), or NULL when there is none. */
 char	*spool_progress_read(struct spool *, const char *name);
 

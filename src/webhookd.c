@@ -81,6 +81,7 @@ struct event {
 	int			 multi;		/* several deliveries: progress */
 	int			 keep;		/* an outcome failed to record */
 	int			 abandoned;	/* shutdown: back where it was */
+	int			 has_prog;	/* its progress file exists */
 	struct buf		 prog;		/* progress lines not yet written */
 	int64_t			 prog_since;	/* when the first of them came */
 	struct event		*pnext, *pprev;	/* events with such lines */
@@ -459,6 +460,7 @@ progress_write(struct wd *wd, struct event *e)
 	 * newline). */
 	e->prog.p[--e->prog.len] = '\0';
 	spool_progress_add(wd->sp, e->name, e->prog.p);
+	e->has_prog = 1;
 	buf_reset(&e->prog);
 	progress_unlist(wd, e);
 }
@@ -486,8 +488,12 @@ event_close(struct wd *wd, struct event *e)
 	if (e->abandoned || e->keep)
 		progress_write(wd, e);
 	progress_unlist(wd, e);
-	if (e->abandoned)
+	if (e->abandoned) {
+		/* Worked on: the next claim looks at what was done. */
+		if (e->ev.webhook == NULL && !e->has_prog)
+			spool_progress_mark(wd->sp, e->name);
 		spool_unclaim(wd->sp, e->name, e->from, 0);
+	}
 	else if (e->keep) {
 		/* Some outcome is not on disk: everything is tried again
 		 * later (duplicates at worst, never a loss). */
@@ -496,7 +502,9 @@ event_close(struct wd *wd, struct event *e)
 		if (spool_unclaim(wd->sp, e->name, SPOOL_DEFERRED, due) == 0)
 			heap_push(wd, due, e->name);
 	} else
-		spool_finish(wd->sp, e->name);
+		/* A delivery file may carry a mark from spool_recover. */
+		spool_finish(wd->sp, e->name, e->has_prog ||
+		    e->ev.webhook != NULL);
 	event_free(e);
 }
 
@@ -755,7 +763,7 @@ fan_out(struct wd *wd, struct event *e)
 	struct webhook		 w;
 	char			*progress, id[DELIVER_ID_LEN + 1];
 	size_t			 i, n = 0;
-	int			 rc;
+	int			 rc, seen;
 
 	if ((t = team_hooks(wd, e->ev.team, &rc)) == NULL) {
 		if (rc == STORE_FATAL)
@@ -763,14 +771,20 @@ fan_out(struct wd *wd, struct event *e)
 		e->keep = 1;
 		return;
 	}
+	/* An event straight from new/ without a progress file was never
+	 * worked on (spool_progress_mark): none of its deliveries can be
+	 * in deferred/ or dead/, and two stat calls per webhook are saved. */
 	progress = spool_progress_read(wd->sp, e->name);
+	e->has_prog = progress != NULL;
+	seen = progress != NULL || e->from != SPOOL_NEW;
 	for (i = 0; i < t->n; i++) {
 		if (!webhook_wants(&t->ws[i], e->ev.type))
 			continue;
 		deliver_msg_id(e->ev.id, t->ws[i].uuid, id);
-		if ((progress != NULL && has_line(progress, t->ws[i].uuid)) ||
+		if (seen && ((progress != NULL &&
+		    has_line(progress, t->ws[i].uuid)) ||
 		    spool_exists(wd->sp, SPOOL_DEFERRED, id) ||
-		    spool_exists(wd->sp, SPOOL_DEAD, id))
+		    spool_exists(wd->sp, SPOOL_DEAD, id)))
 			continue;
 		webhook_copy(&w, &t->ws[i]);
 		js = xrealloc(js, (n + 1) * sizeof(*js));
@@ -1085,7 +1099,7 @@ list_new(struct wd *wd)
 	size_t			 n, i;
 
 	pend_clear(wd);
-	if (spool_list(wd->sp, SPOOL_NEW, &v, &n) == -1)
+	if (spool_list_names(wd->sp, SPOOL_NEW, &v, &n) == -1)
 		return;
 	for (i = 0; i < n; i++)
 		pend_push(wd, v[i].name);
@@ -1322,9 +1336,14 @@ run(struct wd *wd)
 		fds[1].fd = wd->sfd;
 		fds[1].events = CURL_WAIT_POLLIN;
 		fds[1].revents = 0;
-		curl_multi_poll(wd->multi, fds, 2, timeout, NULL);
-		read_signals(wd);
-		read_inotify(wd);
+		/* Read only what is ready: two system calls fewer a pass. */
+		if (curl_multi_poll(wd->multi, fds, 2, timeout, NULL) !=
+		    CURLM_OK)
+			fds[0].revents = fds[1].revents = CURL_WAIT_POLLIN;
+		if (fds[1].revents != 0)
+			read_signals(wd);
+		if (fds[0].revents != 0)
+			read_inotify(wd);
 	}
 	abandon_all(wd);
 	teams_free(wd);

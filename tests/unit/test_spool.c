@@ -261,10 +261,10 @@ test_claim_read_finish(void **state)
 	assert_string_equal(data, "hello");
 	free(data);
 	assert_int_equal(spool_progress_add(f->sp, name, "wh1"), 0);
-	assert_int_equal(spool_finish(f->sp, name), 0);
+	assert_int_equal(spool_finish(f->sp, name, 1), 0);
 	assert_int_equal(count_all(f->sp, SPOOL_CUR), 0);
 	/* Finishing twice is harmless. */
-	assert_int_equal(spool_finish(f->sp, name), 0);
+	assert_int_equal(spool_finish(f->sp, name, 1), 0);
 }
 
 static void
@@ -373,7 +373,7 @@ test_recover(void **state)
 	assert_non_null(p);
 	assert_string_equal(p, "wh1\nwh2\n");
 	free(p);
-	assert_int_equal(spool_finish(f->sp, a), 0);
+	assert_int_equal(spool_finish(f->sp, a, 1), 0);
 	assert_null(spool_progress_read(f->sp, a));
 	assert_int_equal(count_all(f->sp, SPOOL_CUR), 0);
 }
