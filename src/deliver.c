@@ -744,15 +744,14 @@ json_iso(struct buf *b, int64_t ms)
 	json_str(b, ts);
 }
 
-int
-deliver_log_attempt(struct store *st, const struct deliver_attempt *a)
+char *
+deliver_attempt_json(const struct deliver_attempt *a, char id[37])
 {
 	const struct deliver_result	*r = a->r;
 	struct buf			 b;
-	char				 id[37];
-	int				 rc;
 
-	util_uuid4(id);
+	/* Time-ordered: attempts.db grows at its end, as a log does. */
+	util_uuid7(id);
 	buf_init(&b);
 	buf_puts(&b, "{\"v\":1");
 	json_key(&b, "id");
@@ -792,8 +791,18 @@ deliver_log_attempt(struct store *st, const struct deliver_attempt *a)
 	json_key(&b, "manual");
 	buf_puts(&b, a->manual ? "true" : "false");
 	buf_putc(&b, '}');
-	rc = store_attempt_add(st, a->webhook, id, a->at_ms, b.p);
-	buf_free(&b);
+	return buf_take(&b);
+}
+
+int
+deliver_log_attempt(struct store *st, const struct deliver_attempt *a)
+{
+	char	*json, id[37];
+	int	 rc;
+
+	json = deliver_attempt_json(a, id);
+	rc = store_attempt_add(st, a->webhook, id, a->at_ms, json);
+	free(json);
 	return rc;
 }
 

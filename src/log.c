@@ -14,6 +14,42 @@
 static const char	*progname = "webhooks";
 static long		 pid;	/* cached: one syscall less a line */
 
+/* Lines held for log_flush (log_buffer). */
+static struct {
+	int	 on;
+	size_t	 len;
+	char	 b[32768];
+} held;
+
+static void
+write_all(const char *p, size_t n)
+{
+	ssize_t	 w;
+
+	while (n > 0) {
+		if ((w = write(STDERR_FILENO, p, n)) <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+void
+log_flush(void)
+{
+	if (held.len > 0)
+		write_all(held.b, held.len);
+	held.len = 0;
+}
+
+void
+log_buffer(int on)
+{
+	if (!on)
+		log_flush();
+	held.on = on;
+}
+
 void
 log_init(const char *name)
 {
@@ -38,8 +74,14 @@ log_v(const char *level, const char *fmt, va_list ap)
 		line[n++] = '\n';
 	else
 		line[sizeof(line) - 2] = '\n', n = sizeof(line) - 1;
-	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+	if (held.on) {
+		if (held.len + (size_t)n > sizeof(held.b))
+			log_flush();
+		memcpy(held.b + held.len, line, (size_t)n);
+		held.len += (size_t)n;
 		return;
+	}
+	write_all(line, (size_t)n);
 }
 
 void
@@ -70,6 +112,7 @@ log_panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_v("panic", fmt, ap);
 	va_end(ap);
+	log_flush();
 	abort();
 }
 

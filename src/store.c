@@ -1766,15 +1766,15 @@ athookkey(struct buf *b, const char *uuid, size_t ulen, uint64_t at,
 	buf_add(b, id, idlen);
 }
 
+/* The three puts of one attempt; b is scratch space. */
 static int
-attempt_add_body(struct store *s, DB_TXN *txn, void *arg)
+attempt_put(struct store *s, DB_TXN *txn, const struct store_attempt *op,
+    struct buf *b)
 {
 	static const char fn[] = "store_attempt_add";
-	struct attop	*op = arg;
 	DB		*at = s->db[DBI_ATTEMPTS], *hk = s->db[DBI_AT_HOOK];
 	DB		*tm = s->db[DBI_AT_TIME];
 	DBT		 key, data;
-	struct buf	 b;
 	size_t		 idlen = strlen(op->id);
 	int		 res;
 
@@ -1784,21 +1784,47 @@ attempt_add_body(struct store *s, DB_TXN *txn, void *arg)
 	    "put attempts.db");
 	if (res != STORE_OK)
 		return res;
-	buf_init(&b);
-	athookkey(&b, op->uuid, strlen(op->uuid), at_enc(op->at_ms), op->id,
+	athookkey(b, op->uuid, strlen(op->uuid), at_enc(op->at_ms), op->id,
 	    idlen);
-	dbt_in(&key, b.p, b.len);
+	dbt_in(&key, b->p, b->len);
 	dbt_in(&data, op->id, idlen);
 	res = dberr(s, hk->put(hk, txn, &key, &data, 0), fn,
 	    "put at_hook.db");
-	if (res == STORE_OK) {
-		buf_reset(&b);
-		buf_add64(&b, at_enc(op->at_ms));
-		buf_add(&b, op->id, idlen);
-		dbt_in(&key, b.p, b.len);
-		dbt_in(&data, op->uuid, strlen(op->uuid));
-		res = dberr(s, tm->put(tm, txn, &key, &data, 0), fn,
-		    "put at_time.db");
+	if (res != STORE_OK)
+		return res;
+	buf_reset(b);
+	buf_add64(b, at_enc(op->at_ms));
+	buf_add(b, op->id, idlen);
+	dbt_in(&key, b->p, b->len);
+	dbt_in(&data, op->uuid, strlen(op->uuid));
+	return dberr(s, tm->put(tm, txn, &key, &data, 0), fn,
+	    "put at_time.db");
+}
+
+struct attbatch {
+	const struct store_attempt	*v;
+	size_t				 n;
+	size_t				 dup;	/* ids taken already */
+};
+
+static int
+attempt_add_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct attbatch	*ab = arg;
+	struct buf	 b;
+	size_t		 i;
+	int		 res = STORE_OK;
+
+	buf_init(&b);
+	ab->dup = 0;
+	for (i = 0; i < ab->n && res == STORE_OK; i++) {
+		res = attempt_put(s, txn, &ab->v[i], &b);
+		/* A taken id is that attempt's problem, not the batch's:
+		 * nothing of it was written (attempts.db is put first). */
+		if (res == STORE_EXISTS && ab->n > 1) {
+			ab->dup++;
+			res = STORE_OK;
+		}
 	}
 	buf_free(&b);
 	return res;
@@ -1808,12 +1834,28 @@ int
 store_attempt_add(struct store *s, const char *webhook_uuid, const char *id,
     int64_t at_ms, const char *json)
 {
-	struct attop	 op = { webhook_uuid, id, at_ms, json, 0, 0 };
+	struct store_attempt	 a = { webhook_uuid, id, at_ms, json };
+
+	return store_attempt_add_many(s, &a, 1);
+}
+
+int
+store_attempt_add_many(struct store *s, const struct store_attempt *v,
+    size_t n)
+{
+	struct attbatch	 ab = { v, n, 0 };
+	int		 res;
 
 	if (s->fatal)
 		return STORE_FATAL;
-	return run(s, "store_attempt_add", TX_WRITE_NOSYNC, attempt_add_body,
-	    &op);
+	if (n == 0)
+		return STORE_OK;
+	res = run(s, "store_attempt_add", TX_WRITE_NOSYNC, attempt_add_body,
+	    &ab);
+	if (res == STORE_OK && ab.dup > 0)
+		log_warn("store_attempt_add: %zu of %zu attempt ids were taken "
+		    "already; those attempts were not logged", ab.dup, n);
+	return res;
 }
 
 int

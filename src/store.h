@@ -140,6 +140,21 @@ int	store_webhook_gen(struct store *, const char *team, uint64_t *gen);
  */
 int	store_attempt_add(struct store *, const char *webhook_uuid,
 	    const char *id, int64_t at_ms, const char *json);
+/* One attempt of the log, for store_attempt_add_many. */
+struct store_attempt {
+	const char	*uuid;		/* the webhook's */
+	const char	*id;
+	int64_t		 at_ms;
+	const char	*json;
+};
+/*
+ * Appends n attempts in one transaction (one commit instead of n: the
+ * daemon logs all the attempts that ended in one pass of its loop).  An
+ * attempt whose id is taken already is left out (and logged); otherwise
+ * all or none are written.
+ */
+int	store_attempt_add_many(struct store *, const struct store_attempt *v,
+	    size_t n);
 /* Newest first, O(log n + limit) like store_webhook_list. */
 int	store_attempt_list(struct store *, const char *webhook_uuid,
 	    size_t offset, size_t limit, struct store_page *);

@@ -327,6 +327,51 @@ util_uuid4(char *out)
 	    h + 16, h + 20);
 }
 
+/* Writes b as a UUID's text (36 characters and a NUL). */
+static void
+uuid_text(const unsigned char b[16], char *out)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i, o = 0;
+
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[o] = '\0';
+}
+
+void
+util_uuid7(char *out)
+{
+	static uint64_t	 hi, lo;	/* 12 + 62 bits after the time */
+	static int	 seeded;
+	unsigned char	 b[16];
+	uint64_t	 ms = (uint64_t)util_now_ms();
+	int		 i;
+
+	if (!seeded) {
+		util_random(&hi, sizeof(hi));
+		util_random(&lo, sizeof(lo));
+		seeded = 1;
+	}
+	/* RFC 9562's monotonic random: the counter goes on by one. */
+	if (++lo >> 62 != 0) {
+		lo = 0;
+		hi++;
+	}
+	for (i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (40 - 8 * i));
+	b[6] = (unsigned char)(0x70 | ((hi >> 8) & 0x0f));
+	b[7] = (unsigned char)hi;
+	b[8] = (unsigned char)(0x80 | ((lo >> 56) & 0x3f));
+	for (i = 9; i < 16; i++)
+		b[i] = (unsigned char)(lo >> (8 * (15 - i)));
+	uuid_text(b, out);
+}
+
 int
 util_is_uuid(const char *s)
 {

@@ -50,6 +50,13 @@ void	 util_iso8601(int64_t ms, char *out);
 void	 util_random(void *buf, size_t len);
 /* A random (version 4) UUID, lower case, into out[37]. */
 void	 util_uuid4(char *out);
+/*
+ * A version 7 UUID (RFC 9562): the time in ms, then a counter that starts
+ * at a random value in each process and goes up by one a call.  Unique
+ * (the process's random start), ordered by time within a process, and
+ * without a system call: for keys that are appended to a B-tree.
+ */
+void	 util_uuid7(char *out);
 /* 1 if s is a UUID in the 8-4-4-4-12 hex form, else 0. */
 int	 util_is_uuid(const char *s);
 /* Lower-case hex into out (2 * len + 1 bytes). */

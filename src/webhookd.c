@@ -85,6 +85,16 @@ struct event {
 	struct buf		 prog;		/* progress lines not yet written */
 	int64_t			 prog_since;	/* when the first of them came */
 	struct event		*pnext, *pprev;	/* events with such lines */
+	int			 logging;	/* attempts in wd->batch */
+	struct event		*cnext;		/* wd->closing */
+};
+
+/* An attempt's record waiting for the batch's commit. */
+struct batched {
+	char			 uuid[37];	/* the webhook's */
+	char			 id[37];
+	int64_t			 at_ms;
+	char			*json;
 };
 
 /* One attempt of one delivery. */
@@ -158,6 +168,11 @@ struct wd {
 	size_t			 njobs;		/* queued + in flight */
 
 	struct event		*prog_head;	/* events with unwritten progress */
+
+	struct batched		*batch;		/* attempts not yet logged */
+	struct store_attempt	*batchv;
+	size_t			 nbatch, batch_cap;
+	struct event		*closing;	/* resolved, waiting for them */
 
 	char			(*failing)[37];	/* webhooks we saw fail */
 	size_t			 nfailing, failing_cap;
@@ -508,11 +523,80 @@ event_close(struct wd *wd, struct event *e)
 	event_free(e);
 }
 
+/* An event whose attempts are in the batch leaves cur/ only once the
+ * batch is committed: a crash before sends them again, never loses them. */
 static void
 event_unref(struct wd *wd, struct event *e)
 {
-	if (--e->pending == 0)
+	if (--e->pending > 0)
+		return;
+	if (e->logging) {
+		e->cnext = wd->closing;
+		wd->closing = e;
+	} else
 		event_close(wd, e);
+}
+
+/* Keeps a's record (id new, json taken over) for batch_flush. */
+static void
+batch_add(struct wd *wd, struct event *e, const struct deliver_attempt *a)
+{
+	struct batched	*b;
+
+	if (wd->nbatch == wd->batch_cap) {
+		wd->batch_cap = wd->batch_cap ? wd->batch_cap * 2 : 64;
+		wd->batch = xrealloc(wd->batch,
+		    wd->batch_cap * sizeof(*wd->batch));
+		wd->batchv = xrealloc(wd->batchv,
+		    wd->batch_cap * sizeof(*wd->batchv));
+	}
+	b = &wd->batch[wd->nbatch++];
+	snprintf(b->uuid, sizeof(b->uuid), "%s", a->webhook);
+	b->json = deliver_attempt_json(a, b->id);
+	b->at_ms = a->at_ms;
+	e->logging = 1;
+}
+
+/*
+ * Writes the attempts of this pass of the loop in one transaction, then
+ * lets their events leave the spool.  The commit does not wait for the
+ * log flush (an attempt line may be lost in a machine crash, not in a
+ * crash of the daemon); the store failing for good leaves the events in
+ * cur/, to be delivered again by the next start.
+ */
+static void
+batch_flush(struct wd *wd)
+{
+	struct event	*e;
+	size_t		 i;
+	int		 rc;
+
+	if (wd->nbatch > 0) {
+		for (i = 0; i < wd->nbatch; i++) {
+			wd->batchv[i].uuid = wd->batch[i].uuid;
+			wd->batchv[i].id = wd->batch[i].id;
+			wd->batchv[i].at_ms = wd->batch[i].at_ms;
+			wd->batchv[i].json = wd->batch[i].json;
+		}
+		rc = store_attempt_add_many(wd->st, wd->batchv, wd->nbatch);
+		if (rc == STORE_FATAL)
+			wd->fatal = 1;
+		else if (rc != STORE_OK)
+			log_warn("webhookd: %zu attempts could not be logged",
+			    wd->nbatch);
+		for (i = 0; i < wd->nbatch; i++)
+			free(wd->batch[i].json);
+		wd->nbatch = 0;
+	}
+	while ((e = wd->closing) != NULL) {
+		wd->closing = e->cnext;
+		e->logging = 0;
+		if (wd->fatal) {
+			progress_unlist(wd, e);
+			event_free(e);
+		} else
+			event_close(wd, e);
+	}
 }
 
 static void
@@ -1002,8 +1086,7 @@ job_resolve(struct wd *wd, struct job *j, const struct deliver_result *r)
 	a.state = state;
 	a.next_ms = next;
 	a.manual = e->ev.manual;
-	if ((rc = deliver_log_attempt(wd->st, &a)) == STORE_FATAL)
-		wd->fatal = 1;
+	batch_add(wd, e, &a);
 	log_clean(e->ev.type, type, sizeof(type));
 	log_info("deliver: webhook %s event %s (%s) attempt %d/%d: %s, "
 	    "status %d, %lld ms%s%s", j->wh.uuid, e->ev.id, type, j->attempt,
@@ -1293,6 +1376,7 @@ run(struct wd *wd)
 		start_jobs(wd);
 		curl_multi_perform(wd->multi, &running);
 		reap(wd);
+		batch_flush(wd);
 		if (wd->fatal) {
 			log_warn("webhookd: the store needs recovery; exiting");
 			break;
@@ -1330,6 +1414,7 @@ run(struct wd *wd)
 			timeout = 0;
 		if (timeout < 0)
 			timeout = 0;
+		log_flush();
 		fds[0].fd = wd->ifd;
 		fds[0].events = CURL_WAIT_POLLIN;
 		fds[0].revents = 0;
@@ -1346,6 +1431,7 @@ run(struct wd *wd)
 			read_inotify(wd);
 	}
 	abandon_all(wd);
+	batch_flush(wd);
 	teams_free(wd);
 	if (wd->once && !wd->fatal)
 		maintain(wd);
@@ -1427,8 +1513,11 @@ main(int argc, char *argv[])
 	    "%zu deferred", wd->cfg.home, wd->once ? " (--once)" : "",
 	    wd->cfg.concurrency, wd->cfg.per_endpoint, wd->nheap);
 
+	/* One write of the log lines of each pass of the loop. */
+	log_buffer(1);
 	rc = run(wd);
 	log_info("webhookd: stopped");
+	log_buffer(0);
 out:
 	if (wd->multi != NULL)
 		curl_multi_cleanup(wd->multi);
@@ -1440,6 +1529,8 @@ out:
 		free(heap_pop(wd));
 	free(wd->heap);
 	free(wd->failing);
+	free(wd->batch);
+	free(wd->batchv);
 	if (wd->ifd != -1)
 		close(wd->ifd);
 	if (wd->sfd != -1)
