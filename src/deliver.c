@@ -34,12 +34,30 @@
 
 #define USER_AGENT	"webhooks/1.0"
 
+#define SIG_LEN		(3 + 44)	/* "v1," + base64 of 32 bytes */
+
+/*
+ * A transfer and its easy handle, kept together for the next transfer: the
+ * options that never change (the guard, the callbacks and their data, the
+ * protocols, the user agent) are set once when the handle is made, and a
+ * transfer sets only its URL, body, headers, method and auth.  The request
+ * headers are a list of our own nodes (struct curl_slist is public, and
+ * libcurl only reads it): no allocation for the Standard Webhooks lines.
+ */
 struct deliver_xfer {
 	CURL			*easy;
-	struct curl_slist	*hdrs;
 	void			*arg;
 	int			 allow_private;
 	int			 timeout_ms;
+	int			 custom;	/* CURLOPT_CUSTOMREQUEST is set */
+	int			 auth;		/* basic auth is set */
+	struct curl_slist	*own;		/* the webhook's headers */
+	size_t			 nown;
+	struct curl_slist	 fixed[5];	/* Content-Type, Expect, the
+						   three webhook-* */
+	char			 idline[16 + DELIVER_ID_LEN];
+	char			 tsline[48];
+	char			 sigline[24 + SIG_LEN];
 	char			 errbuf[CURL_ERROR_SIZE];
 	char			 refused[160];	/* why the guard said no */
 	char			 retry_after[64]; /* the raw header value */
@@ -47,6 +65,7 @@ struct deliver_xfer {
 	size_t			 headlen;
 	size_t			 total;		/* body bytes seen */
 	int			 truncated;	/* stopped at the 64 KiB cap */
+	struct deliver_xfer	*next;		/* the pool */
 };
 
 /* ---- identifiers, payload, signature --------------------------------- */
@@ -55,11 +74,13 @@ void
 deliver_msg_id(const char *event_id, const char *webhook_uuid,
     char out[DELIVER_ID_LEN + 1])
 {
-	char	*s, hex[65];
+	char	 s[SPOOL_ID_MAX + 64], hex[65];
+	int	 n;
 
-	s = xasprintf("%s\n%s", event_id, webhook_uuid);
-	util_sha256_hex(s, strlen(s), hex);
-	free(s);
+	n = snprintf(s, sizeof(s), "%s\n%s", event_id, webhook_uuid);
+	if (n < 0 || (size_t)n >= sizeof(s))
+		log_panic("deliver_msg_id: id too long");
+	util_sha256_hex(s, (size_t)n, hex);
 	memcpy(out, "msg_", 4);
 	memcpy(out + 4, hex, 32);
 	out[DELIVER_ID_LEN] = '\0';
@@ -108,41 +129,98 @@ hmac_impl(void)
 	return hmac;
 }
 
-char *
-deliver_sign(const char *secret, const char *msg_id, int64_t ts,
-    const char *body, size_t len)
-{
-	unsigned char	 mac[EVP_MAX_MD_SIZE], *key = NULL;
-	size_t		 keylen = 0, maclen = 0;
-	EVP_MAC_CTX	*ctx;
-	OSSL_PARAM	 params[2];
-	char		*sig, *out, head[128];
-	int		 n;
+/*
+ * HMAC contexts keyed with recent secrets: a context initialised with a
+ * key is started again for the next signature with EVP_MAC_init(ctx, NULL,
+ * ...), which skips decoding the secret, hashing the key pads and
+ * allocating (a quarter of a signature's cost).  A small table, the oldest
+ * entry replaced; the secrets are wiped when they leave it.
+ */
+#define MACS_MAX	64
 
+static struct mac {
+	char		*secret;
+	EVP_MAC_CTX	*ctx;
+} macs[MACS_MAX];
+static size_t	 nmacs, mac_next;
+
+static void
+mac_clear(struct mac *m)
+{
+	OPENSSL_cleanse(m->secret, strlen(m->secret));
+	free(m->secret);
+	EVP_MAC_CTX_free(m->ctx);
+	m->secret = NULL;
+	m->ctx = NULL;
+}
+
+static EVP_MAC_CTX *
+mac_for(const char *secret)
+{
+	unsigned char	*key = NULL;
+	size_t		 keylen = 0, i;
+	OSSL_PARAM	 params[2];
+	struct mac	*m;
+
+	for (i = 0; i < nmacs; i++)
+		if (strcmp(macs[i].secret, secret) == 0)
+			return macs[i].ctx;
+	if (nmacs < MACS_MAX)
+		m = &macs[nmacs++];
+	else {
+		m = &macs[mac_next];
+		mac_next = (mac_next + 1) % MACS_MAX;
+		mac_clear(m);
+	}
 	if (strncmp(secret, "whsec_", 6) != 0 ||
 	    util_base64_decode(secret + 6, &key, &keylen) == -1) {
 		key = (unsigned char *)xstrdup(secret);
 		keylen = strlen(secret);
 	}
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((m->ctx = EVP_MAC_CTX_new(hmac_impl())) == NULL ||
+	    !EVP_MAC_init(m->ctx, key, keylen, params))
+		log_panic("deliver_sign: HMAC key setup failed");
+	OPENSSL_cleanse(key, keylen);
+	free(key);
+	m->secret = xstrdup(secret);
+	return m->ctx;
+}
+
+/* The signature into out (SIG_LEN + 1 bytes). */
+static void
+sign_into(const char *secret, const char *msg_id, int64_t ts,
+    const char *body, size_t len, char out[SIG_LEN + 1])
+{
+	unsigned char	 mac[EVP_MAX_MD_SIZE];
+	size_t		 maclen = 0;
+	EVP_MAC_CTX	*ctx = mac_for(secret);
+	char		 head[128];
+	int		 n;
+
 	/* msg_id "." ts "." body, without copying the body. */
 	n = snprintf(head, sizeof(head), "%s.%lld.", msg_id, (long long)ts);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		log_panic("deliver_sign: message id too long");
-	params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if ((ctx = EVP_MAC_CTX_new(hmac_impl())) == NULL ||
-	    !EVP_MAC_init(ctx, key, keylen, params) ||
+	if (!EVP_MAC_init(ctx, NULL, 0, NULL) ||
 	    !EVP_MAC_update(ctx, (unsigned char *)head, (size_t)n) ||
 	    !EVP_MAC_update(ctx, (const unsigned char *)body, len) ||
-	    !EVP_MAC_final(ctx, mac, &maclen, sizeof(mac)))
+	    !EVP_MAC_final(ctx, mac, &maclen, sizeof(mac)) || maclen != 32)
 		log_panic("deliver_sign: HMAC failed");
-	EVP_MAC_CTX_free(ctx);
-	OPENSSL_cleanse(key, keylen);
-	free(key);
-	sig = util_base64(mac, maclen);
-	out = xasprintf("v1,%s", sig);
-	free(sig);
-	return out;
+	memcpy(out, "v1,", 3);
+	EVP_EncodeBlock((unsigned char *)out + 3, mac, (int)maclen);
+	OPENSSL_cleanse(mac, sizeof(mac));
+}
+
+char *
+deliver_sign(const char *secret, const char *msg_id, int64_t ts,
+    const char *body, size_t len)
+{
+	char	 out[SIG_LEN + 1];
+
+	sign_into(secret, msg_id, ts, body, len, out);
+	return xstrdup(out);
 }
 
 /* ---- the SSRF guard ---------------------------------------------------- */
@@ -415,11 +493,11 @@ clean_utf8(const char *src, size_t len, char *out)
 
 /* ---- transfers ----------------------------------------------------------- */
 
-/* Easy handles are kept for the next transfer: curl_easy_init costs more
- * than curl_easy_reset, and the processes using this are single-threaded. */
+/* Transfers (with their configured easy handles) kept for the next one;
+ * the processes using this are single-threaded. */
 #define POOL_MAX 256
-static CURL	*pool[POOL_MAX];
-static size_t	 npool;
+static struct deliver_xfer	*pool;
+static size_t			 npool;
 
 static size_t
 on_body(char *p, size_t sz, size_t nm, void *arg)
@@ -500,17 +578,46 @@ result_fail(struct deliver_result *r, enum deliver_class cls,
 	snprintf(r->error, sizeof(r->error), "%s", msg);
 }
 
+/* A transfer with a new easy handle, its constant options set. */
+static struct deliver_xfer *
+xfer_make(void)
+{
+	struct deliver_xfer	*x;
+	CURL			*e;
+
+	x = xcalloc(1, sizeof(*x));
+	if ((e = x->easy = curl_easy_init()) == NULL)
+		log_panic("deliver_xfer_new: curl_easy_init failed");
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_POST, 1L);
+	/* Strangers chose the URL. */
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_PROXY, "");	/* not from the env */
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, USER_AGENT);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	return x;
+}
+
 int
 deliver_xfer_new(const struct webhook *w, const char *msg_id,
     const char *body, size_t len, const struct deliver_opts *o, void *arg,
     struct deliver_xfer **out, struct deliver_result *r)
 {
 	struct deliver_xfer	*x;
-	struct curl_slist	*h = NULL;
-	char			*line, *sig, ts[24];
+	struct curl_slist	*h, **tail;
+	char			 sig[SIG_LEN + 1];
 	int64_t			 now_s;
 	int			 user_ct = 0;
-	size_t			 i;
+	size_t			 i, n;
 
 	*out = NULL;
 	if (strncasecmp(w->url, "http://", 7) != 0 &&
@@ -519,82 +626,89 @@ deliver_xfer_new(const struct webhook *w, const char *msg_id,
 		    "the url is not http or https");
 		return -1;
 	}
-	x = xcalloc(1, sizeof(*x));
+	if ((x = pool) != NULL) {
+		pool = x->next;
+		npool--;
+	} else
+		x = xfer_make();
+	x->next = NULL;
 	x->arg = arg;
 	x->allow_private = o->allow_private;
 	x->timeout_ms = o->timeout_ms;
-	if (npool > 0)
-		x->easy = pool[--npool];
-	else if ((x->easy = curl_easy_init()) == NULL)
-		log_panic("deliver_xfer_new: curl_easy_init failed");
+	x->errbuf[0] = x->refused[0] = x->retry_after[0] = '\0';
+	x->headlen = x->total = 0;
+	x->truncated = 0;
 
 	/* The webhook's own headers first, so a Content-Type of its own
 	 * replaces ours; then the signature's, which nobody may replace. */
-	for (i = 0; i < w->nheaders; i++) {
-		if (!header_allowed(&w->headers[i]))
-			continue;
-		if (strcasecmp(w->headers[i].name, "content-type") == 0)
-			user_ct = 1;
-		line = w->headers[i].value[0] != '\0' ?
-		    xasprintf("%s: %s", w->headers[i].name, w->headers[i].value) :
-		    xasprintf("%s;", w->headers[i].name);
-		h = curl_slist_append(h, line);
-		free(line);
+	tail = &h;
+	if (w->nheaders > 0) {
+		x->own = xcalloc(w->nheaders, sizeof(*x->own));
+		for (i = n = 0; i < w->nheaders; i++) {
+			if (!header_allowed(&w->headers[i]))
+				continue;
+			if (strcasecmp(w->headers[i].name, "content-type") == 0)
+				user_ct = 1;
+			x->own[n].data = w->headers[i].value[0] != '\0' ?
+			    xasprintf("%s: %s", w->headers[i].name,
+			    w->headers[i].value) :
+			    xasprintf("%s;", w->headers[i].name);
+			*tail = &x->own[n];
+			tail = &x->own[n++].next;
+		}
+		x->nown = n;
 	}
-	if (!user_ct)
-		h = curl_slist_append(h, "Content-Type: application/json");
-	h = curl_slist_append(h, "Expect:");	/* no 100-continue round trip */
+	if (!user_ct) {
+		x->fixed[0].data = (char *)"Content-Type: application/json";
+		*tail = &x->fixed[0];
+		tail = &x->fixed[0].next;
+	}
+	x->fixed[1].data = (char *)"Expect:";	/* no 100-continue round trip */
 	now_s = util_now_ms() / 1000;
-	snprintf(ts, sizeof(ts), "%lld", (long long)now_s);
-	sig = deliver_sign(w->token != NULL ? w->token : "", msg_id, now_s,
-	    body, len);
-	line = xasprintf("webhook-id: %s", msg_id);
-	h = curl_slist_append(h, line);
-	free(line);
-	line = xasprintf("webhook-timestamp: %s", ts);
-	h = curl_slist_append(h, line);
-	free(line);
-	line = xasprintf("webhook-signature: %s", sig);
-	h = curl_slist_append(h, line);
-	free(line);
-	free(sig);
-	if (h == NULL)
-		log_panic("deliver_xfer_new: curl_slist_append failed");
-	x->hdrs = h;
+	sign_into(w->token != NULL ? w->token : "", msg_id, now_s, body, len,
+	    sig);
+	snprintf(x->idline, sizeof(x->idline), "webhook-id: %s", msg_id);
+	snprintf(x->tsline, sizeof(x->tsline), "webhook-timestamp: %lld",
+	    (long long)now_s);
+	snprintf(x->sigline, sizeof(x->sigline), "webhook-signature: %s", sig);
+	x->fixed[2].data = x->idline;
+	x->fixed[3].data = x->tsline;
+	x->fixed[4].data = x->sigline;
+	*tail = &x->fixed[1];
+	for (i = 1; i < 4; i++)
+		x->fixed[i].next = &x->fixed[i + 1];
+	x->fixed[4].next = NULL;
 
 	curl_easy_setopt(x->easy, CURLOPT_URL, w->url);
-	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->hdrs);
-	curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)len);
-	if (w->method != WH_POST)
+	if (w->method != WH_POST) {
 		curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST,
 		    webhook_method_name(w->method));
+		x->custom = 1;
+	} else if (x->custom) {
+		curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, NULL);
+		x->custom = 0;
+	}
 	if (w->auth_user != NULL) {
-		curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH,
+		    (long)CURLAUTH_BASIC);
 		curl_easy_setopt(x->easy, CURLOPT_USERNAME, w->auth_user);
 		curl_easy_setopt(x->easy, CURLOPT_PASSWORD,
 		    w->auth_pass != NULL ? w->auth_pass : "");
+		x->auth = 1;
+	} else if (x->auth) {
+		curl_easy_setopt(x->easy, CURLOPT_USERNAME, NULL);
+		curl_easy_setopt(x->easy, CURLOPT_PASSWORD, NULL);
+		curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH,
+		    (long)CURLAUTH_BASIC);
+		x->auth = 0;
 	}
-	/* Strangers chose this URL. */
-	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(x->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(x->easy, CURLOPT_PROXY, "");	/* not from the env */
-	curl_easy_setopt(x->easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-	curl_easy_setopt(x->easy, CURLOPT_OPENSOCKETDATA, x);
 	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
 	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS,
 	    (long)o->timeout_ms);
-	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, USER_AGENT);
-	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
 	*out = x;
 	return 0;
 }
@@ -653,14 +767,22 @@ deliver_xfer_done(struct deliver_xfer *x, CURLcode rc,
 void
 deliver_xfer_free(struct deliver_xfer *x)
 {
+	size_t	 i;
+
 	if (x == NULL)
 		return;
+	for (i = 0; i < x->nown; i++)
+		free(x->own[i].data);
+	free(x->own);
+	x->own = NULL;
+	x->nown = 0;
 	if (npool < POOL_MAX) {
-		curl_easy_reset(x->easy);
-		pool[npool++] = x->easy;
-	} else
-		curl_easy_cleanup(x->easy);
-	curl_slist_free_all(x->hdrs);
+		x->next = pool;
+		pool = x;
+		npool++;
+		return;
+	}
+	curl_easy_cleanup(x->easy);
 	free(x);
 }
 
@@ -936,8 +1058,18 @@ deliver_test(struct store *st, const struct cfg *cfg, const struct webhook *w,
 void
 deliver_cleanup(void)
 {
-	while (npool > 0)
-		curl_easy_cleanup(pool[--npool]);
+	struct deliver_xfer	*x;
+	size_t			 i;
+
+	while ((x = pool) != NULL) {
+		pool = x->next;
+		curl_easy_cleanup(x->easy);
+		free(x);
+	}
+	npool = 0;
+	for (i = 0; i < nmacs; i++)
+		mac_clear(&macs[i]);
+	nmacs = mac_next = 0;
 	EVP_MAC_free(hmac);
 	hmac = NULL;
 }

@@ -440,9 +440,20 @@ util_base64_decode(const char *s, unsigned char **out, size_t *outlen)
 void
 util_sha256_hex(const void *data, size_t len, char *out)
 {
+	/* Fetched once: SHA256() fetches the implementation on every call,
+	 * which costs more than hashing a short string. */
+	static EVP_MD	*sha256;
+	static EVP_MD_CTX *ctx;
 	unsigned char	 md[SHA256_DIGEST_LENGTH];
 
-	SHA256(data, len, md);
+	if (sha256 == NULL &&
+	    ((sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
+	    (ctx = EVP_MD_CTX_new()) == NULL))
+		log_panic("util_sha256_hex: no SHA-256");
+	if (!EVP_DigestInit_ex(ctx, sha256, NULL) ||
+	    !EVP_DigestUpdate(ctx, data, len) ||
+	    !EVP_DigestFinal_ex(ctx, md, NULL))
+		log_panic("util_sha256_hex: SHA-256 failed");
 	util_hex(md, sizeof(md), out);
 }
 
