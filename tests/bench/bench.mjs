@@ -3,7 +3,10 @@
 // settings.  Writes tests/bench/RESULTS.md (keeping whatever follows the
 // "notes" marker in the old file) and prints every figure as it goes.
 //
-//   cd tests && node bench/bench.mjs [issue2] [issue3]
+//   cd tests && node bench/bench.mjs [issue2] [issue3] [issue3:PART ...]
+//
+// issue3:delivery, issue3:latency, issue3:intake run only those parts of
+// issue 3 (quick trials: set BENCH_OUT too, or RESULTS.md holds only them).
 //
 // Environment (for quick trials; `make bench` uses the defaults):
 //   BENCH_SECONDS   length of each wrk run (10)
@@ -35,7 +38,8 @@ const CONNS = 16;
 const THREADS = 2;
 
 const only = process.argv.slice(2);
-const want = (s) => only.length === 0 || only.includes(s);
+const parts3 = only.filter((s) => s.startsWith('issue3:')).map((s) => s.slice(7));
+const want = (s) => only.length === 0 || only.includes(s) || (s === 'issue3' && parts3.length > 0);
 
 const results = [];     // {section, name, cmd, value, unit, ref, refValue, ratio, target, met, note}
 const notes = [];       // free lines printed under the table
@@ -529,7 +533,7 @@ async function main() {
     if (want('issue2')) await issue2();
     if (want('issue3')) {
       const mod = await import('./issue3.mjs');
-      await mod.issue3({ say, run, wrk, record, notes, tmpDir, makeRoot, stopServer, cleanups, fmt, mean, BIN, NEVENTS, SECS, CONNS });
+      await mod.issue3({ say, run, wrk, record, notes, tmpDir, makeRoot, stopServer, cleanups, fmt, mean, BIN, NEVENTS, SECS, CONNS, parts: parts3 });
     }
   } catch (e) {
     failed = e;

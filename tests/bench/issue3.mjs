@@ -6,6 +6,7 @@
 //             connections, against the disk's maildir ceiling (diskref)
 //   latency   publish-to-receipt on an idle system, against one plain POST
 //             to the same receiver
+// ctx.parts (bench.mjs issue3:PART) names the parts to run; all when empty.
 // Everything runs on 127.0.0.1, on free ports, and is stopped by its PID.
 
 import { spawn } from 'node:child_process';
@@ -25,6 +26,7 @@ function pct(sorted, p) {
 
 export async function issue3(ctx) {
   const { say, run, wrk, record, notes, tmpDir, stopServer, cleanups, fmt, mean, BIN, NEVENTS, SECS, CONNS } = ctx;
+  const part = (p) => !ctx.parts || ctx.parts.length === 0 || ctx.parts.includes(p);
   const S = 'Events and delivery (issue 3)';
   const D = (x) => fmt(x, 2);
 
@@ -74,7 +76,7 @@ export async function issue3(ctx) {
   const bodies = [];
   const pad = 'x'.repeat(900);
   const now = Date.now();
-  for (let i = 0; i < NEVENTS; i++) {
+  for (let i = 0; i < (part('delivery') ? NEVENTS : 0); i++) {
     const id = crypto.randomUUID();
     const ts = new Date(now + i).toISOString();
     const data = { order: i, padding: pad };
@@ -105,9 +107,6 @@ export async function issue3(ctx) {
     return { n, secs, rate, fails };
   };
 
-  say(`issue 3: delivery, ${NEVENTS} events x ${hookUrls.length} webhooks, concurrency ${conc}`);
-  const ref1 = await curlref();
-
   const logFile = path.join(work, 'webhookd.log');
   const startWebhookd = () => {
     const fd = fs.openSync(logFile, 'a');
@@ -127,148 +126,157 @@ export async function issue3(ctx) {
     return { child, stop };
   };
 
-  // The end: nothing left in new/ or cur/ (an event file leaves cur/ only
-  // once each of its deliveries is resolved: sent and logged, deferred or
-  // dead).  The receiver's count (mod_status, which lags up to a second)
-  // then checks that every delivery arrived.
-  await lib.sleep(1500);
-  const base = await hooks();
-  const count = (d) => fs.readdirSync(path.join(home, 'spool', d)).filter((f) => !f.startsWith('.')).length;
-  const t0 = performance.now();
-  const wd = startWebhookd();
-  let first = null;
-  const deadline = t0 + 300000;
-  let finished = false;
-  while (performance.now() < deadline) {
-    const c = count('cur');
-    if (first === null && c > 0) first = performance.now() - t0;
-    if (c === 0 && first !== null && count('new') === 0) { finished = true; break; }
-    if (wd.child.exitCode !== null) throw new Error(`webhookd exited ${wd.child.exitCode}: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
-    await lib.sleep(25);
+  if (part('delivery')) {
+    say(`issue 3: delivery, ${NEVENTS} events x ${hookUrls.length} webhooks, concurrency ${conc}`);
+    const ref1 = await curlref();
+
+    // The end: nothing left in new/ or cur/ (an event file leaves cur/ only
+    // once each of its deliveries is resolved: sent and logged, deferred or
+    // dead).  The receiver's count (mod_status, which lags up to a second)
+    // then checks that every delivery arrived.
+    await lib.sleep(1500);
+    const base = await hooks();
+    const count = (d) => fs.readdirSync(path.join(home, 'spool', d)).filter((f) => !f.startsWith('.')).length;
+    const t0 = performance.now();
+    const wd = startWebhookd();
+    let first = null;
+    const deadline = t0 + 300000;
+    let finished = false;
+    while (performance.now() < deadline) {
+      const c = count('cur');
+      if (first === null && c > 0) first = performance.now() - t0;
+      if (c === 0 && first !== null && count('new') === 0) { finished = true; break; }
+      if (wd.child.exitCode !== null) throw new Error(`webhookd exited ${wd.child.exitCode}: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+      await lib.sleep(25);
+    }
+    const t1 = performance.now();
+    const secs = (t1 - t0) / 1000;
+    if (!finished) notes.push('delivery: webhookd did not empty the spool within 300 s');
+    await lib.sleep(1500);
+    const got = (await hooks()) - base;
+    const left = Object.fromEntries(['new', 'cur', 'deferred', 'dead', 'quarantine'].map((d) => [d, count(d)]));
+    const logged = [];
+    for (const u of uuids) {
+      const r = await lib.api(api.base, 'GET', `/api/2.0/webhooks/${u}/deliveries?per_page=1`, { token });
+      logged.push(r.status === 200 ? r.json?.meta?.total : `status ${r.status}`);
+    }
+    const ref2 = await curlref();
+    const refRate = mean([ref1.rate, ref2.rate]);
+    const rate = total / secs;
+    const complete = finished && got >= total && left.new === 0 && left.cur === 0 && left.deferred === 0 && left.dead === 0;
+    const attemptLines = fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes(uuids[0]) || l.includes(uuids[1])).length;
+    record({
+      section: S, name: `delivery: ${NEVENTS} events x 2 webhooks from the spool to a 204 receiver`,
+      cmd: `${NEVENTS} event files written into spool/new/ with webhookd stopped, then \`WEBHOOKS_ALLOW_PRIVATE=1 webhookd\` (defaults: concurrency 64, per_endpoint ${perEndpoint}); the time from its start until spool/new/ and spool/cur/ are empty, every delivery resolved; the receiver: lighttpd + mod_magnet answering 204 (\`tests/bench/receiver.conf\`)`,
+      valueText: `${total} deliveries in ${D(secs)} s: ${fmt(rate)} deliveries/s (first claim after ${fmt(first ?? NaN)} ms); the receiver counted ${got}; spool afterwards: ${JSON.stringify(left)}; attempt log totals ${logged.join(' / ')}; webhookd log lines naming the webhooks ${attemptLines}`,
+      value: rate,
+      ref: `\`build/bench/curlref URLS BODIES ${conc}\` (libcurl multi, ${conc} transfers in flight, keep-alive, same ${total} bodies, same receiver), before and after: ${fmt(ref1.rate)} / ${fmt(ref2.rate)} deliveries/s, failures ${ref1.fails} / ${ref2.fails}`,
+      refValue: refRate, ratio: rate / refRate, target: '>= 0.70 (signatures, attempt log and state persistence included)',
+      met: complete && rate / refRate >= 0.70,
+    });
+    await wd.stop();
   }
-  const t1 = performance.now();
-  const secs = (t1 - t0) / 1000;
-  if (!finished) notes.push('delivery: webhookd did not empty the spool within 300 s');
-  await lib.sleep(1500);
-  const got = (await hooks()) - base;
-  const left = Object.fromEntries(['new', 'cur', 'deferred', 'dead', 'quarantine'].map((d) => [d, count(d)]));
-  const logged = [];
-  for (const u of uuids) {
-    const r = await lib.api(api.base, 'GET', `/api/2.0/webhooks/${u}/deliveries?per_page=1`, { token });
-    logged.push(r.status === 200 ? r.json?.meta?.total : `status ${r.status}`);
-  }
-  const ref2 = await curlref();
-  const refRate = mean([ref1.rate, ref2.rate]);
-  const rate = total / secs;
-  const complete = finished && got >= total && left.new === 0 && left.cur === 0 && left.deferred === 0 && left.dead === 0;
-  const attemptLines = fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes(uuids[0]) || l.includes(uuids[1])).length;
-  record({
-    section: S, name: `delivery: ${NEVENTS} events x 2 webhooks from the spool to a 204 receiver`,
-    cmd: `${NEVENTS} event files written into spool/new/ with webhookd stopped, then \`WEBHOOKS_ALLOW_PRIVATE=1 webhookd\` (defaults: concurrency 64, per_endpoint ${perEndpoint}); the time from its start until spool/new/ and spool/cur/ are empty, every delivery resolved; the receiver: lighttpd + mod_magnet answering 204 (\`tests/bench/receiver.conf\`)`,
-    valueText: `${total} deliveries in ${D(secs)} s: ${fmt(rate)} deliveries/s (first claim after ${fmt(first ?? NaN)} ms); the receiver counted ${got}; spool afterwards: ${JSON.stringify(left)}; attempt log totals ${logged.join(' / ')}; webhookd log lines naming the webhooks ${attemptLines}`,
-    value: rate,
-    ref: `\`build/bench/curlref URLS BODIES ${conc}\` (libcurl multi, ${conc} transfers in flight, keep-alive, same ${total} bodies, same receiver), before and after: ${fmt(ref1.rate)} / ${fmt(ref2.rate)} deliveries/s, failures ${ref1.fails} / ${ref2.fails}`,
-    refValue: refRate, ratio: rate / refRate, target: '>= 0.70 (signatures, attempt log and state persistence included)',
-    met: complete && rate / refRate >= 0.70,
-  });
-  await wd.stop();
 
   // --- latency: publish to receipt, idle -------------------------------------
-  say('issue 3: latency, publish to receipt');
-  const arrivals = new Map();
-  const waiters = new Map();
-  const nodeRecv = http.createServer((req, res) => {
-    const t = performance.now();
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      res.writeHead(204).end();
-      let seq;
-      try { seq = JSON.parse(Buffer.concat(chunks).toString()).data?.seq; } catch { /* not ours */ }
-      if (seq === undefined) return;
-      arrivals.set(seq, t);
-      const w = waiters.get(seq);
-      if (w) w(t);
+  if (part('latency')) {
+    say('issue 3: latency, publish to receipt');
+    const arrivals = new Map();
+    const waiters = new Map();
+    const nodeRecv = http.createServer((req, res) => {
+      const t = performance.now();
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        res.writeHead(204).end();
+        let seq;
+        try { seq = JSON.parse(Buffer.concat(chunks).toString()).data?.seq; } catch { /* not ours */ }
+        if (seq === undefined) return;
+        arrivals.set(seq, t);
+        const w = waiters.get(seq);
+        if (w) w(t);
+      });
     });
-  });
-  const lport = await lib.freePort();
-  await new Promise((resolve) => nodeRecv.listen(lport, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => nodeRecv.close(resolve)));
-  const latToken = lib.addToken(home, 'latency');
-  const lr = await lib.api(api.base, 'POST', '/api/2.0/webhooks', { token: latToken, body: { name: 'latency', url: `http://127.0.0.1:${lport}/hook` } });
-  if (lr.status !== 201) throw new Error(`create webhook: ${lib.show(lr)}`);
-  const wd2 = startWebhookd();
-  await lib.sleep(1000);
-  // "On an idle system": wait (at most 60 s) for the machine's 1-minute
-  // load average to fall under 1, and say what it was.
-  const os = await import('node:os');
-  for (let i = 0; i < 60 && os.loadavg()[0] >= 1; i++) await lib.sleep(1000);
-  const loadAtStart = os.loadavg()[0];
-  const NLAT = Number(process.env.BENCH_LATENCY_EVENTS || 200);
-  const lat = [], ack = [], direct = [];
-  for (let i = -10; i < NLAT; i++) {
-    const got1 = new Promise((resolve) => waiters.set(i, resolve));
-    const ts = performance.now();
-    const r = await lib.api(api.base, 'POST', '/api/2.0/events', { token: latToken, body: { event: 'latency.probe', data: { seq: i } } });
-    const tAck = performance.now();
-    if (r.status !== 202) throw new Error(`publish: ${lib.show(r)}`);
-    const tr = await Promise.race([got1, lib.sleep(10000).then(() => null)]);
-    if (tr === null) throw new Error(`event ${i} not received within 10 s`);
-    if (i >= 0) { lat.push(tr - ts); ack.push(tAck - ts); }
-    await lib.sleep(20);
+    const lport = await lib.freePort();
+    await new Promise((resolve) => nodeRecv.listen(lport, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => nodeRecv.close(resolve)));
+    const latToken = lib.addToken(home, 'latency');
+    const lr = await lib.api(api.base, 'POST', '/api/2.0/webhooks', { token: latToken, body: { name: 'latency', url: `http://127.0.0.1:${lport}/hook` } });
+    if (lr.status !== 201) throw new Error(`create webhook: ${lib.show(lr)}`);
+    const wd2 = startWebhookd();
+    await lib.sleep(1000);
+    // "On an idle system": wait (at most 60 s) for the machine's 1-minute
+    // load average to fall under 1, and say what it was.
+    const os = await import('node:os');
+    for (let i = 0; i < 60 && os.loadavg()[0] >= 1; i++) await lib.sleep(1000);
+    const loadAtStart = os.loadavg()[0];
+    const NLAT = Number(process.env.BENCH_LATENCY_EVENTS || 200);
+    const lat = [], ack = [], direct = [];
+    for (let i = -10; i < NLAT; i++) {
+      const got1 = new Promise((resolve) => waiters.set(i, resolve));
+      const ts = performance.now();
+      const r = await lib.api(api.base, 'POST', '/api/2.0/events', { token: latToken, body: { event: 'latency.probe', data: { seq: i } } });
+      const tAck = performance.now();
+      if (r.status !== 202) throw new Error(`publish: ${lib.show(r)}`);
+      const tr = await Promise.race([got1, lib.sleep(10000).then(() => null)]);
+      if (tr === null) throw new Error(`event ${i} not received within 10 s`);
+      if (i >= 0) { lat.push(tr - ts); ack.push(tAck - ts); }
+      await lib.sleep(20);
+    }
+    // The floor: one POST of the same size from here to the same receiver.
+    for (let i = -10; i < NLAT; i++) {
+      const ts = performance.now();
+      const r = await fetch(`http://127.0.0.1:${lport}/direct`, { method: 'POST', body: JSON.stringify({ type: 'latency.probe', timestamp: new Date().toISOString(), data: { seq: `d${i}` } }), headers: { 'Content-Type': 'application/json' } });
+      await r.arrayBuffer();
+      if (i >= 0) direct.push(performance.now() - ts);
+      await lib.sleep(5);
+    }
+    await wd2.stop();
+    const sl = [...lat].sort((a, b) => a - b), sa = [...ack].sort((a, b) => a - b), sd = [...direct].sort((a, b) => a - b);
+    record({
+      section: S, name: 'latency: publish to receipt, idle system',
+      cmd: `${NLAT} events one at a time (20 ms apart, after 10 unmeasured): \`POST /api/2.0/events\` through lighttpd.conf.example, webhookd running, a receiver in the publishing process (Node http, 204); from the request's start to the delivery's arrival, one clock`,
+      valueText: `p50 ${D(pct(sl, 50))} ms, p99 ${D(pct(sl, 99))} ms, max ${D(sl[sl.length - 1])} ms (of which the 202 of the publish: p50 ${D(pct(sa, 50))} ms, p99 ${D(pct(sa, 99))} ms); 1-minute load average at the start ${D(loadAtStart)}${loadAtStart >= 1 ? ' (the machine was not idle: other work was running)' : ''}`,
+      value: pct(sl, 50),
+      ref: `one plain POST from the same process to the same receiver: p50 ${D(pct(sd, 50))} ms, p99 ${D(pct(sd, 99))} ms`,
+      refValue: pct(sd, 50), ratio: pct(sl, 50) / pct(sd, 50), target: 'p50 <= 5 ms (absolute; the ratio has no target)',
+      met: pct(sl, 50) <= 5,
+    });
   }
-  // The floor: one POST of the same size from here to the same receiver.
-  for (let i = -10; i < NLAT; i++) {
-    const ts = performance.now();
-    const r = await fetch(`http://127.0.0.1:${lport}/direct`, { method: 'POST', body: JSON.stringify({ type: 'latency.probe', timestamp: new Date().toISOString(), data: { seq: `d${i}` } }), headers: { 'Content-Type': 'application/json' } });
-    await r.arrayBuffer();
-    if (i >= 0) direct.push(performance.now() - ts);
-    await lib.sleep(5);
-  }
-  await wd2.stop();
-  const sl = [...lat].sort((a, b) => a - b), sa = [...ack].sort((a, b) => a - b), sd = [...direct].sort((a, b) => a - b);
-  record({
-    section: S, name: 'latency: publish to receipt, idle system',
-    cmd: `${NLAT} events one at a time (20 ms apart, after 10 unmeasured): \`POST /api/2.0/events\` through lighttpd.conf.example, webhookd running, a receiver in the publishing process (Node http, 204); from the request's start to the delivery's arrival, one clock`,
-    valueText: `p50 ${D(pct(sl, 50))} ms, p99 ${D(pct(sl, 99))} ms, max ${D(sl[sl.length - 1])} ms (of which the 202 of the publish: p50 ${D(pct(sa, 50))} ms, p99 ${D(pct(sa, 99))} ms); 1-minute load average at the start ${D(loadAtStart)}${loadAtStart >= 1 ? ' (the machine was not idle: other work was running)' : ''}`,
-    value: pct(sl, 50),
-    ref: `one plain POST from the same process to the same receiver: p50 ${D(pct(sd, 50))} ms, p99 ${D(pct(sd, 99))} ms`,
-    refValue: pct(sd, 50), ratio: pct(sl, 50) / pct(sd, 50), target: 'p50 <= 5 ms (absolute; the ratio has no target)',
-    met: pct(sl, 50) <= 5,
-  });
   await stopServer(api);
 
   // --- intake: durable events/s ------------------------------------------------
-  say('issue 3: intake, POST /api/2.0/events at 16 connections');
-  const ih = lib.makeHome('webhooks-bench-intake-');
-  cleanups.push(() => fs.rmSync(ih.home, { recursive: true, force: true }));
-  const isrv = await lib.startLighttpd({ home: ih.home, token: ih.token });
-  cleanups.push(() => stopServer(isrv));
-  const disk = async () => {
-    const d = path.join(tmpDir('maildir'), 'md');
-    const r = await run(path.join(BIN, 'diskref'), ['maildir', d, String(SECS), '10000000', '1024'], { timeoutMs: (SECS + 60) * 1000 });
-    if (r.code !== 0) throw new Error(`diskref failed: ${r.err}`);
-    fs.rmSync(path.dirname(d), { recursive: true, force: true });
-    const rate = Number(r.out.trim().split(' ')[2]);
-    say(`  diskref maildir: ${fmt(rate)} files/s`);
-    return rate;
-  };
-  const d1 = await disk();
-  await wrk(`${isrv.base}/api/2.0/events`, { token: ih.token, script: 'events.lua', secs: 2 });
-  const newBefore = fs.readdirSync(path.join(ih.home, 'spool', 'new')).length;
-  const iw = await wrk(`${isrv.base}/api/2.0/events`, { token: ih.token, script: 'events.lua' });
-  const newAfter = fs.readdirSync(path.join(ih.home, 'spool', 'new')).length;
-  const d2 = await disk();
-  const dref = mean([d1, d2]);
-  record({
-    section: S, name: 'intake: durable events/s, POST /api/2.0/events, 16 connections',
-    cmd: `${iw.cmd.replace(/:\d+\//, ':$PORT/')} against lighttpd.conf.example as it is (4 FastCGI processes)`,
-    valueText: `${fmt(iw.rps)} events/s (202), p50 ${iw.p50} ms, p99 ${iw.p99} ms, non-2xx ${iw.non2xx}, ${iw.sockDetail}; files added to spool/new/: ${newAfter - newBefore} (wrk counted ${iw.requests})`,
-    value: iw.rps,
-    ref: `the disk's ceiling, one writer of 1 KiB files (write, fsync, rename into new/, fsync of new/): \`build/bench/diskref maildir DIR ${SECS} 10000000 1024\` before and after: ${fmt(d1)} / ${fmt(d2)} files/s`,
-    refValue: dref, ratio: iw.rps / dref, target: '>= 1.0', met: iw.rps / dref >= 1.0 && iw.non2xx === 0 && iw.sockErr === 0,
-  });
-  await stopServer(isrv);
+  if (part('intake')) {
+    say('issue 3: intake, POST /api/2.0/events at 16 connections');
+    const ih = lib.makeHome('webhooks-bench-intake-');
+    cleanups.push(() => fs.rmSync(ih.home, { recursive: true, force: true }));
+    const isrv = await lib.startLighttpd({ home: ih.home, token: ih.token });
+    cleanups.push(() => stopServer(isrv));
+    const disk = async () => {
+      const d = path.join(tmpDir('maildir'), 'md');
+      const r = await run(path.join(BIN, 'diskref'), ['maildir', d, String(SECS), '10000000', '1024'], { timeoutMs: (SECS + 60) * 1000 });
+      if (r.code !== 0) throw new Error(`diskref failed: ${r.err}`);
+      fs.rmSync(path.dirname(d), { recursive: true, force: true });
+      const rate = Number(r.out.trim().split(' ')[2]);
+      say(`  diskref maildir: ${fmt(rate)} files/s`);
+      return rate;
+    };
+    const d1 = await disk();
+    await wrk(`${isrv.base}/api/2.0/events`, { token: ih.token, script: 'events.lua', secs: 2 });
+    const newBefore = fs.readdirSync(path.join(ih.home, 'spool', 'new')).length;
+    const iw = await wrk(`${isrv.base}/api/2.0/events`, { token: ih.token, script: 'events.lua' });
+    const newAfter = fs.readdirSync(path.join(ih.home, 'spool', 'new')).length;
+    const d2 = await disk();
+    const dref = mean([d1, d2]);
+    record({
+      section: S, name: 'intake: durable events/s, POST /api/2.0/events, 16 connections',
+      cmd: `${iw.cmd.replace(/:\d+\//, ':$PORT/')} against lighttpd.conf.example as it is (4 FastCGI processes)`,
+      valueText: `${fmt(iw.rps)} events/s (202), p50 ${iw.p50} ms, p99 ${iw.p99} ms, non-2xx ${iw.non2xx}, ${iw.sockDetail}; files added to spool/new/: ${newAfter - newBefore} (wrk counted ${iw.requests})`,
+      value: iw.rps,
+      ref: `the disk's ceiling, one writer of 1 KiB files (write, fsync, rename into new/, fsync of new/): \`build/bench/diskref maildir DIR ${SECS} 10000000 1024\` before and after: ${fmt(d1)} / ${fmt(d2)} files/s`,
+      refValue: dref, ratio: iw.rps / dref, target: '>= 1.0', met: iw.rps / dref >= 1.0 && iw.non2xx === 0 && iw.sockErr === 0,
+    });
+    await stopServer(isrv);
+  }
   killReceiver();
   if (cfgOut.code !== 0) notes.push(`webhookd -n: ${cfgOut.out}${cfgOut.err}`);
 }
