@@ -75,6 +75,10 @@ void	 deliver_msg_id(const char *event_id, const char *webhook_uuid,
  */
 char	*deliver_body(const char *type, const char *timestamp,
 	    const char *data);
+/* The same from data's JSON text, taken as it is (the spool's parser
+ * checked it); *len is the result's length. */
+char	*deliver_body_text(const char *type, const char *timestamp,
+	    const char *data, size_t *len);
 /* The same from a parsed data value (not consumed). */
 char	*deliver_body_json(const char *type, const char *timestamp,
 	    json_object *data);

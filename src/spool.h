@@ -176,7 +176,12 @@ struct spool_event {
 	char		*team;
 	char		*type;
 	char		*timestamp;	/* ISO 8601; the file's mtime if absent */
-	json_object	*data;		/* any JSON value; {} when absent */
+	json_object	*data;		/* for spool_event_format: any JSON
+					   value (NULL: null), if data_text
+					   is NULL */
+	char		*data_text;	/* from spool_event_parse: the text
+					   of data as in the file; "{}" when
+					   absent */
 	char		*webhook;	/* a delivery: its webhook; else NULL */
 	int		 attempt;	/* attempts already made */
 	int		 manual;	/* a manual retry: one attempt only */
@@ -184,7 +189,7 @@ struct spool_event {
 
 /*
  * Checks a spool file field by field into ev (free with
- * spool_event_free).  name and mtime_ms are the file's, for the defaults.
+ * spool_event_free); ev->data stays NULL, ev->data_text holds data.  name and mtime_ms are the file's, for the defaults.
  * Returns 0, or -1 with the reason in err (the file goes to quarantine).
  */
 int	 spool_event_parse(const char *text, size_t len, const char *name,

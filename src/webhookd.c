@@ -138,6 +138,7 @@ struct team_hooks {
 	char			*team;
 	uint64_t		 gen;
 	struct webhook		*ws;
+	char			**keys;		/* their endpoint_key()s */
 	size_t			 n;
 	struct team_hooks	*next;
 };
@@ -349,22 +350,19 @@ hash(const char *s)
 	return h % EP_BUCKETS;
 }
 
+/* The endpoint of key (endpoint_key's), made when new. */
 static struct endpoint *
-endpoint_get(struct wd *wd, const char *url)
+endpoint_get(struct wd *wd, const char *key)
 {
 	struct endpoint	*ep;
-	char		*key;
 	unsigned	 h;
 
-	key = endpoint_key(url);
 	h = hash(key);
 	for (ep = wd->buckets[h]; ep != NULL; ep = ep->hnext)
-		if (strcmp(ep->key, key) == 0) {
-			free(key);
+		if (strcmp(ep->key, key) == 0)
 			return ep;
-		}
 	ep = xcalloc(1, sizeof(*ep));
-	ep->key = key;
+	ep->key = xstrdup(key);
 	ep->hnext = wd->buckets[h];
 	wd->buckets[h] = ep;
 	return ep;
@@ -634,13 +632,13 @@ defer_job(struct wd *wd, struct job *j, int attempts, int64_t due)
 	return rc;
 }
 
-/* Queues j behind its endpoint. */
+/* Queues j behind its endpoint (key: endpoint_key of its URL). */
 static void
-job_queue(struct wd *wd, struct job *j)
+job_queue(struct wd *wd, struct job *j, const char *key)
 {
 	struct endpoint	*ep;
 
-	ep = endpoint_get(wd, j->wh.url);
+	ep = endpoint_get(wd, key);
 	j->ep = ep;
 	j->next = NULL;
 	j->queued_ms = util_now_ms();
@@ -724,6 +722,8 @@ fanout_each(const char *uuid, const char *json, void *arg)
 	if (webhook_from_record(json, &w) == -1)
 		return 0;
 	t->ws = xrealloc(t->ws, (t->n + 1) * sizeof(*t->ws));
+	t->keys = xrealloc(t->keys, (t->n + 1) * sizeof(*t->keys));
+	t->keys[t->n] = endpoint_key(w.url);
 	t->ws[t->n++] = w;
 	return 0;
 }
@@ -733,10 +733,14 @@ team_hooks_clear(struct team_hooks *t)
 {
 	size_t	 i;
 
-	for (i = 0; i < t->n; i++)
+	for (i = 0; i < t->n; i++) {
 		webhook_free(&t->ws[i]);
+		free(t->keys[i]);
+	}
 	free(t->ws);
+	free(t->keys);
 	t->ws = NULL;
+	t->keys = NULL;
 	t->n = 0;
 }
 
@@ -844,6 +848,7 @@ fan_out(struct wd *wd, struct event *e)
 {
 	struct team_hooks	*t;
 	struct job		**js = NULL;
+	const char		**ks = NULL;
 	struct webhook		 w;
 	char			*progress, id[DELIVER_ID_LEN + 1];
 	size_t			 i, n = 0;
@@ -872,13 +877,16 @@ fan_out(struct wd *wd, struct event *e)
 			continue;
 		webhook_copy(&w, &t->ws[i]);
 		js = xrealloc(js, (n + 1) * sizeof(*js));
+		ks = xrealloc(ks, (n + 1) * sizeof(*ks));
+		ks[n] = t->keys[i];
 		js[n++] = job_new(e, &w, 1, id);
 	}
 	e->multi = n > 1 || progress != NULL;
 	free(progress);
 	for (i = 0; i < n; i++)
-		job_queue(wd, js[i]);
+		job_queue(wd, js[i], ks[i]);
 	free(js);
+	free(ks);
 }
 
 /* A delivery file (deferred, or a manual retry): one job. */
@@ -887,7 +895,7 @@ one_delivery(struct wd *wd, struct event *e)
 {
 	struct webhook	 w;
 	struct job	*j;
-	char		 id[DELIVER_ID_LEN + 1], *text;
+	char		 id[DELIVER_ID_LEN + 1], *text, *key;
 	int		 rc;
 
 	rc = webhook_get(wd->st, e->ev.team, e->ev.webhook, &w);
@@ -918,7 +926,9 @@ one_delivery(struct wd *wd, struct event *e)
 		return;
 	}
 	j = job_new(e, &w, e->ev.attempt + 1, NULL);
-	job_queue(wd, j);
+	key = endpoint_key(j->wh.url);
+	job_queue(wd, j, key);
+	free(key);
 }
 
 /* Claims from/name and turns it into jobs. */
@@ -952,8 +962,9 @@ take_file(struct wd *wd, enum spool_dir from, const char *name)
 		return;
 	}
 	free(text);
-	e->body = deliver_body_json(e->ev.type, e->ev.timestamp, e->ev.data);
-	e->bodylen = strlen(e->body);
+	/* Once per event, shared by its deliveries. */
+	e->body = deliver_body_text(e->ev.type, e->ev.timestamp,
+	    e->ev.data_text, &e->bodylen);
 	e->pending = 1;			/* held while fanning out */
 	if (e->ev.webhook != NULL)
 		one_delivery(wd, e);

@@ -493,6 +493,22 @@ test_event_format(void **state)
 		{ "{\"team\":\"t\",\"type\":\"x\",\"attempt\":-1}", 0,
 		    "attempt" },
 	};
+	static const struct {
+		const char	*text;
+		const char	*want;
+	} data[] = {
+		{ "{\"team\":\"t\",\"type\":\"x\",\"data\":{\"a\":[1,-2.5e3,"
+		    "\"q\\\"\\u00e9/\",null,true,false,{},[]]}}",
+		  "{\"a\":[1,-2.5e3,\"q\\\"\\u00e9/\",null,true,false,{},[]]}" },
+		{ " { \"team\" : \"t\" , \"type\" : \"x\" , \"data\" : null } \n",
+		  "null" },
+		{ "{\"team\":\"t\",\"type\":\"x\",\"data\":\"s\"}", "\"s\"" },
+		/* An escape in a field: json-c reads it. */
+		{ "{\"team\":\"t\",\"type\":\"\\u0078\",\"data\":{\"a\": 1}}",
+		  "{\"a\":1}" },
+		/* A field twice: json-c's last one wins, as before. */
+		{ "{\"team\":\"t\",\"type\":\"y\",\"type\":\"x\"}", "{}" },
+	};
 	struct spool_event	 ev, ev2;
 	char			 err[128], *text;
 	size_t			 i;
@@ -514,7 +530,7 @@ test_event_format(void **state)
 			assert_string_equal(ev.timestamp, ev2.timestamp);
 			assert_int_equal(ev.attempt, ev2.attempt);
 			assert_int_equal(ev.manual, ev2.manual);
-			assert_true(json_object_equal(ev.data, ev2.data));
+			assert_string_equal(ev.data_text, ev2.data_text);
 			spool_event_free(&ev2);
 			spool_event_free(&ev);
 			free(text);
@@ -526,12 +542,22 @@ test_event_format(void **state)
 	    29, "myname", 1700000000000LL, &ev, err, sizeof(err)), 0);
 	assert_true(util_is_uuid(ev.id));
 	assert_string_equal(ev.timestamp, "2023-11-14T22:13:20.000Z");
-	assert_string_equal(json_object_to_json_string(ev.data), "{ }");
+	assert_string_equal(ev.data_text, "{}");
 	assert_int_equal(spool_event_parse("{\"team\":\"t\",\"type\":\"x\"}",
 	    29, "myname", 1, &ev2, err, sizeof(err)), 0);
 	assert_string_equal(ev.id, ev2.id);
 	spool_event_free(&ev2);
 	spool_event_free(&ev);
+	/* data is kept as the file has it (strict JSON, the fast path), or
+	 * as json-c writes it when json-c had to read the file. */
+	for (i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
+		if (spool_event_parse(data[i].text, strlen(data[i].text), "n",
+		    1, &ev, err, sizeof(err)) != 0)
+			fail_msg("data case %zu: %s", i, err);
+		assert_string_equal(ev.data_text, data[i].want);
+		assert_string_equal(ev.type, "x");
+		spool_event_free(&ev);
+	}
 	/* Event types. */
 	assert_int_equal(spool_type_ok("a"), 1);
 	assert_int_equal(spool_type_ok("order paid/v2 (test)"), 1);
