@@ -634,6 +634,30 @@ spool_progress_add(struct spool *sp, const char *name, const char *line)
 }
 
 int
+spool_progress_any(struct spool *sp)
+{
+	DIR		*d;
+	struct dirent	*de;
+	size_t		 len;
+	int		 fd, any = 0;
+
+	if ((fd = dup(sp->fd[SPOOL_CUR])) == -1 ||
+	    (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return 1;		/* cannot tell: assume there are */
+	}
+	rewinddir(d);
+	while (!any && (de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		any = de->d_name[0] == '.' && len >= 7 &&
+		    strcmp(de->d_name + len - 5, ".done") == 0;
+	}
+	closedir(d);
+	return any;
+}
+
+int
 spool_progress_mark(struct spool *sp, const char *name)
 {
 	char	 pname[SPOOL_NAME_MAX + 16];

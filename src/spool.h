@@ -151,6 +151,8 @@ int	 spool_progress_add(struct spool *, const char *name, const char *line);
  * gives back at shutdown.
  */
 int	 spool_progress_mark(struct spool *, const char *name);
+/* 1 if cur/ holds any progress file (or it cannot be read), else 0. */
+int	 spool_progress_any(struct spool *);
 /* The progress file's contents (caller frees), or NULL when there is none. */
 char	*spool_progress_read(struct spool *, const char *name);
 

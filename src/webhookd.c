@@ -150,6 +150,7 @@ struct wd {
 	CURLM			*multi;
 	struct deliver_opts	 opts;
 	int			 once;
+	int			 progress_left;	/* progress files at start */
 	int			 stopping;
 	int			 fatal;
 	int64_t			 drain_until;
@@ -863,7 +864,8 @@ fan_out(struct wd *wd, struct event *e)
 	/* An event straight from new/ without a progress file was never
 	 * worked on (spool_progress_mark): none of its deliveries can be
 	 * in deferred/ or dead/, and two stat calls per webhook are saved. */
-	progress = spool_progress_read(wd->sp, e->name);
+	progress = e->from != SPOOL_NEW || wd->progress_left ?
+	    spool_progress_read(wd->sp, e->name) : NULL;
 	e->has_prog = progress != NULL;
 	seen = progress != NULL || e->from != SPOOL_NEW;
 	for (i = 0; i < t->n; i++) {
@@ -975,12 +977,14 @@ take_file(struct wd *wd, enum spool_dir from, const char *name)
 
 /* ---- transfers ------------------------------------------------------------- */
 
-static void
+/* Starts what the limits allow; the number of transfers started. */
+static int
 start_jobs(struct wd *wd)
 {
 	struct deliver_result	 r;
 	struct endpoint		*ep;
 	struct job		*j;
+	int			 n = 0;
 
 	while (!wd->stopping && wd->ninflight < (size_t)wd->cfg.concurrency &&
 	    (ep = ready_pop(wd)) != NULL) {
@@ -1000,6 +1004,7 @@ start_jobs(struct wd *wd)
 			continue;
 		}
 		curl_multi_add_handle(wd->multi, deliver_xfer_easy(j->x));
+		n++;
 		j->iprev = NULL;
 		j->inext = wd->inflight;
 		if (wd->inflight != NULL)
@@ -1007,6 +1012,7 @@ start_jobs(struct wd *wd)
 		wd->inflight = j;
 		wd->ninflight++;
 	}
+	return n;
 }
 
 static void
@@ -1381,11 +1387,24 @@ run(struct wd *wd)
 	wd->next_rescan = 0;
 	wd->next_maintain = util_now_ms() + (wd->once ? 0 : 10000);
 	for (;;) {
-		now = util_now_ms();
-		if (!wd->stopping)
-			take_work(wd, now);
-		start_jobs(wd);
 		curl_multi_perform(wd->multi, &running);
+		reap(wd);
+		batch_flush(wd);
+		/*
+		 * A slot freed by an attempt now recorded is used again at
+		 * once, and only then are more events claimed and read: the
+		 * receivers work on the new transfers meanwhile, instead of
+		 * waiting for this pass to end.
+		 */
+		if (start_jobs(wd) > 0)
+			curl_multi_perform(wd->multi, &running);
+		now = util_now_ms();
+		if (!wd->stopping && !wd->fatal) {
+			take_work(wd, now);
+			if (start_jobs(wd) > 0)
+				curl_multi_perform(wd->multi, &running);
+		}
+		/* What ended meanwhile, before the poll waits. */
 		reap(wd);
 		batch_flush(wd);
 		if (wd->fatal) {
@@ -1513,6 +1532,9 @@ main(int argc, char *argv[])
 	}
 	if (spool_recover(wd->sp, &n) == 0 && n > 0)
 		log_info("webhookd: put back %zu claims of a previous run", n);
+	/* Without any, no event in new/ has one (only this daemon writes
+	 * them): fan-out need not look for one, one open less an event. */
+	wd->progress_left = spool_progress_any(wd->sp);
 	if (setup_fds(wd) == -1)
 		goto out;
 	if ((wd->multi = curl_multi_init()) == NULL)
