@@ -14,6 +14,11 @@
 static const char	*progname = "webhooks";
 static long		 pid;	/* cached: one syscall less a line */
 
+/* "prog[pid]: level: " of info and warning lines, made once (log_init
+ * starts again). */
+static char	 info_pfx[128], warning_pfx[128];
+static int	 info_n = -1, warning_n = -1;
+
 /* Lines held for log_flush (log_buffer). */
 static struct {
 	int	 on;
@@ -55,6 +60,30 @@ log_init(const char *name)
 {
 	progname = name;
 	pid = (long)getpid();
+	info_n = warning_n = -1;
+}
+
+static int
+prefix(const char *level, char *line, size_t size)
+{
+	char	*p;
+	int	*n;
+
+	if (strcmp(level, "info") == 0)
+		p = info_pfx, n = &info_n;
+	else if (strcmp(level, "warning") == 0)
+		p = warning_pfx, n = &warning_n;
+	else
+		return snprintf(line, size, "%s[%ld]: %s: ", progname,
+		    pid ? pid : (long)getpid(), level);
+	if (*n == -1 || !pid) {
+		*n = snprintf(p, 128, "%s[%ld]: %s: ", progname,
+		    pid ? pid : (long)getpid(), level);
+		if (*n < 0 || *n >= 128)
+			*n = 0;
+	}
+	memcpy(line, p, (size_t)*n);
+	return *n;
 }
 
 static void
@@ -63,8 +92,7 @@ log_v(const char *level, const char *fmt, va_list ap)
 	char	 line[2048];
 	int	 n;
 
-	n = snprintf(line, sizeof(line), "%s[%ld]: %s: ", progname,
-	    pid ? pid : (long)getpid(), level);
+	n = prefix(level, line, sizeof(line));
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);

@@ -1266,6 +1266,7 @@ static void
 take_work(struct wd *wd, int64_t now)
 {
 	char	*name;
+	int	 running;
 
 	if (wd->rescan || now >= wd->next_rescan) {
 		wd->rescan = 0;
@@ -1287,6 +1288,11 @@ take_work(struct wd *wd, int64_t now)
 	    (name = pend_pop(wd)) != NULL) {
 		take_file(wd, SPOOL_NEW, name);
 		free(name);
+		/* Idle slots get work as soon as there is some, not after
+		 * hundreds of claims (a full spool at start). */
+		if (wd->ninflight < (size_t)wd->cfg.concurrency &&
+		    wd->rhead != NULL && start_jobs(wd) > 0)
+			curl_multi_perform(wd->multi, &running);
 	}
 }
 
