@@ -28,9 +28,12 @@
  * deferred/ once into a heap ordered by mtime; from then on it knows every
  * file there, since only the (single, locked) daemon writes deferred/.
  *
- * The attempt log in the store is the history; it is written without
- * waiting for the log flush (an attempt line may be lost in a machine
- * crash, an event may not).
+ * The attempt log in the store is the history; the attempts that end in
+ * one pass of the loop are written in one transaction, without waiting
+ * for the log flush (an attempt line may be lost in a machine crash, an
+ * event may not), and their events leave cur/ only after that commit.  A
+ * transfer slot is used again only once its last attempt is recorded, so
+ * a crash repeats at most the transfers in flight.
  */
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
