@@ -36,6 +36,23 @@ native_put(struct buf *b, const char *base, const struct webhook *w)
 	buf_free(&uri);
 }
 
+/*
+ * The same from a view: its members as they are, then the links.  base
+ * holds host characters only (http_base_url) and the uuid hex digits and
+ * dashes: the uri needs no escaping.
+ */
+static void
+native_put_view(struct buf *b, const char *base, const struct webhook_view *v)
+{
+	buf_putc(b, '{');
+	buf_add(b, v->members, v->len);
+	buf_puts(b, ",\"links\":[{\"rel\":\"self\",\"uri\":\"");
+	buf_puts(b, base);
+	buf_puts(b, BASE "/");
+	buf_add(b, v->uuid, 36);
+	buf_puts(b, "\"}]}");
+}
+
 /* Starts a JSON answer: status, Content-Type, an empty body to write into. */
 static struct buf *
 answer_start(struct api_ctx *c, int status)
@@ -80,12 +97,19 @@ native_create(struct api_ctx *c)
 static void
 native_get(struct api_ctx *c)
 {
-	struct webhook	 w;
+	struct webhook_view v;
+	struct buf	*b;
+	char		*base;
 
-	if (api_webhook_get(c, &w) == -1)
+	if (api_webhook_get_view(c, &v) == -1)
 		return;
-	answer_one(c, 200, &w);
-	webhook_free(&w);
+	base = http_base_url(c->req);
+	b = answer_start(c, 200);
+	buf_puts(b, "{\"data\":");
+	native_put_view(b, base, &v);
+	buf_putc(b, '}');
+	free(base);
+	webhook_view_free(&v);
 }
 
 static void
@@ -187,7 +211,7 @@ api_native_page_params(struct api_ctx *c, long *page, long *per_page)
 static void
 native_list(struct api_ctx *c)
 {
-	struct webhook	*ws = NULL;
+	struct webhook_view *vs = NULL;
 	json_object	*j, *v;
 	struct buf	*b;
 	char		*base;
@@ -198,8 +222,8 @@ native_list(struct api_ctx *c)
 		api_error(c, 422, "page is out of range.", NULL);
 		return;
 	}
-	if (api_store_error(c, webhook_list(c->st, c->auth.team,
-	    (size_t)(page - 1) * (size_t)per_page, (size_t)per_page, &ws, &n,
+	if (api_store_error(c, webhook_list_views(c->st, c->auth.team,
+	    (size_t)(page - 1) * (size_t)per_page, (size_t)per_page, &vs, &n,
 	    &total)))
 		return;
 	base = http_base_url(c->req);
@@ -208,10 +232,10 @@ native_list(struct api_ctx *c)
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			buf_putc(b, ',');
-		native_put(b, base, &ws[i]);
-		webhook_free(&ws[i]);
+		native_put_view(b, base, &vs[i]);
+		webhook_view_free(&vs[i]);
 	}
-	free(ws);
+	free(vs);
 	free(base);
 	buf_putc(b, ']');
 	/* links and meta: small, built as json-c objects by the shared code. */
