@@ -238,7 +238,25 @@ http_header(struct http_resp *w, const char *name, const char *value)
 {
 	if (strpbrk(name, "\r\n") != NULL || strpbrk(value, "\r\n") != NULL)
 		log_panic("http_header: CR or LF in header %s", name);
-	buf_printf(&w->headers, "%s: %s\r\n", name, value);
+	buf_puts(&w->headers, name);
+	buf_add(&w->headers, ": ", 2);
+	buf_puts(&w->headers, value);
+	buf_add(&w->headers, "\r\n", 2);
+}
+
+/* n in decimal (what printf's %zu writes), without printf: it was a tenth
+ * of a GET's instructions with the header lines. */
+static void
+put_size(struct buf *b, size_t n)
+{
+	char	 d[24];
+	size_t	 i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	buf_add(b, d + i, sizeof(d) - i);
 }
 
 const char *
@@ -280,12 +298,22 @@ http_send(struct http_req *r, struct http_resp *w)
 	w->sent = 1;
 	nobody = w->status == 204 || w->status == 304 || r->method == HTTP_HEAD;
 	buf_init(&head);
-	buf_printf(&head, "Status: %d %s\r\n", w->status, http_reason(w->status));
+	buf_puts(&head, "Status: ");
+	if (w->status >= 0)
+		put_size(&head, (size_t)w->status);
+	else
+		buf_printf(&head, "%d", w->status);
+	buf_putc(&head, ' ');
+	buf_puts(&head, http_reason(w->status));
+	buf_add(&head, "\r\n", 2);
 	if (w->headers.len > 0)
 		buf_add(&head, w->headers.p, w->headers.len);
-	if (w->status != 204 && w->status != 304)
-		buf_printf(&head, "Content-Length: %zu\r\n", w->body.len);
-	buf_puts(&head, "\r\n");
+	if (w->status != 204 && w->status != 304) {
+		buf_puts(&head, "Content-Length: ");
+		put_size(&head, w->body.len);
+		buf_add(&head, "\r\n", 2);
+	}
+	buf_add(&head, "\r\n", 2);
 	if (r->fcgi != NULL) {
 		FCGX_PutStr(head.p, (int)head.len, r->fcgi->out);
 		if (!nobody && w->body.len > 0)
