@@ -23,6 +23,14 @@
  *                   transaction, so two processes creating in the same
  *                   microsecond are serialised by the lock on the index page
  *                   and still get distinct, increasing keys.
+ *                   The key team "\0" alone (first of the team's keys)
+ *                   holds be64(number of the team's webhooks), kept in the
+ *                   creating and deleting transactions: a list page reads
+ *                   its total and the team's first record number there
+ *                   (DB_SET, DB_GET_RECNO) instead of finding both ends of
+ *                   the team's range.  A store made before it has no such
+ *                   key until the team's next create or delete, which
+ *                   writes it from the range's record numbers.
  *   wh_url.db       team "\0" url -> uuid, DB_DUP | DB_DUPSORT (empty urls
  *                   are not indexed)
  *   attempts.db     attempt id -> json (8 KiB pages)
@@ -907,7 +915,9 @@ scan_body(struct store *s, DB_TXN *txn, void *arg)
 		}
 		buf_reset(&sc->last);
 		buf_add(&sc->last, key.data, key.size);
-		if (sc->team != NULL && teamval_json(&data, &j, &jl)) {
+		if (sc->team != NULL && key.size == sc->plen) {
+			/* the team's count, not a webhook */
+		} else if (sc->team != NULL && teamval_json(&data, &j, &jl)) {
 			sc->keys[sc->n] = xstrdup(data.data);
 			sc->vals[sc->n++] = xstrndup(j, jl);
 		} else if (sc->team != NULL) {
@@ -1331,6 +1341,95 @@ range_recnos(DBC *c, const void *p, size_t n, db_recno_t *first,
 	return 0;
 }
 
+/*
+ * Adds delta to the team's count in wh_team.db, after the transaction's
+ * own insert or delete there.  With no count yet (a store made before
+ * it), the count is taken from the team's range of record numbers, which
+ * already holds the change.
+ */
+static int
+count_add(struct store *s, DB_TXN *txn, const char *team, int delta,
+    const char *fn)
+{
+	DB		*db = s->db[DBI_WH_TEAM];
+	DBC		*c;
+	DBT		 key, data;
+	struct buf	 p;
+	unsigned char	 v[8];
+	db_recno_t	 first, last;
+	uint64_t	 n = 0;
+	int		 ret, res = STORE_OK;
+
+	buf_init(&p);
+	buf_addz(&p, team);
+	dbt_in(&key, p.p, p.len);
+	dbt_out(&data);
+	ret = db->get(db, txn, &key, &data, DB_RMW);
+	if (ret == 0 && data.size == 8) {
+		n = be64get(data.data);
+		if (delta < 0 && n == 0)
+			log_warn("%s: wh_team.db: count below zero", fn);
+		else
+			n = delta < 0 ? n - 1 : n + 1;
+	} else if (ret == 0 || ret == DB_NOTFOUND) {
+		if (ret == 0)
+			log_warn("%s: wh_team.db: malformed count", fn);
+		if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
+			res = dberr(s, ret, fn, "cursor wh_team.db");
+			goto out;
+		}
+		ret = range_recnos(c, p.p, p.len, &first, &last);
+		if (ret == 0 && first != 0)
+			n = (uint64_t)(last - first) + 1;
+		if (ret != 0)
+			res = dberr(s, ret, fn, "count wh_team.db");
+		if ((ret = c->close(c)) != 0 && res == STORE_OK)
+			res = dberr(s, ret, fn, "cursor close wh_team.db");
+		if (res != STORE_OK)
+			goto out;
+	} else {
+		res = dberr(s, ret, fn, "get count wh_team.db");
+		goto out;
+	}
+	be64put(v, n);
+	dbt_in(&key, p.p, p.len);
+	dbt_in(&data, v, sizeof(v));
+	res = dberr(s, db->put(db, txn, &key, &data, 0), fn,
+	    "put count wh_team.db");
+out:
+	buf_free(&p);
+	return res == STORE_NOTFOUND ? STORE_ERR : res;
+}
+
+/*
+ * First and last record numbers of the team's webhooks through its count:
+ * 0 with *first = 0 when the team has none, DB_NOTFOUND when there is no
+ * count (a store made before it: use range_recnos), or an error.
+ */
+static int
+count_recnos(DBC *c, const void *p, size_t n, db_recno_t *first,
+    db_recno_t *last)
+{
+	DBT		 key, data;
+	uint64_t	 cnt;
+	int		 ret;
+
+	*first = *last = 0;
+	dbt_in(&key, p, n);
+	dbt_out(&data);
+	if ((ret = c->get(c, &key, &data, DB_SET)) != 0)
+		return ret;
+	if (data.size != 8)
+		return DB_NOTFOUND;
+	if ((cnt = be64get(data.data)) == 0)
+		return 0;
+	if ((ret = cur_recno(c, first)) != 0)
+		return ret;
+	*first += 1;
+	*last = *first + (db_recno_t)cnt - 1;
+	return 0;
+}
+
 /* The next sequence number of team's webhooks: creation time in
  * microseconds, or the team's last + 1 when that is not larger. */
 static int
@@ -1422,6 +1521,8 @@ create_body(struct store *s, DB_TXN *txn, void *arg)
 		}
 	}
 	buf_free(&b);
+	if (res == STORE_OK)
+		res = count_add(s, txn, wh->team, 1, fn);
 	if (res == STORE_OK)
 		res = url_add(s, txn, wh->team, url, wh->uuid, fn);
 	if (res == STORE_OK)
@@ -1594,7 +1695,9 @@ delete_body(struct store *s, DB_TXN *txn, void *arg)
 	teamkey(&b, op->team, seq);
 	dbt_in(&key, b.p, b.len);
 	res = dberr(s, ti->del(ti, txn, &key, 0), fn, "del wh_team.db");
-	if (res == STORE_NOTFOUND) {
+	if (res == STORE_OK)
+		res = count_add(s, txn, op->team, -1, fn);
+	else if (res == STORE_NOTFOUND) {
 		log_warn("%s: %s: not in wh_team.db", fn,
 		    clean(op->uuid, id, sizeof(id)));
 		res = STORE_OK;
@@ -1769,7 +1872,13 @@ list_body(struct store *s, DB_TXN *txn, void *arg)
 	store_page_free(pg);
 	if ((ret = db->cursor(db, txn, &c, 0)) != 0)
 		return dberr(s, ret, op->fn, "cursor");
-	ret = range_recnos(c, op->prefix.p, op->prefix.len, &first, &last);
+	ret = DB_NOTFOUND;
+	if (op->idx == DBI_WH_TEAM)
+		ret = count_recnos(c, op->prefix.p, op->prefix.len, &first,
+		    &last);
+	if (ret == DB_NOTFOUND)
+		ret = range_recnos(c, op->prefix.p, op->prefix.len, &first,
+		    &last);
 	if (ret != 0)
 		goto dberror;
 	if (first == 0 || last < first)
