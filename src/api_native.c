@@ -305,7 +305,7 @@ native_list(struct api_ctx *c)
 	struct webhook_view *vs = NULL;
 	struct buf	*b;
 	char		*base;
-	size_t		 n = 0, total = 0, i;
+	size_t		 n = 0, total = 0, i, want;
 	long		 page, per_page;
 
 	if (api_native_page_params(c, &page, &per_page) == -1) {
@@ -318,6 +318,10 @@ native_list(struct api_ctx *c)
 		return;
 	base = http_base_url(c->req);
 	b = answer_start(c, 200);
+	/* One allocation for the page: the views, their links, the rest. */
+	for (i = 0, want = 1024; i < n; i++)
+		want += vs[i].len + 128 + strlen(base);
+	buf_reserve(b, want);
 	buf_puts(b, "{\"data\":[");
 	for (i = 0; i < n; i++) {
 		if (i > 0)

@@ -1806,13 +1806,12 @@ list_bulk(struct store *s, DB_TXN *txn, struct listop *op, DBC *c,
 {
 	struct store_page *pg = op->pg;
 	DBT		 key, data, v;
-	u_int32_t	 flag = DB_SET_RECNO;
 	size_t		 size;
 	void		*p, *k, *d;
 	u_int32_t	 kl, dl;
 	int		 ret;
 
-	size = want * 1024 + dbspecs[op->idx].pagesize;
+	size = dbspecs[op->idx].pagesize;
 	size = (size + 1023) & ~(size_t)1023;
 	data.data = NULL;
 	for (;;) {
@@ -1821,7 +1820,7 @@ list_bulk(struct store *s, DB_TXN *txn, struct listop *op, DBC *c,
 		data.data = xmalloc(size);
 		data.ulen = (u_int32_t)size;
 		data.flags = DB_DBT_USERMEM;
-		ret = c->get(c, &key, &data, flag | DB_MULTIPLE_KEY);
+		ret = c->get(c, &key, &data, DB_SET_RECNO | DB_MULTIPLE_KEY);
 		if (ret == DB_BUFFER_SMALL) {
 			/* One record larger than the buffer. */
 			free(data.data);
@@ -1851,9 +1850,21 @@ list_bulk(struct store *s, DB_TXN *txn, struct listop *op, DBC *c,
 			}
 		}
 		free(data.data);
-		flag = DB_NEXT;
+		data.data = NULL;
+		break;
 	}
 	free(data.data);
+	/* The rest one at a time: a second bulk call would copy a page. */
+	while (ret == 0 && pg->n < want) {
+		dbt_out(&key);
+		dbt_out(&data);
+		if ((ret = c->get(c, &key, &data, DB_NEXT)) != 0)
+			break;
+		if (!has_prefix(&key, op->prefix.p, op->prefix.len))
+			return 0;
+		if ((*res = list_deref(s, txn, op, &data)) != STORE_OK)
+			return 0;
+	}
 	return ret == DB_NOTFOUND ? 0 : ret;
 }
 
