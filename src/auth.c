@@ -131,29 +131,50 @@ auth_token_create(struct store *st, const char *team, unsigned scopes_bits,
 }
 
 /*
- * The string member key of a token record as auth_token_create writes it
- * (json-c, plain): the text between ,"key":" and the next quote, with no
- * escape in it.  1 and *v, *vlen, or 0 when the record is not of that
- * shape (then json-c reads it).
+ * A string member of a token record as auth_token_create writes it
+ * (json-c, plain): the text between pat (,"key":") and the next quote,
+ * with no escape in it.  1 and *v, *vlen, or 0 when the record is not of
+ * that shape (then json-c reads it).
  */
 static int
-quick_member(const char *rec, const char *key, const char **v, size_t *vlen)
+quick_member(const char *rec, const char *pat, const char **v, size_t *vlen)
 {
 	const char	*p, *q;
-	char		 pat[32];
-	int		 n;
 
-	n = snprintf(pat, sizeof(pat), ",\"%s\":\"", key);
-	if (n < 0 || (size_t)n >= sizeof(pat) ||
-	    (p = strstr(rec, pat)) == NULL)
+	if ((p = strstr(rec, pat)) == NULL)
 		return 0;
-	p += n;
+	p += strlen(pat);
 	for (q = p; *q != '"'; q++)
 		if (*q == '\0' || *q == '\\')
 			return 0;
 	*v = p;
 	*vlen = (size_t)(q - p);
 	return 1;
+}
+
+/* The canonical scope list (auth_scopes_format's) -> bits, without a copy
+ * of it; -1 for anything else (then auth_scopes_parse decides). */
+static int
+quick_scopes(const char *p, size_t len, unsigned *out)
+{
+	const char	*end = p + len, *comma;
+	size_t		 i, n;
+
+	*out = 0;
+	while (p < end) {
+		if ((comma = memchr(p, ',', (size_t)(end - p))) == NULL)
+			comma = end;
+		n = (size_t)(comma - p);
+		for (i = 0; i < NSCOPES; i++)
+			if (strlen(scopes[i].name) == n &&
+			    memcmp(p, scopes[i].name, n) == 0)
+				break;
+		if (i == NSCOPES)
+			return -1;
+		*out |= scopes[i].bit;
+		p = comma + 1;
+	}
+	return 0;
 }
 
 /*
@@ -169,14 +190,18 @@ quick_token(const char *rec, struct auth *out)
 	char		 scopes_s[160];
 
 	if (strncmp(rec, "{\"v\":1,", 7) != 0 ||
-	    !quick_member(rec, "team", &t, &tl) || tl > AUTH_TEAM_MAX ||
-	    !quick_member(rec, "scopes", &sc, &scl) ||
-	    scl >= sizeof(scopes_s))
+	    !quick_member(rec, ",\"team\":\"", &t, &tl) ||
+	    tl > AUTH_TEAM_MAX ||
+	    !quick_member(rec, ",\"scopes\":\"", &sc, &scl))
 		return -1;
-	memcpy(scopes_s, sc, scl);
-	scopes_s[scl] = '\0';
-	if (auth_scopes_parse(scopes_s, &out->scopes) == -1)
-		return -1;
+	if (quick_scopes(sc, scl, &out->scopes) == -1) {
+		if (scl >= sizeof(scopes_s))
+			return -1;
+		memcpy(scopes_s, sc, scl);
+		scopes_s[scl] = '\0';
+		if (auth_scopes_parse(scopes_s, &out->scopes) == -1)
+			return -1;
+	}
 	memcpy(out->team, t, tl);
 	out->team[tl] = '\0';
 	return 0;

@@ -254,6 +254,7 @@ char *
 http_base_url(const struct http_req *r)
 {
 	const char	*h = r->host;
+	struct buf	 b;
 	size_t		 i;
 
 	/* The Host header goes into links: keep only host[:port] characters. */
@@ -262,7 +263,11 @@ http_base_url(const struct http_req *r)
 			break;
 	if (h[i] != '\0' || i == 0)
 		h = "localhost";
-	return xasprintf("%s://%s", r->https ? "https" : "http", h);
+	buf_init(&b);
+	buf_reserve(&b, 8 + strlen(h));
+	buf_puts(&b, r->https ? "https://" : "http://");
+	buf_puts(&b, h);
+	return buf_take(&b);
 }
 
 void
