@@ -7,7 +7,7 @@
  *   teams.db        name -> json
  *   tokens.db       SHA-256 hex of a token -> json
  *   webhooks.db     uuid -> team "\0" be64(seq) url "\0" json
- *                   (8 KiB pages: records are 0.3-2 KiB).  The prefix makes
+ *                   (8 KiB pages: records are 1-3 KiB).  The prefix makes
  *                   the owner checkable on every read and the index keys
  *                   derivable on update and delete; it is stripped on read.
  *   wh_team.db      team "\0" be64(seq) -> uuid "\0" json, DB_RECNUM: the
@@ -15,9 +15,12 @@
  *                   for O(log n) offset pagination, and a copy of each
  *                   record, so that a list page is one cursor walk with the
  *                   records in hand instead of a webhooks.db get per item
- *                   (16 KiB pages for 0.5-3 KiB values; files made before
- *                   hold the uuid alone, on 4 KiB pages, and are read
- *                   through webhooks.db).  seq is the creation time in
+ *                   (8 KiB pages, as webhooks.db: 16 KiB pages made a
+ *                   list page 16 % dearer at offset 90,000 than at 0, as
+ *                   DB_SET_RECNO sums record counts along the larger
+ *                   internal pages; files made before hold the uuid alone,
+ *                   on 4 KiB pages, and are read through webhooks.db).
+ *                   seq is the creation time in
  *                   microseconds, or the team's last seq + 1 when that is not
  *                   larger: it is read and written in the creating
  *                   transaction, so two processes creating in the same
@@ -118,7 +121,7 @@ static const struct dbspec {
 	[DBI_TEAMS] =		{ "teams.db",		4096, 0 },
 	[DBI_TOKENS] =		{ "tokens.db",		4096, 0 },
 	[DBI_WEBHOOKS] =	{ "webhooks.db",	8192, 0 },
-	[DBI_WH_TEAM] =		{ "wh_team.db",		16384, DB_RECNUM },
+	[DBI_WH_TEAM] =		{ "wh_team.db",		8192, DB_RECNUM },
 	[DBI_WH_URL] =		{ "wh_url.db",		8192,
 				  DB_DUP | DB_DUPSORT },
 	[DBI_ATTEMPTS] =	{ "attempts.db",	8192, 0 },
@@ -1794,10 +1797,11 @@ list_deref(struct store *s, DB_TXN *txn, struct listop *op, const DBT *v)
 
 /*
  * Forward from record number recno, want records, read in bulk
- * (DB_MULTIPLE_KEY): one cursor call copies a run of key/data pairs into
- * buf, instead of one DB_NEXT per record, each with its own page lock and
- * cursor set-up.  The buffer is sized for the page, so a call copies
- * little beyond it; a run that stops short is continued with DB_NEXT.
+ * (DB_MULTIPLE_KEY): one cursor call copies a run of key/data pairs into a
+ * buffer, instead of one DB_NEXT per record, each with its own page lock
+ * and cursor set-up.  The buffer is one page (the smallest Berkeley DB
+ * takes), so a call copies at most one page beyond what is wanted; a run
+ * that stops short is continued by the next call from where it stopped.
  * Returns 0 or a Berkeley DB error; *res a store error from list_deref.
  */
 static int
@@ -1807,6 +1811,7 @@ list_bulk(struct store *s, DB_TXN *txn, struct listop *op, DBC *c,
 	struct store_page *pg = op->pg;
 	DBT		 key, data, v;
 	size_t		 size;
+	u_int32_t	 flag = DB_SET_RECNO;
 	void		*p, *k, *d;
 	u_int32_t	 kl, dl;
 	int		 ret;
@@ -1820,7 +1825,7 @@ list_bulk(struct store *s, DB_TXN *txn, struct listop *op, DBC *c,
 		data.data = xmalloc(size);
 		data.ulen = (u_int32_t)size;
 		data.flags = DB_DBT_USERMEM;
-		ret = c->get(c, &key, &data, DB_SET_RECNO | DB_MULTIPLE_KEY);
+		ret = c->get(c, &key, &data, flag | DB_MULTIPLE_KEY);
 		if (ret == DB_BUFFER_SMALL) {
 			/* One record larger than the buffer. */
 			free(data.data);
@@ -1851,20 +1856,9 @@ list_bulk(struct store *s, DB_TXN *txn, struct listop *op, DBC *c,
 		}
 		free(data.data);
 		data.data = NULL;
-		break;
+		flag = DB_NEXT;
 	}
 	free(data.data);
-	/* The rest one at a time: a second bulk call would copy a page. */
-	while (ret == 0 && pg->n < want) {
-		dbt_out(&key);
-		dbt_out(&data);
-		if ((ret = c->get(c, &key, &data, DB_NEXT)) != 0)
-			break;
-		if (!has_prefix(&key, op->prefix.p, op->prefix.len))
-			return 0;
-		if ((*res = list_deref(s, txn, op, &data)) != STORE_OK)
-			return 0;
-	}
 	return ret == DB_NOTFOUND ? 0 : ret;
 }
 
