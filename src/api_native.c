@@ -37,20 +37,30 @@ native_put(struct buf *b, const char *base, const struct webhook *w)
 }
 
 /*
- * The same from a view: its members as they are, then the links.  base
- * holds host characters only (http_base_url) and the uuid hex digits and
- * dashes: the uri needs no escaping.
+ * What goes between a view's members and its uuid: the links member up to
+ * the uri's path, once per answer.  base holds host characters only
+ * (http_base_url) and a uuid hex digits and dashes: the uri needs no
+ * escaping.
  */
 static void
-native_put_view(struct buf *b, const char *base, const struct webhook_view *v)
+link_start(struct buf *l, const char *base)
+{
+	buf_init(l);
+	buf_puts(l, ",\"links\":[{\"rel\":\"self\",\"uri\":\"");
+	buf_puts(l, base);
+	buf_puts(l, BASE "/");
+}
+
+/* The same from a view: its members as they are, then the links. */
+static void
+native_put_view(struct buf *b, const struct buf *link,
+    const struct webhook_view *v)
 {
 	buf_putc(b, '{');
 	buf_add(b, v->members, v->len);
-	buf_puts(b, ",\"links\":[{\"rel\":\"self\",\"uri\":\"");
-	buf_puts(b, base);
-	buf_puts(b, BASE "/");
+	buf_add(b, link->p, link->len);
 	buf_add(b, v->uuid, 36);
-	buf_puts(b, "\"}]}");
+	buf_add(b, "\"}]}", 4);
 }
 
 /* Starts a JSON answer: status, Content-Type, an empty body to write into. */
@@ -98,16 +108,18 @@ static void
 native_get(struct api_ctx *c)
 {
 	struct webhook_view v;
-	struct buf	*b;
+	struct buf	*b, link;
 	char		*base;
 
 	if (api_webhook_get_view(c, &v) == -1)
 		return;
 	base = http_base_url(c->req);
+	link_start(&link, base);
 	b = answer_start(c, 200);
 	buf_puts(b, "{\"data\":");
-	native_put_view(b, base, &v);
+	native_put_view(b, &link, &v);
 	buf_putc(b, '}');
+	buf_free(&link);
 	free(base);
 	webhook_view_free(&v);
 }
@@ -303,7 +315,7 @@ static void
 native_list(struct api_ctx *c)
 {
 	struct webhook_view *vs = NULL;
-	struct buf	*b;
+	struct buf	*b, link;
 	char		*base;
 	size_t		 n = 0, total = 0, i, want;
 	long		 page, per_page;
@@ -317,19 +329,21 @@ native_list(struct api_ctx *c)
 	    &total)))
 		return;
 	base = http_base_url(c->req);
+	link_start(&link, base);
 	b = answer_start(c, 200);
 	/* One allocation for the page: the views, their links, the rest. */
-	for (i = 0, want = 1024; i < n; i++)
-		want += vs[i].len + 128 + strlen(base);
+	for (i = 0, want = 1024 + strlen(base) * 6; i < n; i++)
+		want += vs[i].len + link.len + 48;
 	buf_reserve(b, want);
 	buf_puts(b, "{\"data\":[");
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			buf_putc(b, ',');
-		native_put_view(b, base, &vs[i]);
+		native_put_view(b, &link, &vs[i]);
 		webhook_view_free(&vs[i]);
 	}
 	free(vs);
+	buf_free(&link);
 	free(base);
 	buf_putc(b, ']');
 	paginate_text(c, b, BASE, page, per_page, n, total);
