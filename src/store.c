@@ -103,6 +103,7 @@
 #define MAX_TRIES	100		/* deadlock retries of one call */
 #define PRUNE_BATCH	500		/* attempts removed per transaction */
 #define SCAN_BATCH	64		/* records per foreach transaction */
+#define BULK_MAX	(1024u * 1024)	/* bulk list buffer, at most */
 
 #define RETRY		(-1)		/* internal: abort and run again */
 
@@ -1820,7 +1821,8 @@ list_bulk(struct store *s, DB_TXN *txn, struct listop *op, DBC *c,
 	 * of 1.3 KiB on 8 KiB pages, one page a call cost 7 % more (three
 	 * calls), three pages 3 % more (more copied than used). */
 	pgsz = dbspecs[op->idx].pagesize;
-	size = (want * 1024 + pgsz - 1) / pgsz * pgsz;
+	size = (want < BULK_MAX / 1024 ? want * 1024 : BULK_MAX) + pgsz - 1;
+	size = size / pgsz * pgsz;
 	data.data = NULL;
 	for (;;) {
 		dbt_in(&key, &recno, sizeof(recno));
