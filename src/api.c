@@ -216,6 +216,17 @@ api_webhook_get(struct api_ctx *c, struct webhook *w)
 }
 
 int
+api_webhook_get_view(struct api_ctx *c, struct webhook_view *v)
+{
+	const char	*uuid;
+
+	if ((uuid = path_uuid(c)) == NULL ||
+	    api_store_error(c, webhook_get_view(c->st, c->auth.team, uuid, v)))
+		return -1;
+	return 0;
+}
+
+int
 api_webhook_create(struct api_ctx *c, int flags, struct webhook *w)
 {
 	struct wh_input	 in;

@@ -97,6 +97,8 @@ json_object *api_chatbot_status_json(const char *id, int64_t ms);
  * a url registered twice.
  */
 int	api_webhook_get(struct api_ctx *, struct webhook *w);
+/* The same as JSON text ready to answer (webhook_view_free it). */
+int	api_webhook_get_view(struct api_ctx *, struct webhook_view *v);
 int	api_webhook_create(struct api_ctx *, int flags, struct webhook *w);
 int	api_webhook_update(struct api_ctx *, int flags, struct webhook *w);
 int	api_webhook_delete(struct api_ctx *);

@@ -102,6 +102,19 @@ buf_grow(struct buf *b, size_t more)
 }
 
 void
+buf_reserve(struct buf *b, size_t n)
+{
+	size_t	 need = b->len + n + 1;
+
+	if (need > b->cap) {
+		b->cap = need;
+		b->p = xrealloc(b->p, b->cap);
+		if (b->len == 0)
+			b->p[0] = '\0';
+	}
+}
+
+void
 buf_add(struct buf *b, const void *data, size_t len)
 {
 	buf_grow(b, len);

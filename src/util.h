@@ -29,6 +29,8 @@ void	 buf_puts(struct buf *, const char *);
 void	 buf_putc(struct buf *, int);
 void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Makes room for n more bytes at once (one allocation for a known size). */
+void	 buf_reserve(struct buf *, size_t n);
 void	 buf_reset(struct buf *);
 void	 buf_free(struct buf *);
 /*

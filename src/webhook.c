@@ -987,11 +987,30 @@ jstr(const char *s)
 	return json_object_new_string(s != NULL ? s : "");
 }
 
+/*
+ * A record starts with the webhook's union members as webhook_json_members
+ * writes them (the "view"), its length in front, so that a GET or a list
+ * answers from the record's bytes without reading it into a struct and
+ * writing it again (that was two thirds of a list page's instructions):
+ *   {"v":1,"view_v":1,"view_len":N,"view":{...N bytes...},"uuid":...}
+ * view_v is the version of webhook_json_members' output: change it with
+ * that output, and records written before are rendered afresh instead.
+ * Readers that want the fields skip the view.
+ */
+#define VIEW_VERSION	1
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
+#define VIEW_AFTER	"{\"v\":" STR(WEBHOOK_RECORD_VERSION) ","
+#define VIEW_PREFIX	VIEW_AFTER "\"view_v\":" STR(VIEW_VERSION) \
+			",\"view_len\":"
+
 char *
 webhook_to_record(const struct webhook *w)
 {
 	json_object	*j, *a, *o;
-	char		*s;
+	struct buf	 b, view;
+	const char	*rest;
+	char		 num[24];
 	size_t		 i;
 
 	j = json_object_new_object();
@@ -1040,10 +1059,48 @@ webhook_to_record(const struct webhook *w)
 	    json_object_new_int64(w->created_at));
 	json_object_object_add(j, "updated_at",
 	    json_object_new_int64(w->updated_at));
-	s = xstrdup(json_object_to_json_string_ext(j,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	rest = json_object_to_json_string_ext(j,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (strncmp(rest, VIEW_AFTER, sizeof(VIEW_AFTER) - 1) != 0)
+		log_panic("webhook_to_record: json-c wrote %.16s", rest);
+	/* The view first, its length in front (see webhook_record_view). */
+	buf_init(&view);
+	buf_putc(&view, '{');
+	webhook_json_members(&view, w);
+	buf_putc(&view, '}');
+	buf_init(&b);
+	buf_puts(&b, VIEW_PREFIX);
+	snprintf(num, sizeof(num), "%zu", view.len);
+	buf_puts(&b, num);
+	buf_puts(&b, ",\"view\":");
+	buf_add(&b, view.p, view.len);
+	buf_puts(&b, rest + sizeof(VIEW_AFTER) - 2);
 	json_object_put(j);
-	return s;
+	buf_free(&view);
+	return buf_take(&b);
+}
+
+int
+webhook_record_view(const char *rec, size_t len, const char **members,
+    size_t *mlen)
+{
+	const char	*p, *end = rec + len;
+	size_t		 n = 0;
+
+	if (len < sizeof(VIEW_PREFIX) - 1 ||
+	    memcmp(rec, VIEW_PREFIX, sizeof(VIEW_PREFIX) - 1) != 0)
+		return 0;
+	for (p = rec + sizeof(VIEW_PREFIX) - 1; p < end && *p >= '0' &&
+	    *p <= '9' && n < 100000000; p++)
+		n = n * 10 + (size_t)(*p - '0');
+	if (end - p < 8 || memcmp(p, ",\"view\":", 8) != 0)
+		return 0;
+	p += 8;
+	if (n < 2 || (size_t)(end - p) < n || p[0] != '{' || p[n - 1] != '}')
+		return 0;
+	*members = p + 1;
+	*mlen = n - 2;
+	return 1;
 }
 
 /* The string member key of o, or NULL when absent or of another type. */
@@ -1268,7 +1325,11 @@ static const struct {
 	QR_KEY("auth"), QR_KEY("token"), QR_KEY("events"), QR_KEY("active"),
 	QR_KEY("max_attempts"), QR_KEY("error"), QR_KEY("fail_since"),
 	QR_KEY("created_at"), QR_KEY("updated_at"),
+	QR_KEY("view_v"), QR_KEY("view_len"), QR_KEY("view"),
 };
+#define QR_VIEW_V	16
+#define QR_VIEW_LEN	17
+#define QR_VIEW		18
 #define QR_NKEYS (sizeof(qr_keys) / sizeof(qr_keys[0]))
 
 /* One member's value into w; k indexes qr_keys. */
@@ -1377,7 +1438,7 @@ quick_from_record(const char *json, struct webhook *w)
 	struct qrd	 r;
 	const char	*key;
 	unsigned	 seen = 0;
-	int64_t		 ver = -1;
+	int64_t		 ver = -1, vlen = -1, vver = -1;
 	size_t		 k;
 
 	memset(w, 0, sizeof(*w));
@@ -1402,8 +1463,25 @@ quick_from_record(const char *json, struct webhook *w)
 		if (k == QR_NKEYS || seen & (1u << k))
 			goto other;
 		seen |= 1u << k;
-		if (qr_expect(&r, ':') != QR_OK ||
-		    qr_member(&r, k, w, &ver) != QR_OK)
+		if (qr_expect(&r, ':') != QR_OK)
+			goto other;
+		if (k == QR_VIEW_V || k == QR_VIEW_LEN) {
+			if (qr_int(&r, k == QR_VIEW_LEN ? &vlen : &vver) !=
+			    QR_OK)
+				goto other;
+			continue;
+		}
+		if (k == QR_VIEW) {
+			/* Skipped by its length: the fields follow. */
+			qr_ws(&r);
+			if (vlen < 2 || *r.p != '{' ||
+			    strnlen(r.p, (size_t)vlen) != (size_t)vlen ||
+			    r.p[vlen - 1] != '}')
+				goto other;
+			r.p += vlen;
+			continue;
+		}
+		if (qr_member(&r, k, w, &ver) != QR_OK)
 			goto other;
 	} while (qr_expect(&r, ',') == QR_OK);
 	if (qr_expect(&r, '}') != QR_OK)
@@ -1812,6 +1890,118 @@ webhook_list(struct store *st, const char *team, size_t offset, size_t limit,
 	for (i = 0; i < page.n; i++)
 		if (webhook_from_record(page.recs[i], &(*ws)[*n]) == 0)
 			(*n)++;
+	if (total != NULL)
+		*total = page.total;
+	store_page_free(&page);
+	return STORE_OK;
+}
+
+/* ---- views ------------------------------------------------------------- */
+
+void
+webhook_view_free(struct webhook_view *v)
+{
+	free(v->mem);
+	memset(v, 0, sizeof(*v));
+}
+
+/* 1 if the 36 bytes at s are hex digits and dashes (what a link may hold
+ * unescaped); a table, as util_is_uuid was 450 instructions an item. */
+static int
+uuid_chars(const char *s)
+{
+	static const unsigned char ok[256] = {
+		['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+		['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+		['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
+		['f'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1,
+		['E'] = 1, ['F'] = 1, ['-'] = 1,
+	};
+	unsigned	 all = 1;
+	int		 i;
+
+	for (i = 0; i < 36; i++)
+		all &= ok[(unsigned char)s[i]];
+	return all;
+}
+
+/*
+ * Takes rec (malloc'd; consumed) into v: its stored view when it has one
+ * that names a uuid, else the members written from the record.  0, or -1
+ * if the record cannot be read (v is then empty).
+ */
+static int
+view_of_record(char *rec, struct webhook_view *v)
+{
+	struct webhook	 w;
+	struct buf	 b;
+	const char	*m;
+	size_t		 ml;
+
+	memset(v, 0, sizeof(*v));
+	if (webhook_record_view(rec, strlen(rec), &m, &ml) && ml > 8 + 36 &&
+	    memcmp(m, "\"uuid\":\"", 8) == 0 && m[8 + 36] == '"') {
+		memcpy(v->uuid, m + 8, 36);
+		v->uuid[36] = '\0';
+		if (uuid_chars(v->uuid)) {
+			v->members = m;
+			v->len = ml;
+			v->mem = rec;
+			return 0;
+		}
+	}
+	if (webhook_from_record(rec, &w) == -1) {
+		free(rec);
+		return -1;
+	}
+	free(rec);
+	buf_init(&b);
+	webhook_json_members(&b, &w);
+	memcpy(v->uuid, w.uuid, sizeof(v->uuid));
+	webhook_free(&w);
+	v->len = b.len;
+	v->mem = buf_take(&b);
+	v->members = v->mem;
+	return 0;
+}
+
+/* On any result but STORE_OK, v holds nothing to free. */
+int
+webhook_get_view(struct store *st, const char *team, const char *uuid,
+    struct webhook_view *v)
+{
+	char	*json = NULL;
+	int	 rc;
+
+	memset(v, 0, sizeof(*v));
+	if ((rc = store_webhook_get(st, team, uuid, &json)) != STORE_OK)
+		return rc;
+	return view_of_record(json, v) == 0 ? STORE_OK : STORE_ERR;
+}
+
+/* As webhook_list: an unreadable record is left out of the page. */
+int
+webhook_list_views(struct store *st, const char *team, size_t offset,
+    size_t limit, struct webhook_view **vs, size_t *n, size_t *total)
+{
+	struct store_page	 page;
+	size_t			 i;
+	int			 rc;
+
+	*vs = NULL;
+	*n = 0;
+	if (total != NULL)
+		*total = 0;
+	memset(&page, 0, sizeof(page));
+	if ((rc = store_webhook_list(st, team, offset, limit, &page)) !=
+	    STORE_OK)
+		return rc;
+	*vs = xcalloc(page.n, sizeof(**vs));
+	for (i = 0; i < page.n; i++) {
+		if (view_of_record(page.recs[i], &(*vs)[*n]) == 0)
+			(*n)++;
+		page.recs[i] = NULL;
+	}
 	if (total != NULL)
 		*total = page.total;
 	store_page_free(&page);

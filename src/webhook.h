@@ -131,6 +131,26 @@ json_object *webhook_to_json(const struct webhook *);
  * plain, no-slash-escape output). */
 void	webhook_json_members(struct buf *, const struct webhook *);
 
+/*
+ * The union members webhook_json_members wrote into a record when it was
+ * stored: 1 with *members (braces excluded, inside rec) and *mlen, or 0
+ * when the record carries none of this build's view version.
+ */
+int	webhook_record_view(const char *rec, size_t len, const char **members,
+	    size_t *mlen);
+
+/*
+ * A webhook as JSON text ready to answer: webhook_json_members' output,
+ * taken from the record when it carries it, else written afresh.
+ */
+struct webhook_view {
+	char		 uuid[37];
+	const char	*members;	/* without braces; len bytes */
+	size_t		 len;
+	char		*mem;		/* what members points into */
+};
+void	webhook_view_free(struct webhook_view *);
+
 /* ---- the model over the store ------------------------------------------ */
 /* Results: the store's (STORE_OK, STORE_NOTFOUND, STORE_EXISTS for a
  * duplicate url with STORE_UNIQUE_URL, STORE_ERR, STORE_FATAL). */
@@ -142,6 +162,13 @@ int	webhook_get(struct store *, const char *team, const char *uuid,
 int	webhook_update(struct store *, const char *team, const char *uuid,
 	    const struct wh_input *in, int flags, struct webhook *out);
 int	webhook_delete(struct store *, const char *team, const char *uuid);
+/* webhook_get as a view (free it with webhook_view_free). */
+int	webhook_get_view(struct store *, const char *team, const char *uuid,
+	    struct webhook_view *);
+/* webhook_list as views: vs[0..n) (free each with webhook_view_free,
+ * then the array). */
+int	webhook_list_views(struct store *, const char *team, size_t offset,
+	    size_t limit, struct webhook_view **vs, size_t *n, size_t *total);
 /* One page: ws[0..n) (free each with webhook_free, then the array). */
 int	webhook_list(struct store *, const char *team, size_t offset,
 	    size_t limit, struct webhook **ws, size_t *n, size_t *total);

@@ -1062,6 +1062,108 @@ test_record_quick_reader(void **state)
 	assert_int_equal(webhook_from_record("{\"v\":1}", &a), -1);
 }
 
+/*
+ * A record carries webhook_json_members' text (the view) in front; GET and
+ * list answer from it.  It must be what the members of the record's own
+ * webhook are, the readers must skip it, and a record without it (or
+ * with another view version) must give the same view written afresh.
+ */
+static void
+assert_view_matches(struct store *st, const struct webhook *w)
+{
+	struct webhook_view	 v, *vs;
+	struct webhook		 back;
+	struct buf		 want;
+	const char		*m;
+	char			*rec, *rec2, *old;
+	size_t			 ml, n, total, i;
+
+	buf_init(&want);
+	webhook_json_members(&want, w);
+	rec = webhook_to_record(w);
+	assert_int_equal(webhook_record_view(rec, strlen(rec), &m, &ml), 1);
+	assert_int_equal(ml, want.len);
+	assert_memory_equal(m, want.p, ml);
+	/* Read back (the quick reader skips the view), written again. */
+	assert_int_equal(webhook_from_record(rec, &back), 0);
+	rec2 = webhook_to_record(&back);
+	assert_string_equal(rec, rec2);
+	free(rec2);
+	webhook_free(&back);
+	/* Without the view, as records were written before: no view. */
+	assert_int_equal(webhook_record_view(rec, strlen(rec), &m, &ml), 1);
+	old = xasprintf("{\"v\":1%s", m + ml + 1);
+	assert_int_equal(webhook_record_view(old, strlen(old), &m, &ml), 0);
+	assert_int_equal(webhook_from_record(old, &back), 0);
+	rec2 = webhook_to_record(&back);
+	assert_string_equal(rec, rec2);
+	free(rec2);
+	webhook_free(&back);
+	free(old);
+	/* Another view version: no view. */
+	old = xstrdup(rec);
+	*strstr(old, "\"view_v\":1") = 'x';
+	assert_int_equal(webhook_record_view(old, strlen(old), &m, &ml), 0);
+	free(old);
+	free(rec);
+	if (st != NULL) {
+		assert_int_equal(webhook_get_view(st, w->team, w->uuid, &v),
+		    STORE_OK);
+		assert_string_equal(v.uuid, w->uuid);
+		assert_int_equal(v.len, want.len);
+		assert_memory_equal(v.members, want.p, v.len);
+		webhook_view_free(&v);
+		assert_int_equal(webhook_list_views(st, w->team, 0, 100, &vs,
+		    &n, &total), STORE_OK);
+		for (i = 0; i < n; i++) {
+			if (strcmp(vs[i].uuid, w->uuid) == 0) {
+				assert_int_equal(vs[i].len, want.len);
+				assert_memory_equal(vs[i].members, want.p,
+				    want.len);
+				break;
+			}
+		}
+		assert_true(i < n);
+		for (i = 0; i < n; i++)
+			webhook_view_free(&vs[i]);
+		free(vs);
+	}
+	buf_free(&want);
+}
+
+static void
+test_record_view(void **state)
+{
+	char		 dir[] = "/tmp/test_webhook.XXXXXX", *cmd, all[256];
+	struct store	*st;
+	struct webhook	 w;
+	int		 i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	st = store_open(dir, STORE_CREATE);
+	assert_non_null(st);
+	full_webhook(&w);
+	assert_int_equal(webhook_create(st, &w, 0), STORE_OK);
+	assert_view_matches(st, &w);
+	webhook_free(&w);
+	webhook_init(&w, "team-b");
+	assert_int_equal(webhook_create(st, &w, 0), STORE_OK);
+	assert_view_matches(st, &w);
+	/* Every byte json-c escapes or not, in a name and an event. */
+	for (i = 1; i < 256; i++)
+		all[i - 1] = (char)i;
+	all[255] = '\0';
+	free(w.name);
+	w.name = xstrdup(all);
+	assert_view_matches(NULL, &w);
+	webhook_free(&w);
+	store_close(st);
+	cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 int
 main(void)
 {
@@ -1075,6 +1177,7 @@ main(void)
 		cmocka_unit_test(test_record_roundtrip),
 		cmocka_unit_test(test_record_damaged),
 		cmocka_unit_test(test_record_quick_reader),
+		cmocka_unit_test(test_record_view),
 		cmocka_unit_test(test_to_json),
 		cmocka_unit_test(test_json_members),
 		cmocka_unit_test(test_json_roundtrip),
