@@ -48,22 +48,30 @@
  * json values too (they are copied out and terminated on read).
  *
  * Concurrency: every process opens its own DB_ENV with DB_REGISTER |
- * DB_RECOVER | DB_FAILCHK (no DB_THREAD, no DB_PRIVATE).  Writes run in
- * transactions retried on DB_LOCK_DEADLOCK / DB_LOCK_NOTGRANTED.
+ * DB_RECOVER | DB_FAILCHK (no DB_THREAD, no DB_PRIVATE).  Every read and
+ * write runs in a DB_TXN_NOWAIT transaction: a lock that is not free at
+ * once fails the call with DB_LOCK_NOTGRANTED, and run() tries the whole
+ * transaction again after a short random sleep.
+ *
+ * Why never wait for a lock: a Berkeley DB lock waiter sleeps on a
+ * pthread condition variable in the shared region.  If it is SIGKILLed
+ * there, glibc (2.25 and later) still counts it as a waiter, and the
+ * failchk that cleans up after it calls pthread_cond_destroy on that
+ * variable, which then blocks for ever; every process of the environment
+ * wedges behind it (seen in the SIGKILL test: the opener stuck in
+ * __txn_failchk -> __mutex_refresh -> pthread_cond_destroy).  A process
+ * that never waits can die anywhere without leaving a waiter behind.
  *
  * A process that dies in a transaction (say, SIGKILLed by the web server in
  * the middle of a request) leaves its locks held.  DB_ENV->failchk frees
  * them and aborts its transactions; it runs (1) when any process opens the
  * environment and the registry shows a dead one (DB_REGISTER |
  * DB_FAILCHK), (2) in store_failchk, which webhookd calls periodically, and
- * (3) when a lock wait here fails after LOCK_TIMEOUT with
- * DB_LOCK_NOTGRANTED.  Berkeley DB notices an expired lock wait only when
- * its deadlock detector runs, that is when some process blocks on or
- * releases a lock: (3) helps in a busy environment; in a quiet one a waiter
- * blocked on a dead process's lock waits for (1) or (2).
- * Reads of one record use no transaction; reads of several use a
- * DB_READ_COMMITTED transaction.  foreach functions read in batches and call
- * back with no lock held, so a callback may write to the store.
+ * (3) here, every FAILCHK_EVERY tries of a call that keeps finding a lock
+ * taken.
+ * Reads of several records use a DB_READ_COMMITTED transaction.  foreach
+ * functions read in batches and call back with no lock held, so a callback
+ * may write to the store.
  *
  * Process ids in the is_alive check may be reused by an unrelated process;
  * then the dead process's locks stay until that pid goes too.  Rare, and
@@ -97,10 +105,11 @@
  */
 #define CACHE_BYTES	(4u * 1024 * 1024)
 #define LOG_MAX_BYTES	(8u * 1024 * 1024)
-#define LOCK_TIMEOUT_US	1000000u	/* then failchk and retry */
+#define LOCK_TIMEOUT_US	1000000u	/* the longest lock wait outside a txn */
 #define REG_TIMEOUT_US	500000u		/* a recovering process waits this */
 #define THREAD_COUNT	64u		/* processes tracked for failchk */
-#define MAX_TRIES	100		/* deadlock retries of one call */
+#define MAX_TRIES	200		/* retries of one call on a taken lock */
+#define FAILCHK_EVERY	16		/* tries between two failchks */
 #define PRUNE_BATCH	500		/* attempts removed per transaction */
 #define SCAN_BATCH	64		/* records per foreach transaction */
 #define BULK_MAX	(1024u * 1024)	/* bulk list buffer, at most */
@@ -139,7 +148,6 @@ struct store {
 	DB			*db[DBI_N];
 	pid_t			 pid;		/* for thread_id, set at open */
 	volatile sig_atomic_t	 fatal;		/* panic or recovered under us */
-	int			 timedout;	/* a lock wait timed out */
 	unsigned int		 rnd;		/* back-off jitter */
 };
 
@@ -258,8 +266,6 @@ dberr(struct store *s, int ret, const char *fn, const char *what)
 	case DB_KEYEXIST:
 		return STORE_EXISTS;
 	case DB_LOCK_NOTGRANTED:
-		s->timedout = 1;
-		return RETRY;
 	case DB_LOCK_DEADLOCK:
 		return RETRY;
 	case DB_RUNRECOVERY:
@@ -284,17 +290,19 @@ failchk(struct store *s, const char *fn)
 	return STORE_OK;
 }
 
-/* Sleeps a little before try number `try` + 1, more as tries go on. */
+/*
+ * Sleeps a little before try number `try` + 1, more as tries go on (at
+ * most 6.4 ms); now and then frees the locks of dead processes, in case
+ * the lock that keeps being taken is one of theirs.
+ */
 static void
 backoff(struct store *s, const char *fn, int try)
 {
 	unsigned int	 max;
 
-	if (s->timedout) {
-		s->timedout = 0;
+	if (try % FAILCHK_EVERY == 0)
 		(void)failchk(s, fn);
-	}
-	max = 50u << (try < 8 ? try : 8);
+	max = 50u << (try < 7 ? try : 7);
 	usleep(rand_r(&s->rnd) % max);
 }
 
@@ -310,7 +318,7 @@ run(struct store *s, const char *fn, enum txmode mode, body_fn body,
 	u_int32_t	 bflags, cflags;
 	int		 try, ret, res;
 
-	bflags = mode == TX_READ ? DB_READ_COMMITTED : 0;
+	bflags = DB_TXN_NOWAIT | (mode == TX_READ ? DB_READ_COMMITTED : 0);
 	cflags = mode == TX_WRITE_NOSYNC ? DB_TXN_WRITE_NOSYNC : 0;
 	for (try = 0; try < MAX_TRIES; try++) {
 		if (try > 0)
@@ -337,16 +345,18 @@ run(struct store *s, const char *fn, enum txmode mode, body_fn body,
 		if (res != RETRY)
 			return res;
 	}
-	log_warn("%s: still deadlocked after %d tries", fn, MAX_TRIES);
+	log_warn("%s: locks still taken after %d tries", fn, MAX_TRIES);
 	return STORE_ERR;
 }
 
-/* DB->get with no transaction, retried on deadlock; data is Berkeley DB's
- * memory. */
+/* DB->get of one record in a read-committed DB_TXN_NOWAIT transaction,
+ * tried again while a lock is taken; data is Berkeley DB's memory (the
+ * handle's buffer, valid until its next call). */
 static int
-get_notxn(struct store *s, int dbi, DBT *key, DBT *data, const char *fn)
+get_one(struct store *s, int dbi, DBT *key, DBT *data, const char *fn)
 {
 	DB	*db = s->db[dbi];
+	DB_TXN	*txn;
 	int	 try, ret, res;
 
 	for (try = 0; try < MAX_TRIES; try++) {
@@ -354,14 +364,22 @@ get_notxn(struct store *s, int dbi, DBT *key, DBT *data, const char *fn)
 			backoff(s, fn, try);
 		if (s->fatal)
 			return STORE_FATAL;
+		if ((ret = s->env->txn_begin(s->env, NULL, &txn,
+		    DB_TXN_NOWAIT | DB_READ_COMMITTED)) != 0) {
+			if ((res = dberr(s, ret, fn, "txn_begin")) != RETRY)
+				return res == STORE_NOTFOUND ? STORE_ERR : res;
+			continue;
+		}
 		dbt_out(data);
-		ret = db->get(db, NULL, key, data, 0);
-		if (ret == 0)
-			return STORE_OK;
-		if ((res = dberr(s, ret, fn, dbspecs[dbi].file)) != RETRY)
+		ret = db->get(db, txn, key, data, 0);
+		res = ret == 0 ? STORE_OK : dberr(s, ret, fn, dbspecs[dbi].file);
+		if ((ret = txn->commit(txn, 0)) != 0 &&
+		    dberr(s, ret, fn, "txn_commit") == STORE_FATAL)
+			return STORE_FATAL;
+		if (res != RETRY)
 			return res;
 	}
-	log_warn("%s: still deadlocked after %d tries", fn, MAX_TRIES);
+	log_warn("%s: locks still taken after %d tries", fn, MAX_TRIES);
 	return STORE_ERR;
 }
 
@@ -797,7 +815,7 @@ kv_get(struct store *s, int dbi, const char *k, char **json, const char *fn)
 	if (s->fatal)
 		return STORE_FATAL;
 	dbt_in(&key, k, strlen(k));
-	if ((res = get_notxn(s, dbi, &key, &data, fn)) != STORE_OK)
+	if ((res = get_one(s, dbi, &key, &data, fn)) != STORE_OK)
 		return res;
 	*json = xstrndup(data.data, data.size);
 	return STORE_OK;
@@ -1561,7 +1579,7 @@ store_webhook_get(struct store *s, const char *team, const char *uuid,
 	if (s->fatal)
 		return STORE_FATAL;
 	dbt_in(&key, uuid, strlen(uuid));
-	res = get_notxn(s, DBI_WEBHOOKS, &key, &data, "store_webhook_get");
+	res = get_one(s, DBI_WEBHOOKS, &key, &data, "store_webhook_get");
 	if (res != STORE_OK)
 		return res;
 	if ((res = wh_owned(&data, team, &seq, &u, &ul, &j, &jl)) != STORE_OK)
@@ -2271,7 +2289,7 @@ store_webhook_gen(struct store *s, const char *team, uint64_t *gen)
 	buf_init(&b);
 	genkey(&b, team);
 	dbt_in(&key, b.p, b.len);
-	res = get_notxn(s, DBI_WEBHOOKS, &key, &data, "store_webhook_gen");
+	res = get_one(s, DBI_WEBHOOKS, &key, &data, "store_webhook_gen");
 	buf_free(&b);
 	if (res == STORE_NOTFOUND)
 		return STORE_OK;	/* never written: generation 0 */

@@ -6,8 +6,8 @@
  *
  * Every process (FastCGI processes, webhookd, webhookctl) opens the one
  * environment with DB_REGISTER | DB_RECOVER | DB_FAILCHK: a process killed in
- * the middle of a transaction never wedges the others.  Every write runs in a
- * transaction retried on DB_LOCK_DEADLOCK.  When Berkeley DB says
+ * the middle of a transaction never wedges the others.  Every call runs in a
+ * DB_TXN_NOWAIT transaction retried while a lock is taken.  When Berkeley DB says
  * DB_RUNRECOVERY (or another process ran recovery under us) every call
  * returns STORE_FATAL and the process should answer 503 and exit; the next
  * process to open the environment recovers it.
