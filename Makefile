@@ -16,7 +16,10 @@ CFLAGS	?= -O2 -g
 WARN	 = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
 	   -Wpointer-arith
 CPPFLAGS += -D_GNU_SOURCE -Isrc -I$(OBJDIR)
-LDLIBS_CORE = -ljson-c -ldb-5.3 -lcrypto
+# nettle: SHA-256 and base64 for every program (src/util.c); OpenSSL's
+# libcrypto only where libcurl brings it anyway: webhookd's HMAC.
+LDLIBS_CORE = -ljson-c -ldb-5.3 -lnettle
+LDLIBS_DELIVER = -lcrypto -lcurl
 
 # SAN=1 builds everything with AddressSanitizer + UndefinedBehaviorSanitizer
 # into its own object directory.
@@ -45,8 +48,8 @@ UNIT	 = $(patsubst tests/unit/%.c,$(OBJDIR)/%,$(wildcard tests/unit/test_*.c))
 
 # Debian packages the build, `make run` and the tests need.
 DEBS	 = build-essential pkg-config libfcgi-dev libjson-c-dev libdb5.3-dev \
-	   db5.3-util libcurl4-openssl-dev libssl-dev libcmocka-dev lighttpd \
-	   apache2 libapache2-mod-fcgid curl wrk chromium
+	   db5.3-util libcurl4-openssl-dev libssl-dev nettle-dev libcmocka-dev \
+	   lighttpd apache2 libapache2-mod-fcgid curl wrk chromium
 
 .PHONY: FORCE all deps run test test-unit test-e2e test-browser bench asan valgrind install clean \
 	clean-progs
@@ -84,13 +87,13 @@ $(OBJDIR)/probe.o $(OBJDIR)/test_probe.o: $(OBJDIR)/prefix.h
 cgi-bin/webhooks.fcgi: $(CORE_O) $(call obj,$(FCGI))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi
 webhookd: $(CORE_O) $(call obj,$(DAEMON))
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lcurl
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) $(LDLIBS_DELIVER)
 webhookctl: $(CORE_O) $(call obj,$(CTL))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
 
 # Each tests/unit/test_X.c links with every core module.
 $(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(CORE_O) $(call obj,http router api api_native api_v1 api_chatbot api_events spool deliver deliver_retry probe admin tmpl)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi -lcurl -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi $(LDLIBS_DELIVER) -lcmocka
 
 run: deps all
 	@sh tests/run.sh $(PORT)

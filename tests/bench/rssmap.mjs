@@ -1,7 +1,7 @@
 // Resident memory of the FastCGI program by mapping, after GET and list
 // runs: a diagnosis for the RSS figure of `make bench` (issue 2).
 //
-//   cd tests && node bench/rssmap.mjs
+//   make all build/bench/preload && cd tests && node bench/rssmap.mjs
 //
 // Environment: BENCH_WEBHOOKS (100000), BENCH_SECONDS (5).  Servers listen
 // on 127.0.0.1 on free ports, with a temporary data directory; everything
@@ -50,6 +50,7 @@ function wrk(url, token, script = 'get.lua') {
   console.log(`wrk ${url.replace(/^http:\/\/[^/]+/, '')}: ${rps} req/s, non-2xx ${bad}`);
 }
 
+if (!fs.existsSync(path.join(BIN, 'preload'))) throw new Error('no build/bench/preload: make build/bench/preload first');
 const { home, token } = lib.makeHome('webhooks-rssmap-');
 let srv;
 try {

@@ -349,7 +349,8 @@ webhookd_path(char *out, size_t outlen)
 	assert_true(n > 0);
 	self[n] = '\0';
 	*strrchr(self, '/') = '\0';
-	snprintf(out, outlen, "%s/../../webhookd", self);
+	assert_true((size_t)snprintf(out, outlen, "%s/../../webhookd", self) <
+	    outlen);
 }
 
 static void
