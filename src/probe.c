@@ -114,6 +114,22 @@ child_env(const struct cfg *cfg)
 	return env;
 }
 
+/* fd moved above the standard descriptors (a process started with one
+ * of them closed gets it back from pipe2), close-on-exec; -1 if it cannot
+ * be (logged). */
+static int
+above_stdio(int fd)
+{
+	int	 nfd;
+
+	if (fd > STDERR_FILENO)
+		return fd;
+	if ((nfd = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) == -1)
+		log_warn("probe: fcntl F_DUPFD_CLOEXEC: %s", strerror(errno));
+	close(fd);
+	return nfd;
+}
+
 /* Starts path --test team uuid with its output into a pipe: the child's
  * pid and *rfd, the read end (close-on-exec), or -1 (logged). */
 static pid_t
@@ -129,6 +145,17 @@ spawn(const struct cfg *cfg, const char *path, const char *team,
 
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		log_warn("probe: pipe: %s", strerror(errno));
+		return -1;
+	}
+	/* The child's stdin and stdout are set in place: neither end may
+	 * be one of them already. */
+	p[0] = above_stdio(p[0]);
+	p[1] = above_stdio(p[1]);
+	if (p[0] == -1 || p[1] == -1) {
+		if (p[0] != -1)
+			close(p[0]);
+		if (p[1] != -1)
+			close(p[1]);
 		return -1;
 	}
 	posix_spawn_file_actions_init(&fa);
@@ -168,7 +195,8 @@ spawn(const struct cfg *cfg, const char *path, const char *team,
 }
 
 /* Reads fd to its end into out (at most PROBE_OUT_MAX bytes) before
- * deadline_ms: 0, or -1 on timeout, error or too much. */
+ * deadline_ms: 0; -1 on an error or too much (logged); -2 when the
+ * deadline passed (logged). */
 static int
 read_all(int fd, int64_t deadline_ms, struct buf *out, const char *path)
 {
@@ -183,7 +211,7 @@ read_all(int fd, int64_t deadline_ms, struct buf *out, const char *path)
 	for (;;) {
 		if ((left = deadline_ms - util_now_ms()) <= 0) {
 			log_warn("probe: %s --test: no answer in time", path);
-			return -1;
+			return -2;
 		}
 		if ((rc = poll(&pfd, 1, (int)left)) == -1) {
 			if (errno == EINTR)
@@ -232,7 +260,7 @@ probe_run(const struct cfg *cfg, const char *team, const char *uuid,
 	struct buf	 out;
 	char		 path[PATH_MAX + 16];
 	pid_t		 pid;
-	int		 fd = -1, status, timedout;
+	int		 fd = -1, status, rd;
 	enum probe_res	 res;
 
 	memset(r, 0, sizeof(*r));
@@ -242,14 +270,16 @@ probe_run(const struct cfg *cfg, const char *team, const char *uuid,
 	if ((pid = spawn(cfg, path, team, uuid, &fd)) == -1)
 		return PROBE_NOSTART;
 	buf_init(&out);
-	timedout = read_all(fd, util_now_ms() + cfg->timeout_ms +
-	    PROBE_SLACK_MS, &out, path) == -1;
+	rd = read_all(fd, util_now_ms() + cfg->timeout_ms + PROBE_SLACK_MS,
+	    &out, path);
 	close(fd);
-	if (timedout)
-		(void)kill(pid, SIGKILL);
+	if (rd != 0)
+		(void)kill(pid, SIGKILL);	/* it may be running still */
 	status = reap(pid);
-	if (timedout)
+	if (rd == -2)
 		res = PROBE_TIMEOUT;
+	else if (rd == -1)
+		res = PROBE_FAILED;
 	else if (status != -1 && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == PROBE_EXIT_NOTFOUND)
 		res = PROBE_NOTFOUND;

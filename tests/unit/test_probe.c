@@ -170,6 +170,7 @@ setup(void **state)
 	script("notfound", "exit 3");
 	script("fails", "echo 'webhookd: something broke' >&2; exit 1");
 	script("garbage", "echo hello");
+	script("chatty", "head -c 20000 /dev/zero | tr '\\0' x; exec sleep 30");
 	script("silent", "exit 0");
 	script("killed", "kill -9 $$");
 	script("hangs", "exec sleep 30");
@@ -202,6 +203,7 @@ test_run(void **state)
 		{ "notfound", PROBE_NOTFOUND, NULL, 0 },
 		{ "fails", PROBE_FAILED, NULL, 0 },
 		{ "garbage", PROBE_FAILED, NULL, 0 },
+		{ "chatty", PROBE_FAILED, NULL, 0 },	/* too much: killed */
 		{ "silent", PROBE_FAILED, NULL, 0 },
 		{ "killed", PROBE_FAILED, NULL, 0 },
 		{ "missing", PROBE_NOSTART, NULL, 0 },
@@ -249,6 +251,35 @@ test_run(void **state)
 	close(42);
 }
 
+/* Started with stdin and stdout closed (pipe2 then returns 0 and 1): the
+ * child still gets /dev/null and the pipe in their places. */
+static void
+test_run_closed_stdio(void **state)
+{
+	struct cfg		 cfg;
+	struct deliver_result	 r;
+	int			 in, out, store, res;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.home, sizeof(cfg.home), "/tmp/h");
+	cfg.timeout_ms = 1000;
+	snprintf(cfg.webhookd, sizeof(cfg.webhookd), "%s/echo", dir);
+	fflush(stdout);
+	assert_int_not_equal(in = dup(STDIN_FILENO), -1);
+	assert_int_not_equal(out = dup(STDOUT_FILENO), -1);
+	close(STDIN_FILENO);
+	close(STDOUT_FILENO);
+	res = probe_run(&cfg, "t", "u", &r, &store);
+	assert_int_equal(dup2(in, STDIN_FILENO), STDIN_FILENO);
+	assert_int_equal(dup2(out, STDOUT_FILENO), STDOUT_FILENO);
+	close(in);
+	close(out);
+	assert_int_equal(res, PROBE_OK);
+	assert_string_equal(r.body, "--test t u|closed|/dev/null|none|/tmp/h");
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+}
+
 static void
 test_where(void **state)
 {
@@ -279,6 +310,7 @@ main(void)
 		cmocka_unit_test(test_format_parse),
 		cmocka_unit_test(test_parse_refused),
 		cmocka_unit_test(test_where),
+		cmocka_unit_test(test_run_closed_stdio),
 		cmocka_unit_test(test_run),
 	};
 
