@@ -15,8 +15,11 @@ CC	?= cc
 CFLAGS	?= -O2 -g
 WARN	 = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
 	   -Wpointer-arith
-CPPFLAGS += -D_GNU_SOURCE -Isrc
-LDLIBS_CORE = -ljson-c -ldb-5.3 -lcrypto
+CPPFLAGS += -D_GNU_SOURCE -Isrc -I$(OBJDIR)
+# nettle: SHA-256 and base64 for every program (src/util.c); OpenSSL's
+# libcrypto only where libcurl brings it anyway: webhookd's HMAC.
+LDLIBS_CORE = -ljson-c -ldb-5.3 -lnettle
+LDLIBS_DELIVER = -lcrypto -lcurl
 
 # SAN=1 builds everything with AddressSanitizer + UndefinedBehaviorSanitizer
 # into its own object directory.
@@ -30,8 +33,11 @@ OBJDIR	 = build/normal
 endif
 
 CORE	 = util log cfg store webhook auth
-FCGI	 = http router api api_native api_v1 api_chatbot api_events spool deliver admin tmpl webhooks_fcgi
-DAEMON	 = spool deliver webhookd
+# The FastCGI program links no libcurl: its test deliveries run in
+# `webhookd --test` (src/probe.h).
+FCGI	 = http router api api_native api_v1 api_chatbot api_events spool \
+	   deliver_retry probe admin tmpl webhooks_fcgi
+DAEMON	 = spool deliver deliver_retry probe webhookd
 CTL	 = webhookctl spool
 
 obj	 = $(addprefix $(OBJDIR)/,$(addsuffix .o,$(1)))
@@ -42,10 +48,10 @@ UNIT	 = $(patsubst tests/unit/%.c,$(OBJDIR)/%,$(wildcard tests/unit/test_*.c))
 
 # Debian packages the build, `make run` and the tests need.
 DEBS	 = build-essential pkg-config libfcgi-dev libjson-c-dev libdb5.3-dev \
-	   db5.3-util libcurl4-openssl-dev libssl-dev libcmocka-dev lighttpd \
-	   apache2 libapache2-mod-fcgid curl wrk chromium
+	   db5.3-util libcurl4-openssl-dev libssl-dev nettle-dev libcmocka-dev \
+	   lighttpd apache2 libapache2-mod-fcgid curl wrk chromium
 
-.PHONY: all deps run test test-unit test-e2e test-browser bench asan valgrind install clean \
+.PHONY: FORCE all deps run test test-unit test-e2e test-browser bench asan valgrind install clean \
 	clean-progs
 all: $(PROGS)
 
@@ -70,24 +76,32 @@ $(OBJDIR)/%.o: tests/unit/%.c $(wildcard src/*.h) | $(OBJDIR)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -c -o $@ $<
 $(OBJDIR):
 	mkdir -p $@
+# Where `make install` puts webhookd, for the FastCGI program to find it;
+# rewritten only when PREFIX changes, so that only what uses it is rebuilt.
+$(OBJDIR)/prefix.h: FORCE | $(OBJDIR)
+	@printf '#define PROBE_WEBHOOKD "%s/bin/webhookd"\n' '$(PREFIX)' > $@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+FORCE:
+$(OBJDIR)/probe.o $(OBJDIR)/test_probe.o: $(OBJDIR)/prefix.h
 
 cgi-bin/webhooks.fcgi: $(CORE_O) $(call obj,$(FCGI))
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi -lcurl
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi
 webhookd: $(CORE_O) $(call obj,$(DAEMON))
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lcurl
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) $(LDLIBS_DELIVER)
 webhookctl: $(CORE_O) $(call obj,$(CTL))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
 
 # Each tests/unit/test_X.c links with every core module.
-$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(CORE_O) $(call obj,http router api api_native api_v1 api_chatbot api_events spool deliver admin tmpl)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi -lcurl -lcmocka
+$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(CORE_O) $(call obj,http router api api_native api_v1 api_chatbot api_events spool deliver deliver_retry probe admin tmpl)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi $(LDLIBS_DELIVER) -lcmocka
 
 run: deps all
 	@sh tests/run.sh $(PORT)
 
 test: deps all test-unit test-e2e test-browser
 
-test-unit: $(UNIT)
+# webhookd: the test deliveries of test_api_v1 run it (src/probe.h).
+test-unit: $(UNIT) webhookd
 	@set -e; for t in $(UNIT); do echo "== $$t"; $$t; done
 
 test-e2e: all

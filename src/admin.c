@@ -24,6 +24,7 @@
 #include "api.h"
 #include "deliver.h"
 #include "log.h"
+#include "probe.h"
 #include "spool.h"
 #include "tmpl.h"
 
@@ -1345,6 +1346,7 @@ admin_test(struct api_ctx *c)
 	struct admin		 a;
 	struct webhook		 w;
 	struct deliver_result	 r;
+	enum probe_res		 res;
 	int			 rc;
 
 	if (admin_begin(&a, c, NEED_SESSION, SCOPE_EDIT) == -1 ||
@@ -1352,12 +1354,29 @@ admin_test(struct api_ctx *c)
 	    store_failed(&a, webhook_get(c->st, c->auth.team, c->params[0],
 	    &w)))
 		goto out;
-	memset(&r, 0, sizeof(r));
-	rc = deliver_test(c->st, c->cfg, &w, &r);
-	if (rc != STORE_OK)
+	res = probe_run(c->cfg, c->auth.team, w.uuid, &r, &rc);
+	if (res == PROBE_OK && rc != STORE_OK)
 		log_warn("admin_test: webhook %s: the attempt was not recorded",
 		    w.uuid);
 	webhook_free(&w);
+	switch (res) {
+	case PROBE_OK:
+		break;
+	case PROBE_NOTFOUND:
+		fail(&a, 404, "There is no such webhook in your team.");
+		goto out;
+	case PROBE_TIMEOUT:
+		fail(&a, 504, "The test delivery did not finish in time.");
+		goto out;
+	case PROBE_NOSTART:
+		fail(&a, 500, "The test delivery could not be started "
+		    "(webhookd is missing); see the server's log.");
+		goto out;
+	default:
+		fail(&a, 500, "The test delivery failed in webhookd; see the "
+		    "server's log.");
+		goto out;
+	}
 	/* Again, for the error the test may have noted. */
 	if (!store_failed(&a, webhook_get(c->st, c->auth.team, c->params[0],
 	    &w))) {

@@ -103,6 +103,16 @@ int	api_webhook_create(struct api_ctx *, int flags, struct webhook *w);
 int	api_webhook_update(struct api_ctx *, int flags, struct webhook *w);
 int	api_webhook_delete(struct api_ctx *);
 
+/*
+ * The test delivery of w, now (probe_run: in a child webhookd): 0 and r,
+ * the attempt whatever its outcome, or -1 with the failure to make one
+ * answered in the route's dialect (404 the webhook is gone, 500 webhookd
+ * missing or failing, 504 no answer in time).
+ */
+struct deliver_result;
+int	api_webhook_test(struct api_ctx *, const struct webhook *w,
+	    struct deliver_result *r);
+
 /* Answers every webhook of the team, in creation order, as a bare JSON
  * array of enc(webhook): the lists of the dialects that do not paginate. */
 void	api_list_all(struct api_ctx *,

@@ -240,13 +240,13 @@ webhook_test(struct api_ctx *c)
 	struct deliver_result	 r;
 	struct webhook		 w;
 	json_object		*j, *d;
-	int			 rc;
 
 	if (api_webhook_get(c, &w) == -1)
 		return;
-	if ((rc = deliver_test(c->st, c->cfg, &w, &r)) != STORE_OK)
-		log_warn("webhook_test: %s: recording the attempt: store "
-		    "result %d", w.uuid, rc);
+	if (api_webhook_test(c, &w, &r) == -1) {
+		webhook_free(&w);
+		return;
+	}
 	d = json_object_new_object();
 	json_object_object_add(d, "webhook_id", json_object_new_string(w.uuid));
 	json_object_object_add(d, "event_type",

@@ -15,7 +15,6 @@
 
 #include "api.h"
 #include "deliver.h"
-#include "log.h"
 
 #define BASE		"/api/web/v1/webhooks"
 
@@ -99,16 +98,11 @@ v1_test(struct api_ctx *c)
 {
 	struct webhook		 w;
 	struct deliver_result	 r;
-	int			 rc;
 
 	if (api_webhook_get(c, &w) == -1)
 		return;
-	memset(&r, 0, sizeof(r));
-	/* The outcome stands even if recording it failed (logged). */
-	if ((rc = deliver_test(c->st, c->cfg, &w, &r)) != STORE_OK)
-		log_warn("v1_test: %s: recording the attempt: store result %d",
-		    w.uuid, rc);
-	api_json(c, 200, api_v1_test_json(w.uuid, &r));
+	if (api_webhook_test(c, &w, &r) == 0)
+		api_json(c, 200, api_v1_test_json(w.uuid, &r));
 	webhook_free(&w);
 }
 

@@ -14,7 +14,8 @@
 
 #include "cfg.h"
 
-enum cfg_type { CFG_INT, CFG_LONG, CFG_BOOL, CFG_DOUBLE };
+/* CFG_PATH: a string of at most cfg_def.max bytes, default "" (none). */
+enum cfg_type { CFG_INT, CFG_LONG, CFG_BOOL, CFG_DOUBLE, CFG_PATH };
 
 static const struct cfg_def {
 	const char	*key;
@@ -31,6 +32,9 @@ static const struct cfg_def {
 	{ "per_endpoint",   CFG_INT,    offsetof(struct cfg, per_endpoint), 4, 1, 256 },
 	/* Test only: multiplies every retry delay (0.001 turns 5 min into 0.3 s). */
 	{ "time_scale",	    CFG_DOUBLE, offsetof(struct cfg, time_scale), 1, 0.00001, 1 },
+	/* The FastCGI program's test deliveries run this (see probe.h). */
+	{ "webhookd",	    CFG_PATH,   offsetof(struct cfg, webhookd), 0, 0,
+	    sizeof(((struct cfg *)0)->webhookd) - 1 },
 };
 
 /* Sets one key from text; 0, or -1 with a reason in err. */
@@ -51,6 +55,15 @@ cfg_set(struct cfg *c, const char *key, const char *val, char *err,
 		return -1;
 	}
 	d = &defs[i];
+	if (d->type == CFG_PATH) {
+		if (strlen(val) > d->max) {
+			snprintf(err, errlen, "%s: longer than %g bytes", key,
+			    d->max);
+			return -1;
+		}
+		strcpy((char *)c + d->off, val);
+		return 0;
+	}
 	if (d->type == CFG_BOOL) {
 		if (!strcmp(val, "1") || !strcasecmp(val, "yes") ||
 		    !strcasecmp(val, "true") || !strcasecmp(val, "on"))
@@ -89,6 +102,8 @@ cfg_set(struct cfg *c, const char *key, const char *val, char *err,
 		break;
 	case CFG_DOUBLE:
 		*(double *)(void *)((char *)c + d->off) = v;
+		break;
+	case CFG_PATH:
 		break;
 	}
 	return 0;
@@ -152,6 +167,8 @@ cfg_load(struct cfg *c, char *err, size_t errlen)
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
 		char num[64];
+		if (defs[i].type == CFG_PATH)
+			continue;	/* "" */
 		snprintf(num, sizeof(num), "%.17g", defs[i].def);
 		if (cfg_set(c, defs[i].key, num, why, sizeof(why)) == -1) {
 			snprintf(err, errlen, "default %s", why);

@@ -6,9 +6,12 @@
  * outcome as done, permanent or temporary failure (qmail's 0 / 100 / 111).
  *
  * The transfer itself is a libcurl easy handle: webhookd runs many of them
- * in one multi loop (deliver_xfer_*), the FastCGI program's test endpoint
- * runs one synchronously (deliver_now, deliver_test).  The retry schedule
- * lives here too, so that its policy sits next to the classification.
+ * in one multi loop (deliver_xfer_*), and one synchronously for the
+ * FastCGI program's test endpoint (deliver_now, deliver_test, run by
+ * `webhookd --test`: see probe.h).  The retry schedule lives here too, so
+ * that its policy sits next to the classification.  The delivery id and
+ * manual retry, which the FastCGI program uses, are in deliver_retry.c:
+ * they need no libcurl.
  *
  * The few functions at the end that record an attempt (attempt log, the
  * webhook's error) use the store and the model; nothing here knows HTTP

@@ -9,6 +9,9 @@
  *   webhookd          run until SIGTERM / SIGINT
  *   webhookd --once   deliver what is due now and exit (for cron)
  *   webhookd -n       check the configuration: "configuration OK"
+ *   webhookd --test TEAM UUID
+ *                     one test delivery for the FastCGI program (probe.h):
+ *                     deliver, record, print the outcome as a JSON line
  *
  * Where state lives, and why.  An event file stays in cur/ until each of
  * its deliveries is resolved durably: done (the attempt log, and for an
@@ -51,6 +54,7 @@
 #include "cfg.h"
 #include "deliver.h"
 #include "log.h"
+#include "probe.h"
 #include "spool.h"
 #include "store.h"
 #include "util.h"
@@ -1480,8 +1484,61 @@ run(struct wd *wd)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: webhookd [--once | -n]\n");
+	fprintf(stderr, "usage: webhookd [--once | -n | --test TEAM UUID]\n");
 	exit(2);
+}
+
+/*
+ * webhookd --test TEAM UUID: the test delivery of the API and the admin
+ * page, run for the FastCGI program (probe_run) so that it needs no
+ * libcurl.  Needs neither the spool nor its lock: the event is made here
+ * and goes nowhere else.  Exits 0 with the outcome on stdout, or
+ * PROBE_EXIT_NOTFOUND, or 1 (logged).
+ */
+static int
+test_one(const char *team, const char *uuid)
+{
+	struct cfg		 cfg;
+	struct store		*st = NULL;
+	struct webhook		 w;
+	struct deliver_result	 r;
+	char			 err[512], *out;
+	int			 rc = 1, res;
+
+	if (cfg_load(&cfg, err, sizeof(err)) == -1) {
+		log_warn("webhookd --test: configuration: %s", err);
+		return 1;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_warn("webhookd --test: curl_global_init failed");
+		return 1;
+	}
+	if ((st = store_open(cfg.home, 0)) == NULL)
+		goto out;
+	if ((res = webhook_get(st, team, uuid, &w)) != STORE_OK) {
+		if (res == STORE_NOTFOUND)
+			rc = PROBE_EXIT_NOTFOUND;
+		else
+			log_warn("webhookd --test: webhook %s: store result %d",
+			    uuid, res);
+		goto out;
+	}
+	memset(&r, 0, sizeof(r));
+	res = deliver_test(st, &cfg, &w, &r);
+	webhook_free(&w);
+	out = probe_format(&r, res);
+	if (fputs(out, stdout) != EOF && fflush(stdout) == 0)
+		rc = 0;
+	else
+		log_warn("webhookd --test: write the outcome: %s",
+		    strerror(errno));
+	free(out);
+out:
+	deliver_cleanup();
+	curl_global_cleanup();
+	if (st != NULL)
+		store_close(st);
+	return rc;
 }
 
 int
@@ -1493,6 +1550,8 @@ main(int argc, char *argv[])
 	int		 i, check = 0, rc;
 
 	log_init("webhookd");
+	if (argc == 4 && strcmp(argv[1], "--test") == 0)
+		return test_one(argv[2], argv[3]);
 	wd = xcalloc(1, sizeof(*wd));
 	wd->ifd = wd->sfd = -1;
 	for (i = 1; i < argc; i++) {

@@ -115,6 +115,9 @@ main(void)
 	log_init("webhooks.fcgi");
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGALRM, wedged);
+	/* Test deliveries wait for their child (probe_run): an inherited
+	 * SIG_IGN would have the kernel reap it first. */
+	signal(SIGCHLD, SIG_DFL);
 	if (cfg_load(&cfg, err, sizeof(err)) == -1) {
 		log_warn("configuration: %s", err);
 		return 1;

@@ -139,15 +139,18 @@ function tmpDir(prefix) {
 }
 
 // A root directory whose cgi-bin/webhooks.fcgi is a copy of prog (a copy:
-// a rebuild during the run must not change what is measured).  Readable by
-// the web server's user.
+// a rebuild during the run must not change what is measured), with a copy
+// of webhookd next to it, where the program looks for it (test
+// deliveries).  Readable by the web server's user.
 function makeRoot(name, prog) {
   const root = tmpDir(name);
   fs.chmodSync(root, 0o755);
   fs.mkdirSync(path.join(root, 'cgi-bin'), { mode: 0o755 });
-  const dst = path.join(root, 'cgi-bin', 'webhooks.fcgi');
-  fs.copyFileSync(prog, dst);
-  fs.chmodSync(dst, 0o755);
+  const copies = [[prog, path.join(root, 'cgi-bin', 'webhooks.fcgi')], [path.join(REPO, 'webhookd'), path.join(root, 'webhookd')]];
+  for (const [src, dst] of copies) {
+    fs.copyFileSync(src, dst);
+    fs.chmodSync(dst, 0o755);
+  }
   return root;
 }
 

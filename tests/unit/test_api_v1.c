@@ -338,6 +338,21 @@ call(struct env *e, enum http_method m, const char *pathfmt,
 	return status;
 }
 
+/* The source tree's webhookd: this program is build/<kind>/test_api_v1. */
+static void
+webhookd_path(char *out, size_t outlen)
+{
+	char	 self[4096];
+	ssize_t	 n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	assert_true((size_t)snprintf(out, outlen, "%s/../../webhookd", self) <
+	    outlen);
+}
+
 static void
 env_open(struct env *e)
 {
@@ -351,6 +366,10 @@ env_open(struct env *e)
 	e->cfg.max_body = 1 << 20;
 	e->cfg.per_page_max = 100;
 	e->cfg.timeout_ms = 2000;
+	/* The test delivery runs the webhookd built next to this program's
+	 * directory (build/normal/..): ./webhookd of the source tree. */
+	snprintf(e->cfg.home, sizeof(e->cfg.home), "%s", e->dir);
+	webhookd_path(e->cfg.webhookd, sizeof(e->cfg.webhookd));
 	assert_int_equal(store_team_add(e->st, "a", "{\"v\":1}"), STORE_OK);
 	assert_int_equal(auth_token_create(e->st, "a", SCOPE_ALL, &e->all, id),
 	    STORE_OK);

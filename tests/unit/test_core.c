@@ -222,7 +222,16 @@ test_util(void **state)
 		{ "a=Vs", -1, NULL },
 		{ "", -1, NULL },
 	};
-	char		 u[37], iso[UTIL_ISO_LEN], *e;
+	static const struct {
+		const char	*in;
+		const char	*want;
+	} sha[] = {
+		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+	};
+	char		 u[37], iso[UTIL_ISO_LEN], *e, hex[65];
 	unsigned char	*out;
 	size_t		 i, n;
 
@@ -238,6 +247,29 @@ test_util(void **state)
 			free(out);
 		}
 	}
+	/* Non-zero bits before the padding are read as they come, as
+	 * OpenSSL's EVP_DecodeBlock did: "QR==" is "A" (canonically "QQ=="). */
+	assert_int_equal(util_base64_decode("QR==", &out, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0], 'A');
+	free(out);
+	assert_int_equal(util_base64_decode("QUJDRA==", &out, &n), 0);
+	assert_int_equal(n, 4);
+	assert_memory_equal(out, "ABCD", 4);
+	free(out);
+	e = util_base64("\xff\xfe\xfd\x00", 4);
+	assert_string_equal(e, "//79AA==");
+	free(e);
+	e = util_base64("", 0);
+	assert_string_equal(e, "");
+	free(e);
+	/* SHA-256 against FIPS 180-2's vectors. */
+	for (i = 0; i < sizeof(sha) / sizeof(sha[0]); i++) {
+		util_sha256_hex(sha[i].in, strlen(sha[i].in), hex);
+		assert_string_equal(hex, sha[i].want);
+	}
+	assert_int_equal(util_ct_compare("abcd", "abcd", 4), 0);
+	assert_int_not_equal(util_ct_compare("abcd", "abce", 4), 0);
 	util_uuid4(u);
 	assert_true(util_is_uuid(u));
 	assert_int_equal(u[14], '4');

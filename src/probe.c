@@ -1,0 +1,390 @@
+/*
+ * probe: the test delivery in a child webhookd.  See probe.h for why.
+ *
+ * The child is started with posix_spawn (a vfork: nothing of the parent is
+ * copied) and given exactly three descriptors: /dev/null as its standard
+ * input (under a FastCGI server, descriptor 0 is the listening socket),
+ * the write end of a pipe as its standard output, and our standard error,
+ * which is the web server's error log.  Everything else (the FastCGI
+ * connection, the Berkeley DB files, the spool's directories) is closed
+ * in the child before exec.  Its environment is ours without the request's
+ * headers (HTTP_*: under plain CGI they hold the Authorization and Cookie
+ * values), with WEBHOOKS_HOME set to the data directory in use.
+ *
+ * The parent reads the answer with a deadline, kills the child if it
+ * passes, and always waits for it: no zombie outlives a request.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "log.h"
+#include "probe.h"
+#include "util.h"
+
+#include "prefix.h"		/* PROBE_WEBHOOKD: $(PREFIX)/bin/webhookd, made
+				   by the Makefile */
+
+extern char **environ;
+
+static const char *const class_names[] = {
+	[DELIVER_DONE] = "done",
+	[DELIVER_TEMPORARY] = "temporary",
+	[DELIVER_PERMANENT] = "permanent",
+};
+
+/* Why path is no program to run, or NULL when it is one. */
+static const char *
+not_executable(const char *path)
+{
+	struct stat	 st;
+
+	if (stat(path, &st) == -1 || access(path, X_OK) == -1)
+		return strerror(errno);
+	return S_ISREG(st.st_mode) ? NULL : "not a regular file";
+}
+
+int
+probe_webhookd(const struct cfg *cfg, char *out, size_t outlen)
+{
+	const char	*why;
+	char		 self[PATH_MAX], *slash;
+	ssize_t		 n;
+
+	if (cfg->webhookd[0] != '\0') {
+		if ((why = not_executable(cfg->webhookd)) != NULL) {
+			log_warn("probe: the webhookd setting names %s: %s",
+			    cfg->webhookd, why);
+			return -1;
+		}
+		snprintf(out, outlen, "%s", cfg->webhookd);
+		return 0;
+	}
+	/* Next to the program: <dir>/cgi-bin/webhooks.fcgi, <dir>/webhookd. */
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			if ((size_t)snprintf(out, outlen, "%s/../webhookd",
+			    self) < outlen && not_executable(out) == NULL)
+				return 0;
+		}
+	} else
+		self[0] = '\0';
+	if (not_executable(PROBE_WEBHOOKD) == NULL) {
+		snprintf(out, outlen, "%s", PROBE_WEBHOOKD);
+		return 0;
+	}
+	log_warn("probe: no webhookd program: not in %s/.., not %s; set "
+	    "webhookd in webhooks.conf (or WEBHOOKS_WEBHOOKD)", self,
+	    PROBE_WEBHOOKD);
+	return -1;
+}
+
+/* Our environment for the child: without HTTP_*, with WEBHOOKS_HOME.  The
+ * array is the caller's to free (with its one WEBHOOKS_HOME string). */
+static char **
+child_env(const struct cfg *cfg)
+{
+	char	**env;
+	size_t	  i, n = 0;
+
+	for (i = 0; environ[i] != NULL; i++)
+		;
+	env = xcalloc(i + 2, sizeof(*env));
+	env[n++] = xasprintf("WEBHOOKS_HOME=%s", cfg->home);
+	for (i = 0; environ[i] != NULL; i++)
+		if (strncmp(environ[i], "HTTP_", 5) != 0 &&
+		    strncmp(environ[i], "WEBHOOKS_HOME=", 14) != 0)
+			env[n++] = environ[i];
+	env[n] = NULL;
+	return env;
+}
+
+/* fd moved above the standard descriptors (a process started with one
+ * of them closed gets it back from pipe2), close-on-exec; -1 if it cannot
+ * be (logged). */
+static int
+above_stdio(int fd)
+{
+	int	 nfd;
+
+	if (fd > STDERR_FILENO)
+		return fd;
+	if ((nfd = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) == -1)
+		log_warn("probe: fcntl F_DUPFD_CLOEXEC: %s", strerror(errno));
+	close(fd);
+	return nfd;
+}
+
+/* Starts path --test team uuid with its output into a pipe: the child's
+ * pid and *rfd, the read end (close-on-exec), or -1 (logged). */
+static pid_t
+spawn(const struct cfg *cfg, const char *path, const char *team,
+    const char *uuid, int *rfd)
+{
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 at;
+	sigset_t			 none, dfl;
+	char				*argv[5], **env;
+	pid_t				 pid = -1;
+	int				 p[2], err;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		log_warn("probe: pipe: %s", strerror(errno));
+		return -1;
+	}
+	/* The child's stdin and stdout are set in place: neither end may
+	 * be one of them already. */
+	p[0] = above_stdio(p[0]);
+	p[1] = above_stdio(p[1]);
+	if (p[0] == -1 || p[1] == -1) {
+		if (p[0] != -1)
+			close(p[0]);
+		if (p[1] != -1)
+			close(p[1]);
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGCHLD);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dfl);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
+	    O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+	argv[0] = (char *)path;
+	argv[1] = (char *)"--test";
+	argv[2] = (char *)team;
+	argv[3] = (char *)uuid;
+	argv[4] = NULL;
+	env = child_env(cfg);
+	if ((err = posix_spawn(&pid, path, &fa, &at, argv, env)) != 0) {
+		log_warn("probe: start %s: %s", path, strerror(err));
+		pid = -1;
+	}
+	free(env[0]);
+	free(env);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	if (pid == -1)
+		close(p[0]);
+	else
+		*rfd = p[0];
+	return pid;
+}
+
+/* Reads fd to its end into out (at most PROBE_OUT_MAX bytes) before
+ * deadline_ms: 0; -1 on an error or too much (logged); -2 when the
+ * deadline passed (logged). */
+static int
+read_all(int fd, int64_t deadline_ms, struct buf *out, const char *path)
+{
+	struct pollfd	 pfd;
+	char		 chunk[4096];
+	ssize_t		 n;
+	int64_t		 left;
+	int		 rc;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		if ((left = deadline_ms - util_now_ms()) <= 0) {
+			log_warn("probe: %s --test: no answer in time", path);
+			return -2;
+		}
+		if ((rc = poll(&pfd, 1, (int)left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("probe: poll: %s", strerror(errno));
+			return -1;
+		}
+		if (rc == 0)
+			continue;	/* the deadline check above ends it */
+		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			log_warn("probe: read: %s", strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		if (out->len + (size_t)n > PROBE_OUT_MAX) {
+			log_warn("probe: %s --test: answer over %d bytes", path,
+			    PROBE_OUT_MAX);
+			return -1;
+		}
+		buf_add(out, chunk, (size_t)n);
+	}
+}
+
+/* Waits for pid; its wait status, or -1. */
+static int
+reap(pid_t pid)
+{
+	int	 status;
+
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			log_warn("probe: waitpid %ld: %s", (long)pid,
+			    strerror(errno));
+			return -1;
+		}
+	return status;
+}
+
+enum probe_res
+probe_run(const struct cfg *cfg, const char *team, const char *uuid,
+    struct deliver_result *r, int *store_res)
+{
+	struct buf	 out;
+	char		 path[PATH_MAX + 16];
+	pid_t		 pid;
+	int		 fd = -1, status, rd;
+	enum probe_res	 res;
+
+	memset(r, 0, sizeof(*r));
+	*store_res = STORE_OK;
+	if (probe_webhookd(cfg, path, sizeof(path)) == -1)
+		return PROBE_NOSTART;
+	if ((pid = spawn(cfg, path, team, uuid, &fd)) == -1)
+		return PROBE_NOSTART;
+	buf_init(&out);
+	rd = read_all(fd, util_now_ms() + cfg->timeout_ms + PROBE_SLACK_MS,
+	    &out, path);
+	close(fd);
+	if (rd != 0)
+		(void)kill(pid, SIGKILL);	/* it may be running still */
+	status = reap(pid);
+	if (rd == -2)
+		res = PROBE_TIMEOUT;
+	else if (rd == -1)
+		res = PROBE_FAILED;
+	else if (status != -1 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == PROBE_EXIT_NOTFOUND)
+		res = PROBE_NOTFOUND;
+	else if (status == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		if (status != -1 && WIFSIGNALED(status))
+			log_warn("probe: %s --test %s: killed by signal %d",
+			    path, uuid, WTERMSIG(status));
+		else if (status != -1)
+			log_warn("probe: %s --test %s: exit status %d", path,
+			    uuid, WEXITSTATUS(status));
+		res = PROBE_FAILED;
+	} else if (out.len == 0 || probe_parse(out.p, r, store_res) == -1) {
+		log_warn("probe: %s --test %s: no outcome in its answer",
+		    path, uuid);
+		res = PROBE_FAILED;
+	} else
+		res = PROBE_OK;
+	buf_free(&out);
+	return res;
+}
+
+char *
+probe_format(const struct deliver_result *r, int store_res)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	buf_printf(&b, "{\"class\":\"%s\",\"status\":%d,\"latency_ms\":%lld,"
+	    "\"retry_after_ms\":%lld,\"gone\":%s,\"store\":%d,\"error\":",
+	    class_names[r->cls], r->status, (long long)r->latency_ms,
+	    (long long)r->retry_after_ms, r->gone ? "true" : "false",
+	    store_res);
+	buf_json_str(&b, r->error);
+	buf_puts(&b, ",\"body\":");
+	buf_json_str(&b, r->body);
+	buf_puts(&b, "}\n");
+	return buf_take(&b);
+}
+
+/* Copies the string member key of j into out (outlen bytes): 0, or -1. */
+static int
+get_str(json_object *j, const char *key, char *out, size_t outlen)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(j, key, &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    (size_t)json_object_get_string_len(v) >= outlen)
+		return -1;
+	memcpy(out, json_object_get_string(v),
+	    (size_t)json_object_get_string_len(v) + 1);
+	return 0;
+}
+
+static int
+get_int(json_object *j, const char *key, int64_t *out)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(j, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return -1;
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+int
+probe_parse(const char *text, struct deliver_result *r, int *store_res)
+{
+	json_object	*j, *v;
+	char		 cls[16];
+	int64_t		 status, store;
+	size_t		 i;
+	int		 rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if ((j = json_tokener_parse(text)) == NULL)
+		return -1;
+	if (!json_object_is_type(j, json_type_object) ||
+	    get_str(j, "class", cls, sizeof(cls)) == -1 ||
+	    get_int(j, "status", &status) == -1 ||
+	    get_int(j, "latency_ms", &r->latency_ms) == -1 ||
+	    get_int(j, "retry_after_ms", &r->retry_after_ms) == -1 ||
+	    get_int(j, "store", &store) == -1 ||
+	    get_str(j, "error", r->error, sizeof(r->error)) == -1 ||
+	    get_str(j, "body", r->body, sizeof(r->body)) == -1 ||
+	    !json_object_object_get_ex(j, "gone", &v) ||
+	    !json_object_is_type(v, json_type_boolean) ||
+	    status < 0 || status > 999 || store < STORE_OK ||
+	    store > STORE_FATAL)
+		goto out;
+	for (i = 0; i < sizeof(class_names) / sizeof(class_names[0]); i++)
+		if (strcmp(cls, class_names[i]) == 0)
+			break;
+	if (i == sizeof(class_names) / sizeof(class_names[0]))
+		goto out;
+	r->cls = (enum deliver_class)i;
+	r->status = (int)status;
+	r->gone = json_object_get_boolean(v);
+	*store_res = (int)store;
+	rc = 0;
+out:
+	json_object_put(j);
+	if (rc == -1)
+		memset(r, 0, sizeof(*r));
+	return rc;
+}
