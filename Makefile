@@ -145,7 +145,7 @@ valgrind: $(UNIT)
 	    --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp \
 	    $$t >/dev/null; done; echo "valgrind: clean"
 
-asan:
+asan: deps
 	$(MAKE) SAN=1 clean-progs
 	$(MAKE) SAN=1 all test-unit test-e2e
 	$(MAKE) clean-progs
