@@ -139,7 +139,7 @@ bench: deps all $(BENCH_BIN)
 	cd tests && node bench/bench.mjs
 
 # Every unit test under valgrind's memcheck: no error, no leak.
-valgrind: $(UNIT)
+valgrind: $(UNIT) webhookd
 	@set -e; for t in $(UNIT); do echo "== valgrind $$t"; \
 	  valgrind -q --error-exitcode=9 --leak-check=full \
 	    --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp \
