@@ -873,10 +873,12 @@ test_killed_waiter(void **state)
 		struct store *cs = store_open(fx->home, 0);
 
 		close(go[1]);
-		if (cs == NULL || read(go[0], &c, 1) != 1)
-			_exit(3);
-		memset(&u, 0, sizeof(u));
-		store_webhook_update(cs, "t", "w", 0, upd_fn, &u, &fnret);
+		if (cs != NULL && read(go[0], &c, 1) == 1) {
+			memset(&u, 0, sizeof(u));
+			store_webhook_update(cs, "t", "w", 0, upd_fn, &u,
+			    &fnret);
+		}
+		store_close(cs);
 		_exit(0);
 	}
 	close(go[0]);
@@ -893,10 +895,14 @@ test_killed_waiter(void **state)
 	assert_true(pid != -1);
 	if (pid == 0) {
 		struct store *cs = store_open(fx->home, 0);
+		int bad = cs == NULL;
 
 		memset(&u, 0, sizeof(u));
-		_exit(cs == NULL || store_webhook_update(cs, "t", "w", 0,
-		    upd_fn, &u, &fnret) != STORE_OK ? 1 : 0);
+		if (!bad && store_webhook_update(cs, "t", "w", 0, upd_fn, &u,
+		    &fnret) != STORE_OK)
+			bad = 1;
+		store_close(cs);
+		_exit(bad);
 	}
 	for (i = 0; i < 200 && waitpid(pid, &st, WNOHANG) == 0; i++)
 		usleep(50000);
