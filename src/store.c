@@ -69,7 +69,8 @@
  * DB_FAILCHK), (2) in store_failchk, which webhookd calls periodically, and
  * (3) here, every FAILCHK_EVERY tries of a call that keeps finding a lock
  * taken.
- * Reads of several records use a DB_READ_COMMITTED transaction.  foreach
+ * Reads use DB_READ_COMMITTED transactions; between store_read_begin
+ * and store_read_end (a FastCGI request) they share one.  foreach
  * functions read in batches and call back with no lock held, so a callback
  * may write to the store.
  *
@@ -152,6 +153,8 @@ struct store {
 	pid_t			 pid;		/* for thread_id, set at open */
 	volatile sig_atomic_t	 fatal;		/* panic or recovered under us */
 	unsigned int		 rnd;		/* back-off jitter */
+	int			 scoped;	/* in store_read_begin/end */
+	DB_TXN			*rtxn;		/* the scope's reads, or NULL */
 };
 
 /* Modes of run(). */
@@ -310,6 +313,58 @@ backoff(struct store *s, const char *fn, int try)
 }
 
 /*
+ * The read scope's transaction (store_read_begin): begun at the scope's
+ * first read, shared by the reads that follow, committed at its end.  Its
+ * reads are DB_READ_COMMITTED and release each lock as the call returns,
+ * so it holds no lock between calls; a read that finds a lock taken
+ * aborts it and the next try begins another.  A write ends it first, so
+ * the process never holds two transactions.  Returns a store result.
+ */
+static int
+scope_txn(struct store *s, const char *fn, DB_TXN **txn)
+{
+	int	 ret, res;
+
+	if (s->rtxn == NULL && (ret = s->env->txn_begin(s->env, NULL,
+	    &s->rtxn, DB_TXN_NOWAIT | DB_READ_COMMITTED)) != 0) {
+		s->rtxn = NULL;
+		res = dberr(s, ret, fn, "txn_begin");
+		return res == STORE_NOTFOUND ? STORE_ERR : res;
+	}
+	*txn = s->rtxn;
+	return STORE_OK;
+}
+
+/* Ends the scope's transaction, if one is open: commits it after reads
+ * that succeeded, aborts it after one that did not (ok == 0). */
+static void
+scope_close(struct store *s, int ok, const char *fn)
+{
+	DB_TXN	*txn = s->rtxn;
+	int	 ret;
+
+	if (txn == NULL)
+		return;
+	s->rtxn = NULL;
+	ret = ok ? txn->commit(txn, 0) : txn->abort(txn);
+	if (ret != 0)
+		(void)dberr(s, ret, fn, ok ? "txn_commit" : "txn_abort");
+}
+
+void
+store_read_begin(struct store *s)
+{
+	s->scoped = 1;
+}
+
+void
+store_read_end(struct store *s)
+{
+	scope_close(s, 1, "store_read_end");
+	s->scoped = 0;
+}
+
+/*
  * Runs body in a transaction, again after a deadlock, at most MAX_TRIES
  * times.  body returns a store result or RETRY; only STORE_OK commits.
  */
@@ -323,11 +378,25 @@ run(struct store *s, const char *fn, enum txmode mode, body_fn body,
 
 	bflags = DB_TXN_NOWAIT | (mode == TX_READ ? DB_READ_COMMITTED : 0);
 	cflags = mode == TX_WRITE_NOSYNC ? DB_TXN_WRITE_NOSYNC : 0;
+	if (mode != TX_READ)
+		scope_close(s, 1, fn);
 	for (try = 0; try < MAX_TRIES; try++) {
 		if (try > 0)
 			backoff(s, fn, try);
 		if (s->fatal)
 			return STORE_FATAL;
+		if (mode == TX_READ && s->scoped) {
+			if ((res = scope_txn(s, fn, &txn)) != STORE_OK)
+				return res;
+			res = body(s, txn, arg);
+			if (res != STORE_OK)
+				scope_close(s, 0, fn);
+			if (s->fatal)
+				return STORE_FATAL;
+			if (res != RETRY)
+				return res;
+			continue;
+		}
 		if ((ret = s->env->txn_begin(s->env, NULL, &txn, bflags)) != 0) {
 			res = dberr(s, ret, fn, "txn_begin");
 			if (res == RETRY)
@@ -352,8 +421,8 @@ run(struct store *s, const char *fn, enum txmode mode, body_fn body,
 	return STORE_ERR;
 }
 
-/* DB->get of one record in a read-committed DB_TXN_NOWAIT transaction,
- * tried again while a lock is taken; data is Berkeley DB's memory (the
+/* DB->get of one record in a read-committed DB_TXN_NOWAIT transaction
+ * (its own, or the read scope's), tried again while a lock is taken; data is Berkeley DB's memory (the
  * handle's buffer, valid until its next call). */
 static int
 get_one(struct store *s, int dbi, DBT *key, DBT *data, const char *fn)
@@ -367,7 +436,10 @@ get_one(struct store *s, int dbi, DBT *key, DBT *data, const char *fn)
 			backoff(s, fn, try);
 		if (s->fatal)
 			return STORE_FATAL;
-		if ((ret = s->env->txn_begin(s->env, NULL, &txn,
+		if (s->scoped) {
+			if ((res = scope_txn(s, fn, &txn)) != STORE_OK)
+				return res;
+		} else if ((ret = s->env->txn_begin(s->env, NULL, &txn,
 		    DB_TXN_NOWAIT | DB_READ_COMMITTED)) != 0) {
 			if ((res = dberr(s, ret, fn, "txn_begin")) != RETRY)
 				return res == STORE_NOTFOUND ? STORE_ERR : res;
@@ -376,8 +448,13 @@ get_one(struct store *s, int dbi, DBT *key, DBT *data, const char *fn)
 		dbt_out(data);
 		ret = db->get(db, txn, key, data, 0);
 		res = ret == 0 ? STORE_OK : dberr(s, ret, fn, dbspecs[dbi].file);
-		if ((ret = txn->commit(txn, 0)) != 0 &&
+		if (s->scoped) {
+			if (res != STORE_OK && res != STORE_NOTFOUND)
+				scope_close(s, 0, fn);
+		} else if ((ret = txn->commit(txn, 0)) != 0 &&
 		    dberr(s, ret, fn, "txn_commit") == STORE_FATAL)
+			return STORE_FATAL;
+		if (s->fatal)
 			return STORE_FATAL;
 		if (res != RETRY)
 			return res;
@@ -617,6 +694,7 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	scope_close(s, 0, "store_close");
 	/* DB_NOSYNC: every change is in the log already (transactions), so
 	 * close need not write the cache; that keeps closing cheap for a
 	 * process per request (plain CGI). */

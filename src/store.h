@@ -53,6 +53,17 @@ int		 store_is_fatal(struct store *);
  * lock waits until someone calls this: webhookd should, every second or so.
  */
 int		 store_failchk(struct store *);
+/*
+ * A read scope, for a process that serves requests: the reads between
+ * begin and end share one transaction (begun at the first of them,
+ * committed at end) instead of one each; a FastCGI request's token lookup
+ * and webhook read cost one transaction begin and commit instead of two.
+ * Each read still sees what is committed when it runs (read committed) and
+ * still never waits for a lock.  A write within the scope ends its
+ * transaction first; reads after it begin another.
+ */
+void		 store_read_begin(struct store *);
+void		 store_read_end(struct store *);
 /* Checkpoint, then remove log files no longer needed for normal recovery. */
 int		 store_maintain(struct store *);
 /*
