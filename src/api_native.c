@@ -314,10 +314,10 @@ api_native_page_params(struct api_ctx *c, long *page, long *per_page)
 static void
 native_list(struct api_ctx *c)
 {
-	struct webhook_view *vs = NULL;
+	struct webhook_views vs;
 	struct buf	*b, link;
 	char		*base;
-	size_t		 n = 0, total = 0, i, want;
+	size_t		 i, want;
 	long		 page, per_page;
 
 	if (api_native_page_params(c, &page, &per_page) == -1) {
@@ -325,28 +325,26 @@ native_list(struct api_ctx *c)
 		return;
 	}
 	if (api_store_error(c, webhook_list_views(c->st, c->auth.team,
-	    (size_t)(page - 1) * (size_t)per_page, (size_t)per_page, &vs, &n,
-	    &total)))
+	    (size_t)(page - 1) * (size_t)per_page, (size_t)per_page, &vs)))
 		return;
 	base = http_base_url(c->req);
 	link_start(&link, base);
 	b = answer_start(c, 200);
 	/* One allocation for the page: the views, their links, the rest. */
-	for (i = 0, want = 1024 + strlen(base) * 6; i < n; i++)
-		want += vs[i].len + link.len + 48;
+	for (i = 0, want = 1024 + strlen(base) * 6; i < vs.n; i++)
+		want += vs.v[i].len + link.len + 48;
 	buf_reserve(b, want);
 	buf_puts(b, "{\"data\":[");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < vs.n; i++) {
 		if (i > 0)
 			buf_putc(b, ',');
-		native_put_view(b, &link, &vs[i]);
-		webhook_view_free(&vs[i]);
+		native_put_view(b, &link, &vs.v[i]);
 	}
-	free(vs);
 	buf_free(&link);
 	free(base);
 	buf_putc(b, ']');
-	paginate_text(c, b, BASE, page, per_page, n, total);
+	paginate_text(c, b, BASE, page, per_page, vs.n, vs.total);
+	webhook_views_free(&vs);
 	buf_putc(b, '}');
 }
 

@@ -119,11 +119,16 @@ int	store_webhook_update(struct store *, const char *team, const char *uuid,
 	    int flags, store_update_fn, void *arg, int *fnret);
 int	store_webhook_delete(struct store *, const char *team, const char *uuid);
 
-/* One page of a list.  recs[i] are json strings; free with store_page_free. */
+/*
+ * One page of a list.  recs[i] are json strings, all in one block, mem;
+ * free the page with store_page_free (a caller may take mem, and then
+ * frees it itself, after the last use of recs).
+ */
 struct store_page {
 	char	**recs;
 	size_t	  n;
 	size_t	  total;	/* all records of the list, not counted by scan */
+	char	 *mem;		/* what recs[i] point into */
 };
 void	store_page_free(struct store_page *);
 /*
