@@ -232,10 +232,12 @@ put_long(struct buf *b, long v)
 /* "url?[per_page=N&]page=P" as a JSON string; url and pp need no escaping
  * (host characters, a fixed path, digits). */
 static void
-page_link(struct buf *b, const char *url, const char *pp, long page)
+page_link(struct buf *b, const char *base, const char *path, const char *pp,
+    long page)
 {
 	buf_putc(b, '"');
-	buf_puts(b, url);
+	buf_puts(b, base);
+	buf_puts(b, path);
 	buf_putc(b, '?');
 	buf_puts(b, pp);
 	buf_puts(b, "page=");
@@ -249,30 +251,28 @@ page_link(struct buf *b, const char *url, const char *pp, long page)
  * them, without building the objects (that was a tenth of a list page).
  */
 static void
-paginate_text(struct api_ctx *c, struct buf *b, const char *path, long page,
+paginate_text(struct buf *b, const char *base, const char *path, long page,
     long per_page, size_t n, size_t total)
 {
-	char	*base, *url, pp[48] = "";
+	char	 pp[48] = "";
 	long	 last;
 
 	last = total == 0 ? 1 : (long)((total + (size_t)per_page - 1) /
 	    (size_t)per_page);
 	if (per_page != PER_PAGE_DEFAULT)
 		snprintf(pp, sizeof(pp), "per_page=%ld&", per_page);
-	base = http_base_url(c->req);
-	url = xasprintf("%s%s", base, path);
 	buf_puts(b, ",\"links\":{\"first\":");
-	page_link(b, url, pp, 1);
+	page_link(b, base, path, pp, 1);
 	buf_puts(b, ",\"last\":");
-	page_link(b, url, pp, last);
+	page_link(b, base, path, pp, last);
 	buf_puts(b, ",\"prev\":");
 	if (page > 1 && page <= last + 1)
-		page_link(b, url, pp, page - 1);
+		page_link(b, base, path, pp, page - 1);
 	else
 		buf_puts(b, "null");
 	buf_puts(b, ",\"next\":");
 	if (page < last)
-		page_link(b, url, pp, page + 1);
+		page_link(b, base, path, pp, page + 1);
 	else
 		buf_puts(b, "null");
 	buf_puts(b, "},\"meta\":{\"current_page\":");
@@ -285,7 +285,8 @@ paginate_text(struct api_ctx *c, struct buf *b, const char *path, long page,
 	buf_puts(b, ",\"last_page\":");
 	put_long(b, last);
 	buf_puts(b, ",\"path\":\"");
-	buf_puts(b, url);
+	buf_puts(b, base);
+	buf_puts(b, path);
 	buf_puts(b, "\",\"per_page\":");
 	put_long(b, per_page);
 	buf_puts(b, ",\"to\":");
@@ -296,8 +297,6 @@ paginate_text(struct api_ctx *c, struct buf *b, const char *path, long page,
 	buf_puts(b, ",\"total\":");
 	put_long(b, (long)total);
 	buf_putc(b, '}');
-	free(url);
-	free(base);
 }
 
 int
@@ -314,10 +313,10 @@ api_native_page_params(struct api_ctx *c, long *page, long *per_page)
 static void
 native_list(struct api_ctx *c)
 {
-	struct webhook_view *vs = NULL;
+	struct webhook_views vs;
 	struct buf	*b, link;
 	char		*base;
-	size_t		 n = 0, total = 0, i, want;
+	size_t		 i, want;
 	long		 page, per_page;
 
 	if (api_native_page_params(c, &page, &per_page) == -1) {
@@ -325,28 +324,26 @@ native_list(struct api_ctx *c)
 		return;
 	}
 	if (api_store_error(c, webhook_list_views(c->st, c->auth.team,
-	    (size_t)(page - 1) * (size_t)per_page, (size_t)per_page, &vs, &n,
-	    &total)))
+	    (size_t)(page - 1) * (size_t)per_page, (size_t)per_page, &vs)))
 		return;
 	base = http_base_url(c->req);
 	link_start(&link, base);
 	b = answer_start(c, 200);
 	/* One allocation for the page: the views, their links, the rest. */
-	for (i = 0, want = 1024 + strlen(base) * 6; i < n; i++)
-		want += vs[i].len + link.len + 48;
+	for (i = 0, want = 1024 + strlen(base) * 6; i < vs.n; i++)
+		want += vs.v[i].len + link.len + 48;
 	buf_reserve(b, want);
 	buf_puts(b, "{\"data\":[");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < vs.n; i++) {
 		if (i > 0)
 			buf_putc(b, ',');
-		native_put_view(b, &link, &vs[i]);
-		webhook_view_free(&vs[i]);
+		native_put_view(b, &link, &vs.v[i]);
 	}
-	free(vs);
 	buf_free(&link);
-	free(base);
 	buf_putc(b, ']');
-	paginate_text(c, b, BASE, page, per_page, n, total);
+	paginate_text(b, base, BASE, page, per_page, vs.n, vs.total);
+	free(base);
+	webhook_views_free(&vs);
 	buf_putc(b, '}');
 }
 

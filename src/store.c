@@ -69,7 +69,8 @@
  * DB_FAILCHK), (2) in store_failchk, which webhookd calls periodically, and
  * (3) here, every FAILCHK_EVERY tries of a call that keeps finding a lock
  * taken.
- * Reads of several records use a DB_READ_COMMITTED transaction.  foreach
+ * Reads use DB_READ_COMMITTED transactions; between store_read_begin
+ * and store_read_end (a FastCGI request) they share one.  foreach
  * functions read in batches and call back with no lock held, so a callback
  * may write to the store.
  *
@@ -116,6 +117,7 @@
 #define PRUNE_BATCH	500		/* attempts removed per transaction */
 #define SCAN_BATCH	64		/* records per foreach transaction */
 #define BULK_MAX	(1024u * 1024)	/* bulk list buffer, at most */
+#define RECNO_HINTS	8		/* teams whose count key's recno is kept */
 
 #define RETRY		(-1)		/* internal: abort and run again */
 
@@ -152,6 +154,13 @@ struct store {
 	pid_t			 pid;		/* for thread_id, set at open */
 	volatile sig_atomic_t	 fatal;		/* panic or recovered under us */
 	unsigned int		 rnd;		/* back-off jitter */
+	int			 scoped;	/* in store_read_begin/end */
+	DB_TXN			*rtxn;		/* the scope's reads, or NULL */
+	struct recno_hint {			/* see count_recnos */
+		char		*team;
+		db_recno_t	 recno;
+	}			 hints[RECNO_HINTS];
+	unsigned int		 next_hint;	/* the one to replace next */
 };
 
 /* Modes of run(). */
@@ -310,6 +319,58 @@ backoff(struct store *s, const char *fn, int try)
 }
 
 /*
+ * The read scope's transaction (store_read_begin): begun at the scope's
+ * first read, shared by the reads that follow, committed at its end.  Its
+ * reads are DB_READ_COMMITTED and release each lock as the call returns,
+ * so it holds no lock between calls; a read that finds a lock taken
+ * aborts it and the next try begins another.  A write ends it first, so
+ * the process never holds two transactions.  Returns a store result.
+ */
+static int
+scope_txn(struct store *s, const char *fn, DB_TXN **txn)
+{
+	int	 ret, res;
+
+	if (s->rtxn == NULL && (ret = s->env->txn_begin(s->env, NULL,
+	    &s->rtxn, DB_TXN_NOWAIT | DB_READ_COMMITTED)) != 0) {
+		s->rtxn = NULL;
+		res = dberr(s, ret, fn, "txn_begin");
+		return res == STORE_NOTFOUND ? STORE_ERR : res;
+	}
+	*txn = s->rtxn;
+	return STORE_OK;
+}
+
+/* Ends the scope's transaction, if one is open: commits it after reads
+ * that succeeded, aborts it after one that did not (ok == 0). */
+static void
+scope_close(struct store *s, int ok, const char *fn)
+{
+	DB_TXN	*txn = s->rtxn;
+	int	 ret;
+
+	if (txn == NULL)
+		return;
+	s->rtxn = NULL;
+	ret = ok ? txn->commit(txn, 0) : txn->abort(txn);
+	if (ret != 0)
+		(void)dberr(s, ret, fn, ok ? "txn_commit" : "txn_abort");
+}
+
+void
+store_read_begin(struct store *s)
+{
+	s->scoped = 1;
+}
+
+void
+store_read_end(struct store *s)
+{
+	scope_close(s, 1, "store_read_end");
+	s->scoped = 0;
+}
+
+/*
  * Runs body in a transaction, again after a deadlock, at most MAX_TRIES
  * times.  body returns a store result or RETRY; only STORE_OK commits.
  */
@@ -323,11 +384,25 @@ run(struct store *s, const char *fn, enum txmode mode, body_fn body,
 
 	bflags = DB_TXN_NOWAIT | (mode == TX_READ ? DB_READ_COMMITTED : 0);
 	cflags = mode == TX_WRITE_NOSYNC ? DB_TXN_WRITE_NOSYNC : 0;
+	if (mode != TX_READ)
+		scope_close(s, 1, fn);
 	for (try = 0; try < MAX_TRIES; try++) {
 		if (try > 0)
 			backoff(s, fn, try);
 		if (s->fatal)
 			return STORE_FATAL;
+		if (mode == TX_READ && s->scoped) {
+			if ((res = scope_txn(s, fn, &txn)) != STORE_OK)
+				return res;
+			res = body(s, txn, arg);
+			if (res != STORE_OK)
+				scope_close(s, 0, fn);
+			if (s->fatal)
+				return STORE_FATAL;
+			if (res != RETRY)
+				return res;
+			continue;
+		}
 		if ((ret = s->env->txn_begin(s->env, NULL, &txn, bflags)) != 0) {
 			res = dberr(s, ret, fn, "txn_begin");
 			if (res == RETRY)
@@ -352,8 +427,8 @@ run(struct store *s, const char *fn, enum txmode mode, body_fn body,
 	return STORE_ERR;
 }
 
-/* DB->get of one record in a read-committed DB_TXN_NOWAIT transaction,
- * tried again while a lock is taken; data is Berkeley DB's memory (the
+/* DB->get of one record in a read-committed DB_TXN_NOWAIT transaction
+ * (its own, or the read scope's), tried again while a lock is taken; data is Berkeley DB's memory (the
  * handle's buffer, valid until its next call). */
 static int
 get_one(struct store *s, int dbi, DBT *key, DBT *data, const char *fn)
@@ -367,7 +442,10 @@ get_one(struct store *s, int dbi, DBT *key, DBT *data, const char *fn)
 			backoff(s, fn, try);
 		if (s->fatal)
 			return STORE_FATAL;
-		if ((ret = s->env->txn_begin(s->env, NULL, &txn,
+		if (s->scoped) {
+			if ((res = scope_txn(s, fn, &txn)) != STORE_OK)
+				return res;
+		} else if ((ret = s->env->txn_begin(s->env, NULL, &txn,
 		    DB_TXN_NOWAIT | DB_READ_COMMITTED)) != 0) {
 			if ((res = dberr(s, ret, fn, "txn_begin")) != RETRY)
 				return res == STORE_NOTFOUND ? STORE_ERR : res;
@@ -376,8 +454,13 @@ get_one(struct store *s, int dbi, DBT *key, DBT *data, const char *fn)
 		dbt_out(data);
 		ret = db->get(db, txn, key, data, 0);
 		res = ret == 0 ? STORE_OK : dberr(s, ret, fn, dbspecs[dbi].file);
-		if ((ret = txn->commit(txn, 0)) != 0 &&
+		if (s->scoped) {
+			if (res != STORE_OK && res != STORE_NOTFOUND)
+				scope_close(s, 0, fn);
+		} else if ((ret = txn->commit(txn, 0)) != 0 &&
 		    dberr(s, ret, fn, "txn_commit") == STORE_FATAL)
+			return STORE_FATAL;
+		if (s->fatal)
 			return STORE_FATAL;
 		if (res != RETRY)
 			return res;
@@ -617,6 +700,9 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	scope_close(s, 0, "store_close");
+	for (i = 0; i < RECNO_HINTS; i++)
+		free(s->hints[i].team);
 	/* DB_NOSYNC: every change is in the log already (transactions), so
 	 * close need not write the cache; that keeps closing cheap for a
 	 * process per request (plain CGI). */
@@ -1426,31 +1512,76 @@ out:
 	return res == STORE_NOTFOUND ? STORE_ERR : res;
 }
 
+/* The hint kept for team, or NULL. */
+static struct recno_hint *
+hint_of(struct store *s, const char *team)
+{
+	int	 i;
+
+	for (i = 0; i < RECNO_HINTS; i++)
+		if (s->hints[i].team != NULL &&
+		    strcmp(s->hints[i].team, team) == 0)
+			return &s->hints[i];
+	return NULL;
+}
+
 /*
  * First and last record numbers of the team's webhooks through its count:
  * 0 with *first = 0 when the team has none, DB_NOTFOUND when there is no
  * count (a store made before it: use range_recnos), or an error.
+ *
+ * The count key's record number (DB_GET_RECNO, a second descent from the
+ * root with every level locked: 11,000 instructions, a tenth of a list
+ * page) is kept per team as a hint.  The next list goes straight to the
+ * hinted number (DB_SET_RECNO, one descent instead of DB_SET and
+ * DB_GET_RECNO); if the team's count key is there, the hint is exact by
+ * definition, else (another team's webhooks before it came or went) the
+ * count key is found by name as before and the hint renewed.
  */
 static int
-count_recnos(DBC *c, const void *p, size_t n, db_recno_t *first,
-    db_recno_t *last)
+count_recnos(struct store *s, DBC *c, const char *p, size_t n,
+    db_recno_t *first, db_recno_t *last)
 {
+	struct recno_hint *h;
 	DBT		 key, data;
+	db_recno_t	 r;
 	uint64_t	 cnt;
 	int		 ret;
 
 	*first = *last = 0;
+	if ((h = hint_of(s, p)) != NULL) {
+		r = h->recno;
+		dbt_in(&key, &r, sizeof(r));
+		dbt_out(&data);
+		ret = c->get(c, &key, &data, DB_SET_RECNO);
+		if (ret == 0 && key.size == n && memcmp(key.data, p, n) == 0) {
+			if (data.size != 8)
+				return DB_NOTFOUND;
+			cnt = be64get(data.data);
+			goto found;
+		}
+		if (ret != 0 && ret != DB_NOTFOUND && ret != DB_KEYEMPTY)
+			return ret;
+	}
 	dbt_in(&key, p, n);
 	dbt_out(&data);
 	if ((ret = c->get(c, &key, &data, DB_SET)) != 0)
 		return ret;
 	if (data.size != 8)
 		return DB_NOTFOUND;
-	if ((cnt = be64get(data.data)) == 0)
-		return 0;
-	if ((ret = cur_recno(c, first)) != 0)
+	cnt = be64get(data.data);
+	if ((ret = cur_recno(c, &r)) != 0)
 		return ret;
-	*first += 1;
+	if (h == NULL) {
+		h = &s->hints[s->next_hint++ % RECNO_HINTS];
+		free(h->team);
+		h->team = xstrdup(p);
+	}
+	h->recno = r;
+found:
+	if (cnt == 0)
+		return 0;
+	*first = r + 1;
 	*last = *first + (db_recno_t)cnt - 1;
 	return 0;
 }
@@ -1754,13 +1885,11 @@ store_webhook_delete(struct store *s, const char *team, const char *uuid)
 void
 store_page_free(struct store_page *pg)
 {
-	size_t	 i;
-
 	if (pg == NULL)
 		return;
-	for (i = 0; i < pg->n; i++)
-		free(pg->recs[i]);
+	free(pg->mem);
 	free(pg->recs);
+	pg->mem = NULL;
 	pg->recs = NULL;
 	pg->n = 0;
 	pg->total = 0;
@@ -1776,7 +1905,19 @@ struct listop {
 	size_t		 offset, limit;
 	int		 backward;
 	struct store_page *pg;
+	struct buf	 mem;		/* the records, each with its NUL */
+	size_t		*off;		/* where each begins in mem */
 };
+
+/* Appends a record to the page: one block for all of them (a malloc and
+ * a free a record were 6 % of a list page), pointed into at the end. */
+static void
+page_add(struct listop *op, const char *json, size_t len)
+{
+	op->off[op->pg->n++] = op->mem.len;
+	buf_add(&op->mem, json, len);
+	buf_add(&op->mem, "", 1);
+}
 
 /* Appends the json the index value carries, or the json of the record
  * it refers to (a uuid, in an old wh_team.db, or an attempt id). */
@@ -1791,7 +1932,7 @@ list_deref(struct store *s, DB_TXN *txn, struct listop *op, const DBT *v)
 	int		 res;
 
 	if (op->idx == DBI_WH_TEAM && teamval_json(v, &j, &jl)) {
-		op->pg->recs[op->pg->n++] = xstrndup(j, jl);
+		page_add(op, j, jl);
 		return STORE_OK;
 	}
 	ref = xstrndup(v->data, v->size);
@@ -1804,7 +1945,7 @@ list_deref(struct store *s, DB_TXN *txn, struct listop *op, const DBT *v)
 		res = dberr(s, db->get(db, txn, &key, &data, 0), op->fn,
 		    "get attempts.db");
 		if (res == STORE_OK)
-			json = xstrndup(data.data, data.size);
+			page_add(op, data.data, data.size);
 	}
 	free(ref);
 	if (res == STORE_NOTFOUND) {
@@ -1812,8 +1953,10 @@ list_deref(struct store *s, DB_TXN *txn, struct listop *op, const DBT *v)
 		    dbspecs[op->idx].file);
 		return STORE_OK;
 	}
-	if (res == STORE_OK)
-		op->pg->recs[op->pg->n++] = json;
+	if (res == STORE_OK && op->idx == DBI_WH_TEAM) {
+		page_add(op, json, strlen(json));
+		free(json);
+	}
 	return res;
 }
 
@@ -1898,14 +2041,18 @@ list_body(struct store *s, DB_TXN *txn, void *arg)
 	DBT		 key, data;
 	db_recno_t	 first, last, recno;
 	size_t		 want;
+	size_t		 i;
 	int		 ret, res = STORE_OK;
 
 	store_page_free(pg);
+	buf_reset(&op->mem);
+	free(op->off);
+	op->off = NULL;
 	if ((ret = db->cursor(db, txn, &c, 0)) != 0)
 		return dberr(s, ret, op->fn, "cursor");
 	ret = DB_NOTFOUND;
 	if (op->idx == DBI_WH_TEAM)
-		ret = count_recnos(c, op->prefix.p, op->prefix.len, &first,
+		ret = count_recnos(s, c, op->prefix.p, op->prefix.len, &first,
 		    &last);
 	if (ret == DB_NOTFOUND)
 		ret = range_recnos(c, op->prefix.p, op->prefix.len, &first,
@@ -1921,6 +2068,8 @@ list_body(struct store *s, DB_TXN *txn, void *arg)
 	if (want > op->limit)
 		want = op->limit;
 	pg->recs = xcalloc(want, sizeof(*pg->recs));
+	op->off = xcalloc(want, sizeof(*op->off));
+	buf_reserve(&op->mem, want * 1536);
 	recno = op->backward ? last - (db_recno_t)op->offset :
 	    first + (db_recno_t)op->offset;
 	if (!op->backward) {
@@ -1949,6 +2098,11 @@ done:
 		c = NULL;
 		goto dberror;
 	}
+	if (pg->n > 0) {
+		pg->mem = buf_take(&op->mem);
+		for (i = 0; i < pg->n; i++)
+			pg->recs[i] = pg->mem + op->off[i];
+	}
 	return STORE_OK;
 dberror:
 	res = dberr(s, ret, op->fn, "cursor get");
@@ -1967,10 +2121,13 @@ list_run(struct store *s, struct listop *op)
 	memset(op->pg, 0, sizeof(*op->pg));
 	if (s->fatal)
 		return STORE_FATAL;
+	buf_init(&op->mem);
 	res = run(s, op->fn, TX_READ, list_body, op);
 	if (res != STORE_OK)
 		store_page_free(op->pg);
 	buf_free(&op->prefix);
+	buf_free(&op->mem);
+	free(op->off);
 	return res;
 }
 

@@ -53,6 +53,17 @@ int		 store_is_fatal(struct store *);
  * lock waits until someone calls this: webhookd should, every second or so.
  */
 int		 store_failchk(struct store *);
+/*
+ * A read scope, for a process that serves requests: the reads between
+ * begin and end share one transaction (begun at the first of them,
+ * committed at end) instead of one each; a FastCGI request's token lookup
+ * and webhook read cost one transaction begin and commit instead of two.
+ * Each read still sees what is committed when it runs (read committed) and
+ * still never waits for a lock.  A write within the scope ends its
+ * transaction first; reads after it begin another.
+ */
+void		 store_read_begin(struct store *);
+void		 store_read_end(struct store *);
 /* Checkpoint, then remove log files no longer needed for normal recovery. */
 int		 store_maintain(struct store *);
 /*
@@ -108,11 +119,16 @@ int	store_webhook_update(struct store *, const char *team, const char *uuid,
 	    int flags, store_update_fn, void *arg, int *fnret);
 int	store_webhook_delete(struct store *, const char *team, const char *uuid);
 
-/* One page of a list.  recs[i] are json strings; free with store_page_free. */
+/*
+ * One page of a list.  recs[i] are json strings, all in one block, mem;
+ * free the page with store_page_free (a caller may take mem, and then
+ * frees it itself, after the last use of recs).
+ */
 struct store_page {
 	char	**recs;
 	size_t	  n;
 	size_t	  total;	/* all records of the list, not counted by scan */
+	char	 *mem;		/* what recs[i] point into */
 };
 void	store_page_free(struct store_page *);
 /*

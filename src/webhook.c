@@ -1926,12 +1926,13 @@ uuid_chars(const char *s)
 }
 
 /*
- * Takes rec (malloc'd; consumed) into v: its stored view when it has one
- * that names a uuid, else the members written from the record.  0, or -1
- * if the record cannot be read (v is then empty).
+ * Takes rec into v: its stored view when it has one that names a uuid,
+ * else the members written from the record.  With own, rec (malloc'd) is
+ * consumed; without, it is borrowed, and the view points into it.  0, or
+ * -1 if the record cannot be read (v is then empty).
  */
 static int
-view_of_record(char *rec, struct webhook_view *v)
+view_of_record(char *rec, int own, struct webhook_view *v)
 {
 	struct webhook	 w;
 	struct buf	 b;
@@ -1946,15 +1947,17 @@ view_of_record(char *rec, struct webhook_view *v)
 		if (uuid_chars(v->uuid)) {
 			v->members = m;
 			v->len = ml;
-			v->mem = rec;
+			v->mem = own ? rec : NULL;
 			return 0;
 		}
 	}
 	if (webhook_from_record(rec, &w) == -1) {
-		free(rec);
+		if (own)
+			free(rec);
 		return -1;
 	}
-	free(rec);
+	if (own)
+		free(rec);
 	buf_init(&b);
 	webhook_json_members(&b, &w);
 	memcpy(v->uuid, w.uuid, sizeof(v->uuid));
@@ -1976,34 +1979,42 @@ webhook_get_view(struct store *st, const char *team, const char *uuid,
 	memset(v, 0, sizeof(*v));
 	if ((rc = store_webhook_get(st, team, uuid, &json)) != STORE_OK)
 		return rc;
-	return view_of_record(json, v) == 0 ? STORE_OK : STORE_ERR;
+	return view_of_record(json, 1, v) == 0 ? STORE_OK : STORE_ERR;
 }
 
 /* As webhook_list: an unreadable record is left out of the page. */
 int
 webhook_list_views(struct store *st, const char *team, size_t offset,
-    size_t limit, struct webhook_view **vs, size_t *n, size_t *total)
+    size_t limit, struct webhook_views *out)
 {
 	struct store_page	 page;
 	size_t			 i;
 	int			 rc;
 
-	*vs = NULL;
-	*n = 0;
-	if (total != NULL)
-		*total = 0;
+	memset(out, 0, sizeof(*out));
 	memset(&page, 0, sizeof(page));
 	if ((rc = store_webhook_list(st, team, offset, limit, &page)) !=
 	    STORE_OK)
 		return rc;
-	*vs = xcalloc(page.n, sizeof(**vs));
-	for (i = 0; i < page.n; i++) {
-		if (view_of_record(page.recs[i], &(*vs)[*n]) == 0)
-			(*n)++;
-		page.recs[i] = NULL;
-	}
-	if (total != NULL)
-		*total = page.total;
+	out->v = xcalloc(page.n, sizeof(*out->v));
+	for (i = 0; i < page.n; i++)
+		if (view_of_record(page.recs[i], 0, &out->v[out->n]) == 0)
+			out->n++;
+	out->total = page.total;
+	out->mem = page.mem;
+	page.mem = NULL;
 	store_page_free(&page);
 	return STORE_OK;
+}
+
+void
+webhook_views_free(struct webhook_views *vs)
+{
+	size_t	 i;
+
+	for (i = 0; i < vs->n; i++)
+		webhook_view_free(&vs->v[i]);
+	free(vs->v);
+	free(vs->mem);
+	memset(vs, 0, sizeof(*vs));
 }

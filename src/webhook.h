@@ -165,10 +165,17 @@ int	webhook_delete(struct store *, const char *team, const char *uuid);
 /* webhook_get as a view (free it with webhook_view_free). */
 int	webhook_get_view(struct store *, const char *team, const char *uuid,
 	    struct webhook_view *);
-/* webhook_list as views: vs[0..n) (free each with webhook_view_free,
- * then the array). */
+/* webhook_list as views: v[0..n), most pointing into mem (the page's
+ * records); free all with webhook_views_free. */
+struct webhook_views {
+	struct webhook_view	*v;
+	size_t			 n;
+	size_t			 total;	/* of the whole list */
+	char			*mem;
+};
 int	webhook_list_views(struct store *, const char *team, size_t offset,
-	    size_t limit, struct webhook_view **vs, size_t *n, size_t *total);
+	    size_t limit, struct webhook_views *);
+void	webhook_views_free(struct webhook_views *);
 /* One page: ws[0..n) (free each with webhook_free, then the array). */
 int	webhook_list(struct store *, const char *team, size_t offset,
 	    size_t limit, struct webhook **ws, size_t *n, size_t *total);

@@ -92,7 +92,9 @@ serve(struct store **st, struct cfg *cfg, FCGX_Request *fr)
 	if (*st == NULL)
 		unavailable(&req, &resp);
 	else {
+		store_read_begin(*st);
 		api_handle(*st, cfg, &req, &resp);
+		store_read_end(*st);
 		http_send(&req, &resp);
 	}
 	alarm(0);

@@ -562,6 +562,29 @@ test_pagination(void **state)
 	assert_int_equal(pg.total, NB);
 	assert_int_equal(pg.n, 1);
 	store_page_free(&pg);
+
+	/* The store keeps where beta's records begin as a hint: alpha's,
+	 * before them, coming and going moves them; pages stay right. */
+	for (i = 0; i < 4; i++) {
+		if (i % 2 == 0) {
+			mkuuid(1, 1000 + (int)i, uuid);
+			assert_int_equal(wh_create(fx->s, "alpha", uuid, "",
+			    "{\"a\":0}", 0), STORE_OK);
+		} else {
+			mkuuid(1, (int)i, uuid);
+			assert_int_equal(store_webhook_delete(fx->s, "alpha",
+			    uuid), STORE_OK);
+		}
+		for (j = 0; j < 2; j++) {
+			assert_int_equal(store_webhook_list(fx->s, "beta",
+			    j * 7, 3, &pg), STORE_OK);
+			assert_int_equal(pg.total, NB);
+			assert_int_equal(pg.n, 3);
+			snprintf(want, sizeof(want), "{\"b\":%d}", (int)j * 7);
+			assert_string_equal(pg.recs[0], want);
+			store_page_free(&pg);
+		}
+	}
 }
 
 static void

@@ -1071,12 +1071,13 @@ test_record_quick_reader(void **state)
 static void
 assert_view_matches(struct store *st, const struct webhook *w)
 {
-	struct webhook_view	 v, *vs;
+	struct webhook_view	 v;
+	struct webhook_views	 vs;
 	struct webhook		 back;
 	struct buf		 want;
 	const char		*m;
 	char			*rec, *rec2, *old;
-	size_t			 ml, n, total, i;
+	size_t			 ml, i;
 
 	buf_init(&want);
 	webhook_json_members(&want, w);
@@ -1113,20 +1114,18 @@ assert_view_matches(struct store *st, const struct webhook *w)
 		assert_int_equal(v.len, want.len);
 		assert_memory_equal(v.members, want.p, v.len);
 		webhook_view_free(&v);
-		assert_int_equal(webhook_list_views(st, w->team, 0, 100, &vs,
-		    &n, &total), STORE_OK);
-		for (i = 0; i < n; i++) {
-			if (strcmp(vs[i].uuid, w->uuid) == 0) {
-				assert_int_equal(vs[i].len, want.len);
-				assert_memory_equal(vs[i].members, want.p,
+		assert_int_equal(webhook_list_views(st, w->team, 0, 100, &vs),
+		    STORE_OK);
+		for (i = 0; i < vs.n; i++) {
+			if (strcmp(vs.v[i].uuid, w->uuid) == 0) {
+				assert_int_equal(vs.v[i].len, want.len);
+				assert_memory_equal(vs.v[i].members, want.p,
 				    want.len);
 				break;
 			}
 		}
-		assert_true(i < n);
-		for (i = 0; i < n; i++)
-			webhook_view_free(&vs[i]);
-		free(vs);
+		assert_true(i < vs.n);
+		webhook_views_free(&vs);
 	}
 	buf_free(&want);
 }
