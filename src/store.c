@@ -395,7 +395,7 @@ run(struct store *s, const char *fn, enum txmode mode, body_fn body,
 			if ((res = scope_txn(s, fn, &txn)) != STORE_OK)
 				return res;
 			res = body(s, txn, arg);
-			if (res != STORE_OK)
+			if (res != STORE_OK && res != STORE_NOTFOUND)
 				scope_close(s, 0, fn);
 			if (s->fatal)
 				return STORE_FATAL;
@@ -427,46 +427,35 @@ run(struct store *s, const char *fn, enum txmode mode, body_fn body,
 	return STORE_ERR;
 }
 
-/* DB->get of one record in a read-committed DB_TXN_NOWAIT transaction
- * (its own, or the read scope's), tried again while a lock is taken; data is Berkeley DB's memory (the
- * handle's buffer, valid until its next call). */
+/* One record's DB->get, as a run() body. */
+struct get_op {
+	int		 dbi;
+	DBT		*key, *data;
+	const char	*fn;
+};
+
+static int
+get_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct get_op	*op = arg;
+	DB		*db = s->db[op->dbi];
+	int		 ret;
+
+	dbt_out(op->data);
+	if ((ret = db->get(db, txn, op->key, op->data, 0)) == 0)
+		return STORE_OK;
+	return dberr(s, ret, op->fn, dbspecs[op->dbi].file);
+}
+
+/* DB->get of one record in a read transaction (run's, or the read
+ * scope's); data is Berkeley DB's memory (the handle's buffer, valid
+ * until its next call). */
 static int
 get_one(struct store *s, int dbi, DBT *key, DBT *data, const char *fn)
 {
-	DB	*db = s->db[dbi];
-	DB_TXN	*txn;
-	int	 try, ret, res;
+	struct get_op	 op = { dbi, key, data, fn };
 
-	for (try = 0; try < MAX_TRIES; try++) {
-		if (try > 0)
-			backoff(s, fn, try);
-		if (s->fatal)
-			return STORE_FATAL;
-		if (s->scoped) {
-			if ((res = scope_txn(s, fn, &txn)) != STORE_OK)
-				return res;
-		} else if ((ret = s->env->txn_begin(s->env, NULL, &txn,
-		    DB_TXN_NOWAIT | DB_READ_COMMITTED)) != 0) {
-			if ((res = dberr(s, ret, fn, "txn_begin")) != RETRY)
-				return res == STORE_NOTFOUND ? STORE_ERR : res;
-			continue;
-		}
-		dbt_out(data);
-		ret = db->get(db, txn, key, data, 0);
-		res = ret == 0 ? STORE_OK : dberr(s, ret, fn, dbspecs[dbi].file);
-		if (s->scoped) {
-			if (res != STORE_OK && res != STORE_NOTFOUND)
-				scope_close(s, 0, fn);
-		} else if ((ret = txn->commit(txn, 0)) != 0 &&
-		    dberr(s, ret, fn, "txn_commit") == STORE_FATAL)
-			return STORE_FATAL;
-		if (s->fatal)
-			return STORE_FATAL;
-		if (res != RETRY)
-			return res;
-	}
-	log_warn("%s: locks still taken after %d tries", fn, MAX_TRIES);
-	return STORE_ERR;
+	return run(s, fn, TX_READ, get_body, &op);
 }
 
 /* ---- environment ------------------------------------------------------ */
