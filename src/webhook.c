@@ -1615,55 +1615,16 @@ fail:
 json_object *
 webhook_to_json(const struct webhook *w)
 {
-	json_object	*j, *o, *a;
-	char		 ts[UTIL_ISO_LEN];
-	size_t		 i;
+	struct buf	 b;
+	json_object	*j;
 
-	j = json_object_new_object();
-	json_object_object_add(j, "uuid", jstr(w->uuid));
-	json_object_object_add(j, "id", jstr(w->uuid));
-	json_object_object_add(j, "name", jstr(w->name));
-	json_object_object_add(j, "url", jstr(w->url));
-	json_object_object_add(j, "http_method",
-	    jstr(webhook_method_name(w->method)));
-	o = json_object_new_object();
-	for (i = 0; i < w->nheaders; i++)
-		json_object_object_add(o, w->headers[i].name,
-		    jstr(w->headers[i].value));
-	json_object_object_add(j, "headers", o);
-	o = json_object_new_object();
-	if (w->auth_user != NULL) {
-		json_object_object_add(o, "username", jstr(w->auth_user));
-		json_object_object_add(o, "password", jstr(PASSWORD_MASK));
-	} else {
-		json_object_object_add(o, "username", jstr(""));
-		json_object_object_add(o, "password", jstr(""));
-	}
-	json_object_object_add(j, "auth", o);
-	json_object_object_add(j, "token", jstr(w->token));
-	a = json_object_new_array();
-	o = json_object_new_object();
-	for (i = 0; i < w->nevents; i++) {
-		json_object_array_add(a, jstr(w->events[i]));
-		json_object_object_add(o, w->events[i], jstr("true"));
-	}
-	json_object_object_add(j, "events", a);
-	json_object_object_add(j, "settings", o);
-	json_object_object_add(j, "active",
-	    json_object_new_boolean(w->active ? 1 : 0));
-	json_object_object_add(j, "max_attempts",
-	    json_object_new_int(w->max_attempts));
-	if (w->error_date != NULL || w->error_msg != NULL) {
-		o = json_object_new_object();
-		json_object_object_add(o, "date", jstr(w->error_date));
-		json_object_object_add(o, "message", jstr(w->error_msg));
-		json_object_object_add(j, "error", o);
-	} else
-		json_object_object_add(j, "error", NULL);
-	util_iso8601(w->created_at, ts);
-	json_object_object_add(j, "created_at", jstr(ts));
-	util_iso8601(w->updated_at, ts);
-	json_object_object_add(j, "updated_at", jstr(ts));
+	buf_init(&b);
+	buf_putc(&b, '{');
+	webhook_json_members(&b, w);
+	buf_putc(&b, '}');
+	if ((j = json_tokener_parse(b.p)) == NULL)
+		log_panic("webhook_to_json: webhook_json_members wrote bad JSON");
+	buf_free(&b);
 	return j;
 }
 
@@ -1687,10 +1648,12 @@ header_seen(const struct webhook *w, size_t i)
 }
 
 /*
- * webhook_to_json's members written straight into b, byte for byte what
- * json-c's plain, no-slash-escape output of that object holds between its
- * braces.  A repeated header name is written once, at its first place with
- * its last value, as json_object_object_add does with a repeated key.
+ * The union members written straight into b, byte for byte what json-c's
+ * plain, no-slash-escape output of the same object holds between its
+ * braces (webhook_to_json parses them for the dialects that build on a
+ * json-c object).  A repeated header name is written once, at its first
+ * place with its last value, as json_object_object_add does with a
+ * repeated key.
  */
 void
 webhook_json_members(struct buf *b, const struct webhook *w)

@@ -937,8 +937,10 @@ test_store(void **state)
 	free(cmd);
 }
 
-/* webhook_json_members == json-c's plain, no-slash-escape text of
- * webhook_to_json, for plain and awkward contents alike. */
+/* webhook_json_members writes what json-c would: read back by json-c
+ * (webhook_to_json) and written out plain, no-slash-escape, it comes out
+ * byte for byte the same, for plain and awkward contents alike (escapes,
+ * control characters, non-ASCII, repeated header names). */
 static void
 assert_members_match(const struct webhook *w)
 {
