@@ -51,6 +51,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "auth.h"
 #include "cfg.h"
 #include "deliver.h"
 #include "log.h"
@@ -1505,6 +1506,11 @@ test_one(const char *team, const char *uuid)
 	char			 err[512], *out;
 	int			 rc = 1, res;
 
+	if (!auth_team_valid(team) || !util_is_uuid(uuid)) {
+		log_warn("webhookd --test: usage: webhookd --test TEAM UUID "
+		    "(a team name and a webhook uuid)");
+		return 2;
+	}
 	if (cfg_load(&cfg, err, sizeof(err)) == -1) {
 		log_warn("webhookd --test: configuration: %s", err);
 		return 1;

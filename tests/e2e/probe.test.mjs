@@ -5,9 +5,11 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 
-import { api, makeHome, show, startLighttpd } from './lib.mjs';
+import { REPO, api, makeHome, show, startLighttpd } from './lib.mjs';
 import { createWebhook, deliveries, startReceiver, writeConf } from './delivery_lib.mjs';
 
 // Children of pid (pid, state) from /proc.
@@ -80,5 +82,15 @@ describe('test deliveries through webhookd --test', () => {
     assert.match(r.text, /webhookd/);
     assert.match(srv.logText(), /probe: the webhookd setting names \/nonexistent\/webhookd/);
     assert.equal(rx.requests.filter((q) => q.url === '/nowhere').length, 0);
+  });
+
+  test('webhookd --test refuses a team or uuid it could not have been given, before any log line names it', () => {
+    for (const args of [['a\r\nforged: line', '00000000-0000-4000-8000-000000000001'], ['default', 'not-a-uuid\nforged']]) {
+      const r = spawnSync(path.join(REPO, 'webhookd'), ['--test', ...args], { encoding: 'utf8', env: { ...process.env, WEBHOOKS_HOME: srv.home } });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /usage: webhookd --test TEAM UUID/);
+      assert.doesNotMatch(r.stderr, /forged/);
+      assert.equal(r.stdout, '');
+    }
   });
 });
