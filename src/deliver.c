@@ -885,7 +885,7 @@ deliver_attempt_json(const struct deliver_attempt *a, char id[37])
 	const struct deliver_result	*r = a->r;
 	struct buf			 b;
 
-	/* Time-ordered: attempts.db grows at its end, as a log does. */
+	/* Time-ordered, like the at_log.db key it ends. */
 	util_uuid7(id);
 	buf_init(&b);
 	LIT(&b, "{\"v\":1,\"id\":");

@@ -36,11 +36,13 @@
  *                   writes it from the range's record numbers.
  *   wh_url.db       team "\0" url -> uuid, DB_DUP | DB_DUPSORT (empty urls
  *                   are not indexed)
- *   attempts.db     attempt id -> json (8 KiB pages)
- *   at_hook.db      webhook uuid "\0" be64(at_ms) id -> id, DB_RECNUM: the
- *                   attempt log of a webhook in time order
- *   at_time.db      be64(at_ms) id -> webhook uuid: every attempt in time
- *                   order, for store_attempt_prune
+ *   at_log.db       webhook uuid "\0" be64(at_ms) id -> json, DB_RECNUM
+ *                   (8 KiB pages): the attempt log, a webhook's attempts
+ *                   in time order, so that one put logs an attempt, a page
+ *                   of a webhook's log is positioned by record number, and
+ *                   pruning walks each webhook's oldest attempts.  (Stores
+ *                   made before it kept attempts.db, at_hook.db and
+ *                   at_time.db: store_open moves their attempts over.)
  *   deliveries.db, events.db, idempotency.db, sessions.db: key -> json
  *
  * be64(at_ms) is the time with its sign bit flipped, big-endian, so that
@@ -123,7 +125,7 @@
 
 enum dbi {
 	DBI_TEAMS, DBI_TOKENS, DBI_WEBHOOKS, DBI_WH_TEAM, DBI_WH_URL,
-	DBI_ATTEMPTS, DBI_AT_HOOK, DBI_AT_TIME,
+	DBI_AT_LOG,
 	DBI_TABLES,			/* + enum store_table */
 	DBI_N = DBI_TABLES + STORE_NTABLES
 };
@@ -139,9 +141,7 @@ static const struct dbspec {
 	[DBI_WH_TEAM] =		{ "wh_team.db",		8192, DB_RECNUM },
 	[DBI_WH_URL] =		{ "wh_url.db",		8192,
 				  DB_DUP | DB_DUPSORT },
-	[DBI_ATTEMPTS] =	{ "attempts.db",	8192, 0 },
-	[DBI_AT_HOOK] =		{ "at_hook.db",		4096, DB_RECNUM },
-	[DBI_AT_TIME] =		{ "at_time.db",		4096, 0 },
+	[DBI_AT_LOG] =		{ "at_log.db",		8192, DB_RECNUM },
 	[DBI_TABLES + STORE_DELIVERIES] = { "deliveries.db", 8192, 0 },
 	[DBI_TABLES + STORE_EVENTS] =	  { "events.db",     8192, 0 },
 	[DBI_TABLES + STORE_IDEMPOTENCY] = { "idempotency.db", 4096, 0 },
@@ -1887,7 +1887,7 @@ store_page_free(struct store_page *pg)
 /* A page of an index with record numbers: the keys starting with prefix,
  * from offset, forward (creation order) or backward (newest first). */
 struct listop {
-	int		 idx;		/* DBI_WH_TEAM or DBI_AT_HOOK */
+	int		 idx;		/* DBI_WH_TEAM or DBI_AT_LOG */
 	const char	*fn;
 	const char	*team;		/* webhooks: check the owner */
 	struct buf	 prefix;	/* ends in "\0" */
@@ -1909,40 +1909,32 @@ page_add(struct listop *op, const char *json, size_t len)
 }
 
 /* Appends the json the index value carries, or the json of the record
- * it refers to (a uuid, in an old wh_team.db, or an attempt id). */
+ * it refers to (a uuid, in an old wh_team.db). */
 static int
 list_deref(struct store *s, DB_TXN *txn, struct listop *op, const DBT *v)
 {
-	DB		*db;
-	DBT		 key, data;
 	const char	*j;
 	size_t		 jl;
 	char		*json, *ref;
 	int		 res;
 
-	if (op->idx == DBI_WH_TEAM && teamval_json(v, &j, &jl)) {
+	if (op->idx == DBI_AT_LOG) {
+		page_add(op, v->data, v->size);
+		return STORE_OK;
+	}
+	if (teamval_json(v, &j, &jl)) {
 		page_add(op, j, jl);
 		return STORE_OK;
 	}
 	ref = xstrndup(v->data, v->size);
-	if (op->idx == DBI_WH_TEAM)
-		res = wh_read(s, txn, op->team, ref, v->size, 0, &json, op->fn);
-	else {
-		db = s->db[DBI_ATTEMPTS];
-		dbt_in(&key, ref, v->size);
-		dbt_out(&data);
-		res = dberr(s, db->get(db, txn, &key, &data, 0), op->fn,
-		    "get attempts.db");
-		if (res == STORE_OK)
-			page_add(op, data.data, data.size);
-	}
+	res = wh_read(s, txn, op->team, ref, v->size, 0, &json, op->fn);
 	free(ref);
 	if (res == STORE_NOTFOUND) {
 		log_warn("%s: %s points to a missing record", op->fn,
 		    dbspecs[op->idx].file);
 		return STORE_OK;
 	}
-	if (res == STORE_OK && op->idx == DBI_WH_TEAM) {
+	if (res == STORE_OK) {
 		page_add(op, json, strlen(json));
 		free(json);
 	}
@@ -2162,17 +2154,17 @@ store_webhook_foreach(struct store *s, const char *team, store_each_fn fn,
 /* ---- the attempt log ----------------------------------------------- */
 
 struct attop {
-	const char	*uuid;
-	const char	*id;
-	int64_t		 at_ms;
-	const char	*json;
+	int64_t		 at_ms;		/* prune: older than this */
+	struct buf	 from;		/* prune: the key to start from */
+	struct buf	 next;		/* prune: the key the next batch starts
+					   from (from is kept for a retry) */
 	size_t		 n;		/* prune: removed in this transaction */
 	int		 done;		/* prune: nothing older is left */
 };
 
-/* uuid "\0" be64(at) id: the key in at_hook.db */
+/* uuid "\0" be64(at) id: the key in at_log.db */
 static void
-athookkey(struct buf *b, const char *uuid, size_t ulen, uint64_t at,
+atlogkey(struct buf *b, const char *uuid, size_t ulen, uint64_t at,
     const void *id, size_t idlen)
 {
 	buf_reset(b);
@@ -2182,51 +2174,19 @@ athookkey(struct buf *b, const char *uuid, size_t ulen, uint64_t at,
 	buf_add(b, id, idlen);
 }
 
-/* The three puts of one attempt; b is scratch space. */
-static int
-attempt_put(struct store *s, DB_TXN *txn, const struct store_attempt *op,
-    struct buf *b)
-{
-	static const char fn[] = "store_attempt_add";
-	DB		*at = s->db[DBI_ATTEMPTS], *hk = s->db[DBI_AT_HOOK];
-	DB		*tm = s->db[DBI_AT_TIME];
-	DBT		 key, data;
-	size_t		 idlen = strlen(op->id);
-	int		 res;
-
-	dbt_in(&key, op->id, idlen);
-	dbt_in(&data, op->json, strlen(op->json));
-	res = dberr(s, at->put(at, txn, &key, &data, DB_NOOVERWRITE), fn,
-	    "put attempts.db");
-	if (res != STORE_OK)
-		return res;
-	athookkey(b, op->uuid, strlen(op->uuid), at_enc(op->at_ms), op->id,
-	    idlen);
-	dbt_in(&key, b->p, b->len);
-	dbt_in(&data, op->id, idlen);
-	res = dberr(s, hk->put(hk, txn, &key, &data, 0), fn,
-	    "put at_hook.db");
-	if (res != STORE_OK)
-		return res;
-	buf_reset(b);
-	buf_add64(b, at_enc(op->at_ms));
-	buf_add(b, op->id, idlen);
-	dbt_in(&key, b->p, b->len);
-	dbt_in(&data, op->uuid, strlen(op->uuid));
-	return dberr(s, tm->put(tm, txn, &key, &data, 0), fn,
-	    "put at_time.db");
-}
-
 struct attbatch {
 	const struct store_attempt	*v;
 	size_t				 n;
 	size_t				 dup;	/* ids taken already */
 };
 
+/* One put an attempt. */
 static int
 attempt_add_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct attbatch	*ab = arg;
+	DB		*db = s->db[DBI_AT_LOG];
+	DBT		 key, data;
 	struct buf	 b;
 	size_t		 i;
 	int		 res = STORE_OK;
@@ -2234,9 +2194,13 @@ attempt_add_body(struct store *s, DB_TXN *txn, void *arg)
 	buf_init(&b);
 	ab->dup = 0;
 	for (i = 0; i < ab->n && res == STORE_OK; i++) {
-		res = attempt_put(s, txn, &ab->v[i], &b);
-		/* A taken id is that attempt's problem, not the batch's:
-		 * nothing of it was written (attempts.db is put first). */
+		atlogkey(&b, ab->v[i].uuid, strlen(ab->v[i].uuid),
+		    at_enc(ab->v[i].at_ms), ab->v[i].id, strlen(ab->v[i].id));
+		dbt_in(&key, b.p, b.len);
+		dbt_in(&data, ab->v[i].json, strlen(ab->v[i].json));
+		res = dberr(s, db->put(db, txn, &key, &data, DB_NOOVERWRITE),
+		    "store_attempt_add", "put at_log.db");
+		/* A taken id is that attempt's problem, not the batch's. */
 		if (res == STORE_EXISTS && ab->n > 1) {
 			ab->dup++;
 			res = STORE_OK;
@@ -2281,7 +2245,7 @@ store_attempt_list(struct store *s, const char *webhook_uuid, size_t offset,
 	struct listop	 op;
 
 	memset(&op, 0, sizeof(op));
-	op.idx = DBI_AT_HOOK;
+	op.idx = DBI_AT_LOG;
 	op.fn = "store_attempt_list";
 	buf_init(&op.prefix);
 	buf_addz(&op.prefix, webhook_uuid);
@@ -2292,64 +2256,65 @@ store_attempt_list(struct store *s, const char *webhook_uuid, size_t offset,
 	return list_run(s, &op);
 }
 
+/*
+ * At most PRUNE_BATCH removals, from op->from on: each webhook's attempts
+ * are in time order, so its old ones are at the start of its range, and
+ * the first young one sends the cursor on to the next webhook.
+ */
 static int
 prune_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	static const char fn[] = "store_attempt_prune";
 	struct attop	*op = arg;
-	DB		*at = s->db[DBI_ATTEMPTS], *hk = s->db[DBI_AT_HOOK];
-	DB		*tm = s->db[DBI_AT_TIME];
+	DB		*db = s->db[DBI_AT_LOG];
 	DBC		*c;
-	DBT		 key, data, k2;
-	struct buf	 id, hkey;
-	uint64_t	 t;
+	DBT		 key, data;
+	const char	*nul;
 	int		 ret, res = STORE_OK;
 
 	op->n = 0;
 	op->done = 0;
-	if ((ret = tm->cursor(tm, txn, &c, 0)) != 0)
-		return dberr(s, ret, fn, "cursor at_time.db");
-	buf_init(&id);
-	buf_init(&hkey);
-	dbt_out(&key);
+	if ((ret = db->cursor(db, txn, &c, 0)) != 0)
+		return dberr(s, ret, fn, "cursor at_log.db");
+	dbt_in(&key, op->from.p, op->from.len);
 	dbt_out(&data);
-	ret = c->get(c, &key, &data, DB_FIRST | DB_RMW);
-	for (; ret == 0 && op->n < PRUNE_BATCH;
-	    ret = c->get(c, &key, &data, DB_NEXT | DB_RMW)) {
-		if (key.size < 8) {
-			log_warn("%s: malformed key in at_time.db", fn);
+	data.flags = DB_DBT_PARTIAL;	/* the keys are enough */
+	ret = c->get(c, &key, &data, (op->from.len > 0 ? DB_SET_RANGE :
+	    DB_FIRST) | DB_RMW);
+	while (ret == 0 && op->n < PRUNE_BATCH) {
+		nul = memchr(key.data, '\0', key.size);
+		if (nul == NULL || key.size - (size_t)(nul + 1 -
+		    (const char *)key.data) < 8) {
+			log_warn("%s: malformed key in at_log.db", fn);
 			res = STORE_ERR;
 			break;
 		}
-		t = be64get(key.data);
-		if (at_dec(t) >= op->at_ms) {
-			op->done = 1;
-			break;
+		if (at_dec(be64get((const unsigned char *)nul + 1)) <
+		    op->at_ms) {
+			if ((ret = c->del(c, 0)) != 0)
+				break;
+			op->n++;
+			ret = c->get(c, &key, &data, DB_NEXT | DB_RMW);
+			continue;
 		}
-		buf_reset(&id);
-		buf_add(&id, (char *)key.data + 8, key.size - 8);
-		athookkey(&hkey, data.data, data.size, t, id.p, id.len);
-		if ((ret = c->del(c, 0)) != 0)
-			break;
-		dbt_in(&k2, hkey.p, hkey.len);
-		ret = hk->del(hk, txn, &k2, 0);
-		if (ret != 0 && ret != DB_NOTFOUND)
-			break;
-		dbt_in(&k2, id.p, id.len);
-		ret = at->del(at, txn, &k2, 0);
-		if (ret != 0 && ret != DB_NOTFOUND)
-			break;
-		ret = 0;
-		op->n++;
+		/* The next webhook: the first key past uuid "\0" ... */
+		buf_reset(&op->next);
+		buf_add(&op->next, key.data, (size_t)(nul - (const char *)
+		    key.data));
+		buf_putc(&op->next, '\001');
+		dbt_in(&key, op->next.p, op->next.len);
+		ret = c->get(c, &key, &data, DB_SET_RANGE | DB_RMW);
 	}
-	if (ret == DB_NOTFOUND)
+	if (ret == 0) {
+		/* Stopped at a full batch: the next one starts here. */
+		buf_reset(&op->next);
+		buf_add(&op->next, key.data, key.size);
+	} else if (ret == DB_NOTFOUND)
 		op->done = 1;
-	else if (ret != 0 && res == STORE_OK)
+	else if (res == STORE_OK)
 		res = dberr(s, ret, fn, "delete");
 	if ((ret = c->close(c)) != 0 && res == STORE_OK)
-		res = dberr(s, ret, fn, "cursor close at_time.db");
-	buf_free(&id);
-	buf_free(&hkey);
+		res = dberr(s, ret, fn, "cursor close at_log.db");
 	return res == STORE_NOTFOUND ? STORE_ERR : res;
 }
 
@@ -2359,21 +2324,150 @@ int
 store_attempt_prune(struct store *s, int64_t before_ms, size_t *removed)
 {
 	struct attop	 op;
-	int		 res;
+	struct buf	 t;
+	int		 res = STORE_OK;
 
 	*removed = 0;
 	memset(&op, 0, sizeof(op));
 	op.at_ms = before_ms;
+	buf_init(&op.from);
+	buf_init(&op.next);
 	do {
-		if (s->fatal)
-			return STORE_FATAL;
+		if (s->fatal) {
+			res = STORE_FATAL;
+			break;
+		}
 		res = run(s, "store_attempt_prune", TX_WRITE_NOSYNC,
 		    prune_body, &op);
 		if (res != STORE_OK)
-			return res;
+			break;
 		*removed += op.n;
+		t = op.from;
+		op.from = op.next;
+		op.next = t;
 	} while (!op.done);
-	return STORE_OK;
+	buf_free(&op.from);
+	buf_free(&op.next);
+	return res;
+}
+
+/*
+ * Stores made before at_log.db kept an attempt in three files: attempts.db
+ * (id -> json), at_hook.db (uuid "\0" be64(at) id -> id) and at_time.db.
+ * webhookd moves them over at its start, MIGRATE_BATCH an transaction
+ * (resumable: the puts overwrite), then removes the old files.
+ */
+#define MIGRATE_BATCH	500
+
+struct migop {
+	DB		*hook, *att;
+	struct buf	 from, next;
+	size_t		 n;
+	int		 done;
+};
+
+static int
+migrate_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	static const char fn[] = "store_upgrade";
+	struct migop	*op = arg;
+	DB		*db = s->db[DBI_AT_LOG];
+	DBC		*c;
+	DBT		 key, data, k2, d2;
+	int		 ret, res = STORE_OK;
+
+	op->n = 0;
+	op->done = 0;
+	if ((ret = op->hook->cursor(op->hook, txn, &c, 0)) != 0)
+		return dberr(s, ret, fn, "cursor at_hook.db");
+	dbt_in(&key, op->from.p, op->from.len);
+	dbt_out(&data);
+	ret = c->get(c, &key, &data, op->from.len > 0 ? DB_SET_RANGE :
+	    DB_FIRST);
+	for (; ret == 0 && op->n < MIGRATE_BATCH; op->n++) {
+		dbt_in(&k2, data.data, data.size);
+		dbt_out(&d2);
+		ret = op->att->get(op->att, txn, &k2, &d2, 0);
+		if (ret == 0)
+			ret = db->put(db, txn, &key, &d2, 0);
+		if (ret != 0 && ret != DB_NOTFOUND)
+			break;
+		ret = c->get(c, &key, &data, DB_NEXT);
+	}
+	if (ret == 0) {
+		buf_reset(&op->next);
+		buf_add(&op->next, key.data, key.size);
+	} else if (ret == DB_NOTFOUND)
+		op->done = 1;
+	else
+		res = dberr(s, ret, fn, "copy");
+	if ((ret = c->close(c)) != 0 && res == STORE_OK)
+		res = dberr(s, ret, fn, "cursor close at_hook.db");
+	return res == STORE_NOTFOUND ? STORE_ERR : res;
+}
+
+static DB *
+old_open(struct store *s, const char *file)
+{
+	DB	*db;
+
+	if (db_create(&db, s->env, 0) != 0)
+		return NULL;
+	if (db->open(db, NULL, file, NULL, DB_BTREE, DB_AUTO_COMMIT, 0) !=
+	    0) {
+		(void)db->close(db, 0);
+		return NULL;
+	}
+	return db;
+}
+
+int
+store_upgrade(struct store *s, const char *home, size_t *moved)
+{
+	static const char *const old[] = {
+		"at_hook.db", "attempts.db", "at_time.db"
+	};
+	struct migop	 op;
+	struct buf	 t;
+	struct stat	 st;
+	char		*path;
+	size_t		 i;
+	int		 res = STORE_OK, ret;
+
+	*moved = 0;
+	path = xasprintf("%s/db/at_hook.db", home);
+	ret = stat(path, &st);
+	free(path);
+	if (ret == -1)
+		return STORE_OK;
+	memset(&op, 0, sizeof(op));
+	buf_init(&op.from);
+	buf_init(&op.next);
+	if ((op.hook = old_open(s, old[0])) == NULL ||
+	    (op.att = old_open(s, old[1])) == NULL) {
+		log_warn("store_upgrade: cannot open the old attempt log");
+		res = STORE_ERR;
+	}
+	while (res == STORE_OK && !op.done) {
+		res = run(s, "store_upgrade", TX_WRITE, migrate_body, &op);
+		if (res != STORE_OK)
+			break;
+		*moved += op.n;
+		t = op.from;
+		op.from = op.next;
+		op.next = t;
+	}
+	if (op.hook != NULL)
+		(void)op.hook->close(op.hook, 0);
+	if (op.att != NULL)
+		(void)op.att->close(op.att, 0);
+	buf_free(&op.from);
+	buf_free(&op.next);
+	for (i = 0; res == STORE_OK && i < sizeof(old) / sizeof(old[0]); i++)
+		if ((ret = s->env->dbremove(s->env, NULL, old[i], NULL,
+		    DB_AUTO_COMMIT)) != 0 && ret != ENOENT)
+			res = dberr(s, ret, "store_upgrade", old[i]);
+	return res;
 }
 
 /* ---- webhook generations (per team) -------------------------------------- */

@@ -176,6 +176,9 @@ int	store_attempt_list(struct store *, const char *webhook_uuid,
 	    size_t offset, size_t limit, struct store_page *);
 /* Removes attempts older than before_ms; *removed counts them. */
 int	store_attempt_prune(struct store *, int64_t before_ms, size_t *removed);
+/* Moves the attempt log of a store made by an older version into the
+ * current format (webhookd, at start); *moved counts the attempts. */
+int	store_upgrade(struct store *, const char *home, size_t *moved);
 
 /* ---- generic small tables: key -> json -------------------------------- */
 enum store_table {

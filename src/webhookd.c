@@ -1604,6 +1604,12 @@ main(int argc, char *argv[])
 		    wd->cfg.home);
 		goto out;
 	}
+	if (store_upgrade(wd->st, wd->cfg.home, &n) != STORE_OK)
+		log_warn("webhookd: the old attempt log could not be moved "
+		    "over; trying again at the next start");
+	else if (n > 0)
+		log_info("webhookd: moved %zu attempts to the new attempt log",
+		    n);
 	if (spool_recover(wd->sp, &n) == 0 && n > 0)
 		log_info("webhookd: put back %zu claims of a previous run", n);
 	/* Without any, no event in new/ has one (only this daemon writes

@@ -24,6 +24,15 @@ function pct(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+// utime and stime of a process (/proc/PID/stat), in seconds; null if gone.
+function cpuSecs(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(v[11]) / 100, sys: Number(v[12]) / 100 };
+  } catch { return null; }
+}
+
 export async function issue3(ctx) {
   const { say, run, wrk, record, notes, tmpDir, stopServer, cleanups, fmt, mean, BIN, NEVENTS, SECS, CONNS } = ctx;
   const part = (p) => !ctx.parts || ctx.parts.length === 0 || ctx.parts.includes(p);
@@ -110,7 +119,11 @@ export async function issue3(ctx) {
   const logFile = path.join(work, 'webhookd.log');
   const startWebhookd = () => {
     const fd = fs.openSync(logFile, 'a');
-    const child = spawn(path.join(lib.REPO, 'webhookd'), [], {
+    // BENCH_WEBHOOKD_WRAP (a diagnostic, e.g. "perf record -g -o FILE"):
+    // a command line webhookd is run under.
+    const wrap = (process.env.BENCH_WEBHOOKD_WRAP || '').split(' ').filter(Boolean);
+    const argv = [...wrap, path.join(lib.REPO, 'webhookd')];
+    const child = spawn(argv[0], argv.slice(1), {
       env: { ...process.env, WEBHOOKS_HOME: home, WEBHOOKS_ALLOW_PRIVATE: '1' },
       stdio: ['ignore', fd, fd],
     });
@@ -151,6 +164,7 @@ export async function issue3(ctx) {
     }
     const t1 = performance.now();
     const secs = (t1 - t0) / 1000;
+    const cpu = cpuSecs(wd.child.pid);
     if (!finished) notes.push('delivery: webhookd did not empty the spool within 300 s');
     await lib.sleep(1500);
     const got = (await hooks()) - base;
@@ -168,7 +182,7 @@ export async function issue3(ctx) {
     record({
       section: S, name: `delivery: ${NEVENTS} events x 2 webhooks from the spool to a 204 receiver`,
       cmd: `${NEVENTS} event files written into spool/new/ with webhookd stopped, then \`WEBHOOKS_ALLOW_PRIVATE=1 webhookd\` (defaults: concurrency 64, per_endpoint ${perEndpoint}); the time from its start until spool/new/ and spool/cur/ are empty, every delivery resolved; the receiver: lighttpd + mod_magnet answering 204 (\`tests/bench/receiver.conf\`)`,
-      valueText: `${total} deliveries in ${D(secs)} s: ${fmt(rate)} deliveries/s (first claim after ${fmt(first ?? NaN)} ms); the receiver counted ${got}; spool afterwards: ${JSON.stringify(left)}; attempt log totals ${logged.join(' / ')}; webhookd log lines naming the webhooks ${attemptLines}`,
+      valueText: `${total} deliveries in ${D(secs)} s: ${fmt(rate)} deliveries/s (first claim after ${fmt(first ?? NaN)} ms); the receiver counted ${got}; spool afterwards: ${JSON.stringify(left)}; attempt log totals ${logged.join(' / ')}; webhookd log lines naming the webhooks ${attemptLines}; webhookd's CPU time ${cpu === null ? 'unknown' : `${D(cpu.user)} s user + ${D(cpu.sys)} s system (${fmt((cpu.user + cpu.sys) / total * 1e6)} µs a delivery)`}`,
       value: rate,
       ref: `\`build/bench/curlref URLS BODIES ${conc}\` (libcurl multi, ${conc} transfers in flight, keep-alive, same ${total} bodies, same receiver), before and after: ${fmt(ref1.rate)} / ${fmt(ref2.rate)} deliveries/s, failures ${ref1.fails} / ${ref2.fails}`,
       refValue: refRate, ratio: rate / refRate, target: '>= 0.70 (signatures, attempt log and state persistence included)',

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <db.h>
 
 #include "log.h"
 #include "store.h"
@@ -661,7 +662,8 @@ test_attempts(void **state)
 			    1000 + 10 * k, json), STORE_OK);
 		}
 	}
-	assert_int_equal(store_attempt_add(fx->s, "w1", "a0000", 5, "{}"),
+	/* The same attempt again (a batch written twice) */
+	assert_int_equal(store_attempt_add(fx->s, "w1", "a0000", 1000, "{}"),
 	    STORE_EXISTS);
 
 	/* newest first */
@@ -714,6 +716,85 @@ test_attempts(void **state)
 	assert_int_equal(store_attempt_prune(fx->s, INT64_MAX, &removed),
 	    STORE_OK);
 	assert_int_equal(removed, 51 + 12);
+}
+
+/* The attempt log of a store made before at_log.db (attempts.db,
+ * at_hook.db, at_time.db) is moved over by store_upgrade. */
+static void
+old_put(DB *db, const void *k, size_t kl, const char *v)
+{
+	DBT	 key, data;
+
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	key.data = (void *)(uintptr_t)k;
+	key.size = (u_int32_t)kl;
+	data.data = (void *)(uintptr_t)v;
+	data.size = (u_int32_t)strlen(v);
+	assert_int_equal(db->put(db, NULL, &key, &data, 0), 0);
+}
+
+static void
+test_upgrade_attempts(void **state)
+{
+	struct fx		*fx = *state;
+	struct store_page	 pg;
+	DB			*hook, *att, *tm;
+	unsigned char		 k[64];
+	char			 id[8], json[32], path[512];
+	size_t			 moved;
+	int			 i, j;
+
+	store_close(fx->s);
+	snprintf(path, sizeof(path), "%s/db/at_log.db", fx->home);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(db_create(&hook, NULL, 0), 0);
+	assert_int_equal(hook->set_flags(hook, DB_RECNUM), 0);
+	snprintf(path, sizeof(path), "%s/db/at_hook.db", fx->home);
+	assert_int_equal(hook->open(hook, NULL, path, NULL, DB_BTREE,
+	    DB_CREATE, 0600), 0);
+	assert_int_equal(db_create(&att, NULL, 0), 0);
+	snprintf(path, sizeof(path), "%s/db/attempts.db", fx->home);
+	assert_int_equal(att->open(att, NULL, path, NULL, DB_BTREE,
+	    DB_CREATE, 0600), 0);
+	assert_int_equal(db_create(&tm, NULL, 0), 0);
+	snprintf(path, sizeof(path), "%s/db/at_time.db", fx->home);
+	assert_int_equal(tm->open(tm, NULL, path, NULL, DB_BTREE,
+	    DB_CREATE, 0600), 0);
+	/* 1200 attempts (more than one batch) of w1 at 1000 + i, newest
+	 * last; key "w1\0" be64(at, sign bit flipped) id */
+	for (i = 0; i < 1200; i++) {
+		snprintf(id, sizeof(id), "i%05d", i);
+		snprintf(json, sizeof(json), "{\"k\":%d}", i);
+		memcpy(k, "w1", 3);
+		for (j = 0; j < 8; j++)
+			k[3 + j] = (unsigned char)((((uint64_t)(1000 + i)) ^
+			    ((uint64_t)1 << 63)) >> (56 - 8 * j));
+		memcpy(k + 11, id, 6);
+		old_put(hook, k, 17, id);
+		old_put(att, id, 6, json);
+	}
+	assert_int_equal(hook->close(hook, 0), 0);
+	assert_int_equal(att->close(att, 0), 0);
+	assert_int_equal(tm->close(tm, 0), 0);
+
+	assert_non_null(fx->s = store_open(fx->home, 0));
+	assert_int_equal(store_upgrade(fx->s, fx->home, &moved), STORE_OK);
+	assert_int_equal(moved, 1200);
+	snprintf(path, sizeof(path), "%s/db/at_hook.db", fx->home);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/db/attempts.db", fx->home);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(store_attempt_list(fx->s, "w1", 0, 2, &pg),
+	    STORE_OK);
+	assert_int_equal(pg.total, 1200);
+	assert_int_equal(pg.n, 2);
+	assert_string_equal(pg.recs[0], "{\"k\":1199}");
+	assert_string_equal(pg.recs[1], "{\"k\":1198}");
+	store_page_free(&pg);
+	/* Nothing left to move the next time */
+	assert_int_equal(store_upgrade(fx->s, fx->home, &moved), STORE_OK);
+	assert_int_equal(moved, 0);
 }
 
 static void
@@ -1156,6 +1237,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_attempts, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_prune_many, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_attempts, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_updates, setup,
 		    teardown),
