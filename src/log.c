@@ -1,8 +1,10 @@
 /*
  * log: one line a message on stderr, "prog[pid]: level: message".  Under
  * lighttpd and Apache stderr is the server's error log; under webhookd it is
- * the daemon's journal.
+ * the daemon's journal.  Callable from any thread (webhookd's spool
+ * reader logs too): one mutex around the prefix, the buffer and the write.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,8 @@ static struct {
 	char	 b[32768];
 } held;
 
+static pthread_mutex_t	 mu = PTHREAD_MUTEX_INITIALIZER;
+
 static void
 write_all(const char *p, size_t n)
 {
@@ -39,8 +43,8 @@ write_all(const char *p, size_t n)
 	}
 }
 
-void
-log_flush(void)
+static void
+flush_locked(void)
 {
 	if (held.len > 0)
 		write_all(held.b, held.len);
@@ -48,11 +52,21 @@ log_flush(void)
 }
 
 void
+log_flush(void)
+{
+	pthread_mutex_lock(&mu);
+	flush_locked();
+	pthread_mutex_unlock(&mu);
+}
+
+void
 log_buffer(int on)
 {
+	pthread_mutex_lock(&mu);
 	if (!on)
-		log_flush();
+		flush_locked();
 	held.on = on;
+	pthread_mutex_unlock(&mu);
 }
 
 void
@@ -92,6 +106,7 @@ log_v(const char *level, const char *fmt, va_list ap)
 	char	 line[2048];
 	int	 n;
 
+	pthread_mutex_lock(&mu);
 	n = prefix(level, line, sizeof(line));
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
@@ -104,12 +119,12 @@ log_v(const char *level, const char *fmt, va_list ap)
 		line[sizeof(line) - 2] = '\n', n = sizeof(line) - 1;
 	if (held.on) {
 		if (held.len + (size_t)n > sizeof(held.b))
-			log_flush();
+			flush_locked();
 		memcpy(held.b + held.len, line, (size_t)n);
 		held.len += (size_t)n;
-		return;
-	}
-	write_all(line, (size_t)n);
+	} else
+		write_all(line, (size_t)n);
+	pthread_mutex_unlock(&mu);
 }
 
 void

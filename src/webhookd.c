@@ -34,14 +34,34 @@
  * The attempt log in the store is the history; the attempts that end in
  * one pass of the loop are written in one transaction, without waiting
  * for the log flush (an attempt line may be lost in a machine crash, an
- * event may not), and their events leave cur/ only after that commit.  A
- * transfer slot is used again only once its last attempt is recorded, so
- * a crash repeats at most the transfers in flight.
+ * event may not), and their events leave cur/ only after that commit.
+ *
+ * Two threads, so that the network never waits for the disk:
+ *  - the main thread (the network) owns the libcurl multi handle, the
+ *    endpoints and their queues, and the signals: it starts, signs and
+ *    reaps transfers, and nothing else;
+ *  - the spool thread owns the spool, the store and the log of attempts:
+ *    it claims, reads and fans out events, records outcomes (the attempt
+ *    log, the webhook's error, deferred/ and dead/ files) and removes
+ *    finished events.
+ * Jobs go from the spool thread to the main thread when made, and back
+ * when their transfer ends (or is spilled or abandoned), through two lists
+ * under one mutex (struct hand); each side sleeps in poll and is woken by
+ * the other only when it sleeps.  An endpoint takes a new transfer while
+ * fewer than per_endpoint are on the wire and fewer than per_endpoint of
+ * its answers wait to be recorded, so that a crash repeats at most
+ * 2 x per_endpoint deliveries an endpoint: those on the wire and those
+ * answered but not yet in the attempt log.
  */
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 
+#include <sys/eventfd.h>
+
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +94,9 @@
 #define TMP_MAX_AGE_MS	(36LL * 3600 * 1000)	/* maildir's rule for tmp/ */
 #define IDEM_TTL_MS	(24LL * 3600 * 1000)
 #define EP_BUCKETS	1024
+#define CLAIM_BATCH	64	/* claims of one pass of the spool thread */
+#define CLAIM_MIN	2	/* ... at least, when answers wait */
+#define NET_WAIT_MS	1000	/* the main thread's longest poll */
 
 struct endpoint;
 
@@ -103,26 +126,60 @@ struct batched {
 	char			 id[37];
 	int64_t			 at_ms;
 	char			*json;
+	struct endpoint		*ep;		/* told once recorded */
+};
+
+/*
+ * What the two threads hand each other, under mu.  Each sleeps in poll
+ * only after looking here under mu with its flag set, and the other wakes
+ * it (an eventfd; curl_multi_wakeup) only when the flag says it sleeps.
+ */
+struct hand {
+	pthread_mutex_t		 mu;
+	struct job		*new_h, *new_t;	/* made: to the main thread */
+	struct job		*back_h, *back_t; /* ended: to the spool thread */
+	struct endpoint		**rec;		/* attempts recorded, by endpoint */
+	size_t			 nrec, rec_cap;
+	int			 back_ready;	/* back_h is not empty (read
+					   without mu too: a hint) */
+	int			 net_sleeps;	/* the main thread polls */
+	int			 spool_sleeps;	/* the spool thread polls */
+	int			 stopping;	/* SIGTERM: claim nothing more */
+	int			 room_wanted;	/* the spool waits for memory */
+	int			 spool_done;	/* --once finished, or fatal */
+	int			 net_done;	/* every job handed back */
+};
+
+/* What a job handed back to the spool thread is. */
+enum job_kind {
+	JOB_DONE,		/* attempted: res holds the outcome */
+	JOB_SPILL,		/* waited too long behind its endpoint */
+	JOB_ABANDON		/* shutdown: not attempted */
 };
 
 /* One attempt of one delivery. */
 struct job {
-	struct event		*ev;
+	struct event		*ev;		/* the spool thread's */
 	struct webhook		 wh;
 	char			 msg_id[DELIVER_ID_LEN + 1];
 	int			 attempt;	/* this one's number, 1-based */
 	int64_t			 started_ms;
 	int64_t			 queued_ms;
-	struct endpoint		*ep;
+	char			*epkey;		/* endpoint_key(), until queued */
+	struct endpoint		*ep;		/* the main thread's */
 	struct deliver_xfer	*x;
+	enum job_kind		 kind;
+	struct deliver_result	 res;
 	struct job		*next;		/* endpoint queue */
 	struct job		*iprev, *inext;	/* in flight */
+	struct job		*hnext;		/* struct hand's lists */
 };
 
 /* A (scheme, host, port) and its queue. */
 struct endpoint {
 	char			*key;
 	int			 active;	/* transfers in flight */
+	int			 unrec;		/* answered, not yet recorded */
 	struct job		*qh, *qt;
 	size_t			 qlen;
 	int			 ready;		/* in the ready list */
@@ -145,6 +202,7 @@ struct dent {
 struct team_hooks {
 	char			*team;
 	uint64_t		 gen;
+	unsigned		 pass;		/* the claim batch gen was read in */
 	struct webhook		*ws;
 	char			**keys;		/* their endpoint_key()s */
 	size_t			 n;
@@ -153,16 +211,34 @@ struct team_hooks {
 
 struct wd {
 	struct cfg		 cfg;
-	struct store		*st;
-	struct spool		*sp;
+	struct hand		 h;
+	int			 once;
+	int			 fatal;		/* the spool thread's; read after
+						   spool_done under h.mu */
+
+	/* The main thread's: the network. */
 	CURLM			*multi;
 	struct deliver_opts	 opts;
-	int			 once;
-	int			 progress_left;	/* progress files at start */
 	int			 stopping;
-	int			 fatal;
 	int64_t			 drain_until;
-	int			 ifd, sfd;
+	int			 sfd;
+	struct endpoint		*buckets[EP_BUCKETS];
+	struct endpoint		*rhead, *rtail;	/* endpoints that may start */
+	struct job		*inflight;
+	size_t			 ninflight;
+	size_t			 njobs;		/* queued + in flight */
+	struct job		*out_h, *out_t;	/* ended, not yet handed back */
+	int64_t			 next_spill;
+
+	/* The spool thread's: the spool and the store. */
+	pthread_t		 spool_thr;
+	double			 spool_cpu;	/* its CPU seconds, at its end */
+	struct store		*st;
+	struct spool		*sp;
+	int			 ifd, efd;
+	int			 progress_left;	/* progress files at start */
+	size_t			 alive;		/* jobs made, not yet resolved */
+	unsigned		 pass;		/* claim batches so far */
 
 	char			**pend;		/* names seen in new/, FIFO */
 	size_t			 pend_head, pend_n, pend_cap;
@@ -171,11 +247,7 @@ struct wd {
 	struct dent		*heap;		/* deferred/, by due time */
 	size_t			 nheap, heap_cap;
 
-	struct endpoint		*buckets[EP_BUCKETS];
-	struct endpoint		*rhead, *rtail;	/* endpoints that may start */
-	struct job		*inflight;
-	size_t			 ninflight;
-	size_t			 njobs;		/* queued + in flight */
+	struct job		*made_h, *made_t; /* made, not yet handed over */
 
 	struct event		*prog_head;	/* events with unwritten progress */
 
@@ -191,11 +263,9 @@ struct wd {
 	size_t			 nteams;
 
 	size_t			 jobs_max;	/* claim no more beyond */
-	int64_t			 next_maintain, next_rescan, next_spill;
+	int64_t			 next_maintain, next_rescan;
 };
 
-static void	job_resolve(struct wd *, struct job *,
-		    const struct deliver_result *);
 
 /* ---- small containers -------------------------------------------------- */
 
@@ -383,7 +453,7 @@ endpoint_release(struct wd *wd, struct endpoint *ep)
 {
 	struct endpoint	**pp;
 
-	if (ep->active > 0 || ep->qh != NULL || ep->ready)
+	if (ep->active > 0 || ep->unrec > 0 || ep->qh != NULL || ep->ready)
 		return;
 	for (pp = &wd->buckets[hash(ep->key)]; *pp != NULL;
 	    pp = &(*pp)->hnext)
@@ -398,7 +468,8 @@ endpoint_release(struct wd *wd, struct endpoint *ep)
 static void
 ready_push(struct wd *wd, struct endpoint *ep)
 {
-	if (ep->ready || ep->qh == NULL || ep->active >= wd->cfg.per_endpoint)
+	if (ep->ready || ep->qh == NULL || ep->active >= wd->cfg.per_endpoint ||
+	    ep->unrec >= wd->cfg.per_endpoint)
 		return;
 	ep->ready = 1;
 	ep->rnext = NULL;
@@ -421,6 +492,91 @@ ready_pop(struct wd *wd)
 		wd->rtail = NULL;
 	ep->ready = 0;
 	return ep;
+}
+
+/* ---- handing jobs between the threads ---------------------------------- */
+
+static void
+list_append(struct job **h, struct job **t, struct job *j)
+{
+	j->hnext = NULL;
+	if (*t != NULL)
+		(*t)->hnext = j;
+	else
+		*h = j;
+	*t = j;
+}
+
+/* Appends the list fh..ft to h..t. */
+static void
+list_join(struct job **h, struct job **t, struct job *fh, struct job *ft)
+{
+	if (fh == NULL)
+		return;
+	if (*t != NULL)
+		(*t)->hnext = fh;
+	else
+		*h = fh;
+	*t = ft;
+}
+
+/* Wakes the spool thread if it sleeps (h.mu held). */
+static void
+spool_wake(struct wd *wd)
+{
+	uint64_t	 one = 1;
+
+	if (!wd->h.spool_sleeps)
+		return;
+	wd->h.spool_sleeps = 0;
+	/* (a write only when it sleeps: a system call saved a pass) */
+	if (write(wd->efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_warn("webhookd: eventfd: %s", strerror(errno));
+}
+
+/* Wakes the main thread if it sleeps (h.mu held). */
+static void
+net_wake(struct wd *wd)
+{
+	if (!wd->h.net_sleeps)
+		return;
+	wd->h.net_sleeps = 0;
+	(void)curl_multi_wakeup(wd->multi);
+}
+
+/* The spool thread: the jobs made so far go to the main thread. */
+static void
+hand_made(struct wd *wd)
+{
+	if (wd->made_h == NULL)
+		return;
+	pthread_mutex_lock(&wd->h.mu);
+	list_join(&wd->h.new_h, &wd->h.new_t, wd->made_h, wd->made_t);
+	net_wake(wd);
+	pthread_mutex_unlock(&wd->h.mu);
+	wd->made_h = wd->made_t = NULL;
+}
+
+/* The spool thread: the batch's attempts are recorded, their endpoints
+ * may take more transfers. */
+static void
+recorded(struct wd *wd)
+{
+	size_t	 i;
+
+	pthread_mutex_lock(&wd->h.mu);
+	for (i = 0; i < wd->nbatch; i++) {
+		if (wd->batch[i].ep == NULL)
+			continue;
+		if (wd->h.nrec == wd->h.rec_cap) {
+			wd->h.rec_cap = wd->h.rec_cap ? wd->h.rec_cap * 2 : 64;
+			wd->h.rec = xrealloc(wd->h.rec,
+			    wd->h.rec_cap * sizeof(*wd->h.rec));
+		}
+		wd->h.rec[wd->h.nrec++] = wd->batch[i].ep;
+	}
+	net_wake(wd);
+	pthread_mutex_unlock(&wd->h.mu);
 }
 
 /* ---- events ------------------------------------------------------------------ */
@@ -544,9 +700,11 @@ event_unref(struct wd *wd, struct event *e)
 		event_close(wd, e);
 }
 
-/* Keeps a's record (id new, json taken over) for batch_flush. */
+/* Keeps a's record (id new, json taken over) for batch_flush; ep (the
+ * main thread's) is told once it is written. */
 static void
-batch_add(struct wd *wd, struct event *e, const struct deliver_attempt *a)
+batch_add(struct wd *wd, struct event *e, const struct deliver_attempt *a,
+    struct endpoint *ep)
 {
 	struct batched	*b;
 
@@ -561,6 +719,7 @@ batch_add(struct wd *wd, struct event *e, const struct deliver_attempt *a)
 	snprintf(b->uuid, sizeof(b->uuid), "%s", a->webhook);
 	b->json = deliver_attempt_json(a, b->id);
 	b->at_ms = a->at_ms;
+	b->ep = ep;
 	e->logging = 1;
 }
 
@@ -593,6 +752,7 @@ batch_flush(struct wd *wd)
 			    wd->nbatch);
 		for (i = 0; i < wd->nbatch; i++)
 			free(wd->batch[i].json);
+		recorded(wd);
 		wd->nbatch = 0;
 	}
 	while ((e = wd->closing) != NULL) {
@@ -606,11 +766,14 @@ batch_flush(struct wd *wd)
 	}
 }
 
+/* The spool thread: j is resolved. */
 static void
-job_free(struct job *j)
+job_free(struct wd *wd, struct job *j)
 {
 	webhook_free(&j->wh);
+	free(j->epkey);
 	free(j);
+	wd->alive--;
 }
 
 /* The delivery file of job j's delivery, for deferred/ or dead/. */
@@ -641,13 +804,15 @@ defer_job(struct wd *wd, struct job *j, int attempts, int64_t due)
 	return rc;
 }
 
-/* Queues j behind its endpoint (key: endpoint_key of its URL). */
+/* The main thread: queues j behind its endpoint (j->epkey). */
 static void
-job_queue(struct wd *wd, struct job *j, const char *key)
+job_queue(struct wd *wd, struct job *j)
 {
 	struct endpoint	*ep;
 
-	ep = endpoint_get(wd, key);
+	ep = endpoint_get(wd, j->epkey);
+	free(j->epkey);
+	j->epkey = NULL;
 	j->ep = ep;
 	j->next = NULL;
 	j->queued_ms = util_now_ms();
@@ -663,17 +828,17 @@ job_queue(struct wd *wd, struct job *j, const char *key)
 
 /*
  * Memory holds at most jobs_max jobs.  When it is full and work is
- * waiting in the spool, jobs that have waited behind a slow endpoint for
- * SPILL_WAIT_MS go back to disk as deferred deliveries (their attempt not
- * counted), so that a slow endpoint's backlog never keeps the others'
- * events from being claimed.
+ * waiting in the spool (the spool thread says so), the main thread gives
+ * back jobs that have waited behind a slow endpoint for SPILL_WAIT_MS, and
+ * the spool thread writes them to disk as deferred deliveries (their
+ * attempt not counted), so that a slow endpoint's backlog never keeps the
+ * others' events from being claimed.
  */
 static void
 spill_old(struct wd *wd, int64_t now)
 {
 	struct endpoint	*ep;
 	struct job	*j;
-	struct event	*e;
 	size_t		 b, n = 0;
 
 	for (b = 0; b < EP_BUCKETS && n < SPILL_BATCH; b++)
@@ -687,27 +852,34 @@ spill_old(struct wd *wd, int64_t now)
 				ep->qlen--;
 				wd->njobs--;
 				n++;
-				e = j->ev;
-				if (defer_job(wd, j, j->attempt - 1, now +
-				    SPILL_DELAY_MS) == -1)
-					e->keep = 1;
-				else if (e->multi)
-					progress_note(wd, e, j->wh.uuid);
-				job_free(j);
-				event_unref(wd, e);
+				j->kind = JOB_SPILL;
+				list_append(&wd->out_h, &wd->out_t, j);
 			}
-	if (n > 0)
-		log_info("webhookd: %zu deliveries waited %d s behind slow "
-		    "endpoints; deferred", n, SPILL_WAIT_MS / 1000);
+}
+
+/* The spool thread: a job given back unattempted goes to deferred/. */
+static void
+spill_job(struct wd *wd, struct job *j, int64_t now)
+{
+	struct event	*e = j->ev;
+
+	if (defer_job(wd, j, j->attempt - 1, now + SPILL_DELAY_MS) == -1)
+		e->keep = 1;
+	else if (e->multi)
+		progress_note(wd, e, j->wh.uuid);
+	job_free(wd, j);
+	event_unref(wd, e);
 }
 
 /* A job for e to w (taking over w's strings); msg_id, when known, is
  * deliver_msg_id's of the two. */
 static struct job *
-job_new(struct event *e, struct webhook *w, int attempt, const char *msg_id)
+job_new(struct wd *wd, struct event *e, struct webhook *w, int attempt,
+    const char *msg_id)
 {
 	struct job	*j;
 
+	wd->alive++;
 	j = xcalloc(1, sizeof(*j));
 	j->ev = e;
 	j->wh = *w;		/* takes over w's strings */
@@ -719,6 +891,15 @@ job_new(struct event *e, struct webhook *w, int attempt, const char *msg_id)
 		deliver_msg_id(e->ev.id, j->wh.uuid, j->msg_id);
 	e->pending++;
 	return j;
+}
+
+/* The spool thread: j is ready for the main thread (handed over by
+ * hand_made). */
+static void
+job_made(struct wd *wd, struct job *j, const char *key)
+{
+	j->epkey = xstrdup(key);
+	list_append(&wd->made_h, &wd->made_t, j);
 }
 
 static int
@@ -775,13 +956,20 @@ team_hooks(struct wd *wd, const char *team, int *rc)
 	struct team_hooks	*t;
 	uint64_t		 gen;
 
-	if ((*rc = store_webhook_gen(wd->st, team, &gen)) != STORE_OK)
-		return NULL;
 	for (t = wd->teams; t != NULL; t = t->next)
 		if (strcmp(t->team, team) == 0)
 			break;
-	if (t != NULL && t->gen == gen)
+	/* Read after every claim of this batch: any change committed
+	 * before one of its events was published is seen. */
+	*rc = STORE_OK;
+	if (t != NULL && t->pass == wd->pass)
 		return t;
+	if ((*rc = store_webhook_gen(wd->st, team, &gen)) != STORE_OK)
+		return NULL;
+	if (t != NULL && t->gen == gen) {
+		t->pass = wd->pass;
+		return t;
+	}
 	if (t == NULL) {
 		if (wd->nteams >= TEAMS_MAX)
 			teams_free(wd);
@@ -798,10 +986,12 @@ team_hooks(struct wd *wd, const char *team, int *rc)
 	if (*rc != STORE_OK && *rc != STORE_NOTFOUND) {
 		team_hooks_clear(t);
 		t->gen = UINT64_MAX;
+		t->pass = wd->pass - 1;
 		return NULL;
 	}
 	*rc = STORE_OK;
 	t->gen = gen;
+	t->pass = wd->pass;
 	return t;
 }
 
@@ -889,12 +1079,12 @@ fan_out(struct wd *wd, struct event *e)
 		js = xrealloc(js, (n + 1) * sizeof(*js));
 		ks = xrealloc(ks, (n + 1) * sizeof(*ks));
 		ks[n] = t->keys[i];
-		js[n++] = job_new(e, &w, 1, id);
+		js[n++] = job_new(wd, e, &w, 1, id);
 	}
 	e->multi = n > 1 || progress != NULL;
 	free(progress);
 	for (i = 0; i < n; i++)
-		job_queue(wd, js[i], ks[i]);
+		job_made(wd, js[i], ks[i]);
 	free(js);
 	free(ks);
 }
@@ -935,15 +1125,15 @@ one_delivery(struct wd *wd, struct event *e)
 		webhook_free(&w);
 		return;
 	}
-	j = job_new(e, &w, e->ev.attempt + 1, NULL);
+	j = job_new(wd, e, &w, e->ev.attempt + 1, NULL);
 	key = endpoint_key(j->wh.url);
-	job_queue(wd, j, key);
+	job_made(wd, j, key);
 	free(key);
 }
 
-/* Claims from/name and turns it into jobs. */
-static void
-take_file(struct wd *wd, enum spool_dir from, const char *name)
+/* Claims from/name and reads it: the event, or NULL. */
+static struct event *
+claim_file(struct wd *wd, enum spool_dir from, const char *name)
 {
 	struct event	*e;
 	char		*text, err[128];
@@ -951,10 +1141,10 @@ take_file(struct wd *wd, enum spool_dir from, const char *name)
 	int64_t		 ms;
 
 	if (spool_claim(wd->sp, from, name) != 0)
-		return;
+		return NULL;
 	if (spool_read(wd->sp, name, &text, &len) == -1) {
 		spool_quarantine(wd->sp, name, strerror(errno));
-		return;
+		return NULL;
 	}
 	e = xcalloc(1, sizeof(*e));
 	e->name = xstrdup(name);
@@ -969,13 +1159,20 @@ take_file(struct wd *wd, enum spool_dir from, const char *name)
 		spool_quarantine(wd->sp, name, err);
 		free(e->name);
 		free(e);
-		return;
+		return NULL;
 	}
 	free(text);
 	/* Once per event, shared by its deliveries. */
 	e->body = deliver_body_text(e->ev.type, e->ev.timestamp,
 	    e->ev.data_text, &e->bodylen);
 	e->pending = 1;			/* held while fanning out */
+	return e;
+}
+
+/* A claimed event turned into jobs. */
+static void
+take_event(struct wd *wd, struct event *e)
+{
 	if (e->ev.webhook != NULL)
 		one_delivery(wd, e);
 	else
@@ -985,11 +1182,30 @@ take_file(struct wd *wd, enum spool_dir from, const char *name)
 
 /* ---- transfers ------------------------------------------------------------- */
 
+/* The main thread: j's attempt ended (or could not start, r set); the
+ * spool thread records it, and the endpoint counts it unrecorded until
+ * then. */
+static void
+net_done(struct wd *wd, struct job *j)
+{
+	struct endpoint	*ep = j->ep;
+
+	if (j->x != NULL) {
+		deliver_xfer_free(j->x);
+		j->x = NULL;
+	}
+	wd->njobs--;
+	ep->active--;
+	ep->unrec++;
+	ready_push(wd, ep);
+	j->kind = JOB_DONE;
+	list_append(&wd->out_h, &wd->out_t, j);
+}
+
 /* Starts what the limits allow; the number of transfers started. */
 static int
 start_jobs(struct wd *wd)
 {
-	struct deliver_result	 r;
 	struct endpoint		*ep;
 	struct job		*j;
 	int			 n = 0;
@@ -1002,13 +1218,12 @@ start_jobs(struct wd *wd)
 			ep->qt = NULL;
 		ep->qlen--;
 		ep->active++;
-		/* Before the job can resolve (and perhaps free ep). */
 		ready_push(wd, ep);
 		j->started_ms = util_now_ms();
 		if (deliver_xfer_new(&j->wh, j->msg_id, j->ev->body,
-		    j->ev->bodylen, &wd->opts, j, &j->x, &r) == -1) {
+		    j->ev->bodylen, &wd->opts, j, &j->x, &j->res) == -1) {
 			j->x = NULL;
-			job_resolve(wd, j, &r);
+			net_done(wd, j);
 			continue;
 		}
 		curl_multi_add_handle(wd->multi, deliver_xfer_easy(j->x));
@@ -1039,7 +1254,6 @@ inflight_remove(struct wd *wd, struct job *j)
 static void
 reap(struct wd *wd)
 {
-	struct deliver_result	 r;
 	struct job		*j;
 	CURLMsg			*m;
 	int			 left;
@@ -1051,8 +1265,8 @@ reap(struct wd *wd)
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
 		j = deliver_xfer_arg(priv);
 		inflight_remove(wd, j);
-		deliver_xfer_done(j->x, m->data.result, &r);
-		job_resolve(wd, j, &r);
+		deliver_xfer_done(j->x, m->data.result, &j->res);
+		net_done(wd, j);
 	}
 }
 
@@ -1065,24 +1279,19 @@ jitter(void)
 	return (double)v / 4294967296.0;
 }
 
-/* The outcome of one attempt: logged, recorded, and its next state on
- * disk before the event's file may go.  Frees j. */
+/* The spool thread: the outcome of one attempt logged, recorded, and its
+ * next state on disk before the event's file may go.  Frees j. */
 static void
-job_resolve(struct wd *wd, struct job *j, const struct deliver_result *r)
+job_resolve(struct wd *wd, struct job *j)
 {
+	const struct deliver_result *r = &j->res;
 	struct deliver_attempt	 a;
 	struct event		*e = j->ev;
-	struct endpoint		*ep = j->ep;
 	const char		*state;
 	char			*text, type[SPOOL_TYPE_MAX + 1];
 	int64_t			 now = util_now_ms(), next = 0, delay;
 	int			 rc, deact = 0, maxa, recorded = 1;
 
-	if (j->x != NULL) {
-		deliver_xfer_free(j->x);
-		j->x = NULL;
-	}
-	wd->njobs--;
 	maxa = j->wh.max_attempts > 0 ? j->wh.max_attempts : 1;
 	if (r->cls == DELIVER_DONE)
 		state = "done";
@@ -1111,7 +1320,7 @@ job_resolve(struct wd *wd, struct job *j, const struct deliver_result *r)
 	a.state = state;
 	a.next_ms = next;
 	a.manual = e->ev.manual;
-	batch_add(wd, e, &a);
+	batch_add(wd, e, &a, j->ep);
 	log_clean(e->ev.type, type, sizeof(type));
 	log_info("deliver: webhook %s event %s (%s) attempt %d/%d: %s, "
 	    "status %d, %lld ms%s%s", j->wh.uuid, e->ev.id, type, j->attempt,
@@ -1155,16 +1364,12 @@ job_resolve(struct wd *wd, struct job *j, const struct deliver_result *r)
 	else if (e->multi && e->pending > 1)
 		progress_note(wd, e, j->wh.uuid);
 
-	if (ep != NULL) {
-		ep->active--;
-		ready_push(wd, ep);
-		endpoint_release(wd, ep);
-	}
-	job_free(j);
+	job_free(wd, j);
 	event_unref(wd, e);
 }
 
-/* Shutdown: every job not finished goes back with its file. */
+/* The main thread, at its end: every job not finished goes back to the
+ * spool thread, which puts it back with its file; the endpoints go. */
 static void
 abandon_all(struct wd *wd)
 {
@@ -1172,23 +1377,20 @@ abandon_all(struct wd *wd)
 	struct job	*j;
 	size_t		 b;
 
-	progress_flush(wd, 0, 1);
 	while ((j = wd->inflight) != NULL) {
 		inflight_remove(wd, j);
 		deliver_xfer_free(j->x);
-		j->ev->abandoned = 1;
-		j->ep->active--;
-		event_unref(wd, j->ev);
-		job_free(j);
+		j->x = NULL;
+		j->kind = JOB_ABANDON;
+		list_append(&wd->out_h, &wd->out_t, j);
 	}
 	for (b = 0; b < EP_BUCKETS; b++)
 		for (ep = wd->buckets[b]; ep != NULL; ep = next) {
 			next = ep->hnext;
 			while ((j = ep->qh) != NULL) {
 				ep->qh = j->next;
-				j->ev->abandoned = 1;
-				event_unref(wd, j->ev);
-				job_free(j);
+				j->kind = JOB_ABANDON;
+				list_append(&wd->out_h, &wd->out_t, j);
 			}
 			free(ep->key);
 			free(ep);
@@ -1196,6 +1398,26 @@ abandon_all(struct wd *wd)
 	memset(wd->buckets, 0, sizeof(wd->buckets));
 	wd->rhead = wd->rtail = NULL;
 	wd->njobs = 0;
+}
+
+/* The spool thread: a job the main thread gave back. */
+static void
+take_back(struct wd *wd, struct job *j, int64_t now, size_t *spilled)
+{
+	switch (j->kind) {
+	case JOB_DONE:
+		job_resolve(wd, j);
+		break;
+	case JOB_SPILL:
+		spill_job(wd, j, now);
+		(*spilled)++;
+		break;
+	case JOB_ABANDON:
+		j->ev->abandoned = 1;
+		event_unref(wd, j->ev);
+		job_free(wd, j);
+		break;
+	}
 }
 
 /* ---- the spool's directories ----------------------------------------------- */
@@ -1253,6 +1475,7 @@ read_inotify(struct wd *wd)
 	}
 }
 
+/* The main thread's. */
 static void
 read_signals(struct wd *wd)
 {
@@ -1269,39 +1492,57 @@ read_signals(struct wd *wd)
 	}
 }
 
-/* Claims what may be taken now: new events, due deferred deliveries. */
-static void
+/* 1 while a claim batch may go on: recording what the main thread gave
+ * back comes first (its endpoints wait for it), after CLAIM_MIN claims. */
+static int
+claim_more(struct wd *wd, size_t n)
+{
+	return n < CLAIM_BATCH && wd->alive + n < wd->jobs_max &&
+	    (n < CLAIM_MIN ||
+	    !__atomic_load_n(&wd->h.back_ready, __ATOMIC_RELAXED));
+}
+
+/*
+ * Claims what may be taken now (due deferred deliveries, new events), at
+ * most CLAIM_BATCH, and turns them into jobs.  Every claim of the batch
+ * comes before the fan-out reads the webhooks' generation (team_hooks),
+ * so one read serves the batch.  1 if more is waiting.
+ */
+static int
 take_work(struct wd *wd, int64_t now)
 {
-	char	*name;
-	int	 running;
+	struct event	*evs[CLAIM_BATCH];
+	char		*name;
+	size_t		 n = 0, i;
 
 	if (wd->rescan || now >= wd->next_rescan) {
 		wd->rescan = 0;
 		wd->next_rescan = now + RESCAN_MS;
 		list_new(wd);
 	}
-	if (wd->njobs >= wd->jobs_max && now >= wd->next_spill &&
-	    (wd->pend_n > 0 || (wd->nheap > 0 && wd->heap[0].due <= now))) {
-		wd->next_spill = now + 500;
-		spill_old(wd, now);
-	}
-	while (!wd->fatal && wd->njobs < wd->jobs_max && wd->nheap > 0 &&
+	while (claim_more(wd, n) && wd->nheap > 0 &&
 	    wd->heap[0].due <= now) {
 		name = heap_pop(wd);
-		take_file(wd, SPOOL_DEFERRED, name);
+		if ((evs[n] = claim_file(wd, SPOOL_DEFERRED, name)) != NULL)
+			n++;
 		free(name);
 	}
-	while (!wd->fatal && wd->njobs < wd->jobs_max &&
-	    (name = pend_pop(wd)) != NULL) {
-		take_file(wd, SPOOL_NEW, name);
+	while (claim_more(wd, n) && (name = pend_pop(wd)) != NULL) {
+		if ((evs[n] = claim_file(wd, SPOOL_NEW, name)) != NULL)
+			n++;
 		free(name);
-		/* Idle slots get work as soon as there is some, not after
-		 * hundreds of claims (a full spool at start). */
-		if (wd->ninflight < (size_t)wd->cfg.concurrency &&
-		    wd->rhead != NULL && start_jobs(wd) > 0)
-			curl_multi_perform(wd->multi, &running);
 	}
+	wd->pass++;
+	for (i = 0; i < n; i++)
+		if (wd->fatal) {
+			/* Left in cur/: the next start puts it back. */
+			progress_unlist(wd, evs[i]);
+			event_free(evs[i]);
+		} else
+			take_event(wd, evs[i]);
+	hand_made(wd);
+	return wd->alive < wd->jobs_max && (wd->pend_n > 0 ||
+	    (wd->nheap > 0 && wd->heap[0].due <= now));
 }
 
 /* ---- maintenance ---------------------------------------------------------------- */
@@ -1364,6 +1605,8 @@ setup_fds(struct wd *wd)
 {
 	sigset_t	 set;
 
+	/* Blocked before the spool thread starts: it inherits the mask,
+	 * and only the main thread's signalfd sees them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -1374,6 +1617,10 @@ setup_fds(struct wd *wd)
 		return -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if ((wd->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		log_warn("webhookd: eventfd: %s", strerror(errno));
+		return -1;
+	}
 	wd->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (wd->ifd == -1 || inotify_add_watch(wd->ifd,
 	    spool_path(wd->sp, SPOOL_NEW), IN_MOVED_TO) == -1) {
@@ -1384,102 +1631,260 @@ setup_fds(struct wd *wd)
 	return 0;
 }
 
+/* The calling thread's CPU time, user + system, in seconds. */
+static double
+thread_cpu(void)
+{
+	struct rusage	 ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) == -1)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* The spool thread: nothing in memory, nothing to claim now. */
 static int
 idle(struct wd *wd)
 {
-	return wd->njobs == 0 && wd->pend_n == 0 &&
+	return wd->alive == 0 && wd->pend_n == 0 &&
 	    (wd->nheap == 0 || wd->heap[0].due > util_now_ms());
 }
 
+/* The spool thread's poll timeout. */
 static int
-run(struct wd *wd)
+spool_timeout(struct wd *wd, int64_t now, int more)
 {
-	struct curl_waitfd	 fds[2];
-	int64_t			 now, t;
-	int			 running, timeout;
+	int64_t	 t, timeout = RESCAN_MS;
+
+	if (more)
+		return 0;
+	if (wd->prog_head != NULL && PROGRESS_MS < timeout)
+		timeout = PROGRESS_MS;
+	if (wd->nheap > 0) {
+		t = wd->heap[0].due - now;
+		if (t < timeout)
+			timeout = t;
+	}
+	if (!wd->once && wd->next_maintain - now < timeout)
+		timeout = wd->next_maintain - now;
+	return timeout < 0 ? 0 : (int)timeout;
+}
+
+/*
+ * The spool thread: records what the main thread gives back, claims new
+ * work and hands it over, keeps the spool, until the main thread says it
+ * has given everything back.
+ */
+static void *
+spool_main(void *arg)
+{
+	struct wd	*wd = arg;
+	struct pollfd	 pfd[2];
+	struct job	*back, *j, *next;
+	uint64_t	 v;
+	size_t		 spilled;
+	int64_t		 now;
+	int		 net_done, stopping, more = 0, room, done, timeout;
 
 	wd->next_rescan = 0;
 	wd->next_maintain = util_now_ms() + (wd->once ? 0 : 10000);
 	for (;;) {
-		curl_multi_perform(wd->multi, &running);
-		reap(wd);
-		batch_flush(wd);
-		/*
-		 * A slot freed by an attempt now recorded is used again at
-		 * once, and only then are more events claimed and read: the
-		 * receivers work on the new transfers meanwhile, instead of
-		 * waiting for this pass to end.
-		 */
-		if (start_jobs(wd) > 0)
-			curl_multi_perform(wd->multi, &running);
+		pthread_mutex_lock(&wd->h.mu);
+		back = wd->h.back_h;
+		wd->h.back_h = wd->h.back_t = NULL;
+		__atomic_store_n(&wd->h.back_ready, 0, __ATOMIC_RELAXED);
+		net_done = wd->h.net_done;
+		stopping = wd->h.stopping;
+		pthread_mutex_unlock(&wd->h.mu);
+
+		/* Going back to the spool: what was done must be on disk. */
+		if (net_done)
+			progress_flush(wd, 0, 1);
 		now = util_now_ms();
-		if (!wd->stopping && !wd->fatal) {
-			take_work(wd, now);
-			if (start_jobs(wd) > 0)
-				curl_multi_perform(wd->multi, &running);
+		spilled = 0;
+		for (j = back; j != NULL; j = next) {
+			next = j->hnext;
+			take_back(wd, j, now, &spilled);
 		}
-		/* What ended meanwhile, before the poll waits. */
-		reap(wd);
+		if (spilled > 0)
+			log_info("webhookd: %zu deliveries waited %d s behind "
+			    "slow endpoints; deferred", spilled,
+			    SPILL_WAIT_MS / 1000);
 		batch_flush(wd);
-		if (wd->fatal) {
-			log_warn("webhookd: the store needs recovery; exiting");
+		if (net_done)
 			break;
-		}
-		if (wd->stopping && (wd->ninflight == 0 ||
-		    util_now_ms() >= wd->drain_until))
-			break;
-		if (wd->once && idle(wd))
-			break;
+
+		more = 0;
+		if (!stopping && !wd->fatal)
+			more = take_work(wd, now);
 		now = util_now_ms();
 		progress_flush(wd, now, 0);
-		if (!wd->once && now >= wd->next_maintain) {
+		if (!wd->once && !wd->fatal && now >= wd->next_maintain) {
 			maintain(wd);
 			wd->next_maintain = now + MAINTAIN_MS;
 		}
-
-		timeout = RESCAN_MS;
-		if (wd->prog_head != NULL && PROGRESS_MS < timeout)
-			timeout = PROGRESS_MS;
-		if (wd->nheap > 0) {
-			t = wd->heap[0].due - now;
-			if (t < timeout)
-				timeout = t < 0 ? 0 : (int)t;
-		}
-		if (!wd->once && wd->next_maintain - now < timeout)
-			timeout = (int)(wd->next_maintain - now);
-		if (wd->njobs >= wd->jobs_max && wd->pend_n > 0 &&
-		    wd->next_spill - now < timeout)
-			timeout = (int)(wd->next_spill - now);
-		if (wd->stopping && wd->drain_until - now < timeout)
-			timeout = (int)(wd->drain_until - now);
-		if ((wd->pend_n > 0 && wd->njobs < wd->jobs_max) ||
-		    (wd->rhead != NULL &&
-		    wd->ninflight < (size_t)wd->cfg.concurrency))
-			timeout = 0;
-		if (timeout < 0)
-			timeout = 0;
+		room = wd->alive >= wd->jobs_max && (wd->pend_n > 0 ||
+		    (wd->nheap > 0 && wd->heap[0].due <= now));
+		done = wd->fatal || (wd->once && idle(wd));
+		if (wd->fatal && !stopping)
+			log_warn("webhookd: the store needs recovery; exiting");
+		timeout = spool_timeout(wd, now, more);
 		log_flush();
-		fds[0].fd = wd->ifd;
-		fds[0].events = CURL_WAIT_POLLIN;
-		fds[0].revents = 0;
-		fds[1].fd = wd->sfd;
-		fds[1].events = CURL_WAIT_POLLIN;
-		fds[1].revents = 0;
-		/* Read only what is ready: two system calls fewer a pass. */
-		if (curl_multi_poll(wd->multi, fds, 2, timeout, NULL) !=
-		    CURLM_OK)
-			fds[0].revents = fds[1].revents = CURL_WAIT_POLLIN;
-		if (fds[1].revents != 0)
-			read_signals(wd);
-		if (fds[0].revents != 0)
+
+		pthread_mutex_lock(&wd->h.mu);
+		wd->h.room_wanted = room;
+		if (done && !wd->h.spool_done) {
+			wd->h.spool_done = wd->fatal ? 2 : 1;
+			wd->h.stopping = 1;
+			net_wake(wd);
+		}
+		if (wd->h.back_h != NULL || wd->h.net_done)
+			timeout = 0;
+		else if (timeout > 0)
+			wd->h.spool_sleeps = 1;
+		pthread_mutex_unlock(&wd->h.mu);
+		if (timeout == 0)
+			continue;
+
+		pfd[0].fd = wd->ifd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = wd->efd;
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, timeout) == -1 && errno != EINTR)
+			log_warn("webhookd: poll: %s", strerror(errno));
+		pthread_mutex_lock(&wd->h.mu);
+		wd->h.spool_sleeps = 0;
+		pthread_mutex_unlock(&wd->h.mu);
+		if (pfd[1].revents != 0)
+			(void)!read(wd->efd, &v, sizeof(v));
+		if (pfd[0].revents != 0)
 			read_inotify(wd);
 	}
+	wd->spool_cpu = thread_cpu();
+	log_flush();
+	return NULL;
+}
+
+/*
+ * The main thread: one exchange with the spool thread.  The jobs that
+ * ended go; the jobs made and the recorded attempts come.  *room: the
+ * spool thread waits for memory; returns its spool_done.
+ */
+static int
+net_exchange(struct wd *wd, int *room)
+{
+	struct endpoint	**rec;
+	struct job	*in, *j;
+	size_t		 nrec, i;
+	int		 done;
+
+	pthread_mutex_lock(&wd->h.mu);
+	if (wd->out_h != NULL) {
+		list_join(&wd->h.back_h, &wd->h.back_t, wd->out_h, wd->out_t);
+		wd->out_h = wd->out_t = NULL;
+		__atomic_store_n(&wd->h.back_ready, 1, __ATOMIC_RELAXED);
+		spool_wake(wd);
+	}
+	in = wd->h.new_h;
+	wd->h.new_h = wd->h.new_t = NULL;
+	rec = wd->h.rec;
+	nrec = wd->h.nrec;
+	wd->h.nrec = 0;
+	if (wd->stopping)
+		wd->h.stopping = 1;
+	*room = wd->h.room_wanted;
+	done = wd->h.spool_done;
+	/* The array stays the spool thread's; read under mu. */
+	for (i = 0; i < nrec; i++) {
+		rec[i]->unrec--;
+		ready_push(wd, rec[i]);
+		endpoint_release(wd, rec[i]);
+	}
+	pthread_mutex_unlock(&wd->h.mu);
+	for (; in != NULL; in = j) {
+		j = in->hnext;
+		job_queue(wd, in);
+	}
+	return done;
+}
+
+/*
+ * The main thread's loop: transfers, until SIGTERM's drain ends, or the
+ * spool thread is done (--once, or a store failure); then every job goes
+ * back to the spool thread.
+ */
+static void
+net_run(struct wd *wd)
+{
+	struct curl_waitfd	 fds[1];
+	struct job		*in, *j;
+	int64_t			 now;
+	int			 running, timeout, room, done;
+
+	for (;;) {
+		curl_multi_perform(wd->multi, &running);
+		reap(wd);
+		done = net_exchange(wd, &room);
+		if (start_jobs(wd) > 0) {
+			curl_multi_perform(wd->multi, &running);
+			/* What ended meanwhile: poll would not see it. */
+			reap(wd);
+		}
+		now = util_now_ms();
+		if (room && !wd->stopping && now >= wd->next_spill) {
+			wd->next_spill = now + 500;
+			spill_old(wd, now);
+		}
+		if (done == 2 || (done && wd->njobs == 0))
+			break;
+		if (wd->stopping && (wd->ninflight == 0 ||
+		    now >= wd->drain_until))
+			break;
+
+		timeout = NET_WAIT_MS;
+		if (wd->stopping && wd->drain_until - now < timeout)
+			timeout = (int)(wd->drain_until - now);
+		if (room && wd->next_spill - now < timeout)
+			timeout = (int)(wd->next_spill - now);
+		if (timeout < 0 || wd->out_h != NULL)
+			timeout = 0;
+		log_flush();
+		pthread_mutex_lock(&wd->h.mu);
+		if (wd->h.new_h != NULL || wd->h.nrec > 0 ||
+		    wd->h.spool_done != done)
+			timeout = 0;
+		else if (timeout > 0)
+			wd->h.net_sleeps = 1;
+		pthread_mutex_unlock(&wd->h.mu);
+		fds[0].fd = wd->sfd;
+		fds[0].events = CURL_WAIT_POLLIN;
+		fds[0].revents = 0;
+		if (curl_multi_poll(wd->multi, fds, 1, timeout, NULL) !=
+		    CURLM_OK)
+			fds[0].revents = CURL_WAIT_POLLIN;
+		pthread_mutex_lock(&wd->h.mu);
+		wd->h.net_sleeps = 0;
+		pthread_mutex_unlock(&wd->h.mu);
+		if (fds[0].revents != 0)
+			read_signals(wd);
+	}
 	abandon_all(wd);
-	batch_flush(wd);
-	teams_free(wd);
-	if (wd->once && !wd->fatal)
-		maintain(wd);
-	return wd->fatal ? 1 : 0;
+	pthread_mutex_lock(&wd->h.mu);
+	in = wd->h.new_h;
+	wd->h.new_h = wd->h.new_t = NULL;
+	for (; in != NULL; in = j) {
+		j = in->hnext;
+		in->kind = JOB_ABANDON;
+		list_append(&wd->out_h, &wd->out_t, in);
+	}
+	list_join(&wd->h.back_h, &wd->h.back_t, wd->out_h, wd->out_t);
+	wd->out_h = wd->out_t = NULL;
+	wd->h.stopping = 1;
+	wd->h.net_done = 1;
+	spool_wake(wd);
+	pthread_mutex_unlock(&wd->h.mu);
 }
 
 static void
@@ -1552,6 +1957,7 @@ main(int argc, char *argv[])
 {
 	struct wd	*wd;
 	char		 err[512];
+	double		 net_cpu;
 	size_t		 n;
 	int		 i, check = 0, rc;
 
@@ -1559,7 +1965,8 @@ main(int argc, char *argv[])
 	if (argc == 4 && strcmp(argv[1], "--test") == 0)
 		return test_one(argv[2], argv[3]);
 	wd = xcalloc(1, sizeof(*wd));
-	wd->ifd = wd->sfd = -1;
+	wd->ifd = wd->sfd = wd->efd = -1;
+	pthread_mutex_init(&wd->h.mu, NULL);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--once") == 0)
 			wd->once = 1;
@@ -1626,10 +2033,21 @@ main(int argc, char *argv[])
 	    "%zu deferred", wd->cfg.home, wd->once ? " (--once)" : "",
 	    wd->cfg.concurrency, wd->cfg.per_endpoint, wd->nheap);
 
-	/* One write of the log lines of each pass of the loop. */
+	/* One write of the log lines of each pass of the loops. */
 	log_buffer(1);
-	rc = run(wd);
-	log_info("webhookd: stopped");
+	if ((i = pthread_create(&wd->spool_thr, NULL, spool_main, wd)) != 0) {
+		log_warn("webhookd: pthread_create: %s", strerror(i));
+		goto out;
+	}
+	net_run(wd);
+	net_cpu = thread_cpu();
+	pthread_join(wd->spool_thr, NULL);
+	teams_free(wd);
+	if (wd->once && !wd->fatal)
+		maintain(wd);
+	rc = wd->fatal ? 1 : 0;
+	log_info("webhookd: stopped (CPU time: network thread %.2f s, spool "
+	    "thread %.2f s)", net_cpu, wd->spool_cpu);
 	log_buffer(0);
 out:
 	if (wd->multi != NULL)
@@ -1644,6 +2062,10 @@ out:
 	free(wd->failing);
 	free(wd->batch);
 	free(wd->batchv);
+	free(wd->h.rec);
+	pthread_mutex_destroy(&wd->h.mu);
+	if (wd->efd != -1)
+		close(wd->efd);
 	if (wd->ifd != -1)
 		close(wd->ifd);
 	if (wd->sfd != -1)
