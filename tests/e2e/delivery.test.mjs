@@ -336,6 +336,20 @@ describe('delivery', () => {
     assert.equal(r.status, 404, show(r));
   }));
 
+  test('an idle webhookd uses no CPU', wrap(async () => {
+    // Both threads sleep in poll until an event, a signal or a timer of
+    // a minute or more: no CPU tick in 3 s (a tick is 10 ms).
+    const ticks = () => {
+      const f = fs.readFileSync(`/proc/${daemon.pid}/stat`, 'utf8');
+      const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      return Number(v[11]) + Number(v[12]);
+    };
+    await sleep(500);
+    const t0 = ticks();
+    await sleep(3000);
+    assert.ok(ticks() - t0 <= 1, `${ticks() - t0} ticks of CPU in 3 s idle`);
+  }));
+
   test('webhookd -n checks the configuration; a bad one is refused', wrap(async () => {
     let r = await runDaemon(srv.home, ['-n']);
     assert.equal(r.status, 0, r.stderr);
