@@ -2362,7 +2362,8 @@ store_attempt_prune(struct store *s, int64_t before_ms, size_t *removed)
 struct migop {
 	DB		*hook, *att;
 	struct buf	 from, next;
-	size_t		 n;
+	size_t		 n;		/* old entries read this batch */
+	size_t		 moved;		/* of them, with a record to move */
 	int		 done;
 };
 
@@ -2376,7 +2377,7 @@ migrate_body(struct store *s, DB_TXN *txn, void *arg)
 	DBT		 key, data, k2, d2;
 	int		 ret, res = STORE_OK;
 
-	op->n = 0;
+	op->n = op->moved = 0;
 	op->done = 0;
 	if ((ret = op->hook->cursor(op->hook, txn, &c, 0)) != 0)
 		return dberr(s, ret, fn, "cursor at_hook.db");
@@ -2388,8 +2389,8 @@ migrate_body(struct store *s, DB_TXN *txn, void *arg)
 		dbt_in(&k2, data.data, data.size);
 		dbt_out(&d2);
 		ret = op->att->get(op->att, txn, &k2, &d2, 0);
-		if (ret == 0)
-			ret = db->put(db, txn, &key, &d2, 0);
+		if (ret == 0 && (ret = db->put(db, txn, &key, &d2, 0)) == 0)
+			op->moved++;
 		if (ret != 0 && ret != DB_NOTFOUND)
 			break;
 		ret = c->get(c, &key, &data, DB_NEXT);
@@ -2452,7 +2453,7 @@ store_upgrade(struct store *s, const char *home, size_t *moved)
 		res = run(s, "store_upgrade", TX_WRITE, migrate_body, &op);
 		if (res != STORE_OK)
 			break;
-		*moved += op.n;
+		*moved += op.moved;
 		t = op.from;
 		op.from = op.next;
 		op.next = t;

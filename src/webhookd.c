@@ -524,7 +524,8 @@ list_join(struct job **h, struct job **t, struct job *fh, struct job *ft)
 	*t = ft;
 }
 
-/* Wakes the spool thread if it sleeps (h.mu held). */
+/* Wakes the spool thread if it sleeps (h.mu held): a write only then, a
+ * system call saved on most passes. */
 static void
 spool_wake(struct wd *wd)
 {
@@ -533,7 +534,6 @@ spool_wake(struct wd *wd)
 	if (!wd->h.spool_sleeps)
 		return;
 	wd->h.spool_sleeps = 0;
-	/* (a write only when it sleeps: a system call saved a pass) */
 	if (write(wd->efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
 		log_warn("webhookd: eventfd: %s", strerror(errno));
 }
