@@ -15,8 +15,8 @@ import {
 
 const PER_ENDPOINT = 4;
 // In flight at a kill, per endpoint (webhookd.c, UNREC_FACTOR): PER_ENDPOINT
-// transfers on the wire and 2 x PER_ENDPOINT answered but not yet recorded.
-const IN_FLIGHT = 3 * PER_ENDPOINT;
+// transfers on the wire and 16 x PER_ENDPOINT answered but not yet recorded.
+const IN_FLIGHT = 17 * PER_ENDPOINT;
 
 function stack(answer) {
   const s = {};
