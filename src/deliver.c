@@ -805,140 +805,46 @@ deliver_now(const struct webhook *w, const char *msg_id, const char *body,
 
 /* ---- recording ----------------------------------------------------------- */
 
-/*
- * The attempt's record is written by hand rather than through json-c
- * objects: building and serialising 16 objects per attempt was a tenth of
- * webhookd's instructions.  Strings are escaped as JSON requires; the
- * text is otherwise what json-c wrote (plain, '/' not escaped).
- */
-static void
-json_str(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char	*p, *run;
-	unsigned char	 c;
-	char		 u[7];
-
-	buf_putc(b, '"');
-	for (p = run = s; *p != '\0'; p++) {
-		c = (unsigned char)*p;
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
-			continue;
-		/* The characters before it in one go, then its escape. */
-		buf_add(b, run, (size_t)(p - run));
-		run = p + 1;
-		if (c == '"' || c == '\\') {
-			u[0] = '\\';
-			u[1] = (char)c;
-			buf_add(b, u, 2);
-		} else if (c == '\n')
-			buf_add(b, "\\n", 2);
-		else if (c == '\r')
-			buf_add(b, "\\r", 2);
-		else if (c == '\t')
-			buf_add(b, "\\t", 2);
-		else {
-			memcpy(u, "\\u00", 4);
-			u[4] = hex[c >> 4];
-			u[5] = hex[c & 15];
-			buf_add(b, u, 6);
-		}
-	}
-	buf_add(b, run, (size_t)(p - run));
-	buf_putc(b, '"');
-}
-
-/* Text known to need no escaping (keys, ids we made, ISO times). */
-#define LIT(b, s)	buf_add((b), (s), sizeof(s) - 1)
-
-static void
-json_int(struct buf *b, long long v)
-{
-	char			 t[24], *p = t + sizeof(t);
-	unsigned long long	 u = v < 0 ? 0ULL - (unsigned long long)v :
-				    (unsigned long long)v;
-
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		*--p = '-';
-	buf_add(b, p, (size_t)(t + sizeof(t) - p));
-}
-
-static void
-json_iso(struct buf *b, int64_t ms)
-{
-	char	 ts[UTIL_ISO_LEN];
-
-	if (ms <= 0) {
-		LIT(b, "null");
-		return;
-	}
-	util_iso8601(ms, ts);
-	json_str(b, ts);
-}
-
 char *
-deliver_attempt_json(const struct deliver_attempt *a, char id[37])
+deliver_attempt_pack(const struct deliver_attempt *a, char id[37],
+    size_t *len)
 {
 	const struct deliver_result	*r = a->r;
-	struct buf			 b;
+	struct store_attempt_info	 i;
 
 	/* Time-ordered, like the at_log.db key it ends. */
 	util_uuid7(id);
-	buf_init(&b);
-	LIT(&b, "{\"v\":1,\"id\":");
-	json_str(&b, id);
-	LIT(&b, ",\"delivery_id\":");
-	json_str(&b, a->delivery_id);
-	LIT(&b, ",\"event_id\":");
-	json_str(&b, a->event_id);
-	LIT(&b, ",\"event_type\":");
-	json_str(&b, a->event_type);
-	LIT(&b, ",\"webhook_id\":");
-	json_str(&b, a->webhook);
-	LIT(&b, ",\"attempt\":");
-	json_int(&b, a->attempt);
-	LIT(&b, ",\"created_at\":");
-	json_iso(&b, a->at_ms);
-	LIT(&b, ",\"status_code\":");
-	if (r->status > 0)
-		json_int(&b, r->status);
-	else
-		LIT(&b, "null");
-	LIT(&b, ",\"latency_ms\":");
-	json_int(&b, r->latency_ms);
-	if (r->cls == DELIVER_DONE)
-		LIT(&b, ",\"success\":true,\"error\":");
-	else
-		LIT(&b, ",\"success\":false,\"error\":");
-	if (r->error[0] != '\0')
-		json_str(&b, r->error);
-	else
-		LIT(&b, "null");
-	LIT(&b, ",\"response_body\":");
-	json_str(&b, r->body);
-	LIT(&b, ",\"state\":");
-	json_str(&b, a->state);
-	LIT(&b, ",\"next_attempt_at\":");
-	json_iso(&b, a->next_ms);
-	if (a->manual)
-		LIT(&b, ",\"manual\":true}");
-	else
-		LIT(&b, ",\"manual\":false}");
-	return buf_take(&b);
+	i.delivery_id = a->delivery_id;
+	i.event_id = a->event_id;
+	i.event_type = a->event_type;
+	i.state = a->state;
+	i.error = r->error;
+	i.body = r->body;
+	i.attempt = a->attempt;
+	i.status = r->status;
+	i.success = r->cls == DELIVER_DONE;
+	i.manual = a->manual;
+	i.latency_ms = r->latency_ms;
+	i.next_ms = a->next_ms;
+	return store_attempt_pack(&i, len);
 }
 
 int
 deliver_log_attempt(struct store *st, const struct deliver_attempt *a)
 {
-	char	*json, id[37];
-	int	 rc;
+	struct store_attempt	 sa;
+	char			*rec, id[37];
+	size_t			 len;
+	int			 rc;
 
-	json = deliver_attempt_json(a, id);
-	rc = store_attempt_add(st, a->webhook, id, a->at_ms, json);
-	free(json);
+	rec = deliver_attempt_pack(a, id, &len);
+	sa.uuid = a->webhook;
+	sa.id = id;
+	sa.at_ms = a->at_ms;
+	sa.rec = rec;
+	sa.len = len;
+	rc = store_attempt_add_many(st, &sa, 1);
+	free(rec);
 	return rc;
 }
 

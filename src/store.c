@@ -1895,6 +1895,7 @@ struct listop {
 	int		 backward;
 	struct store_page *pg;
 	struct buf	 mem;		/* the records, each with its NUL */
+	struct buf	 scratch;	/* an attempt's json */
 	size_t		*off;		/* where each begins in mem */
 };
 
@@ -1908,10 +1909,14 @@ page_add(struct listop *op, const char *json, size_t len)
 	buf_add(&op->mem, "", 1);
 }
 
+static int	 atrec_json(struct buf *, const DBT *, const DBT *);
+
 /* Appends the json the index value carries, or the json of the record
- * it refers to (a uuid, in an old wh_team.db). */
+ * it refers to (a uuid, in an old wh_team.db); for the attempt log, the
+ * json of k -> v. */
 static int
-list_deref(struct store *s, DB_TXN *txn, struct listop *op, const DBT *v)
+list_deref(struct store *s, DB_TXN *txn, struct listop *op, const DBT *k,
+    const DBT *v)
 {
 	const char	*j;
 	size_t		 jl;
@@ -1919,7 +1924,12 @@ list_deref(struct store *s, DB_TXN *txn, struct listop *op, const DBT *v)
 	int		 res;
 
 	if (op->idx == DBI_AT_LOG) {
-		page_add(op, v->data, v->size);
+		buf_reset(&op->scratch);
+		if (atrec_json(&op->scratch, k, v) == -1) {
+			log_warn("%s: a malformed record in at_log.db", op->fn);
+			return STORE_OK;
+		}
+		page_add(op, op->scratch.p, op->scratch.len);
 		return STORE_OK;
 	}
 	if (teamval_json(v, &j, &jl)) {
@@ -1955,7 +1965,7 @@ list_bulk(struct store *s, DB_TXN *txn, struct listop *op, DBC *c,
     db_recno_t recno, size_t want, int *res)
 {
 	struct store_page *pg = op->pg;
-	DBT		 key, data, v;
+	DBT		 key, data, v, kk;
 	size_t		 size, pgsz;
 	u_int32_t	 flag = DB_SET_RECNO;
 	void		*p, *k, *d;
@@ -1995,7 +2005,9 @@ list_bulk(struct store *s, DB_TXN *txn, struct listop *op, DBC *c,
 				return 0;
 			}
 			dbt_in(&v, d, dl);
-			if ((*res = list_deref(s, txn, op, &v)) != STORE_OK) {
+			dbt_in(&kk, k, kl);
+			if ((*res = list_deref(s, txn, op, &kk, &v)) !=
+			    STORE_OK) {
 				free(data.data);
 				return 0;
 			}
@@ -2066,7 +2078,7 @@ list_body(struct store *s, DB_TXN *txn, void *arg)
 	while (ret == 0 && pg->n < want) {
 		if (!has_prefix(&key, op->prefix.p, op->prefix.len))
 			break;
-		if ((res = list_deref(s, txn, op, &data)) != STORE_OK)
+		if ((res = list_deref(s, txn, op, &key, &data)) != STORE_OK)
 			goto fail;
 		if (pg->n < want)
 			ret = c->get(c, &key, &data,
@@ -2103,11 +2115,13 @@ list_run(struct store *s, struct listop *op)
 	if (s->fatal)
 		return STORE_FATAL;
 	buf_init(&op->mem);
+	buf_init(&op->scratch);
 	res = run(s, op->fn, TX_READ, list_body, op);
 	if (res != STORE_OK)
 		store_page_free(op->pg);
 	buf_free(&op->prefix);
 	buf_free(&op->mem);
+	buf_free(&op->scratch);
 	free(op->off);
 	return res;
 }
@@ -2174,6 +2188,157 @@ atlogkey(struct buf *b, const char *uuid, size_t ulen, uint64_t at,
 	buf_add(b, id, idlen);
 }
 
+/*
+ * An attempt's record in at_log.db.  Its webhook, time and id are in the
+ * key; the rest is packed, a third the size of the JSON it is listed as
+ * (Berkeley DB logs a page split whole, so the log grows by about three
+ * times a record's size):
+ *   0x02, flags (1 success, 2 manual), be16 attempt, be16 status (0:
+ *   none), be64 latency_ms, be64 next_ms (0: none), then delivery_id,
+ *   event_id, event_type, state, error, body, each be16 length + bytes.
+ * A record starting with '{' is the JSON itself (stores made before, and
+ * store_attempt_add), listed as it is.
+ */
+#define ATREC_V2	0x02
+#define ATREC_HEAD	22
+#define ATREC_STRS	6
+
+static void
+buf_add16(struct buf *b, size_t v)
+{
+	unsigned char	 p[2];
+
+	if (v > 0xffff)
+		v = 0xffff;
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+	buf_add(b, p, 2);
+}
+
+static void
+atrec_str(struct buf *b, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (n > 0xffff)
+		n = 0xffff;
+	buf_add16(b, n);
+	buf_add(b, s, n);
+}
+
+char *
+store_attempt_pack(const struct store_attempt_info *i, size_t *len)
+{
+	struct buf	 b;
+	unsigned char	 h[2];
+
+	buf_init(&b);
+	h[0] = ATREC_V2;
+	h[1] = (unsigned char)((i->success ? 1 : 0) | (i->manual ? 2 : 0));
+	buf_add(&b, h, 2);
+	buf_add16(&b, i->attempt < 0 ? 0 : (size_t)i->attempt);
+	buf_add16(&b, i->status < 0 ? 0 : (size_t)i->status);
+	buf_add64(&b, (uint64_t)i->latency_ms);
+	buf_add64(&b, (uint64_t)i->next_ms);
+	atrec_str(&b, i->delivery_id);
+	atrec_str(&b, i->event_id);
+	atrec_str(&b, i->event_type);
+	atrec_str(&b, i->state);
+	atrec_str(&b, i->error);
+	atrec_str(&b, i->body);
+	*len = b.len;
+	return buf_take(&b);
+}
+
+static void
+atrec_iso(struct buf *b, int64_t ms)
+{
+	char	 ts[UTIL_ISO_LEN];
+
+	if (ms <= 0) {
+		buf_puts(b, "null");
+		return;
+	}
+	util_iso8601(ms, ts);
+	buf_json_str(b, ts);
+}
+
+/*
+ * Appends the JSON of the at_log.db record k -> v to out: the text itself,
+ * or the packed record unpacked.  -1 if it is malformed.
+ */
+static int
+atrec_json(struct buf *out, const DBT *k, const DBT *v)
+{
+	static const char *const names[3] = { "delivery_id", "event_id",
+	    "event_type" };
+	const unsigned char	*p = v->data, *end = p + v->size, *kp = k->data;
+	const unsigned char	*nul, *str[ATREC_STRS];
+	size_t			 slen[ATREC_STRS], i, ulen;
+	int			 flags, attempt, status;
+
+	if (v->size > 0 && p[0] == '{') {
+		buf_add(out, v->data, v->size);
+		return 0;
+	}
+	if (v->size < ATREC_HEAD || p[0] != ATREC_V2 ||
+	    (nul = memchr(kp, '\0', k->size)) == NULL ||
+	    (size_t)(kp + k->size - nul) < 1 + 8)
+		return -1;
+	ulen = (size_t)(nul - kp);
+	flags = p[1];
+	attempt = p[2] << 8 | p[3];
+	status = p[4] << 8 | p[5];
+	p += ATREC_HEAD;
+	for (i = 0; i < ATREC_STRS; i++) {
+		if (end - p < 2)
+			return -1;
+		slen[i] = (size_t)(p[0] << 8 | p[1]);
+		p += 2;
+		if ((size_t)(end - p) < slen[i])
+			return -1;
+		str[i] = p;
+		p += slen[i];
+	}
+	buf_puts(out, "{\"v\":1,\"id\":");
+	buf_json_strn(out, (const char *)nul + 9,
+	    (size_t)(kp + k->size - (nul + 9)));
+	for (i = 0; i < 3; i++) {
+		buf_puts(out, ",\"");
+		buf_puts(out, names[i]);
+		buf_puts(out, "\":");
+		buf_json_strn(out, (const char *)str[i], slen[i]);
+	}
+	buf_puts(out, ",\"webhook_id\":");
+	buf_json_strn(out, (const char *)kp, ulen);
+	buf_puts(out, ",\"attempt\":");
+	buf_putll(out, attempt);
+	buf_puts(out, ",\"created_at\":");
+	atrec_iso(out, at_dec(be64get(nul + 1)));
+	buf_puts(out, ",\"status_code\":");
+	if (status > 0)
+		buf_putll(out, status);
+	else
+		buf_puts(out, "null");
+	buf_puts(out, ",\"latency_ms\":");
+	buf_putll(out, (long long)be64get((const unsigned char *)v->data + 6));
+	buf_puts(out, (flags & 1) ? ",\"success\":true,\"error\":" :
+	    ",\"success\":false,\"error\":");
+	if (slen[4] > 0)
+		buf_json_strn(out, (const char *)str[4], slen[4]);
+	else
+		buf_puts(out, "null");
+	buf_puts(out, ",\"response_body\":");
+	buf_json_strn(out, (const char *)str[5], slen[5]);
+	buf_puts(out, ",\"state\":");
+	buf_json_strn(out, (const char *)str[3], slen[3]);
+	buf_puts(out, ",\"next_attempt_at\":");
+	atrec_iso(out, (int64_t)be64get((const unsigned char *)v->data + 14));
+	buf_puts(out, (flags & 2) ? ",\"manual\":true}" :
+	    ",\"manual\":false}");
+	return 0;
+}
+
 struct attbatch {
 	const struct store_attempt	*v;
 	size_t				 n;
@@ -2197,7 +2362,7 @@ attempt_add_body(struct store *s, DB_TXN *txn, void *arg)
 		atlogkey(&b, ab->v[i].uuid, strlen(ab->v[i].uuid),
 		    at_enc(ab->v[i].at_ms), ab->v[i].id, strlen(ab->v[i].id));
 		dbt_in(&key, b.p, b.len);
-		dbt_in(&data, ab->v[i].json, strlen(ab->v[i].json));
+		dbt_in(&data, ab->v[i].rec, ab->v[i].len);
 		res = dberr(s, db->put(db, txn, &key, &data, DB_NOOVERWRITE),
 		    "store_attempt_add", "put at_log.db");
 		/* A taken id is that attempt's problem, not the batch's. */
@@ -2214,7 +2379,8 @@ int
 store_attempt_add(struct store *s, const char *webhook_uuid, const char *id,
     int64_t at_ms, const char *json)
 {
-	struct store_attempt	 a = { webhook_uuid, id, at_ms, json };
+	struct store_attempt	 a = { webhook_uuid, id, at_ms, json,
+	    strlen(json) };
 
 	return store_attempt_add_many(s, &a, 1);
 }

@@ -156,12 +156,37 @@ int	store_webhook_gen(struct store *, const char *team, uint64_t *gen);
  */
 int	store_attempt_add(struct store *, const char *webhook_uuid,
 	    const char *id, int64_t at_ms, const char *json);
+/*
+ * What the log keeps of an attempt besides its webhook, id and time (which
+ * are its key).  The log lists it as the JSON object of the API:
+ * {"v":1,"id","delivery_id","event_id","event_type","webhook_id","attempt",
+ * "created_at","status_code","latency_ms","success","error",
+ * "response_body","state","next_attempt_at","manual"}.
+ */
+struct store_attempt_info {
+	const char	*delivery_id;
+	const char	*event_id;
+	const char	*event_type;
+	const char	*state;
+	const char	*error;		/* "": none (null) */
+	const char	*body;		/* the response's first bytes */
+	int		 attempt;
+	int		 status;	/* 0: no answer (null) */
+	int		 success;
+	int		 manual;
+	int64_t		 latency_ms;
+	int64_t		 next_ms;	/* 0: none (null) */
+};
+/* The log's record of i (a third the size of its JSON), for
+ * store_attempt_add_many; *len its size.  The caller frees it. */
+char	*store_attempt_pack(const struct store_attempt_info *i, size_t *len);
 /* One attempt of the log, for store_attempt_add_many. */
 struct store_attempt {
 	const char	*uuid;		/* the webhook's */
 	const char	*id;
 	int64_t		 at_ms;
-	const char	*json;
+	const char	*rec;		/* store_attempt_pack's, or JSON text */
+	size_t		 len;
 };
 /*
  * Appends n attempts in one transaction (one commit instead of n: the

@@ -141,13 +141,20 @@ buf_puts(struct buf *b, const char *s)
 void
 buf_json_str(struct buf *b, const char *s)
 {
+	buf_json_strn(b, s, strlen(s));
+}
+
+void
+buf_json_strn(struct buf *b, const char *s, size_t n)
+{
 	static const char	 hex[] = "0123456789abcdef";
-	const char		*run;
+	const char		*run, *end = s + n;
 	char			 esc[6];
 	unsigned char		 c;
 
 	buf_putc(b, '"');
-	for (run = s; (c = (unsigned char)*s) != '\0'; s++) {
+	for (run = s; s < end; s++) {
+		c = (unsigned char)*s;
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		buf_add(b, run, (size_t)(s - run));
@@ -184,6 +191,21 @@ buf_json_str(struct buf *b, const char *s)
 	}
 	buf_add(b, run, (size_t)(s - run));
 	buf_putc(b, '"');
+}
+
+void
+buf_putll(struct buf *b, long long v)
+{
+	char			 t[24], *p = t + sizeof(t);
+	unsigned long long	 u = v < 0 ? 0ULL - (unsigned long long)v :
+				    (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	buf_add(b, p, (size_t)(t + sizeof(t) - p));
 }
 
 void

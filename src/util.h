@@ -27,6 +27,8 @@ void	 buf_init(struct buf *);
 void	 buf_add(struct buf *, const void *, size_t);
 void	 buf_puts(struct buf *, const char *);
 void	 buf_putc(struct buf *, int);
+/* v in decimal, without printf. */
+void	 buf_putll(struct buf *, long long v);
 void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Makes room for n more bytes at once (one allocation for a known size). */
@@ -39,6 +41,8 @@ void	 buf_free(struct buf *);
  * bytes below 0x20 as \u00xx, everything else (UTF-8, '/') as it is.
  */
 void	 buf_json_str(struct buf *, const char *s);
+/* The same for the n bytes at s (a NUL among them is escaped). */
+void	 buf_json_strn(struct buf *, const char *s, size_t n);
 /* Hands the contents to the caller (who frees them) and empties the buffer. */
 char	*buf_take(struct buf *);
 

@@ -136,7 +136,8 @@ struct batched {
 	char			 uuid[37];	/* the webhook's */
 	char			 id[37];
 	int64_t			 at_ms;
-	char			*json;
+	char			*rec;		/* store_attempt_pack's */
+	size_t			 len;
 	struct endpoint		*ep;		/* told once recorded */
 };
 
@@ -731,7 +732,7 @@ event_unref(struct wd *wd, struct event *e)
 		event_close(wd, e);
 }
 
-/* Keeps a's record (id new, json taken over) for batch_flush; ep (the
+/* Keeps a's record (id new) for batch_flush; ep (the
  * main thread's) is told once it is written. */
 static void
 batch_add(struct wd *wd, struct event *e, const struct deliver_attempt *a,
@@ -748,7 +749,7 @@ batch_add(struct wd *wd, struct event *e, const struct deliver_attempt *a,
 	}
 	b = &wd->batch[wd->nbatch++];
 	snprintf(b->uuid, sizeof(b->uuid), "%s", a->webhook);
-	b->json = deliver_attempt_json(a, b->id);
+	b->rec = deliver_attempt_pack(a, b->id, &b->len);
 	b->at_ms = a->at_ms;
 	b->ep = ep;
 	e->logging = 1;
@@ -773,7 +774,8 @@ batch_flush(struct wd *wd)
 			wd->batchv[i].uuid = wd->batch[i].uuid;
 			wd->batchv[i].id = wd->batch[i].id;
 			wd->batchv[i].at_ms = wd->batch[i].at_ms;
-			wd->batchv[i].json = wd->batch[i].json;
+			wd->batchv[i].rec = wd->batch[i].rec;
+			wd->batchv[i].len = wd->batch[i].len;
 		}
 		rc = store_attempt_add_many(wd->st, wd->batchv, wd->nbatch);
 		if (rc == STORE_FATAL)
@@ -782,7 +784,7 @@ batch_flush(struct wd *wd)
 			log_warn("webhookd: %zu attempts could not be logged",
 			    wd->nbatch);
 		for (i = 0; i < wd->nbatch; i++)
-			free(wd->batch[i].json);
+			free(wd->batch[i].rec);
 		recorded(wd);
 		wd->nbatch = 0;
 	}

@@ -641,6 +641,84 @@ test_unique_url(void **state)
 
 /* ---- attempts ---------------------------------------------------------- */
 
+/* A packed record lists as the whole JSON object of the API, every field
+ * from the record or its key, escaped; a record written as JSON (stores
+ * made before) lists as it was, in the same page. */
+static void
+test_attempt_record(void **state)
+{
+	struct fx			*fx = *state;
+	struct store_attempt_info	 i;
+	struct store_attempt		 a[2];
+	struct store_page		 pg;
+	char				*rec[2], want[1024], at[UTIL_ISO_LEN],
+					 next[UTIL_ISO_LEN];
+	size_t				 len[2];
+	const int64_t			 t = 1795463400914LL;
+
+	memset(&i, 0, sizeof(i));
+	i.delivery_id = "msg_0123456789abcdef0123456789abcdef";
+	i.event_id = "ev\"1";
+	i.event_type = "order.created";
+	i.state = "retrying";
+	i.error = "boom\nline";
+	i.body = "{\"ok\":false}\t\x01";
+	i.attempt = 3;
+	i.status = 0;
+	i.success = 0;
+	i.manual = 1;
+	i.latency_ms = 1234;
+	i.next_ms = t + 5000;
+	rec[0] = store_attempt_pack(&i, &len[0]);
+	/* Far smaller than its JSON (about 420 bytes for a 204). */
+	assert_true(len[0] < 140);
+	i.error = "";
+	i.body = "";
+	i.state = "done";
+	i.status = 204;
+	i.success = 1;
+	i.manual = 0;
+	i.attempt = 4;
+	i.latency_ms = 0;
+	i.next_ms = 0;
+	rec[1] = store_attempt_pack(&i, &len[1]);
+	a[0] = (struct store_attempt){ "w9", "01a2-one", t, rec[0], len[0] };
+	a[1] = (struct store_attempt){ "w9", "01a2-two", t + 1, rec[1],
+	    len[1] };
+	assert_int_equal(store_attempt_add_many(fx->s, a, 2), STORE_OK);
+	assert_int_equal(store_attempt_add(fx->s, "w9", "01a2-old", t - 1,
+	    "{\"old\":true}"), STORE_OK);
+	free(rec[0]);
+	free(rec[1]);
+
+	assert_int_equal(store_attempt_list(fx->s, "w9", 0, 10, &pg),
+	    STORE_OK);
+	assert_int_equal(pg.n, 3);
+	util_iso8601(t, at);
+	util_iso8601(t + 5000, next);
+	snprintf(want, sizeof(want), "{\"v\":1,\"id\":\"01a2-one\","
+	    "\"delivery_id\":\"msg_0123456789abcdef0123456789abcdef\","
+	    "\"event_id\":\"ev\\\"1\",\"event_type\":\"order.created\","
+	    "\"webhook_id\":\"w9\",\"attempt\":3,\"created_at\":\"%s\","
+	    "\"status_code\":null,\"latency_ms\":1234,\"success\":false,"
+	    "\"error\":\"boom\\nline\","
+	    "\"response_body\":\"{\\\"ok\\\":false}\\t\\u0001\","
+	    "\"state\":\"retrying\",\"next_attempt_at\":\"%s\","
+	    "\"manual\":true}", at, next);
+	assert_string_equal(pg.recs[1], want);
+	util_iso8601(t + 1, at);
+	snprintf(want, sizeof(want), "{\"v\":1,\"id\":\"01a2-two\","
+	    "\"delivery_id\":\"msg_0123456789abcdef0123456789abcdef\","
+	    "\"event_id\":\"ev\\\"1\",\"event_type\":\"order.created\","
+	    "\"webhook_id\":\"w9\",\"attempt\":4,\"created_at\":\"%s\","
+	    "\"status_code\":204,\"latency_ms\":0,\"success\":true,"
+	    "\"error\":null,\"response_body\":\"\",\"state\":\"done\","
+	    "\"next_attempt_at\":null,\"manual\":false}", at);
+	assert_string_equal(pg.recs[0], want);
+	assert_string_equal(pg.recs[2], "{\"old\":true}");
+	store_page_free(&pg);
+}
+
 static void
 test_attempts(void **state)
 {
@@ -1233,6 +1311,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pagination, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_unique_url, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_record, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_attempts, setup,
 		    teardown),
