@@ -536,7 +536,7 @@ async function main() {
     if (want('issue2')) await issue2();
     if (want('issue3')) {
       const mod = await import('./issue3.mjs');
-      await mod.issue3({ say, run, wrk, record, notes, tmpDir, makeRoot, stopServer, cleanups, fmt, mean, BIN, NEVENTS, SECS, CONNS, parts: parts3 });
+      await mod.issue3({ say, run, wrk, record, notes, tmpDir, makeRoot, stopServer, cleanups, fmt, mean, median, BIN, NEVENTS, SECS, CONNS, ROUNDS, parts: parts3 });
     }
   } catch (e) {
     failed = e;

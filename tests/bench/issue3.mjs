@@ -34,7 +34,7 @@ function cpuSecs(pid) {
 }
 
 export async function issue3(ctx) {
-  const { say, run, wrk, record, notes, tmpDir, stopServer, cleanups, fmt, mean, BIN, NEVENTS, SECS, CONNS } = ctx;
+  const { say, run, wrk, record, notes, tmpDir, stopServer, cleanups, fmt, mean, median, BIN, NEVENTS, SECS, CONNS, ROUNDS } = ctx;
   const part = (p) => !ctx.parts || ctx.parts.length === 0 || ctx.parts.includes(p);
   const S = 'Events and delivery (issue 3)';
   const D = (x) => fmt(x, 2);
@@ -78,26 +78,31 @@ export async function issue3(ctx) {
   }
 
   // NEVENTS events written into spool/new/ by maildir's protocol (the
-  // README's spool format), and the same delivery bodies for curlref.
+  // README's spool format) before each webhookd run, and the same delivery
+  // bodies for curlref.
   const spoolNew = path.join(home, 'spool', 'new');
   const spoolTmp = path.join(home, 'spool', 'tmp');
   const work = tmpDir('deliver');
-  const bodies = [];
   const pad = 'x'.repeat(900);
-  const now = Date.now();
-  for (let i = 0; i < (part('delivery') ? NEVENTS : 0); i++) {
-    const id = crypto.randomUUID();
-    const ts = new Date(now + i).toISOString();
-    const data = { order: i, padding: pad };
-    const ev = { v: 1, id, team: 'default', type: 'order.created', timestamp: ts, data };
-    const name = `${now + i}.${id}`;
-    fs.writeFileSync(path.join(spoolTmp, name), JSON.stringify(ev));
-    fs.renameSync(path.join(spoolTmp, name), path.join(spoolNew, name));
-    bodies.push(JSON.stringify({ type: 'order.created', timestamp: ts, data }));
-  }
-  const dfd = fs.openSync(spoolNew, 'r');
-  fs.fsyncSync(dfd);
-  fs.closeSync(dfd);
+  const enqueue = () => {
+    const bodies = [];
+    const now = Date.now();
+    for (let i = 0; i < NEVENTS; i++) {
+      const id = crypto.randomUUID();
+      const ts = new Date(now + i).toISOString();
+      const data = { order: i, padding: pad };
+      const ev = { v: 1, id, team: 'default', type: 'order.created', timestamp: ts, data };
+      const name = `${now + i}.${id}`;
+      fs.writeFileSync(path.join(spoolTmp, name), JSON.stringify(ev));
+      fs.renameSync(path.join(spoolTmp, name), path.join(spoolNew, name));
+      bodies.push(JSON.stringify({ type: 'order.created', timestamp: ts, data }));
+    }
+    const dfd = fs.openSync(spoolNew, 'r');
+    fs.fsyncSync(dfd);
+    fs.closeSync(dfd);
+    return bodies;
+  };
+  const bodies = part('delivery') ? enqueue() : [];
   fs.writeFileSync(path.join(work, 'urls'), hookUrls.join('\n') + '\n');
   fs.writeFileSync(path.join(work, 'bodies'), bodies.join('\n') + '\n');
   const total = NEVENTS * hookUrls.length;
@@ -140,56 +145,75 @@ export async function issue3(ctx) {
   };
 
   if (part('delivery')) {
-    say(`issue 3: delivery, ${NEVENTS} events x ${hookUrls.length} webhooks, concurrency ${conc}`);
-    const ref1 = await curlref();
-
-    // The end: nothing left in new/ or cur/ (an event file leaves cur/ only
-    // once each of its deliveries is resolved: sent and logged, deferred or
-    // dead).  The receiver's count (mod_status, which lags up to a second)
-    // then checks that every delivery arrived.
-    await lib.sleep(1500);
-    const base = await hooks();
+    say(`issue 3: delivery, ${NEVENTS} events x ${hookUrls.length} webhooks, concurrency ${conc}, ${ROUNDS} rounds`);
+    // Rounds as in issue 2: a curlref run before and after every webhookd
+    // run; a round's ratio is its rate over the mean of those two, the
+    // figure the median of the rounds' ratios.  Each round delivers fresh
+    // events of the same size and shape, on top of the attempt log of the
+    // rounds before.
     const count = (d) => fs.readdirSync(path.join(home, 'spool', d)).filter((f) => !f.startsWith('.')).length;
-    const t0 = performance.now();
-    const wd = startWebhookd();
-    let first = null;
-    const deadline = t0 + 300000;
-    let finished = false;
-    while (performance.now() < deadline) {
-      const c = count('cur');
-      if (first === null && c > 0) first = performance.now() - t0;
-      if (c === 0 && first !== null && count('new') === 0) { finished = true; break; }
-      if (wd.child.exitCode !== null) throw new Error(`webhookd exited ${wd.child.exitCode}: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
-      await lib.sleep(25);
+    const refs = [await curlref()];
+    const runs = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      if (round > 0) enqueue();
+      // The end: nothing left in new/ or cur/ (an event file leaves cur/
+      // only once each of its deliveries is resolved: sent and logged,
+      // deferred or dead).  The receiver's count (mod_status, which lags
+      // up to a second) then checks that every delivery arrived.
+      await lib.sleep(1500);
+      const base = await hooks();
+      const logAt = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+      const t0 = performance.now();
+      const wd = startWebhookd();
+      let first = null;
+      const deadline = t0 + 300000;
+      let finished = false;
+      while (performance.now() < deadline) {
+        const c = count('cur');
+        if (first === null && c > 0) first = performance.now() - t0;
+        if (c === 0 && first !== null && count('new') === 0) { finished = true; break; }
+        if (wd.child.exitCode !== null) throw new Error(`webhookd exited ${wd.child.exitCode}: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+        await lib.sleep(25);
+      }
+      const secs = (performance.now() - t0) / 1000;
+      // (Under BENCH_WEBHOOKD_WRAP the child is the wrapper: no figure.)
+      const cpu = wd.wrapped ? null : cpuSecs(wd.child.pid);
+      if (!finished) notes.push(`delivery: webhookd did not empty the spool within 300 s (round ${round + 1})`);
+      await lib.sleep(1500);
+      const got = (await hooks()) - base;
+      await wd.stop();
+      const left = Object.fromEntries(['new', 'cur', 'deferred', 'dead', 'quarantine'].map((d) => [d, count(d)]));
+      const logged = [];
+      for (const u of uuids) {
+        const r = await lib.api(api.base, 'GET', `/api/2.0/webhooks/${u}/deliveries?per_page=1`, { token });
+        logged.push(r.status === 200 ? r.json?.meta?.total : `status ${r.status}`);
+      }
+      const fd = fs.openSync(logFile, 'r');
+      const tail = Buffer.alloc(fs.fstatSync(fd).size - logAt);
+      fs.readSync(fd, tail, 0, tail.length, logAt);
+      fs.closeSync(fd);
+      const attemptLines = tail.toString('utf8').split('\n').filter((l) => l.includes(uuids[0]) || l.includes(uuids[1])).length;
+      const complete = finished && got >= total && left.new === 0 && left.cur === 0 && left.deferred === 0 && left.dead === 0 &&
+        logged.every((n) => n === NEVENTS * (round + 1)) && attemptLines === total;
+      refs.push(await curlref());
+      const refRate = mean([refs[round].rate, refs[round + 1].rate]);
+      const rate = total / secs;
+      say(`  webhookd round ${round + 1}: ${total} deliveries in ${D(secs)} s: ${fmt(rate)}/s, ratio ${D(rate / refRate)}${complete ? '' : ' (INCOMPLETE)'}`);
+      runs.push({ secs, rate, ratio: rate / refRate, first, got, left, logged, attemptLines, cpu, complete });
     }
-    const t1 = performance.now();
-    const secs = (t1 - t0) / 1000;
-    // (Under BENCH_WEBHOOKD_WRAP the child is the wrapper: no figure.)
-    const cpu = wd.wrapped ? null : cpuSecs(wd.child.pid);
-    if (!finished) notes.push('delivery: webhookd did not empty the spool within 300 s');
-    await lib.sleep(1500);
-    const got = (await hooks()) - base;
-    const left = Object.fromEntries(['new', 'cur', 'deferred', 'dead', 'quarantine'].map((d) => [d, count(d)]));
-    const logged = [];
-    for (const u of uuids) {
-      const r = await lib.api(api.base, 'GET', `/api/2.0/webhooks/${u}/deliveries?per_page=1`, { token });
-      logged.push(r.status === 200 ? r.json?.meta?.total : `status ${r.status}`);
-    }
-    const ref2 = await curlref();
-    const refRate = mean([ref1.rate, ref2.rate]);
-    const rate = total / secs;
-    const complete = finished && got >= total && left.new === 0 && left.cur === 0 && left.deferred === 0 && left.dead === 0;
-    const attemptLines = fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes(uuids[0]) || l.includes(uuids[1])).length;
+    const slash = (f) => runs.map(f).join(' / ');
+    const cpuText = (c) => c === null ? 'unknown' : `${D(c.user)} s user + ${D(c.sys)} s system (${fmt((c.user + c.sys) / total * 1e6)} µs a delivery)`;
+    const ratio = median(runs.map((r) => r.ratio));
+    const complete = runs.every((r) => r.complete);
     record({
       section: S, name: `delivery: ${NEVENTS} events x 2 webhooks from the spool to a 204 receiver`,
-      cmd: `${NEVENTS} event files written into spool/new/ with webhookd stopped, then \`WEBHOOKS_ALLOW_PRIVATE=1 webhookd\` (defaults: concurrency 64, per_endpoint ${perEndpoint}); the time from its start until spool/new/ and spool/cur/ are empty, every delivery resolved; the receiver: lighttpd + mod_magnet answering 204 (\`tests/bench/receiver.conf\`)`,
-      valueText: `${total} deliveries in ${D(secs)} s: ${fmt(rate)} deliveries/s (first claim after ${fmt(first ?? NaN)} ms); the receiver counted ${got}; spool afterwards: ${JSON.stringify(left)}; attempt log totals ${logged.join(' / ')}; webhookd log lines naming the webhooks ${attemptLines}; webhookd's CPU time ${cpu === null ? 'unknown' : `${D(cpu.user)} s user + ${D(cpu.sys)} s system (${fmt((cpu.user + cpu.sys) / total * 1e6)} µs a delivery)`}`,
-      value: rate,
-      ref: `\`build/bench/curlref URLS BODIES ${conc}\` (libcurl multi, ${conc} transfers in flight, keep-alive, same ${total} bodies, same receiver), before and after: ${fmt(ref1.rate)} / ${fmt(ref2.rate)} deliveries/s, failures ${ref1.fails} / ${ref2.fails}`,
-      refValue: refRate, ratio: rate / refRate, target: '>= 0.70 (signatures, attempt log and state persistence included)',
-      met: complete && rate / refRate >= 0.70,
+      cmd: `${NEVENTS} event files written into spool/new/ with webhookd stopped, then \`WEBHOOKS_ALLOW_PRIVATE=1 webhookd\` (defaults: concurrency 64, per_endpoint ${perEndpoint}); the time from its start until spool/new/ and spool/cur/ are empty, every delivery resolved; the receiver: lighttpd + mod_magnet answering 204 (\`tests/bench/receiver.conf\`); ${ROUNDS} rounds, each webhookd run between two curlref runs, the ratio the median of each run over the mean of the two around it`,
+      valueText: `${total} deliveries a round in ${slash((r) => D(r.secs))} s: ${slash((r) => fmt(r.rate))} deliveries/s (first claim after ${slash((r) => fmt(r.first ?? NaN))} ms); ratios ${slash((r) => D(r.ratio))}; the receiver counted ${slash((r) => r.got)}; spool afterwards: ${JSON.stringify(runs[runs.length - 1].left)}; attempt log totals after each round ${slash((r) => r.logged.join('+'))}; webhookd log lines naming the webhooks ${slash((r) => r.attemptLines)}; webhookd's CPU time ${slash((r) => cpuText(r.cpu))}`,
+      value: median(runs.map((r) => r.rate)),
+      ref: `\`build/bench/curlref URLS BODIES ${conc}\` (libcurl multi, ${conc} transfers in flight, keep-alive, the first round's ${total} bodies, same receiver), before, between and after the rounds: ${refs.map((r) => fmt(r.rate)).join(' / ')} deliveries/s, failures ${refs.map((r) => r.fails).join(' / ')}`,
+      refValue: mean(refs.map((r) => r.rate)), ratio, target: '>= 0.70 (signatures, attempt log and state persistence included)',
+      met: complete && ratio >= 0.70,
     });
-    await wd.stop();
   }
 
   // --- latency: publish to receipt, idle -------------------------------------
