@@ -108,6 +108,7 @@ describe('crash: SIGKILL twice while 5,000 events are published', () => {
     let total = 0;
     for (const c of seen.values()) total += c;
     const dups = total - N;
+    console.log(`crash test: ${dups} duplicates over 2 kills (bound ${2 * IN_FLIGHT} + ${retries} client retries)`);
     assert.ok(dups <= 2 * IN_FLIGHT + retries,
       `${dups} duplicates; at most ${IN_FLIGHT} attempts were in flight at each of 2 kills (${retries} client retries)`);
     for (let n = 0; n < N; n++) assert.ok(seen.has(n), `event ${n} delivered`);
