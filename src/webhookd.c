@@ -53,10 +53,10 @@
  * unattempted.  (A wake-up for every few answers cost more than their
  * recording: fewer, larger transactions took webhookd --once over 20,000
  * deliveries from 0.91 s to 0.80 s, and its CPU time from 1.10 s to
- * 1.04 s, medians of 6 alternating runs.)  An
- * endpoint takes a new transfer while fewer than per_endpoint are on the
- * wire and fewer than UNREC_FACTOR x per_endpoint of its answers wait to
- * be recorded, so that a crash repeats at most (1 + UNREC_FACTOR) x
+ * 1.04 s, medians of 6 alternating runs.)
+ * An endpoint takes a new transfer while fewer than per_endpoint are on
+ * the wire and fewer than UNREC_FACTOR x per_endpoint of its answers wait
+ * to be recorded, so that a crash repeats at most (1 + UNREC_FACTOR) x
  * per_endpoint deliveries an endpoint: those in flight, on the wire or
  * answered but not yet in the attempt log.
  */
@@ -732,8 +732,8 @@ event_unref(struct wd *wd, struct event *e)
 		event_close(wd, e);
 }
 
-/* Keeps a's record (id new) for batch_flush; ep (the
- * main thread's) is told once it is written. */
+/* Keeps a's record (id new) for batch_flush; ep (the main thread's) is
+ * told once it is written. */
 static void
 batch_add(struct wd *wd, struct event *e, const struct deliver_attempt *a,
     struct endpoint *ep)
