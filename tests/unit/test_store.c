@@ -717,6 +717,17 @@ test_attempt_record(void **state)
 	assert_string_equal(pg.recs[0], want);
 	assert_string_equal(pg.recs[2], "{\"old\":true}");
 	store_page_free(&pg);
+
+	/* A record cut short is left out of the list, with a warning; the
+	 * rest of the page is still there. */
+	a[0] = (struct store_attempt){ "w9", "01a2-zcut", t + 2,
+	    "\x02\x01\x00\x01", 4 };
+	assert_int_equal(store_attempt_add_many(fx->s, a, 1), STORE_OK);
+	assert_int_equal(store_attempt_list(fx->s, "w9", 0, 10, &pg),
+	    STORE_OK);
+	assert_int_equal(pg.n, 3);
+	assert_non_null(strstr(pg.recs[0], "\"id\":\"01a2-two\""));
+	store_page_free(&pg);
 }
 
 static void
