@@ -504,15 +504,20 @@ ready_push(struct wd *wd, struct endpoint *ep)
 static struct endpoint *
 ready_pop(struct wd *wd)
 {
-	struct endpoint	*ep = wd->rhead;
+	struct endpoint	*ep;
 
-	if (ep == NULL)
-		return NULL;
-	wd->rhead = ep->rnext;
-	if (wd->rhead == NULL)
-		wd->rtail = NULL;
-	ep->ready = 0;
-	return ep;
+	/* An endpoint whose queue spill_old emptied while it waited here
+	 * has nothing to start: it goes (and is freed if idle). */
+	while ((ep = wd->rhead) != NULL) {
+		wd->rhead = ep->rnext;
+		if (wd->rhead == NULL)
+			wd->rtail = NULL;
+		ep->ready = 0;
+		if (ep->qh != NULL)
+			return ep;
+		endpoint_release(wd, ep);
+	}
+	return NULL;
 }
 
 /* ---- handing jobs between the threads ---------------------------------- */
@@ -580,11 +585,23 @@ net_wake(struct wd *wd)
 static void
 hand_made(struct wd *wd)
 {
+	struct job	*j;
+
 	if (wd->made_h == NULL)
 		return;
 	pthread_mutex_lock(&wd->h.mu);
-	list_join(&wd->h.new_h, &wd->h.new_t, wd->made_h, wd->made_t);
-	net_wake(wd);
+	if (wd->h.net_done) {
+		/* Too late: the main thread is gone.  They come back to this
+		 * thread unattempted, as its next pass's last jobs. */
+		for (j = wd->made_h; j != NULL; j = j->hnext)
+			j->kind = JOB_ABANDON;
+		list_join(&wd->h.back_h, &wd->h.back_t, wd->made_h,
+		    wd->made_t);
+	} else {
+		list_join(&wd->h.new_h, &wd->h.new_t, wd->made_h,
+		    wd->made_t);
+		net_wake(wd);
+	}
 	pthread_mutex_unlock(&wd->h.mu);
 	wd->made_h = wd->made_t = NULL;
 }
@@ -1525,6 +1542,14 @@ read_signals(struct wd *wd)
 	}
 }
 
+/* The spool thread: something waits to be claimed now (a new event, a
+ * deferred delivery that is due). */
+static int
+work_due(struct wd *wd, int64_t now)
+{
+	return wd->pend_n > 0 || (wd->nheap > 0 && wd->heap[0].due <= now);
+}
+
 /* 1 while a claim batch may go on: recording what the main thread gave
  * back comes first (its endpoints wait for it), after CLAIM_MIN claims. */
 static int
@@ -1574,8 +1599,7 @@ take_work(struct wd *wd, int64_t now)
 		} else
 			take_event(wd, evs[i]);
 	hand_made(wd);
-	return wd->alive < wd->jobs_max && (wd->pend_n > 0 ||
-	    (wd->nheap > 0 && wd->heap[0].due <= now));
+	return wd->alive < wd->jobs_max && work_due(wd, now);
 }
 
 /* ---- maintenance ---------------------------------------------------------------- */
@@ -1681,13 +1705,12 @@ thread_cpu(double cpu[2])
 static int
 idle(struct wd *wd)
 {
-	return wd->alive == 0 && wd->pend_n == 0 &&
-	    (wd->nheap == 0 || wd->heap[0].due > util_now_ms());
+	return wd->alive == 0 && !work_due(wd, util_now_ms());
 }
 
 /* The spool thread's poll timeout. */
 static int
-spool_timeout(struct wd *wd, int64_t now, int more)
+spool_timeout(struct wd *wd, int64_t now, int more, int stopping)
 {
 	int64_t	 t, timeout = RESCAN_MS;
 
@@ -1695,7 +1718,9 @@ spool_timeout(struct wd *wd, int64_t now, int more)
 		return 0;
 	if (wd->prog_head != NULL && PROGRESS_MS < timeout)
 		timeout = PROGRESS_MS;
-	if (wd->nheap > 0) {
+	/* A due deferred delivery is worth waking for only if it can be
+	 * claimed then: while memory is full, jobs coming back wake us. */
+	if (wd->nheap > 0 && !stopping && wd->alive < wd->jobs_max) {
 		t = wd->heap[0].due - now;
 		if (t < timeout)
 			timeout = t;
@@ -1759,15 +1784,16 @@ spool_main(void *arg)
 			maintain(wd);
 			wd->next_maintain = now + MAINTAIN_MS;
 		}
-		room = wd->alive >= wd->jobs_max && (wd->pend_n > 0 ||
-		    (wd->nheap > 0 && wd->heap[0].due <= now));
+		room = wd->alive >= wd->jobs_max && work_due(wd, now);
 		done = wd->fatal || (wd->once && idle(wd));
 		if (wd->fatal && !stopping)
 			log_warn("webhookd: the store needs recovery; exiting");
-		timeout = spool_timeout(wd, now, more);
+		timeout = spool_timeout(wd, now, more, stopping);
 		log_flush();
 
 		pthread_mutex_lock(&wd->h.mu);
+		if (room && !wd->h.room_wanted)
+			net_wake(wd);
 		wd->h.room_wanted = room;
 		if (done && !wd->h.spool_done) {
 			wd->h.spool_done = wd->fatal ? 2 : 1;
@@ -2099,8 +2125,8 @@ main(int argc, char *argv[])
 	log_info("webhookd: stopped (CPU time, user + system: network thread "
 	    "%.2f + %.2f s, spool thread %.2f + %.2f s)", net_cpu[0], net_cpu[1],
 	    wd->spool_cpu[0], wd->spool_cpu[1]);
-	log_buffer(0);
 out:
+	log_buffer(0);
 	if (wd->multi != NULL)
 		curl_multi_cleanup(wd->multi);
 	deliver_cleanup();
