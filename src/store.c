@@ -36,13 +36,15 @@
  *                   writes it from the range's record numbers.
  *   wh_url.db       team "\0" url -> uuid, DB_DUP | DB_DUPSORT (empty urls
  *                   are not indexed)
- *   at_log.db       webhook uuid "\0" be64(at_ms) id -> json, DB_RECNUM
+ *   at_log.db       webhook uuid "\0" be64(at_ms) id -> record, DB_RECNUM
  *                   (8 KiB pages): the attempt log, a webhook's attempts
  *                   in time order, so that one put logs an attempt, a page
  *                   of a webhook's log is positioned by record number, and
  *                   pruning walks each webhook's oldest attempts.  (Stores
  *                   made before it kept attempts.db, at_hook.db and
- *                   at_time.db: store_open moves their attempts over.)
+ *                   at_time.db: store_upgrade moves their attempts
+ *                   over.)  A record is packed (see ATREC_V2) or, from
+ *                   older stores, the JSON itself.
  *   deliveries.db, events.db, idempotency.db, sessions.db: key -> json
  *
  * be64(at_ms) is the time with its sign bit flipped, big-endian, so that
@@ -116,7 +118,7 @@
 #define THREAD_COUNT	64u		/* processes tracked for failchk */
 #define MAX_TRIES	200		/* retries of one call on a taken lock */
 #define FAILCHK_EVERY	16		/* tries between two failchks */
-#define PRUNE_BATCH	500		/* attempts removed per transaction */
+#define PRUNE_BATCH	500		/* keys visited per transaction */
 #define SCAN_BATCH	64		/* records per foreach transaction */
 #define BULK_MAX	(1024u * 1024)	/* bulk list buffer, at most */
 #define RECNO_HINTS	8		/* teams whose count key's recno is kept */
@@ -392,7 +394,9 @@ run(struct store *s, const char *fn, enum txmode mode, body_fn body,
 		if (s->fatal)
 			return STORE_FATAL;
 		if (mode == TX_READ && s->scoped) {
-			if ((res = scope_txn(s, fn, &txn)) != STORE_OK)
+			if ((res = scope_txn(s, fn, &txn)) == RETRY)
+				continue;
+			if (res != STORE_OK)
 				return res;
 			res = body(s, txn, arg);
 			if (res != STORE_OK && res != STORE_NOTFOUND)
@@ -1431,6 +1435,9 @@ range_recnos(DBC *c, const void *p, size_t n, db_recno_t *first,
 	dbt_in(&key, p, n);
 	dbt_out(&data);
 	ret = c->get(c, &key, &data, DB_SET_RANGE);
+	/* A team's count key is the prefix itself: no record. */
+	if (ret == 0 && key.size == n)
+		ret = c->get(c, &key, &data, DB_NEXT);
 	if (ret == DB_NOTFOUND || (ret == 0 && !has_prefix(&key, p, n)))
 		return 0;
 	if (ret != 0 || (ret = cur_recno(c, first)) != 0)
@@ -1895,7 +1902,6 @@ struct listop {
 	int		 backward;
 	struct store_page *pg;
 	struct buf	 mem;		/* the records, each with its NUL */
-	struct buf	 scratch;	/* an attempt's json */
 	size_t		*off;		/* where each begins in mem */
 };
 
@@ -1924,12 +1930,15 @@ list_deref(struct store *s, DB_TXN *txn, struct listop *op, const DBT *k,
 	int		 res;
 
 	if (op->idx == DBI_AT_LOG) {
-		buf_reset(&op->scratch);
-		if (atrec_json(&op->scratch, k, v) == -1) {
+		/* Rendered in place; taken back if it cannot be read. */
+		jl = op->mem.len;
+		if (atrec_json(&op->mem, k, v) == -1) {
+			op->mem.len = jl;
 			log_warn("%s: a malformed record in at_log.db", op->fn);
 			return STORE_OK;
 		}
-		page_add(op, op->scratch.p, op->scratch.len);
+		op->off[op->pg->n++] = jl;
+		buf_add(&op->mem, "", 1);
 		return STORE_OK;
 	}
 	if (teamval_json(v, &j, &jl)) {
@@ -2115,13 +2124,11 @@ list_run(struct store *s, struct listop *op)
 	if (s->fatal)
 		return STORE_FATAL;
 	buf_init(&op->mem);
-	buf_init(&op->scratch);
 	res = run(s, op->fn, TX_READ, list_body, op);
 	if (res != STORE_OK)
 		store_page_free(op->pg);
 	buf_free(&op->prefix);
 	buf_free(&op->mem);
-	buf_free(&op->scratch);
 	free(op->off);
 	return res;
 }
@@ -2423,9 +2430,12 @@ store_attempt_list(struct store *s, const char *webhook_uuid, size_t offset,
 }
 
 /*
- * At most PRUNE_BATCH removals, from op->from on: each webhook's attempts
- * are in time order, so its old ones are at the start of its range, and
- * the first young one sends the cursor on to the next webhook.
+ * At most PRUNE_BATCH keys visited (removed, or passed on to the next
+ * webhook: a store of many webhooks with nothing old must not hold its
+ * locks over all of them), from op->from on: each webhook's attempts are
+ * in time order, so its old ones are at the start of its range, and the
+ * first young one sends the cursor on to the next webhook.  A key that
+ * cannot be read (no listing shows it) is removed too.
  */
 static int
 prune_body(struct store *s, DB_TXN *txn, void *arg)
@@ -2436,7 +2446,8 @@ prune_body(struct store *s, DB_TXN *txn, void *arg)
 	DBC		*c;
 	DBT		 key, data;
 	const char	*nul;
-	int		 ret, res = STORE_OK;
+	size_t		 steps = 0;
+	int		 ret, res = STORE_OK, bad;
 
 	op->n = 0;
 	op->done = 0;
@@ -2447,15 +2458,14 @@ prune_body(struct store *s, DB_TXN *txn, void *arg)
 	data.flags = DB_DBT_PARTIAL;	/* the keys are enough */
 	ret = c->get(c, &key, &data, (op->from.len > 0 ? DB_SET_RANGE :
 	    DB_FIRST) | DB_RMW);
-	while (ret == 0 && op->n < PRUNE_BATCH) {
+	while (ret == 0 && steps++ < PRUNE_BATCH) {
 		nul = memchr(key.data, '\0', key.size);
-		if (nul == NULL || key.size - (size_t)(nul + 1 -
-		    (const char *)key.data) < 8) {
-			log_warn("%s: malformed key in at_log.db", fn);
-			res = STORE_ERR;
-			break;
-		}
-		if (at_dec(be64get((const unsigned char *)nul + 1)) <
+		bad = nul == NULL || key.size - (size_t)(nul + 1 -
+		    (const char *)key.data) < 8;
+		if (bad)
+			log_warn("%s: a malformed key in at_log.db; removed",
+			    fn);
+		if (bad || at_dec(be64get((const unsigned char *)nul + 1)) <
 		    op->at_ms) {
 			if ((ret = c->del(c, 0)) != 0)
 				break;
@@ -2484,7 +2494,7 @@ prune_body(struct store *s, DB_TXN *txn, void *arg)
 	return res == STORE_NOTFOUND ? STORE_ERR : res;
 }
 
-/* In transactions of at most PRUNE_BATCH attempts, so that no lock is held
+/* In transactions of at most PRUNE_BATCH keys, so that no lock is held
  * long; *removed counts what was committed, also on error. */
 int
 store_attempt_prune(struct store *s, int64_t before_ms, size_t *removed)
@@ -2520,7 +2530,7 @@ store_attempt_prune(struct store *s, int64_t before_ms, size_t *removed)
 /*
  * Stores made before at_log.db kept an attempt in three files: attempts.db
  * (id -> json), at_hook.db (uuid "\0" be64(at) id -> id) and at_time.db.
- * webhookd moves them over at its start, MIGRATE_BATCH an transaction
+ * webhookd moves them over at its start, MIGRATE_BATCH a transaction
  * (resumable: the puts overwrite), then removes the old files.
  */
 #define MIGRATE_BATCH	500
@@ -2591,8 +2601,9 @@ old_open(struct store *s, const char *file)
 int
 store_upgrade(struct store *s, const char *home, size_t *moved)
 {
+	/* at_hook.db says an upgrade is due: it goes last. */
 	static const char *const old[] = {
-		"at_hook.db", "attempts.db", "at_time.db"
+		"at_time.db", "attempts.db", "at_hook.db"
 	};
 	struct migop	 op;
 	struct buf	 t;
@@ -2610,8 +2621,13 @@ store_upgrade(struct store *s, const char *home, size_t *moved)
 	memset(&op, 0, sizeof(op));
 	buf_init(&op.from);
 	buf_init(&op.next);
-	if ((op.hook = old_open(s, old[0])) == NULL ||
-	    (op.att = old_open(s, old[1])) == NULL) {
+	/* Without attempts.db the move was done, and removal cut short. */
+	path = xasprintf("%s/db/attempts.db", home);
+	if (stat(path, &st) == -1 && errno == ENOENT)
+		op.done = 1;
+	free(path);
+	if (!op.done && ((op.hook = old_open(s, "at_hook.db")) == NULL ||
+	    (op.att = old_open(s, "attempts.db")) == NULL)) {
 		log_warn("store_upgrade: cannot open the old attempt log");
 		res = STORE_ERR;
 	}
