@@ -905,6 +905,60 @@ test_attempt_prune_many(void **state)
 	assert_int_equal(removed, 1200);
 }
 
+/* Many webhooks with nothing old are walked in bounded batches, and a
+ * key that cannot be read (as an old store's upgrade could bring) is
+ * removed rather than stopping every prune from then on. */
+static void
+test_attempt_prune_walk(void **state)
+{
+	struct fx		*fx = *state;
+	struct store_page	 pg;
+	DB			*hook, *att;
+	char			 uuid[32], path[512];
+	size_t			 removed, moved;
+	int			 k;
+
+	/* An old store whose attempt log holds a key without its parts */
+	store_close(fx->s);
+	snprintf(path, sizeof(path), "%s/db/at_log.db", fx->home);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(db_create(&hook, NULL, 0), 0);
+	assert_int_equal(hook->set_flags(hook, DB_RECNUM), 0);
+	snprintf(path, sizeof(path), "%s/db/at_hook.db", fx->home);
+	assert_int_equal(hook->open(hook, NULL, path, NULL, DB_BTREE,
+	    DB_CREATE, 0600), 0);
+	assert_int_equal(db_create(&att, NULL, 0), 0);
+	snprintf(path, sizeof(path), "%s/db/attempts.db", fx->home);
+	assert_int_equal(att->open(att, NULL, path, NULL, DB_BTREE,
+	    DB_CREATE, 0600), 0);
+	old_put(hook, "junk", 4, "j1");
+	old_put(att, "j1", 2, "{}");
+	assert_int_equal(hook->close(hook, 0), 0);
+	assert_int_equal(att->close(att, 0), 0);
+	assert_non_null(fx->s = store_open(fx->home, 0));
+	assert_int_equal(store_upgrade(fx->s, fx->home, &moved), STORE_OK);
+	assert_int_equal(moved, 1);
+
+	/* 1,500 webhooks, each with one old attempt and one young one */
+	for (k = 0; k < 1500; k++) {
+		snprintf(uuid, sizeof(uuid), "w%05d", k);
+		assert_int_equal(store_attempt_add(fx->s, uuid, "a", 10, "{}"),
+		    STORE_OK);
+		assert_int_equal(store_attempt_add(fx->s, uuid, "b", 5000,
+		    "{}"), STORE_OK);
+	}
+	assert_int_equal(store_attempt_prune(fx->s, 1000, &removed),
+	    STORE_OK);
+	assert_int_equal(removed, 1501);
+	assert_int_equal(store_attempt_prune(fx->s, 1000, &removed),
+	    STORE_OK);
+	assert_int_equal(removed, 0);
+	assert_int_equal(store_attempt_list(fx->s, "w00777", 0, 10, &pg),
+	    STORE_OK);
+	assert_int_equal(pg.total, 1);
+	store_page_free(&pg);
+}
+
 /* ---- several processes -------------------------------------------------- */
 
 #define NPROC	4
@@ -1326,6 +1380,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_attempt_record, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_attempts, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_prune_walk, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_prune_many, setup,
 		    teardown),
