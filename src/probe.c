@@ -166,8 +166,10 @@ spawn(const struct cfg *cfg, const char *path, const char *team,
 	sigaddset(&dfl, SIGCHLD);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &dfl);
+	/* Its own process group, so that a kill reaches what it started. */
+	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
 	    O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
@@ -238,19 +240,34 @@ read_all(int fd, int64_t deadline_ms, struct buf *out, const char *path)
 	}
 }
 
-/* Waits for pid; its wait status, or -1. */
+/* Waits for pid until deadline_ms, then kills its process group and
+ * waits for it (*late = 1): the end of its output is not its exit.  Its
+ * wait status, or -1. */
 static int
-reap(pid_t pid)
+reap(pid_t pid, int64_t deadline_ms, int *late)
 {
+	pid_t	 w;
 	int	 status;
 
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR) {
-			log_warn("probe: waitpid %ld: %s", (long)pid,
-			    strerror(errno));
-			return -1;
+	*late = 0;
+	while ((w = waitpid(pid, &status, WNOHANG)) != pid) {
+		if (w == -1 && errno != EINTR)
+			goto fail;
+		if (w == 0 && util_now_ms() >= deadline_ms) {
+			*late = 1;
+			(void)kill(-pid, SIGKILL);
+			while (waitpid(pid, &status, 0) == -1)
+				if (errno != EINTR)
+					goto fail;
+			return status;
 		}
+		if (w == 0)
+			(void)poll(NULL, 0, 2);
+	}
 	return status;
+fail:
+	log_warn("probe: waitpid %ld: %s", (long)pid, strerror(errno));
+	return -1;
 }
 
 enum probe_res
@@ -260,7 +277,8 @@ probe_run(const struct cfg *cfg, const char *team, const char *uuid,
 	struct buf	 out;
 	char		 path[PATH_MAX + 16];
 	pid_t		 pid;
-	int		 fd = -1, status, rd;
+	int64_t		 deadline;
+	int		 fd = -1, status, rd, late;
 	enum probe_res	 res;
 
 	memset(r, 0, sizeof(*r));
@@ -270,13 +288,14 @@ probe_run(const struct cfg *cfg, const char *team, const char *uuid,
 	if ((pid = spawn(cfg, path, team, uuid, &fd)) == -1)
 		return PROBE_NOSTART;
 	buf_init(&out);
-	rd = read_all(fd, util_now_ms() + cfg->timeout_ms + PROBE_SLACK_MS,
-	    &out, path);
+	deadline = util_now_ms() + cfg->timeout_ms + PROBE_SLACK_MS;
+	rd = read_all(fd, deadline, &out, path);
 	close(fd);
-	if (rd != 0)
-		(void)kill(pid, SIGKILL);	/* it may be running still */
-	status = reap(pid);
-	if (rd == -2)
+	/* After an error, at once; else it has until the deadline to exit. */
+	status = reap(pid, rd != 0 ? 0 : deadline, &late);
+	if (rd == 0 && late)
+		log_warn("probe: %s --test: no exit in time", path);
+	if (rd == -2 || (rd == 0 && late))
 		res = PROBE_TIMEOUT;
 	else if (rd == -1)
 		res = PROBE_FAILED;

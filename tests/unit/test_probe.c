@@ -174,6 +174,8 @@ setup(void **state)
 	script("silent", "exit 0");
 	script("killed", "kill -9 $$");
 	script("hangs", "exec sleep 30");
+	/* Its output ends, but it does not exit; nor does what it started. */
+	script("lingers", "sleep 30 >/dev/null & exec 1>&-; exec sleep 30");
 	return 0;
 }
 
@@ -207,7 +209,8 @@ test_run(void **state)
 		{ "silent", PROBE_FAILED, NULL, 0 },
 		{ "killed", PROBE_FAILED, NULL, 0 },
 		{ "missing", PROBE_NOSTART, NULL, 0 },
-		/* Last: it waits out the deadline (5.1 s). */
+		/* Last: they wait out the deadline (5.1 s). */
+		{ "lingers", PROBE_TIMEOUT, NULL, 0 },
 		{ "hangs", PROBE_TIMEOUT, NULL, 0 },
 	};
 	struct cfg		 cfg;
@@ -284,7 +287,8 @@ static void
 test_where(void **state)
 {
 	struct cfg	 cfg;
-	char		 out[4200];
+	char		 out[4200], self[PATH_MAX], next[PATH_MAX + 16];
+	ssize_t		 n;
 
 	(void)state;
 	memset(&cfg, 0, sizeof(cfg));
@@ -296,11 +300,24 @@ test_where(void **state)
 	assert_int_equal(probe_webhookd(&cfg, out, sizeof(out)), -1);
 	snprintf(cfg.webhookd, sizeof(cfg.webhookd), "%s", dir);
 	assert_int_equal(probe_webhookd(&cfg, out, sizeof(out)), -1);
-	/* Without it: next to this program (build/normal/../webhookd, never
-	 * there), else the installed one, if any. */
+	/* Without it: next to this program (build/normal/../webhookd, not
+	 * there unless put there below), else the installed one, if any. */
 	cfg.webhookd[0] = '\0';
-	if (probe_webhookd(&cfg, out, sizeof(out)) == 0)
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	snprintf(next, sizeof(next), "%s/../webhookd", self);
+	assert_int_equal(access(next, F_OK), -1);
+	if (access(PROBE_WEBHOOKD, X_OK) == 0) {
+		assert_int_equal(probe_webhookd(&cfg, out, sizeof(out)), 0);
 		assert_string_equal(out, PROBE_WEBHOOKD);
+	} else
+		assert_int_equal(probe_webhookd(&cfg, out, sizeof(out)), -1);
+	assert_int_equal(close(open(next, O_CREAT | O_WRONLY, 0755)), 0);
+	assert_int_equal(probe_webhookd(&cfg, out, sizeof(out)), 0);
+	assert_string_equal(out, next);
+	assert_int_equal(unlink(next), 0);
 }
 
 int
