@@ -609,6 +609,29 @@ spool_recover(struct spool *sp, size_t *n)
 	return rc;
 }
 
+/*
+ * Opens name's progress file in cur/ with flags: never through a link,
+ * never blocking on a FIFO (any local program may write into the spool),
+ * and only if it is a regular file (else -1, errno EINVAL).
+ */
+static int
+progress_open(struct spool *sp, const char *pname, int flags)
+{
+	struct stat	 st;
+	int		 fd;
+
+	fd = openat(sp->fd[SPOOL_CUR], pname, flags | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK, 0660);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
 int
 spool_progress_add(struct spool *sp, const char *name, const char *line)
 {
@@ -617,8 +640,7 @@ spool_progress_add(struct spool *sp, const char *name, const char *line)
 	int	 fd, rc;
 
 	snprintf(pname, sizeof(pname), PROGRESS_FMT, name);
-	fd = openat(sp->fd[SPOOL_CUR], pname, O_WRONLY | O_APPEND | O_CREAT |
-	    O_CLOEXEC | O_NOFOLLOW, 0660);
+	fd = progress_open(sp, pname, O_WRONLY | O_APPEND | O_CREAT);
 	if (fd == -1) {
 		log_warn("spool_progress_add: %s: %s", pname, strerror(errno));
 		return -1;
@@ -664,8 +686,7 @@ spool_progress_mark(struct spool *sp, const char *name)
 	int	 fd;
 
 	snprintf(pname, sizeof(pname), PROGRESS_FMT, name);
-	fd = openat(sp->fd[SPOOL_CUR], pname, O_WRONLY | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW, 0660);
+	fd = progress_open(sp, pname, O_WRONLY | O_CREAT);
 	if (fd == -1) {
 		log_warn("spool_progress_mark: %s: %s", pname, strerror(errno));
 		return -1;
@@ -683,13 +704,13 @@ spool_progress_read(struct spool *sp, const char *name)
 	int		 fd;
 
 	snprintf(pname, sizeof(pname), PROGRESS_FMT, name);
-	fd = openat(sp->fd[SPOOL_CUR], pname, O_RDONLY | O_CLOEXEC |
-	    O_NOFOLLOW);
-	if (fd == -1)
+	if ((fd = progress_open(sp, pname, O_RDONLY)) == -1)
 		return NULL;
 	buf_init(&b);
 	buf_puts(&b, "");
-	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
+	/* A line a delivery: far less than an event file may hold. */
+	while (b.len < SPOOL_FILE_MAX &&
+	    (r = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)

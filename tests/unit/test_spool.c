@@ -267,6 +267,27 @@ test_claim_read_finish(void **state)
 	assert_int_equal(spool_finish(f->sp, name, 1), 0);
 }
 
+/* A FIFO (or any other non-file) where a progress file goes, as any
+ * program that may write into the spool could leave: nothing blocks,
+ * nothing is read from it or written to it. */
+static void
+test_progress_fifo(void **state)
+{
+	struct fx	*f = *state;
+	char		 name[SPOOL_NAME_MAX + 1], path[512];
+
+	assert_int_equal(spool_enqueue(f->sp, "hello", 5, NULL, name), 0);
+	assert_int_equal(spool_claim(f->sp, SPOOL_NEW, name), 0);
+	snprintf(path, sizeof(path), "%s/.%s.done",
+	    spool_path(f->sp, SPOOL_CUR), name);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_null(spool_progress_read(f->sp, name));
+	assert_int_equal(spool_progress_add(f->sp, name, "wh1"), -1);
+	assert_int_equal(spool_progress_mark(f->sp, name), -1);
+	assert_int_equal(spool_finish(f->sp, name, 1), 0);
+	assert_int_equal(count_all(f->sp, SPOOL_CUR), 0);
+}
+
 static void
 test_withdraw(void **state)
 {
@@ -580,6 +601,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_enqueue_no_tmp, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_claim_read_finish, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_progress_fifo, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_withdraw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defer, setup, teardown),
