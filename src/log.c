@@ -4,6 +4,8 @@
  * the daemon's journal.  Callable from any thread (webhookd's spool
  * reader logs too): one mutex around the prefix, the buffer and the write.
  */
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,18 +38,36 @@ write_all(const char *p, size_t n)
 	ssize_t	 w;
 
 	while (n > 0) {
-		if ((w = write(STDERR_FILENO, p, n)) <= 0)
+		if ((w = write(STDERR_FILENO, p, n)) <= 0) {
+			if (w == -1 && errno == EINTR)
+				continue;
 			return;
+		}
 		p += w;
 		n -= (size_t)w;
 	}
 }
 
+/* The held lines, in writes of whole lines of at most PIPE_BUF bytes (a
+ * line is shorter), so that on a pipe shared with other processes no
+ * line is cut into by theirs. */
 static void
 flush_locked(void)
 {
-	if (held.len > 0)
-		write_all(held.b, held.len);
+	const char	*p = held.b, *end = held.b + held.len, *cut;
+
+	while (p < end) {
+		cut = end;
+		if ((size_t)(end - p) > PIPE_BUF) {
+			cut = p + PIPE_BUF;
+			while (cut > p && cut[-1] != '\n')
+				cut--;
+			if (cut == p)
+				cut = p + PIPE_BUF;
+		}
+		write_all(p, (size_t)(cut - p));
+		p = cut;
+	}
 	held.len = 0;
 }
 
@@ -111,7 +131,8 @@ log_v(const char *level, const char *fmt, va_list ap)
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	/* One write, so lines of concurrent processes do not interleave. */
+	/* One write (or one with other whole lines, held), so that lines of
+	 * concurrent processes do not interleave. */
 	n = (int)strlen(line);
 	if ((size_t)n < sizeof(line) - 1)
 		line[n++] = '\n';
