@@ -941,6 +941,59 @@ test_store(void **state)
  * (webhook_to_json) and written out plain, no-slash-escape, it comes out
  * byte for byte the same, for plain and awkward contents alike (escapes,
  * control characters, non-ASCII, repeated header names). */
+/* What the object must hold, independently of how it is written: its
+ * members in the API's order; each header name once, at its first place,
+ * with its last value (what json-c made of repeated names). */
+static void
+assert_members_shape(const struct webhook *w, json_object *j)
+{
+	static const char *const keys[] = { "uuid", "id", "name", "url",
+	    "http_method", "headers", "auth", "token", "events", "settings",
+	    "active", "max_attempts", "error", "created_at", "updated_at" };
+	json_object	*h;
+	size_t		 n = 0, i, k, last;
+
+	{
+		json_object_object_foreach(j, key, val) {
+			(void)val;
+			assert_true(n < sizeof(keys) / sizeof(keys[0]));
+			assert_string_equal(key, keys[n]);
+			n++;
+		}
+	}
+	assert_int_equal(n, sizeof(keys) / sizeof(keys[0]));
+	/* The distinct names in w's order, one by one against the object's. */
+	h = json_object_object_get(j, "headers");
+	i = 0;
+	{
+		json_object_object_foreach(h, name, val) {
+			for (;; i++) {
+				assert_true(i < w->nheaders);
+				for (k = 0; k < i; k++)
+					if (strcmp(w->headers[k].name,
+					    w->headers[i].name) == 0)
+						break;
+				if (k == i)
+					break;
+			}
+			assert_string_equal(name, w->headers[i].name);
+			for (last = w->nheaders - 1;
+			    strcmp(w->headers[last].name, name) != 0; last--)
+				;
+			assert_string_equal(json_object_get_string(val),
+			    w->headers[last].value);
+			i++;
+		}
+	}
+	/* ... and no distinct name left over. */
+	for (; i < w->nheaders; i++) {
+		for (k = 0; k < i; k++)
+			if (strcmp(w->headers[k].name, w->headers[i].name) == 0)
+				break;
+		assert_true(k < i);
+	}
+}
+
 static void
 assert_members_match(const struct webhook *w)
 {
@@ -957,6 +1010,7 @@ assert_members_match(const struct webhook *w)
 	buf_putc(&b, '}');
 	assert_string_equal(b.p, want);
 	buf_free(&b);
+	assert_members_shape(w, j);
 	json_object_put(j);
 }
 
@@ -1105,7 +1159,7 @@ assert_view_matches(struct store *st, const struct webhook *w)
 	free(old);
 	/* Another view version: no view. */
 	old = xstrdup(rec);
-	*strstr(old, "\"view_v\":1") = 'x';
+	strstr(old, "\"view_v\":1")[9] = '2';
 	assert_int_equal(webhook_record_view(old, strlen(old), &m, &ml), 0);
 	free(old);
 	free(rec);
