@@ -1347,7 +1347,8 @@ admin_test(struct api_ctx *c)
 	struct webhook		 w;
 	struct deliver_result	 r;
 	enum probe_res		 res;
-	int			 rc;
+	const char		*msg;
+	int			 rc, status;
 
 	if (admin_begin(&a, c, NEED_SESSION, SCOPE_EDIT) == -1 ||
 	    path_uuid(&a) == -1 ||
@@ -1359,22 +1360,9 @@ admin_test(struct api_ctx *c)
 		log_warn("admin_test: webhook %s: the attempt was not recorded",
 		    w.uuid);
 	webhook_free(&w);
-	switch (res) {
-	case PROBE_OK:
-		break;
-	case PROBE_NOTFOUND:
-		fail(&a, 404, "There is no such webhook in your team.");
-		goto out;
-	case PROBE_TIMEOUT:
-		fail(&a, 504, "The test delivery did not finish in time.");
-		goto out;
-	case PROBE_NOSTART:
-		fail(&a, 500, "The test delivery could not be started "
-		    "(webhookd is missing); see the server's log.");
-		goto out;
-	default:
-		fail(&a, 500, "The test delivery failed in webhookd; see the "
-		    "server's log.");
+	if (res != PROBE_OK) {
+		status = probe_error(res, &msg);
+		fail(&a, status, msg);
 		goto out;
 	}
 	/* Again, for the error the test may have noted. */

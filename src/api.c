@@ -273,31 +273,21 @@ int
 api_webhook_test(struct api_ctx *c, const struct webhook *w,
     struct deliver_result *r)
 {
-	int	 store_res;
+	enum probe_res	 res;
+	const char	*msg;
+	int		 store_res, status;
 
-	switch (probe_run(c->cfg, c->auth.team, w->uuid, r, &store_res)) {
-	case PROBE_OK:
-		/* The outcome stands even if recording it failed. */
-		if (store_res != STORE_OK)
-			log_warn("api_webhook_test: %s: recording the attempt: "
-			    "store result %d", w->uuid, store_res);
-		return 0;
-	case PROBE_NOTFOUND:
-		api_error(c, 404, "No such webhook.", NULL);
-		return -1;
-	case PROBE_TIMEOUT:
-		api_error(c, 504, "The test delivery did not finish in time.",
-		    NULL);
-		return -1;
-	case PROBE_NOSTART:
-		api_error(c, 500, "The test delivery could not be started "
-		    "(webhookd is missing); see the server's log.", NULL);
-		return -1;
-	default:
-		api_error(c, 500, "The test delivery failed in webhookd; see "
-		    "the server's log.", NULL);
+	res = probe_run(c->cfg, c->auth.team, w->uuid, r, &store_res);
+	if (res != PROBE_OK) {
+		status = probe_error(res, &msg);
+		api_error(c, status, msg, NULL);
 		return -1;
 	}
+	/* The outcome stands even if recording it failed. */
+	if (store_res != STORE_OK)
+		log_warn("api_webhook_test: %s: recording the attempt: store "
+		    "result %d", w->uuid, store_res);
+	return 0;
 }
 
 #define LIST_CHUNK 256	/* first read of a whole list; the rest at once */

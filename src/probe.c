@@ -270,6 +270,27 @@ fail:
 	return -1;
 }
 
+int
+probe_error(enum probe_res res, const char **msg)
+{
+	switch (res) {
+	case PROBE_NOTFOUND:
+		*msg = "No such webhook.";
+		return 404;
+	case PROBE_TIMEOUT:
+		*msg = "The test delivery did not finish in time.";
+		return 504;
+	case PROBE_NOSTART:
+		*msg = "The test delivery could not be started (webhookd is "
+		    "missing); see the server's log.";
+		return 500;
+	default:
+		*msg = "The test delivery failed in webhookd; see the "
+		    "server's log.";
+		return 500;
+	}
+}
+
 enum probe_res
 probe_run(const struct cfg *cfg, const char *team, const char *uuid,
     struct deliver_result *r, int *store_res)

@@ -53,6 +53,9 @@ enum probe_res {
  */
 enum probe_res probe_run(const struct cfg *, const char *team,
 	    const char *uuid, struct deliver_result *r, int *store_res);
+/* The HTTP status and message that answer a result other than PROBE_OK
+ * (the API and the admin page say the same). */
+int	probe_error(enum probe_res, const char **msg);
 
 /*
  * The webhookd program to run into out (outlen bytes): 0, or -1 when none
