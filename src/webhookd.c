@@ -174,7 +174,8 @@ enum job_kind {
 
 /* One attempt of one delivery. */
 struct job {
-	struct event		*ev;		/* the spool thread's */
+	struct event		*ev;		/* the spool thread's (the main
+						   thread reads its body) */
 	struct webhook		 wh;
 	char			 msg_id[DELIVER_ID_LEN + 1];
 	int			 attempt;	/* this one's number, 1-based */
@@ -228,8 +229,9 @@ struct wd {
 	struct cfg		 cfg;
 	struct hand		 h;
 	int			 once;
-	int			 fatal;		/* the spool thread's; read after
-						   spool_done under h.mu */
+	int			 fatal;		/* the spool thread's; read by
+						   the main thread after the
+						   join */
 
 	/* The main thread's: the network. */
 	CURLM			*multi;
@@ -879,7 +881,8 @@ job_queue(struct wd *wd, struct job *j)
 /*
  * Memory holds at most jobs_max jobs.  When it is full and work is
  * waiting in the spool (the spool thread says so), the main thread gives
- * back jobs that have waited behind a slow endpoint for SPILL_WAIT_MS, and
+ * back jobs that have waited in a queue for SPILL_WAIT_MS (behind a slow
+ * endpoint, or the limit on all transfers), and
  * the spool thread writes them to disk as deferred deliveries (their
  * attempt not counted), so that a slow endpoint's backlog never keeps the
  * others' events from being claimed.
@@ -1975,7 +1978,7 @@ usage(void)
  * page, run for the FastCGI program (probe_run) so that it needs no
  * libcurl.  Needs neither the spool nor its lock: the event is made here
  * and goes nowhere else.  Exits 0 with the outcome on stdout, or
- * PROBE_EXIT_NOTFOUND, or 1 (logged).
+ * PROBE_EXIT_NOTFOUND, or 2 (bad arguments), or 1 (logged).
  */
 static int
 test_one(const char *team, const char *uuid)
