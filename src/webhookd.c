@@ -2118,6 +2118,8 @@ main(int argc, char *argv[])
 		log_warn("webhookd: pthread_create: %s", strerror(i));
 		goto out;
 	}
+	/* For top -H, ps -L and perf: which thread is which. */
+	pthread_setname_np(wd->spool_thr, "webhookd-spool");
 	net_run(wd);
 	thread_cpu(net_cpu);
 	pthread_join(wd->spool_thr, NULL);
