@@ -128,20 +128,26 @@ export async function issue3(ctx) {
     // a command line webhookd is run under.
     const wrap = (process.env.BENCH_WEBHOOKD_WRAP || '').split(' ').filter(Boolean);
     const argv = [...wrap, path.join(lib.REPO, 'webhookd')];
+    // A wrapped webhookd gets a process group of its own, and the signals
+    // go to the group: a wrapper such as strace detaches on SIGTERM and
+    // would leave webhookd running.
+    const wrapped = wrap.length > 0;
     const child = spawn(argv[0], argv.slice(1), {
       env: { ...process.env, WEBHOOKS_HOME: home, WEBHOOKS_ALLOW_PRIVATE: '1' },
       stdio: ['ignore', fd, fd],
+      detached: wrapped,
     });
     fs.closeSync(fd);
+    const signal = (sig) => { try { process.kill(wrapped ? -child.pid : child.pid, sig); } catch { /* gone */ } };
     const stop = async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.on('exit', resolve));
-      try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
+      signal('SIGTERM');
       const t = await Promise.race([exited, lib.sleep(15000).then(() => 'timeout')]);
-      if (t === 'timeout') { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } await exited; }
+      if (t === 'timeout') { signal('SIGKILL'); await exited; }
     };
     cleanups.push(stop);
-    return { child, stop, wrapped: wrap.length > 0 };
+    return { child, stop, wrapped };
   };
 
   if (part('delivery')) {
