@@ -127,7 +127,7 @@ describe('admin page', () => {
   after(async () => {
     await closeBrowser(browser);
     if (rcv) rcv.server.close();
-    if (srv) await srv.stop();
+    if (srv) await srv.stopAndClean();
   });
 
   it('asks for a token and logs in with a strict, HttpOnly cookie', async () => {
