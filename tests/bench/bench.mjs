@@ -287,7 +287,7 @@ async function issue2() {
 
   // The webhook to GET: one from the middle of the list.
   const mid = Math.floor(total / 2 / 15) + 1;
-  const lr = await lib.api(prog.base, 'GET', `/api/2.0/webhooks?page=${mid}`, { token });
+  const lr = await lib.api(prog.base, 'GET', `/api/2.0/webhooks?page=${mid}`, { token, retryStale: true });
   if (lr.status !== 200 || !lr.json?.data?.length) throw new Error(`list page ${mid}: ${lib.show(lr)}`);
   const uuid = lr.json.data[0].uuid;
   const lastPage = lr.json.meta.last_page;
@@ -301,7 +301,7 @@ async function issue2() {
     pageFar: `${prog.base}/api/2.0/webhooks?page=${PAGE_FAR}`,
   };
   for (const [k, u] of Object.entries(urls)) {
-    const a = await lib.api(u.replace(/^(http:\/\/[^/]+).*/, '$1'), 'GET', u.replace(/^http:\/\/[^/]+/, ''), { token });
+    const a = await lib.api(u.replace(/^(http:\/\/[^/]+).*/, '$1'), 'GET', u.replace(/^http:\/\/[^/]+/, ''), { token, retryStale: true });
     if (a.status !== 200) throw new Error(`${k}: ${lib.show(a)}`);
     say(`  ${k}: 200, ${a.text.length} bytes`);
   }
@@ -356,7 +356,7 @@ async function issue2() {
   // Creates through HTTP, each a durable commit.
   const cw = await wrk(`${prog.base}/api/2.0/webhooks`, { token, script: 'create.lua' });
   const cTriv = await wrk(`${triv.base}/api/2.0/webhooks`, { token: 'x', script: 'create.lua' });
-  const after = await lib.api(prog.base, 'GET', '/api/2.0/webhooks?per_page=1', { token });
+  const after = await lib.api(prog.base, 'GET', '/api/2.0/webhooks?per_page=1', { token, retryStale: true });
   const created = after.json.meta.total - total;
   record({
     section: S, name: 'lighttpd, creates/s (POST, durable commits)',
@@ -540,7 +540,7 @@ async function main() {
     }
   } catch (e) {
     failed = e;
-    say(`FAILED: ${e.stack || e}`);
+    say(`FAILED: ${e.stack || e}${e.cause ? `\ncause: ${e.cause.stack || e.cause}` : ""}`);
     notes.push(`The run stopped on an error: ${String(e.message || e).split('\n')[0]}`);
   } finally {
     for (const f of cleanups.reverse()) {

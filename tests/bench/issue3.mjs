@@ -191,7 +191,7 @@ export async function issue3(ctx) {
       const left = Object.fromEntries(['new', 'cur', 'deferred', 'dead', 'quarantine'].map((d) => [d, count(d)]));
       const logged = [];
       for (const u of uuids) {
-        const r = await lib.api(api.base, 'GET', `/api/2.0/webhooks/${u}/deliveries?per_page=1`, { token });
+        const r = await lib.api(api.base, 'GET', `/api/2.0/webhooks/${u}/deliveries?per_page=1`, { token, retryStale: true });
         logged.push(r.status === 200 ? r.json?.meta?.total : `status ${r.status}`);
       }
       const fd = fs.openSync(logFile, 'r');
