@@ -320,15 +320,14 @@ export async function api(base, method, p, { token, body, headers = {}, timeoutM
       if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json';
     }
   }
+  const send = () => fetch(base + p, { method, headers: h, body: payload, signal: AbortSignal.timeout(timeoutMs) });
   let r;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      r = await fetch(base + p, { method, headers: h, body: payload, signal: AbortSignal.timeout(timeoutMs) });
-      break;
-    } catch (e) {
-      const stale = ['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'].includes(e?.cause?.code);
-      if (!(retryStale && stale && attempt === 0 && (method === 'GET' || method === 'HEAD'))) throw e;
-    }
+  try {
+    r = await send();
+  } catch (e) {
+    const stale = ['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'].includes(e?.cause?.code);
+    if (!retryStale || !stale || (method !== 'GET' && method !== 'HEAD')) throw e;
+    r = await send();
   }
   const text = await r.text();
   let json;
