@@ -11,9 +11,17 @@
  *	one writer: a Berkeley DB transactional environment, one btree
  *	(8 KiB pages), a SIZE-byte put per transaction, each committed
  *	durably (the default DB_TXN_SYNC): what one durable commit costs.
+ *   diskref claim DIR SECONDS COUNT [SIZE]
+ *	COUNT files of SIZE bytes put into new/ first (not timed, not
+ *	fsync'd, as the delivery benchmark writes its events), then each
+ *	one claimed as webhookd claims an event: rename into cur/, open,
+ *	read, close, and at the end unlink: the file system's share of a
+ *	delivered event, the floor of webhookd's spool thread.  Prints
+ *	"<files> <seconds> <files/s> <CPU us a file>".
  *
  * Build: cc -O2 -o diskref tests/bench/diskref.c -ldb-5.3
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
@@ -90,6 +98,68 @@ maildir(const char *dir, double secs, long count, size_t size)
 	close(dfd);
 }
 
+static double
+cpu(void)
+{
+	struct rusage	ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		die("getrusage");
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static void
+claim(const char *dir, double secs, long count, size_t size)
+{
+	char	 new[4096], cur[4096], n[4200], c[4200], *buf;
+	double	 t0, t1, c0;
+	long	 i, done;
+	int	 fd;
+
+	snprintf(new, sizeof(new), "%s/new", dir);
+	snprintf(cur, sizeof(cur), "%s/cur", dir);
+	mkdir_or_die(dir);
+	mkdir_or_die(new);
+	mkdir_or_die(cur);
+	if ((buf = malloc(size)) == NULL)
+		die("malloc");
+	memset(buf, 'x', size);
+	for (i = 0; i < count; i++) {
+		snprintf(n, sizeof(n), "%s/%ld.ref", new, i);
+		if ((fd = open(n, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
+			die(n);
+		if (write(fd, buf, size) != (ssize_t)size)
+			die("write");
+		if (close(fd) == -1)
+			die("close");
+	}
+	c0 = cpu();
+	t0 = now();
+	for (i = 0; i < count && (i & 15 || now() - t0 < secs); i++) {
+		snprintf(n, sizeof(n), "%s/%ld.ref", new, i);
+		snprintf(c, sizeof(c), "%s/%ld.ref:2,", cur, i);
+		if (rename(n, c) == -1)
+			die("rename");
+		if ((fd = open(c, O_RDONLY)) == -1)
+			die(c);
+		if (read(fd, buf, size) == -1)
+			die("read");
+		if (close(fd) == -1)
+			die("close");
+	}
+	done = i;
+	for (i = 0; i < done; i++) {
+		snprintf(c, sizeof(c), "%s/%ld.ref:2,", cur, i);
+		if (unlink(c) == -1)
+			die("unlink");
+	}
+	t1 = now();
+	printf("%ld %.3f %.0f %.1f\n", done, t1 - t0, (double)done / (t1 - t0),
+	    (cpu() - c0) / (double)done * 1e6);
+	free(buf);
+}
+
 static void
 bdb(const char *dir, double secs, long count, size_t size)
 {
@@ -148,7 +218,7 @@ main(int argc, char **argv)
 	size_t	 size = 1024;
 
 	if (argc < 5 || argc > 6) {
-		fprintf(stderr, "usage: diskref maildir|bdb DIR SECONDS COUNT "
+		fprintf(stderr, "usage: diskref maildir|bdb|claim DIR SECONDS COUNT "
 		    "[SIZE]\n");
 		return 2;
 	}
@@ -160,6 +230,8 @@ main(int argc, char **argv)
 		maildir(argv[2], secs, count, size);
 	else if (strcmp(argv[1], "bdb") == 0)
 		bdb(argv[2], secs, count, size);
+	else if (strcmp(argv[1], "claim") == 0)
+		claim(argv[2], secs, count, size);
 	else {
 		fprintf(stderr, "diskref: unknown mode %s\n", argv[1]);
 		return 2;
