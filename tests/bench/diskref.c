@@ -57,13 +57,29 @@ mkdir_or_die(const char *p)
 		die(p);
 }
 
+/* A new file of SIZE bytes, fsync'd if sync. */
+static void
+put_file(const char *path, const char *buf, size_t size, int sync)
+{
+	int	 fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
+		die(path);
+	if (write(fd, buf, size) != (ssize_t)size)
+		die("write");
+	if (sync && fsync(fd) == -1)
+		die("fsync");
+	if (close(fd) == -1)
+		die("close");
+}
+
 static void
 maildir(const char *dir, double secs, long count, size_t size)
 {
 	char	 tmp[4096], new[4096], t[4200], n[4200], *buf;
 	double	 t0, t1;
 	long	 i;
-	int	 dfd, fd;
+	int	 dfd;
 
 	snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
 	snprintf(new, sizeof(new), "%s/new", dir);
@@ -79,14 +95,7 @@ maildir(const char *dir, double secs, long count, size_t size)
 	for (i = 0; i < count && (i & 15 || now() - t0 < secs); i++) {
 		snprintf(t, sizeof(t), "%s/%ld.ref", tmp, i);
 		snprintf(n, sizeof(n), "%s/%ld.ref", new, i);
-		if ((fd = open(t, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
-			die(t);
-		if (write(fd, buf, size) != (ssize_t)size)
-			die("write");
-		if (fsync(fd) == -1)
-			die("fsync");
-		if (close(fd) == -1)
-			die("close");
+		put_file(t, buf, size, 1);
 		if (rename(t, n) == -1)
 			die("rename");
 		if (fsync(dfd) == -1)
@@ -127,12 +136,7 @@ claim(const char *dir, double secs, long count, size_t size)
 	memset(buf, 'x', size);
 	for (i = 0; i < count; i++) {
 		snprintf(n, sizeof(n), "%s/%ld.ref", new, i);
-		if ((fd = open(n, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
-			die(n);
-		if (write(fd, buf, size) != (ssize_t)size)
-			die("write");
-		if (close(fd) == -1)
-			die("close");
+		put_file(n, buf, size, 0);
 	}
 	c0 = cpu();
 	t0 = now();
