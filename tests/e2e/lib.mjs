@@ -242,11 +242,15 @@ class Server {
   }
 }
 
-function startProcess(kind, cmd, args, env, info) {
+// detached: a process group of its own, for a server that signals its
+// whole group when it stops (Apache's prefork MPM does, and would take the
+// tests with it).
+function startProcess(kind, cmd, args, env, info, { detached = false } = {}) {
   const child = spawn(cmd, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: REPO,
+    detached,
   });
   child.on('error', (e) => { child.emit('exit', null, `spawn error: ${e.message}`); });
   return new Server(kind, child, info);
@@ -300,6 +304,67 @@ export async function startApache({ home, token, port, user = 'www-data', root =
 }
 
 export const SERVERS = { lighttpd: startLighttpd, apache: startApache };
+
+// A shared host's Apache (tests/e2e/shared_host.conf: .htaccess allowed,
+// plain CGI, or mod_fcgid with the host's defaults when fcgid is set) and a
+// customer's account laid out as the README's "Shared hosting" says:
+//   base/public_html/   cgi-bin/webhooks.fcgi and cgi-bin/.htaccess, its
+//                       SetEnv WEBHOOKS_HOME line set to base/webhooks-data
+//   base/templates/     the admin page's templates (public_html/../templates)
+//   base/bin/webhookd   named in webhooks.conf for the Test buttons
+//   base/webhooks-data/ `webhookctl init`, a team and a token
+// As root, the account belongs to www-data, whom Apache runs as.
+export async function startSharedHost({ fcgid = false, settings = {}, user = 'www-data' } = {}) {
+  const bin = which('apache2') || which('httpd');
+  if (!bin) throw new Error('apache2 is not installed');
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'webhooks-shared-'));
+  const docroot = path.join(base, 'public_html');
+  const home = path.join(base, 'webhooks-data');
+  const run = path.join(base, 'run');
+  for (const d of [docroot, path.join(base, 'bin'), path.join(base, 'templates'), run]) fs.mkdirSync(d);
+  fs.copyFileSync(FCGI, path.join(docroot, 'webhooks.fcgi'));
+  fs.chmodSync(path.join(docroot, 'webhooks.fcgi'), 0o755);
+  const ht = fs.readFileSync(path.join(REPO, 'cgi-bin', '.htaccess'), 'utf8');
+  const set = ht.replace(/^SetEnv WEBHOOKS_HOME .*$/m, `SetEnv WEBHOOKS_HOME ${home}`);
+  if (set === ht) throw new Error('cgi-bin/.htaccess has no SetEnv WEBHOOKS_HOME line');
+  fs.writeFileSync(path.join(docroot, '.htaccess'), set);
+  for (const f of fs.readdirSync(path.join(REPO, 'templates'))) {
+    fs.copyFileSync(path.join(REPO, 'templates', f), path.join(base, 'templates', f));
+  }
+  const webhookd = path.join(base, 'bin', 'webhookd');
+  fs.copyFileSync(path.join(REPO, 'webhookd'), webhookd);
+  fs.chmodSync(webhookd, 0o755);
+  fs.mkdirSync(home, { mode: 0o700 });
+  ctl(home, ['init']);
+  const token = addToken(home, 'default');
+  const conf = { webhookd, ...settings };
+  fs.writeFileSync(path.join(home, 'webhooks.conf'),
+    Object.entries(conf).map(([k, v]) => `${k} = ${v}\n`).join(''));
+  fs.chmodSync(base, 0o755);
+  const port = await freePort();
+  const defs = { DOCROOT: docroot, RUNDIR: run, PORT: String(port) };
+  let owner = null;
+  if (process.getuid && process.getuid() === 0) {
+    owner = lookupUser(user);
+    if (!owner) throw new Error(`no user ${user} to run Apache as`);
+    chownR(base, owner.uid, owner.gid);
+    defs.USER = user;
+    defs.GROUP = `#${owner.gid}`;
+  }
+  const args = ['-DFOREGROUND'];
+  if (fcgid) args.push('-D', 'WITH_FCGID');
+  for (const [k, v] of Object.entries(defs)) args.push('-C', `Define ${k} ${v}`);
+  args.push('-f', path.join(REPO, 'tests', 'e2e', 'shared_host.conf'));
+  const t = spawnSync(bin, [...args.slice(1), '-t'], { encoding: 'utf8' });
+  if (t.status !== 0) throw new Error(`apache2 -t failed:\n${t.stdout}${t.stderr}`);
+  const srv = startProcess(fcgid ? 'shared host (mod_fcgid)' : 'shared host (CGI)', bin, args, {}, { port, home, token }, { detached: true });
+  srv.logFile = path.join(run, 'apache-error.log');
+  srv.base_dir = base;
+  srv.webhookd = webhookd;
+  srv.owner = owner;
+  await srv.waitReady();
+  return srv;
+}
 
 // --- HTTP ----------------------------------------------------------------------
 
