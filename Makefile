@@ -127,23 +127,22 @@ build/bench/curlref: tests/bench/curlref.c | build/bench
 
 # The delivery benchmark's receiver is lighttpd with mod_magnet.
 BENCH_DEBS = lighttpd-modules-lua valgrind
+# (A target's own packages join DEBS for its deps: a target-specific
+# variable reaches the prerequisites.)
+bench: DEBS += $(BENCH_DEBS)
 bench: deps all $(BENCH_BIN)
-	@missing=; for p in $(BENCH_DEBS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
-	    || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "bench: installing$$missing"; \
-	  apt-get update && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y --no-install-recommends $$missing; \
-	fi
 	cd tests && node bench/bench.mjs
 
-# Every unit test under valgrind's memcheck: no error, no leak.
-valgrind: $(UNIT) webhookd
+# Under valgrind's memcheck, no error and no definite leak: every unit
+# test, then the programs themselves (webhookctl, webhooks.fcgi as CGI,
+# webhookd --once and --test delivering to a receiver).
+valgrind: DEBS += valgrind
+valgrind: deps all $(UNIT)
 	@set -e; for t in $(UNIT); do echo "== valgrind $$t"; \
 	  valgrind -q --error-exitcode=9 --leak-check=full \
 	    --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp \
-	    $$t >/dev/null; done; echo "valgrind: clean"
+	    $$t >/dev/null; done; echo "valgrind: unit tests clean"
+	cd tests && node valgrind/programs.mjs
 
 asan: deps
 	$(MAKE) SAN=1 clean-progs

@@ -1,0 +1,147 @@
+// `make valgrind`, second part: the programs themselves under memcheck, on
+// a data directory of their own, through the paths a user takes:
+// webhookctl (init, teams, tokens, publish), webhooks.fcgi as plain CGI (the
+// API's good and bad requests, the admin page), and webhookd --once and
+// --test delivering to a real receiver on loopback, whose signatures
+// standardwebhooks verifies.  Every run must exit as expected with no
+// memcheck error and no definite leak (--error-exitcode=9).
+//
+//   cd tests && node valgrind/programs.mjs
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Webhook } from 'standardwebhooks';
+
+import { FCGI, REPO, WEBHOOKCTL } from '../e2e/lib.mjs';
+import { WEBHOOKD, spoolFiles, startReceiver, writeConf } from '../e2e/delivery_lib.mjs';
+
+const VG = ['valgrind', '-q', '--error-exitcode=9', '--leak-check=full',
+  '--errors-for-leak-kinds=definite', `--suppressions=${path.join(REPO, 'tests', 'valgrind.supp')}`];
+const ERR = 9;
+let runs = 0;
+
+// Runs one program under valgrind; answers {status, stdout, stderr}.
+function vg(prog, args, { env = {}, input } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(VG[0], [...VG.slice(1), prog, ...args], {
+      env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => { stdout += c; });
+    child.stderr.on('data', (c) => { stderr += c; });
+    const timer = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } }, 120000);
+    child.on('error', reject);
+    child.on('exit', (status, signal) => {
+      clearTimeout(timer);
+      runs++;
+      const what = `${path.basename(prog)} ${args.join(' ')}`;
+      if (status === ERR) reject(new Error(`valgrind: errors in ${what}\n${stderr}`));
+      else if (signal) reject(new Error(`${what}: killed by ${signal}\n${stderr}`));
+      else resolve({ status, stdout, stderr });
+    });
+    // A program may answer (413) without reading all its input.
+    child.stdin.on('error', () => {});
+    child.stdin.end(input ?? '');
+  });
+}
+
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'webhooks-valgrind-'));
+const env = { WEBHOOKS_HOME: home };
+const ctl = async (args, input) => {
+  const r = await vg(WEBHOOKCTL, args, { env, input });
+  assert.equal(r.status, 0, `webhookctl ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+  return r.stdout;
+};
+
+// One request to webhooks.fcgi as plain CGI; answers {status, headers, body}.
+async function cgi(method, uri, { token, body, type = 'application/json', extra = {} } = {}) {
+  const q = uri.indexOf('?');
+  const e = {
+    ...env, GATEWAY_INTERFACE: 'CGI/1.1', SERVER_PROTOCOL: 'HTTP/1.1',
+    REQUEST_METHOD: method, REQUEST_URI: uri, SCRIPT_NAME: '',
+    PATH_INFO: q < 0 ? uri : uri.slice(0, q), QUERY_STRING: q < 0 ? '' : uri.slice(q + 1),
+    REMOTE_ADDR: '127.0.0.1', HTTP_HOST: '127.0.0.1', SERVER_NAME: '127.0.0.1', SERVER_PORT: '80',
+    ...extra,
+  };
+  if (token) e.HTTP_AUTHORIZATION = `Bearer ${token}`;
+  if (body !== undefined) { e.CONTENT_LENGTH = String(Buffer.byteLength(body)); e.CONTENT_TYPE = type; }
+  const r = await vg(FCGI, [], { env: e, input: body });
+  assert.equal(r.status, 0, `${method} ${uri}: exit ${r.status}\n${r.stderr}`);
+  const sep = r.stdout.indexOf('\r\n\r\n');
+  assert.ok(sep > 0, `${method} ${uri}: no CGI header block\n${r.stdout}`);
+  const head = r.stdout.slice(0, sep).split('\r\n');
+  const headers = {};
+  for (const l of head) { const i = l.indexOf(':'); headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim(); }
+  const status = Number((headers.status || '200').split(' ')[0]);
+  const text = r.stdout.slice(sep + 4);
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status, headers, text, json };
+}
+
+const rx = await startReceiver(() => ({ status: 204 }));
+try {
+  await ctl(['init']);
+  await ctl(['team', 'add', 'default']);
+  await ctl(['team', 'add', 'other']);
+  const token = (await ctl(['token', 'add', '--team', 'default'])).trim().split('\n').pop().trim();
+  const foreign = (await ctl(['token', 'add', '--team', 'other'])).trim().split('\n').pop().trim();
+  await ctl(['token', 'list']);
+  writeConf(home, { allow_private: 1, webhookd: WEBHOOKD });
+
+  // The API: good requests.
+  let r = await cgi('POST', '/api/2.0/webhooks', { token, body: JSON.stringify({ name: 'vg', url: `${rx.url}/vg`, events: ['order.paid'], headers: { 'X-A': 'b' } }) });
+  assert.equal(r.status, 201, r.text);
+  const wh = r.json.data;
+  assert.equal((await cgi('GET', `/api/2.0/webhooks/${wh.id}`, { token })).status, 200);
+  assert.equal((await cgi('GET', '/api/2.0/webhooks?per_page=5&page=1', { token })).status, 200);
+  assert.equal((await cgi('PATCH', `/api/2.0/webhooks/${wh.id}`, { token, body: '{"name":"vg2"}' })).status, 200);
+  // ...and bad ones: no token, a foreign token, malformed JSON, a bad URL,
+  // CR/LF in a header, an oversized body, an unknown route, a wrong method.
+  assert.equal((await cgi('GET', '/api/2.0/webhooks', {})).status, 401);
+  assert.equal((await cgi('GET', `/api/2.0/webhooks/${wh.id}`, { token: foreign })).status, 404);
+  assert.equal((await cgi('POST', '/api/2.0/webhooks', { token, body: '{"name": ' })).status, 400);
+  assert.equal((await cgi('POST', '/api/2.0/webhooks', { token, body: '{"name":"x","url":"ftp://x"}' })).status, 422);
+  r = await cgi('POST', '/api/2.0/webhooks', { token, body: JSON.stringify({ name: 'x', url: `${rx.url}/x`, headers: { 'X-B': 'a\r\nInjected: 1' } }) });
+  assert.ok(r.status === 400 || r.status === 422, r.text);
+  assert.equal((await cgi('POST', '/api/2.0/events', { token, body: `{"event":"e","data":{"x":"${'a'.repeat(1100000)}"}}` })).status, 413);
+  assert.equal((await cgi('GET', '/api/2.0/nothing', { token })).status, 404);
+  assert.equal((await cgi('PUT', '/api/2.0/webhooks', { token, body: '{}' })).status, 405);
+  // The admin page.
+  assert.equal((await cgi('GET', '/admin/login')).status, 200);
+  r = await cgi('POST', '/admin/login', { body: `token=${encodeURIComponent(token)}`, type: 'application/x-www-form-urlencoded', extra: { HTTP_ORIGIN: 'http://127.0.0.1', HTTP_SEC_FETCH_SITE: 'same-origin' } });
+  assert.ok(r.status === 303 || r.status === 302 || r.status === 403, `${r.status} ${r.text}`);
+
+  // Events: through the API and webhookctl, delivered by webhookd --once.
+  r = await cgi('POST', '/api/2.0/events', { token, body: JSON.stringify({ event: 'order.paid', data: { n: 1 }, idempotency_key: 'k1' }) });
+  assert.equal(r.status, 202, r.text);
+  assert.equal((await cgi('POST', '/api/2.0/events', { token, body: JSON.stringify({ event: 'order.paid', data: { n: 1 }, idempotency_key: 'k1' }) })).json.id, r.json.id);
+  await ctl(['publish', '--team', 'default', '--event', 'order.paid', '--data', '-'], '{"n":2}');
+  const d = await vg(WEBHOOKD, ['--once'], { env });
+  assert.equal(d.status, 0, d.stderr);
+  const got = rx.requests.filter((q) => q.url === '/vg');
+  assert.equal(got.length, 2, d.stderr);
+  for (const q of got) assert.equal(new Webhook(wh.token).verify(q.body, q.headers).type, 'order.paid');
+  assert.deepEqual(spoolFiles(home, 'new'), []);
+  assert.deepEqual(spoolFiles(home, 'cur'), []);
+  // The attempt log, and a test delivery (webhooks.fcgi runs webhookd --test).
+  r = await cgi('GET', `/api/2.0/webhooks/${wh.id}/deliveries`, { token });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.data.length, 2);
+  r = await cgi('POST', `/api/2.0/webhooks/${wh.id}/test`, { token });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.data.status_code, 204, r.text);
+  const t = await vg(WEBHOOKD, ['--test', 'default', wh.id], { env });
+  assert.equal(t.status, 0, t.stderr);
+  assert.equal(rx.requests.filter((q) => q.url === '/vg').length, 4);
+  assert.equal((await vg(WEBHOOKD, ['-n'], { env })).status, 0);
+  assert.equal((await cgi('DELETE', `/api/2.0/webhooks/${wh.id}`, { token })).status, 204);
+  console.log(`valgrind: ${runs} program runs clean (webhookctl, webhooks.fcgi as CGI, webhookd)`);
+} finally {
+  await rx.close();
+  if (!process.env.WEBHOOKS_E2E_KEEP) fs.rmSync(home, { recursive: true, force: true });
+}
