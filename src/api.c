@@ -82,6 +82,8 @@ fields_message(const char *message, const struct wh_errors *errs)
 		buf_printf(&b, "%s%s %s", i == 0 ? ": " : "; ",
 		    errs->e[i].field[0] ? errs->e[i].field : "body",
 		    errs->e[i].msg);
+	if (errs->count > errs->n)
+		buf_printf(&b, "; and %zu more", errs->count - errs->n);
 	buf_putc(&b, '.');
 	return buf_take(&b);
 }

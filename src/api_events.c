@@ -99,7 +99,7 @@ publish_decode(json_object *body, struct publish *p, struct wh_errors *errs)
 		else
 			p->key = json_object_get_string(v);
 	}
-	return errs->n > 0 ? -1 : 0;
+	return errs->count > 0 ? -1 : 0;
 }
 
 /* The answer to a publish: {id, event, timestamp}. */

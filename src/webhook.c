@@ -75,6 +75,7 @@ webhook_error(struct wh_errors *errs, const char *field, const char *fmt, ...)
 {
 	va_list	 ap;
 
+	errs->count++;
 	if (errs->n >= WH_ERRORS_MAX)
 		return;
 	snprintf(errs->e[errs->n].field, sizeof(errs->e[errs->n].field), "%s",
@@ -463,7 +464,7 @@ decode_headers(json_object *v, struct webhook *w, struct wh_errors *errs)
 {
 	struct json_object_iterator	 it, end;
 	json_object			*e, *name, *value;
-	size_t				 i, n, before = errs->n;
+	size_t				 i, n, before = errs->count;
 	char				 f[64];
 	const char			*key;
 
@@ -518,7 +519,7 @@ decode_headers(json_object *v, struct webhook *w, struct wh_errors *errs)
 		    "{name: value} or an array of {name, value}");
 		return -1;
 	}
-	return errs->n > before ? -1 : 0;
+	return errs->count > before ? -1 : 0;
 }
 
 static int
@@ -526,7 +527,7 @@ decode_auth(json_object *v, int create, struct webhook *w,
     struct wh_errors *errs)
 {
 	json_object	*u = NULL, *p = NULL;
-	size_t		 before = errs->n;
+	size_t		 before = errs->count;
 
 	if (v == NULL || json_object_is_type(v, json_type_null))
 		return 0;
@@ -559,7 +560,7 @@ decode_auth(json_object *v, int create, struct webhook *w,
 	    strcmp(json_object_get_string(p), PASSWORD_MASK) == 0)
 		webhook_error(errs, "auth.password", "%s is the mask of a "
 		    "stored password; send the password itself", PASSWORD_MASK);
-	if (errs->n > before)
+	if (errs->count > before)
 		return -1;
 	w->auth_user = xstrdup(json_object_get_string(u));
 	/* The mask on update: keep the stored password (auth_pass NULL). */
@@ -590,7 +591,7 @@ static int
 decode_events(json_object *v, struct webhook *w, struct wh_errors *errs)
 {
 	json_object	*e;
-	size_t		 i, n, before = errs->n;
+	size_t		 i, n, before = errs->count;
 	char		 f[64];
 
 	if (v == NULL || json_object_is_type(v, json_type_null))
@@ -619,7 +620,7 @@ decode_events(json_object *v, struct webhook *w, struct wh_errors *errs)
 		}
 		add_event(w, json_object_get_string(e));
 	}
-	return errs->n > before ? -1 : 0;
+	return errs->count > before ? -1 : 0;
 }
 
 /* Seed 003's settings: adds the "true" entries to w's events.  *entries
@@ -630,7 +631,7 @@ decode_settings(json_object *v, struct webhook *w, size_t *entries,
 {
 	struct json_object_iterator	 it, end;
 	const char			*key;
-	size_t				 before = errs->n;
+	size_t				 before = errs->count;
 	char				 f[64];
 	int				 on;
 
@@ -665,7 +666,7 @@ decode_settings(json_object *v, struct webhook *w, size_t *entries,
 		if (on)
 			add_event(w, key);
 	}
-	return errs->n > before ? -1 : 0;
+	return errs->count > before ? -1 : 0;
 }
 
 static int
@@ -724,7 +725,7 @@ webhook_decode(json_object *body, int create, struct wh_input *in,
 	in->w.method = WH_POST;
 	in->w.active = 1;
 	in->w.max_attempts = WH_ATTEMPTS_DEFAULT;
-	errs->n = 0;
+	errs->n = errs->count = 0;
 
 	if (body == NULL || !json_object_is_type(body, json_type_object)) {
 		webhook_error(errs, "body", "must be a JSON object");
@@ -833,7 +834,7 @@ webhook_decode(json_object *body, int create, struct wh_input *in,
 		decode_max_attempts(v, &in->w, errs);
 	}
 
-	return errs->n > 0 ? -1 : 0;
+	return errs->count > 0 ? -1 : 0;
 }
 
 void

@@ -75,10 +75,13 @@ struct wh_input {
 	struct webhook	 w;
 };
 
-/* Validation errors, one per bad field. */
+/* Validation errors, one per bad field.  The table keeps the first
+ * WH_ERRORS_MAX; count goes on counting past it, so "did this step add an
+ * error" is always `count > before`, never `n > before` (n stops growing). */
 #define WH_ERRORS_MAX 32
 struct wh_errors {
-	size_t	n;
+	size_t	n;		/* recorded in e[], at most WH_ERRORS_MAX */
+	size_t	count;		/* reported, recorded or not */
 	struct {
 		char	field[64];
 		char	msg[192];

@@ -532,8 +532,51 @@ test_decode_many_errors(void **state)
 	}
 	assert_int_equal(webhook_decode(j, 0, &in, &errs), -1);
 	assert_int_equal(errs.n, WH_ERRORS_MAX);
+	assert_int_equal(errs.count, 2 * 99);	/* name and value */
 	webhook_input_free(&in);
 	json_object_put(j);
+
+	/*
+	 * A full table, then a field whose decoder checks its own errors: each
+	 * must still see its error (it crashed the FastCGI process on auth with
+	 * a password and no username, 33 bad headers before it).  Under every
+	 * field order json-c keeps (insertion order), headers come first.
+	 */
+	{
+		static const char *const after[] = {
+			"\"auth\":{\"password\":\"x\"}",
+			"\"auth\":{\"username\":\"u\"}",
+			"\"auth\":{\"username\":5,\"password\":\"x\"}",
+			"\"events\":[\"a b\"]",
+			"\"settings\":{\"a b\":\"true\"}",
+			"\"settings\":{\"e\":\"maybe\"}",
+			"\"token\":\"whsec_!!\"",
+			"\"max_attempts\":0",
+		};
+		struct buf	 b;
+		size_t		 k;
+		int		 i, create;
+
+		for (k = 0; k < sizeof(after) / sizeof(after[0]); k++)
+			for (create = 0; create <= 1; create++) {
+				buf_init(&b);
+				buf_puts(&b, "{\"name\":\"n\",\"url\":"
+				    "\"https://example.com/\",\"headers\":[");
+				for (i = 0; i < WH_ERRORS_MAX + 1; i++)
+					buf_printf(&b, "%s{\"name\":\"a b\","
+					    "\"value\":\"v\"}", i ? "," : "");
+				buf_printf(&b, "],%s}", after[k]);
+				j = json_tokener_parse(b.p);
+				assert_non_null(j);
+				assert_int_equal(webhook_decode(j, create, &in,
+				    &errs), -1);
+				assert_int_equal(errs.n, WH_ERRORS_MAX);
+				assert_true(errs.count > WH_ERRORS_MAX + 0u);
+				webhook_input_free(&in);
+				json_object_put(j);
+				buf_free(&b);
+			}
+	}
 }
 
 /* ---- the model ----------------------------------------------------------- */
