@@ -283,6 +283,10 @@ store_failed(struct admin *a, int rc)
 	case STORE_EXISTS:
 		fail(a, 409, "A webhook with this URL already exists.");
 		break;
+	case WEBHOOK_INVALID:	/* the form sends both; only a race gets here */
+		fail(a, 422, "Basic auth and an Authorization header cannot "
+		    "both be set.");
+		break;
 	default:
 		http_header(a->c->resp, "Retry-After", "1");
 		fail(a, 503, "The store is unavailable; try again in a moment.");
@@ -1282,7 +1286,7 @@ admin_update(struct api_ctx *c)
 		goto out;
 	if (form_submitted(&a, &f, &old, &in)) {
 		if (!store_failed(&a, webhook_update(c->st, c->auth.team,
-		    old.uuid, &in, 0, NULL))) {
+		    old.uuid, &in, 0, NULL, NULL))) {
 			loc = xasprintf("/admin/webhooks/%s?done=saved",
 			    old.uuid);
 			redirect(&a, loc);
@@ -1328,7 +1332,7 @@ admin_secret(struct api_ctx *c)
 	in.set = WF_TOKEN;
 	in.w.token = webhook_new_secret();
 	if (!store_failed(&a, webhook_update(c->st, c->auth.team, c->params[0],
-	    &in, 0, &w))) {
+	    &in, 0, &w, NULL))) {
 		log_info("admin_secret: team %s: webhook %s: new secret",
 		    c->auth.team, w.uuid);
 		tmpl_set(a.d, "notice", "A new signing secret was made.");

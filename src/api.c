@@ -249,14 +249,21 @@ api_webhook_create(struct api_ctx *c, int flags, struct webhook *w)
 int
 api_webhook_update(struct api_ctx *c, int flags, struct webhook *w)
 {
+	struct wh_errors errs;
 	struct wh_input	 in;
 	const char	*uuid;
 	int		 rc;
 
 	if ((uuid = path_uuid(c)) == NULL || decode_body(c, 0, &in) == -1)
 		return -1;
-	rc = webhook_update(c->st, c->auth.team, uuid, &in, flags, w);
+	memset(&errs, 0, sizeof(errs));
+	rc = webhook_update(c->st, c->auth.team, uuid, &in, flags, w, &errs);
 	webhook_input_free(&in);
+	if (rc == WEBHOOK_INVALID) {
+		api_error(c, c->route->dialect == API_NATIVE ? 422 : 400,
+		    "The given data was invalid.", &errs);
+		return -1;
+	}
 	return api_store_error(c, rc) ? -1 : 0;
 }
 
@@ -468,6 +475,16 @@ api_handle(struct store *st, const struct cfg *cfg, struct http_req *req,
 			goto out;
 		}
 		json_tokener_free(tok);
+		if (util_json_key_nul(req->body, req->body_len)) {
+			struct wh_errors	 errs;
+
+			memset(&errs, 0, sizeof(errs));
+			webhook_error(&errs, "body", "object keys must not "
+			    "contain NUL (\\u0000)");
+			api_error(&c, r->dialect == API_NATIVE ? 422 : 400,
+			    "The given data was invalid.", &errs);
+			goto out;
+		}
 	}
 	r->fn(&c);
 out:

@@ -38,8 +38,9 @@ native_put(struct buf *b, const char *base, const struct webhook *w)
 
 /*
  * What goes between a view's members and its uuid: the links member up to
- * the uri's path, once per answer.  base holds host characters only
- * (http_base_url) and a uuid hex digits and dashes: the uri needs no
+ * the uri's path, once per answer.  base holds host characters only, or
+ * a base_url setting of host and path characters that cfg checked
+ * (http_base_url), and a uuid hex digits and dashes: the uri needs no
  * escaping.
  */
 static void
@@ -79,7 +80,7 @@ answer_one(struct api_ctx *c, int status, const struct webhook *w)
 	struct buf	*b;
 	char		*base;
 
-	base = http_base_url(c->req);
+	base = http_base_url(c->req, c->cfg->base_url);
 	b = answer_start(c, status);
 	buf_puts(b, "{\"data\":");
 	native_put(b, base, w);
@@ -95,7 +96,7 @@ native_create(struct api_ctx *c)
 
 	if (api_webhook_create(c, 0, &w) == -1)
 		return;
-	base = http_base_url(c->req);
+	base = http_base_url(c->req, c->cfg->base_url);
 	loc = xasprintf("%s%s/%s", base, BASE, w.uuid);
 	http_header(c->resp, "Location", loc);
 	free(loc);
@@ -113,7 +114,7 @@ native_get(struct api_ctx *c)
 
 	if (api_webhook_get_view(c, &v) == -1)
 		return;
-	base = http_base_url(c->req);
+	base = http_base_url(c->req, c->cfg->base_url);
 	link_start(&link, base);
 	b = answer_start(c, 200);
 	buf_puts(b, "{\"data\":");
@@ -179,7 +180,7 @@ put_long(struct buf *b, long v)
 }
 
 /* "url?[per_page=N&]page=P" as a JSON string; url and pp need no escaping
- * (host characters, a fixed path, digits). */
+ * (http_base_url's characters, a fixed path, digits). */
 static void
 page_link(struct buf *b, const char *base, const char *path, const char *pp,
     long page)
@@ -261,7 +262,7 @@ api_native_paginate(struct api_ctx *c, json_object *j, const char *path,
 	json_object	*parts;
 	char		*base;
 
-	base = http_base_url(c->req);
+	base = http_base_url(c->req, c->cfg->base_url);
 	buf_init(&b);
 	buf_puts(&b, "{\"_\":0");
 	paginate_text(&b, base, path, page, per_page, n, total);
@@ -304,7 +305,7 @@ native_list(struct api_ctx *c)
 	if (api_store_error(c, webhook_list_views(c->st, c->auth.team,
 	    (size_t)(page - 1) * (size_t)per_page, (size_t)per_page, &vs)))
 		return;
-	base = http_base_url(c->req);
+	base = http_base_url(c->req, c->cfg->base_url);
 	link_start(&link, base);
 	b = answer_start(c, 200);
 	/* One allocation for the page: the views, their links, the rest. */

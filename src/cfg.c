@@ -14,8 +14,9 @@
 
 #include "cfg.h"
 
-/* CFG_PATH: a string of at most cfg_def.max bytes, default "" (none). */
-enum cfg_type { CFG_INT, CFG_LONG, CFG_BOOL, CFG_DOUBLE, CFG_PATH };
+/* CFG_PATH: a string of at most cfg_def.max bytes, default "" (none).
+ * CFG_URL: the same, and an absolute http(s) URL of base_url_ok's form. */
+enum cfg_type { CFG_INT, CFG_LONG, CFG_BOOL, CFG_DOUBLE, CFG_PATH, CFG_URL };
 
 static const struct cfg_def {
 	const char	*key;
@@ -35,7 +36,41 @@ static const struct cfg_def {
 	/* The FastCGI program's test deliveries run this (see probe.h). */
 	{ "webhookd",	    CFG_PATH,   offsetof(struct cfg, webhookd), 0, 0,
 	    sizeof(((struct cfg *)0)->webhookd) - 1 },
+	/* The service's public URL for the links it writes (Location, links,
+	 * pagination); "" takes them from the request's Host header. */
+	{ "base_url",	    CFG_URL,    offsetof(struct cfg, base_url), 0, 0,
+	    sizeof(((struct cfg *)0)->base_url) - 1 },
 };
+
+/*
+ * 1 if u is http:// or https://, a host[:port] of the characters a Host
+ * header may keep (http_base_url's), then an optional path of unreserved
+ * characters, '/' and '%'.  Nothing in it needs escaping in a JSON string, an
+ * HTML attribute or a header.  A trailing '/' is cut by the caller.
+ */
+static int
+base_url_ok(const char *u)
+{
+	size_t	 i, h;
+
+	if (strncmp(u, "http://", 7) == 0)
+		i = 7;
+	else if (strncmp(u, "https://", 8) == 0)
+		i = 8;
+	else
+		return 0;
+	for (h = i; u[i] != '\0' && u[i] != '/'; i++)
+		if (!isalnum((unsigned char)u[i]) &&
+		    strchr(".-:[]_", u[i]) == NULL)
+			return 0;
+	if (i == h)
+		return 0;
+	for (; u[i] != '\0'; i++)
+		if (!isalnum((unsigned char)u[i]) &&
+		    strchr("-._~/%", u[i]) == NULL)
+			return 0;
+	return 1;
+}
 
 /* Sets one key from text; 0, or -1 with a reason in err. */
 static int
@@ -55,13 +90,25 @@ cfg_set(struct cfg *c, const char *key, const char *val, char *err,
 		return -1;
 	}
 	d = &defs[i];
-	if (d->type == CFG_PATH) {
+	if (d->type == CFG_PATH || d->type == CFG_URL) {
 		if (strlen(val) > d->max) {
 			snprintf(err, errlen, "%s: longer than %g bytes", key,
 			    d->max);
 			return -1;
 		}
+		if (d->type == CFG_URL && *val != '\0' && !base_url_ok(val)) {
+			snprintf(err, errlen, "%s: \"%s\" is not an "
+			    "http:// or https:// URL of host, port and path",
+			    key, val);
+			return -1;
+		}
 		strcpy((char *)c + d->off, val);
+		if (d->type == CFG_URL) {
+			char	*e = (char *)c + d->off + strlen(val);
+
+			while (e > (char *)c + d->off && e[-1] == '/')
+				*--e = '\0';
+		}
 		return 0;
 	}
 	if (d->type == CFG_BOOL) {
@@ -104,6 +151,7 @@ cfg_set(struct cfg *c, const char *key, const char *val, char *err,
 		*(double *)(void *)((char *)c + d->off) = v;
 		break;
 	case CFG_PATH:
+	case CFG_URL:
 		break;
 	}
 	return 0;
@@ -167,7 +215,7 @@ cfg_load(struct cfg *c, char *err, size_t errlen)
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
 		char num[64];
-		if (defs[i].type == CFG_PATH)
+		if (defs[i].type == CFG_PATH || defs[i].type == CFG_URL)
 			continue;	/* "" */
 		snprintf(num, sizeof(num), "%.17g", defs[i].def);
 		if (cfg_set(c, defs[i].key, num, why, sizeof(why)) == -1) {

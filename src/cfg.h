@@ -20,6 +20,8 @@ struct cfg {
 	double	 time_scale;	/* test only: retry delays are multiplied by it (1) */
 	char	 webhookd[4096]; /* the program test deliveries run ("": found
 				   next to this one, or under PREFIX) */
+	char	 base_url[512];	/* links' base, "http(s)://host[:port][/path]"
+				   without a trailing '/'; "" from Host */
 };
 
 /*

@@ -251,12 +251,14 @@ http_query(const struct http_req *r, const char *name, char *out,
 }
 
 char *
-http_base_url(const struct http_req *r)
+http_base_url(const struct http_req *r, const char *configured)
 {
 	const char	*h = r->host;
 	struct buf	 b;
 	size_t		 i;
 
+	if (configured != NULL && *configured != '\0')
+		return xstrdup(configured);
 	/* The Host header goes into links: keep only host[:port] characters. */
 	for (i = 0; h[i] != '\0'; i++)
 		if (!isalnum((unsigned char)h[i]) && strchr(".-:[]_", h[i]) == NULL)

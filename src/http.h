@@ -56,8 +56,10 @@ const char *http_param(const struct http_req *, const char *name);
 /* The decoded value of a query parameter into out; 0, or -1 if absent. */
 int	 http_query(const struct http_req *, const char *name, char *out,
 	    size_t outlen);
-/* "http://host" or "https://host" as the request came in; caller frees. */
-char	*http_base_url(const struct http_req *);
+/* The links' base: configured (the base_url setting, checked by cfg) when
+ * not NULL or "", else "http://host" or "https://host" from the request's
+ * Host header, host[:port] characters only; caller frees. */
+char	*http_base_url(const struct http_req *, const char *configured);
 
 void	 http_resp_init(struct http_resp *);
 void	 http_resp_free(struct http_resp *);

@@ -520,3 +520,34 @@ util_ct_compare(const void *a, const void *b, size_t len)
 {
 	return memeql_sec(a, b, len) ? 0 : 1;
 }
+
+int
+util_json_key_nul(const char *s, size_t len)
+{
+	size_t	 i, j;
+	int	 nul;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] != '"')
+			continue;
+		/* A string: to its closing quote, noting a \u0000. */
+		nul = 0;
+		for (i++; i < len && s[i] != '"'; i++) {
+			if (s[i] != '\\' || i + 1 >= len)
+				continue;
+			if (s[i + 1] == 'u' && i + 5 < len &&
+			    memcmp(s + i + 2, "0000", 4) == 0)
+				nul = 1;
+			i++;	/* the escaped character */
+		}
+		if (!nul)
+			continue;
+		/* A key is a string followed by ':'. */
+		for (j = i + 1; j < len && (s[j] == ' ' || s[j] == '\t' ||
+		    s[j] == '\n' || s[j] == '\r'); j++)
+			;
+		if (j < len && s[j] == ':')
+			return 1;
+	}
+	return 0;
+}

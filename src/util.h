@@ -77,4 +77,12 @@ void	 util_sha256_hex(const void *, size_t, char *out);
 /* Constant-time comparison of two equal-length buffers: 0 if equal. */
 int	 util_ct_compare(const void *, const void *, size_t);
 
+/*
+ * 1 if the JSON text s[0..len), which a parser has already accepted, has an
+ * object key with a \u0000 escape.  json-c keeps keys as C strings: such a
+ * key would be cut at the NUL ("X-A\u0000Host" read as "X-A"), so a body
+ * that holds one is refused rather than read as something else.
+ */
+int	 util_json_key_nul(const char *s, size_t len);
+
 #endif /* UTIL_H */

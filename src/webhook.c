@@ -712,6 +712,28 @@ decode_method(json_object *v, struct webhook *w, struct wh_errors *errs)
 	return -1;
 }
 
+/*
+ * The rules across fields, on the webhook a create or update would store:
+ * basic auth and an Authorization header of its own both set the request's
+ * Authorization, and only one would reach the receiver (libcurl sends the
+ * custom header and drops the basic auth without a word).
+ */
+static void
+check_combined(const struct webhook *w, struct wh_errors *errs)
+{
+	size_t	 i;
+
+	if (w->auth_user == NULL)
+		return;
+	for (i = 0; i < w->nheaders; i++)
+		if (strcasecmp(w->headers[i].name, "Authorization") == 0) {
+			webhook_error(errs, "auth", "basic auth and an "
+			    "Authorization header cannot both be set; remove "
+			    "one of them");
+			return;
+		}
+}
+
 int
 webhook_decode(json_object *body, int create, struct wh_input *in,
     struct wh_errors *errs)
@@ -834,6 +856,8 @@ webhook_decode(json_object *body, int create, struct wh_input *in,
 		decode_max_attempts(v, &in->w, errs);
 	}
 
+	if (errs->count == 0)
+		check_combined(&in->w, errs);
 	return errs->count > 0 ? -1 : 0;
 }
 
@@ -1775,7 +1799,9 @@ webhook_get(struct store *st, const char *team, const char *uuid,
 struct update_arg {
 	const struct wh_input	*in;
 	char			*result;	/* the last record written */
+	struct wh_errors	 errs;		/* the rules it broke */
 };
+#define UPDATE_INVALID	(-2)	/* update_fn: the result breaks a rule */
 
 /*
  * The read-modify-write step of webhook_update.  It may run more than once
@@ -1791,6 +1817,12 @@ update_fn(const char *old, char **url, char **json, void *varg)
 	if (webhook_from_record(old, &w) == -1)
 		return -1;
 	webhook_apply(&w, arg->in);
+	memset(&arg->errs, 0, sizeof(arg->errs));
+	check_combined(&w, &arg->errs);
+	if (arg->errs.count > 0) {
+		webhook_free(&w);
+		return UPDATE_INVALID;
+	}
 	*url = xstrdup(w.url);
 	*json = webhook_to_record(&w);
 	free(arg->result);
@@ -1802,18 +1834,23 @@ update_fn(const char *old, char **url, char **json, void *varg)
 /* On any result but STORE_OK, *out holds nothing to free. */
 int
 webhook_update(struct store *st, const char *team, const char *uuid,
-    const struct wh_input *in, int flags, struct webhook *out)
+    const struct wh_input *in, int flags, struct webhook *out,
+    struct wh_errors *errs)
 {
 	struct update_arg	 arg;
 	int			 rc, fnret = 0;
 
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
+	memset(&arg, 0, sizeof(arg));
 	arg.in = in;
-	arg.result = NULL;
 	rc = store_webhook_update(st, team, uuid, flags, update_fn, &arg,
 	    &fnret);
-	if (rc == STORE_ABORTED) {
+	if (rc == STORE_ABORTED && fnret == UPDATE_INVALID) {
+		if (errs != NULL)
+			*errs = arg.errs;
+		rc = WEBHOOK_INVALID;
+	} else if (rc == STORE_ABORTED) {
 		log_warn("webhook_update: %s: stored record unreadable", uuid);
 		rc = STORE_ERR;
 	}

@@ -161,9 +161,13 @@ int	webhook_create(struct store *, struct webhook *, int flags);
 int	webhook_get(struct store *, const char *team, const char *uuid,
 	    struct webhook *);
 /* Applies in to the stored webhook in one transaction; *out (if not NULL)
- * receives the result. */
+ * receives the result.  WEBHOOK_INVALID (nothing written) when the result
+ * would break a rule across fields (webhook_decode checks each field, and
+ * these rules on what a body sets itself); errs (if not NULL) names it. */
+#define WEBHOOK_INVALID	100	/* beside the store's results */
 int	webhook_update(struct store *, const char *team, const char *uuid,
-	    const struct wh_input *in, int flags, struct webhook *out);
+	    const struct wh_input *in, int flags, struct webhook *out,
+	    struct wh_errors *errs);
 int	webhook_delete(struct store *, const char *team, const char *uuid);
 /* webhook_get as a view (free it with webhook_view_free). */
 int	webhook_get_view(struct store *, const char *team, const char *uuid,

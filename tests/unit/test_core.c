@@ -154,10 +154,47 @@ test_base_url(void **state)
 		memset(&r, 0, sizeof(r));
 		r.host = cases[i].host;
 		r.https = cases[i].https;
-		u = http_base_url(&r);
+		u = http_base_url(&r, NULL);
 		assert_string_equal(u, cases[i].want);
 		free(u);
+		u = http_base_url(&r, "");
+		assert_string_equal(u, cases[i].want);
+		free(u);
+		/* A base_url setting wins over any Host. */
+		u = http_base_url(&r, "https://hooks.example.com/svc");
+		assert_string_equal(u, "https://hooks.example.com/svc");
+		free(u);
 	}
+}
+
+static void
+test_json_key_nul(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 want;
+	} cases[] = {
+		{ "{\"headers\":{\"X-A\\u0000Host\":\"v\"}}", 1 },
+		{ "{\"a\\u0000\" : 1}", 1 },
+		{ "{\"a\\u0000\"\n\t:1}", 1 },
+		{ "[{\"k\":{\"\\u0000\":[]}}]", 1 },
+		{ "{\"a\":\"v\\u0000\"}", 0 },	/* a value: the model checks */
+		{ "[\"\\u0000\", \":\"]", 0 },
+		{ "{\"a\\\\u0000\":1}", 0 },	/* "a\\u0000": a backslash */
+		{ "{\"a\\u00001\":1}", 1 },
+		{ "{\"a\\u0001\":1}", 0 },
+		{ "{\"\\\"\\u0000\":1}", 1 },
+		{ "\"\\u0000\"", 0 },
+		{ "{\"a\\u00", 0 },			/* cut short */
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (util_json_key_nul(cases[i].in, strlen(cases[i].in)) !=
+		    cases[i].want)
+			fail_msg("util_json_key_nul(%s) != %d", cases[i].in,
+			    cases[i].want);
 }
 
 static void
@@ -166,6 +203,7 @@ test_cfg(void **state)
 	struct cfg	 c;
 	char		 err[256], dir[] = "/tmp/cfgtestXXXXXX", path[300];
 	FILE		*f;
+	size_t		 i;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -202,6 +240,40 @@ test_cfg(void **state)
 	fputs("timeout_ms = 5s\n", f);
 	fclose(f);
 	assert_int_equal(cfg_load(&c, err, sizeof(err)), -1);
+
+	/* base_url: an http(s) URL of host and path characters, its trailing
+	 * slashes cut; nothing that would need escaping in a link. */
+	{
+		static const struct {
+			const char	*in;
+			int		 rc;
+			const char	*want;
+		} bu[] = {
+			{ "https://hooks.example.com", 0, "https://hooks.example.com" },
+			{ "http://127.0.0.1:8080/hooks/", 0, "http://127.0.0.1:8080/hooks" },
+			{ "https://[::1]:8443/a/b", 0, "https://[::1]:8443/a/b" },
+			{ "", 0, "" },
+			{ "ftp://example.com", -1, NULL },
+			{ "https://", -1, NULL },
+			{ "https://example.com/a\"b", -1, NULL },
+			{ "https://example.com/<x>", -1, NULL },
+			{ "https://ex ample.com", -1, NULL },
+			{ "https://example.com/?q=1", -1, NULL },
+			{ "https://user@example.com", -1, NULL },
+		};
+
+		for (i = 0; i < sizeof(bu) / sizeof(bu[0]); i++) {
+			f = fopen(path, "w");
+			fprintf(f, "base_url = %s\n", bu[i].in);
+			fclose(f);
+			assert_int_equal(cfg_load(&c, err, sizeof(err)),
+			    bu[i].rc);
+			if (bu[i].rc == 0)
+				assert_string_equal(c.base_url, bu[i].want);
+			else
+				assert_non_null(strstr(err, "base_url"));
+		}
+	}
 	unlink(path);
 	rmdir(dir);
 }
@@ -296,6 +368,7 @@ main(void)
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_base_url),
 		cmocka_unit_test(test_cfg),
+		cmocka_unit_test(test_json_key_nul),
 		cmocka_unit_test(test_util),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

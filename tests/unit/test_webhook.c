@@ -933,19 +933,69 @@ test_store(void **state)
 
 	decode_ok("{\"name\":\"renamed\",\"url\":\"https://e.com/new\"}", 0,
 	    &in);
-	assert_int_equal(webhook_update(st, "team-a", w.uuid, &in, 0, &u),
+	assert_int_equal(webhook_update(st, "team-a", w.uuid, &in, 0, &u, NULL),
 	    STORE_OK);
 	assert_string_equal(u.name, "renamed");
 	assert_string_equal(u.token, "qwerty");
 	webhook_free(&u);
-	assert_int_equal(webhook_update(st, "team-b", w.uuid, &in, 0, &u),
+	assert_int_equal(webhook_update(st, "team-b", w.uuid, &in, 0, &u, NULL),
 	    STORE_NOTFOUND);
-	assert_int_equal(webhook_update(st, "team-a", w.uuid, &in, 0, NULL),
+	assert_int_equal(webhook_update(st, "team-a", w.uuid, &in, 0, NULL, NULL),
 	    STORE_OK);
 	webhook_input_free(&in);
 	assert_int_equal(webhook_get(st, "team-a", w.uuid, &g), STORE_OK);
 	assert_string_equal(g.url, "https://e.com/new");
 	webhook_free(&g);
+
+	/*
+	 * Basic auth and an Authorization header of its own: refused in one
+	 * body, and on an update that adds one to a webhook holding the
+	 * other (libcurl would drop the basic auth without a word).
+	 */
+	{
+		struct wh_errors	 errs;
+		json_object		*j;
+
+		j = parse("{\"headers\":{\"authorization\":\"Bearer x\"},"
+		    "\"auth\":{\"username\":\"u\",\"password\":\"p\"}}");
+		assert_int_equal(webhook_decode(j, 0, &in, &errs), -1);
+		assert_string_equal(errs.e[0].field, "auth");
+		webhook_input_free(&in);
+		json_object_put(j);
+
+		/* w has basic auth: adding the header is refused, and
+		 * nothing is written. */
+		decode_ok("{\"name\":\"n2\",\"headers\":[{\"name\":"
+		    "\"Authorization\",\"value\":\"Bearer x\"}]}", 0, &in);
+		memset(&errs, 0, sizeof(errs));
+		assert_int_equal(webhook_update(st, "team-a", w.uuid, &in, 0,
+		    &u, &errs), WEBHOOK_INVALID);
+		assert_int_equal(errs.n, 1);
+		assert_string_equal(errs.e[0].field, "auth");
+		webhook_input_free(&in);
+		assert_int_equal(webhook_get(st, "team-a", w.uuid, &g),
+		    STORE_OK);
+		assert_string_equal(g.name, "renamed");
+		webhook_free(&g);
+
+		/* Removing the basic auth in the same body is fine. */
+		decode_ok("{\"auth\":{},\"headers\":{\"Authorization\":"
+		    "\"Bearer x\"}}", 0, &in);
+		assert_int_equal(webhook_update(st, "team-a", w.uuid, &in, 0,
+		    NULL, NULL), STORE_OK);
+		webhook_input_free(&in);
+
+		/* Now the header is stored: basic auth alone is refused. */
+		decode_ok("{\"auth\":{\"username\":\"u\",\"password\":"
+		    "\"p\"}}", 0, &in);
+		assert_int_equal(webhook_update(st, "team-a", w.uuid, &in, 0,
+		    NULL, NULL), WEBHOOK_INVALID);
+		webhook_input_free(&in);
+		assert_int_equal(webhook_get(st, "team-a", w.uuid, &g),
+		    STORE_OK);
+		assert_null(g.auth_user);
+		webhook_free(&g);
+	}
 
 	for (i = 0; i < 3; i++) {
 		webhook_init(&g, "team-a");
