@@ -1311,6 +1311,8 @@ admin_show(struct api_ctx *c)
 	    !store_failed(&a, webhook_get(c->st, c->auth.team, c->params[0],
 	    &w))) {
 		notice(&a);
+		if (!(c->auth.scopes & SCOPE_EDIT))
+			webhook_redact(&w);
 		page_webhook(&a, 200, &w, NULL, NULL);
 		webhook_free(&w);
 	}

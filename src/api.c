@@ -208,6 +208,12 @@ decode_body(struct api_ctx *c, int create, struct wh_input *in)
 }
 
 int
+api_sees_secrets(const struct api_ctx *c)
+{
+	return (c->auth.scopes & SCOPE_EDIT) != 0;
+}
+
+int
 api_webhook_get(struct api_ctx *c, struct webhook *w)
 {
 	const char	*uuid;
@@ -215,6 +221,8 @@ api_webhook_get(struct api_ctx *c, struct webhook *w)
 	if ((uuid = path_uuid(c)) == NULL ||
 	    api_store_error(c, webhook_get(c->st, c->auth.team, uuid, w)))
 		return -1;
+	if (!api_sees_secrets(c))
+		webhook_redact(w);
 	return 0;
 }
 
@@ -224,7 +232,8 @@ api_webhook_get_view(struct api_ctx *c, struct webhook_view *v)
 	const char	*uuid;
 
 	if ((uuid = path_uuid(c)) == NULL ||
-	    api_store_error(c, webhook_get_view(c->st, c->auth.team, uuid, v)))
+	    api_store_error(c, webhook_get_view(c->st, c->auth.team, uuid,
+	    !api_sees_secrets(c), v)))
 		return -1;
 	return 0;
 }
@@ -322,6 +331,8 @@ api_list_all(struct api_ctx *c, json_object *(*enc)(const struct webhook *))
 		return;
 	a = json_object_new_array();
 	for (i = 0; i < n; i++) {
+		if (!api_sees_secrets(c))
+			webhook_redact(&ws[i]);
 		json_object_array_add(a, enc(&ws[i]));
 		webhook_free(&ws[i]);
 	}

@@ -97,6 +97,11 @@ json_object *api_chatbot_status_json(const char *id, int64_t ms);
  * a url registered twice.
  */
 int	api_webhook_get(struct api_ctx *, struct webhook *w);
+/* 1 if the request's token may see secrets (webhooks:edit): without it,
+ * what api_webhook_get, api_webhook_get_view and api_list_all answer is
+ * webhook_redact'ed.  A create answers its own webhook whole: its maker
+ * needs the secret it was given. */
+int	api_sees_secrets(const struct api_ctx *);
 /* The same as JSON text ready to answer (webhook_view_free it). */
 int	api_webhook_get_view(struct api_ctx *, struct webhook_view *v);
 int	api_webhook_create(struct api_ctx *, int flags, struct webhook *w);

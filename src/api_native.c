@@ -303,7 +303,8 @@ native_list(struct api_ctx *c)
 		return;
 	}
 	if (api_store_error(c, webhook_list_views(c->st, c->auth.team,
-	    (size_t)(page - 1) * (size_t)per_page, (size_t)per_page, &vs)))
+	    (size_t)(page - 1) * (size_t)per_page, (size_t)per_page,
+	    !api_sees_secrets(c), &vs)))
 		return;
 	base = http_base_url(c->req, c->cfg->base_url);
 	link_start(&link, base);

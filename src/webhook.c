@@ -976,6 +976,21 @@ webhook_free(struct webhook *w)
 	memset(w, 0, sizeof(*w));
 }
 
+void
+webhook_redact(struct webhook *w)
+{
+	size_t	 i;
+
+	if (w->token != NULL) {
+		free(w->token);
+		w->token = xstrdup(PASSWORD_MASK);
+	}
+	for (i = 0; i < w->nheaders; i++) {
+		free(w->headers[i].value);
+		w->headers[i].value = xstrdup(PASSWORD_MASK);
+	}
+}
+
 int
 webhook_wants(const struct webhook *w, const char *type)
 {
@@ -1933,7 +1948,7 @@ uuid_chars(const char *s)
  * -1 if the record cannot be read (v is then empty).
  */
 static int
-view_of_record(char *rec, int own, struct webhook_view *v)
+view_of_record(char *rec, int own, int redact, struct webhook_view *v)
 {
 	struct webhook	 w;
 	struct buf	 b;
@@ -1941,7 +1956,8 @@ view_of_record(char *rec, int own, struct webhook_view *v)
 	size_t		 ml;
 
 	memset(v, 0, sizeof(*v));
-	if (webhook_record_view(rec, strlen(rec), &m, &ml) && ml > 8 + 36 &&
+	if (!redact &&
+	    webhook_record_view(rec, strlen(rec), &m, &ml) && ml > 8 + 36 &&
 	    memcmp(m, "\"uuid\":\"", 8) == 0 && m[8 + 36] == '"') {
 		memcpy(v->uuid, m + 8, 36);
 		v->uuid[36] = '\0';
@@ -1959,6 +1975,8 @@ view_of_record(char *rec, int own, struct webhook_view *v)
 	}
 	if (own)
 		free(rec);
+	if (redact)
+		webhook_redact(&w);
 	buf_init(&b);
 	webhook_json_members(&b, &w);
 	memcpy(v->uuid, w.uuid, sizeof(v->uuid));
@@ -1972,7 +1990,7 @@ view_of_record(char *rec, int own, struct webhook_view *v)
 /* On any result but STORE_OK, v holds nothing to free. */
 int
 webhook_get_view(struct store *st, const char *team, const char *uuid,
-    struct webhook_view *v)
+    int redact, struct webhook_view *v)
 {
 	char	*json = NULL;
 	int	 rc;
@@ -1980,13 +1998,13 @@ webhook_get_view(struct store *st, const char *team, const char *uuid,
 	memset(v, 0, sizeof(*v));
 	if ((rc = store_webhook_get(st, team, uuid, &json)) != STORE_OK)
 		return rc;
-	return view_of_record(json, 1, v) == 0 ? STORE_OK : STORE_ERR;
+	return view_of_record(json, 1, redact, v) == 0 ? STORE_OK : STORE_ERR;
 }
 
 /* As webhook_list: an unreadable record is left out of the page. */
 int
 webhook_list_views(struct store *st, const char *team, size_t offset,
-    size_t limit, struct webhook_views *out)
+    size_t limit, int redact, struct webhook_views *out)
 {
 	struct store_page	 page;
 	size_t			 i;
@@ -1999,7 +2017,8 @@ webhook_list_views(struct store *st, const char *team, size_t offset,
 		return rc;
 	out->v = xcalloc(page.n, sizeof(*out->v));
 	for (i = 0; i < page.n; i++)
-		if (view_of_record(page.recs[i], 0, &out->v[out->n]) == 0)
+		if (view_of_record(page.recs[i], 0, redact,
+		    &out->v[out->n]) == 0)
 			out->n++;
 	out->total = page.total;
 	out->mem = page.mem;

@@ -110,6 +110,11 @@ void	webhook_init(struct webhook *, const char *team);
 /* Applies the fields in->set to w (copies; in is unchanged). */
 void	webhook_apply(struct webhook *w, const struct wh_input *in);
 void	webhook_free(struct webhook *);
+/* Masks what only a token that may edit sees: the signing secret and the
+ * values of the webhook's own headers (a credential in an Authorization
+ * header, an API key) become "********", as the basic-auth password is
+ * always.  For answers to tokens without webhooks:edit. */
+void	webhook_redact(struct webhook *);
 
 /* "whsec_" + base64 of 24 random bytes; the caller frees it. */
 char	*webhook_new_secret(void);
@@ -169,9 +174,10 @@ int	webhook_update(struct store *, const char *team, const char *uuid,
 	    const struct wh_input *in, int flags, struct webhook *out,
 	    struct wh_errors *errs);
 int	webhook_delete(struct store *, const char *team, const char *uuid);
-/* webhook_get as a view (free it with webhook_view_free). */
+/* webhook_get as a view (free it with webhook_view_free); redact: as
+ * webhook_redact (the stored view is then not used). */
 int	webhook_get_view(struct store *, const char *team, const char *uuid,
-	    struct webhook_view *);
+	    int redact, struct webhook_view *);
 /* webhook_list as views: v[0..n), most pointing into mem (the page's
  * records); free all with webhook_views_free. */
 struct webhook_views {
@@ -181,7 +187,7 @@ struct webhook_views {
 	char			*mem;
 };
 int	webhook_list_views(struct store *, const char *team, size_t offset,
-	    size_t limit, struct webhook_views *);
+	    size_t limit, int redact, struct webhook_views *);
 void	webhook_views_free(struct webhook_views *);
 /* One page: ws[0..n) (free each with webhook_free, then the array). */
 int	webhook_list(struct store *, const char *team, size_t offset,

@@ -1257,13 +1257,13 @@ assert_view_matches(struct store *st, const struct webhook *w)
 	free(old);
 	free(rec);
 	if (st != NULL) {
-		assert_int_equal(webhook_get_view(st, w->team, w->uuid, &v),
+		assert_int_equal(webhook_get_view(st, w->team, w->uuid, 0, &v),
 		    STORE_OK);
 		assert_string_equal(v.uuid, w->uuid);
 		assert_int_equal(v.len, want.len);
 		assert_memory_equal(v.members, want.p, v.len);
 		webhook_view_free(&v);
-		assert_int_equal(webhook_list_views(st, w->team, 0, 100, &vs),
+		assert_int_equal(webhook_list_views(st, w->team, 0, 100, 0, &vs),
 		    STORE_OK);
 		for (i = 0; i < vs.n; i++) {
 			if (strcmp(vs.v[i].uuid, w->uuid) == 0) {
@@ -1275,6 +1275,39 @@ assert_view_matches(struct store *st, const struct webhook *w)
 		}
 		assert_true(i < vs.n);
 		webhook_views_free(&vs);
+
+		/* Redacted: the secret and header values masked, the rest as
+		 * the view has it. */
+		{
+			struct webhook	 r;
+			struct buf	 rb;
+
+			assert_int_equal(webhook_get(st, w->team, w->uuid, &r),
+			    STORE_OK);
+			webhook_redact(&r);
+			buf_init(&rb);
+			webhook_json_members(&rb, &r);
+			assert_int_equal(webhook_get_view(st, w->team, w->uuid,
+			    1, &v), STORE_OK);
+			assert_int_equal(v.len, rb.len);
+			assert_memory_equal(v.members, rb.p, rb.len);
+			assert_null(memmem(v.members, v.len, w->token,
+			    strlen(w->token)));
+			for (i = 0; i < w->nheaders; i++)
+				assert_null(memmem(v.members, v.len,
+				    w->headers[i].value,
+				    strlen(w->headers[i].value)));
+			webhook_view_free(&v);
+			assert_int_equal(webhook_list_views(st, w->team, 0, 100,
+			    1, &vs), STORE_OK);
+			for (i = 0; i < vs.n; i++)
+				if (strcmp(vs.v[i].uuid, w->uuid) == 0)
+					assert_memory_equal(vs.v[i].members,
+					    rb.p, rb.len);
+			webhook_views_free(&vs);
+			buf_free(&rb);
+			webhook_free(&r);
+		}
 	}
 	buf_free(&want);
 }
