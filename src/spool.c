@@ -136,6 +136,15 @@ spool_name_ok(const char *name)
 	return 1;
 }
 
+int
+spool_is_regular(struct spool *sp, enum spool_dir dir, const char *name)
+{
+	struct stat	 st;
+
+	return fstatat(sp->fd[dir], name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode);
+}
+
 /* write(2) until done; -1 on error (errno set). */
 static int
 write_all(int fd, const char *p, size_t len)
@@ -300,6 +309,35 @@ ent_cmp(const void *a, const void *b)
 	    ((const struct spool_ent *)b)->name);
 }
 
+/*
+ * Moves new/name, a name the spool does not take (spaces, control
+ * characters, bytes above 0x7e, too long), into quarantine/ under a name of
+ * its own ("badname.MS.HEX"), and logs the old name cleaned.
+ */
+static void
+quarantine_bad_name(struct spool *sp, const char *name)
+{
+	unsigned char	 r[4];
+	char		 to[64], hex[9], clean[96];
+
+	util_random(r, sizeof(r));
+	util_hex(r, sizeof(r), hex);
+	snprintf(to, sizeof(to), "badname.%lld.%s",
+	    (long long)util_now_ms(), hex);
+	log_clean(name, clean, sizeof(clean));
+	if (renameat(sp->fd[SPOOL_NEW], name, sp->fd[SPOOL_QUARANTINE],
+	    to) == -1) {
+		if (errno != ENOENT)
+			log_warn("spool: rename new/\"%s\" into quarantine: "
+			    "%s", clean, strerror(errno));
+		return;
+	}
+	fsync(sp->fd[SPOOL_QUARANTINE]);
+	log_warn("spool: quarantined new/\"%s\" as %s: not a spool name "
+	    "(1..%d printable ASCII characters, no '/')", clean, to,
+	    SPOOL_NAME_MAX);
+}
+
 static int
 list_dir(struct spool *sp, enum spool_dir dir, int mtimes,
     struct spool_ent **ents, size_t *n)
@@ -321,8 +359,13 @@ list_dir(struct spool *sp, enum spool_dir dir, int mtimes,
 	}
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
-		if (!spool_name_ok(de->d_name))
+		if (!spool_name_ok(de->d_name)) {
+			/* Hidden names are maildir's to skip; any other name
+			 * in new/ would wait there for ever: quarantined. */
+			if (dir == SPOOL_NEW && de->d_name[0] != '.')
+				quarantine_bad_name(sp, de->d_name);
 			continue;
+		}
 		if (!mtimes)
 			st.st_mtim.tv_sec = st.st_mtim.tv_nsec = 0;
 		else if (fstatat(sp->fd[dir], de->d_name, &st,

@@ -61,6 +61,11 @@ int	 spool_lock(struct spool *);
 /* 1 if name may be a spool file: 1..SPOOL_NAME_MAX of printable ASCII
  * other than '/', not starting with '.'. */
 int	 spool_name_ok(const char *name);
+/* 1 if dir/name is a regular file (not following a symlink); 0 if it is
+ * anything else or gone.  A FIFO, symlink or directory that appears in new/
+ * is claimed at once, to be quarantined; a regular file waits for its
+ * rename (or close) to be whole. */
+int	 spool_is_regular(struct spool *, enum spool_dir dir, const char *name);
 
 /*
  * Enqueues data as a new file: "<ms>.<unique>" where unique is the

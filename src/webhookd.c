@@ -1522,7 +1522,12 @@ read_inotify(struct wd *wd)
 			ie = (const struct inotify_event *)p;
 			if (ie->mask & IN_Q_OVERFLOW)
 				wd->rescan = 1;
-			else if (ie->len > 0 && spool_name_ok(ie->name))
+			else if (ie->len == 0)
+				continue;
+			else if (!spool_name_ok(ie->name))
+				wd->rescan |= ie->name[0] != '.';
+			else if (!(ie->mask & IN_CREATE) ||
+			    !spool_is_regular(wd->sp, SPOOL_NEW, ie->name))
 				pend_push(wd, ie->name);
 		}
 	}
@@ -1683,7 +1688,7 @@ setup_fds(struct wd *wd)
 	}
 	wd->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (wd->ifd == -1 || inotify_add_watch(wd->ifd,
-	    spool_path(wd->sp, SPOOL_NEW), IN_MOVED_TO) == -1) {
+	    spool_path(wd->sp, SPOOL_NEW), IN_MOVED_TO | IN_CREATE) == -1) {
 		log_warn("webhookd: inotify on %s: %s",
 		    spool_path(wd->sp, SPOOL_NEW), strerror(errno));
 		return -1;

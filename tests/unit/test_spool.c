@@ -415,6 +415,46 @@ test_quarantine(void **state)
 	assert_int_equal(count(f->sp, SPOOL_QUARANTINE), 1);
 }
 
+/* Names the spool does not take are quarantined when new/ is listed,
+ * except hidden ones (maildir's to skip); not-regular files are told. */
+static void
+test_bad_names(void **state)
+{
+	static const char *const bad[] = {
+		"bad name", "tab\tname", "esc\033[31m", "high\xc3\xa9",
+	};
+	struct fx		*f = *state;
+	struct spool_ent	*v;
+	char			 path[512], name[SPOOL_NAME_MAX + 1];
+	size_t			 n, i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s",
+		    spool_path(f->sp, SPOOL_NEW), bad[i]);
+		assert_int_equal(close(open(path, O_CREAT | O_WRONLY, 0600)),
+		    0);
+	}
+	snprintf(path, sizeof(path), "%s/.hidden",
+	    spool_path(f->sp, SPOOL_NEW));
+	assert_int_equal(close(open(path, O_CREAT | O_WRONLY, 0600)), 0);
+	assert_int_equal(spool_enqueue(f->sp, "{}", 2, NULL, name), 0);
+	snprintf(path, sizeof(path), "%s/fifo", spool_path(f->sp, SPOOL_NEW));
+	assert_int_equal(mkfifo(path, 0600), 0);
+
+	assert_int_equal(spool_list_names(f->sp, SPOOL_NEW, &v, &n), 0);
+	assert_int_equal(n, 2);			/* name and fifo */
+	spool_list_free(v, n);
+	assert_int_equal(count(f->sp, SPOOL_QUARANTINE),
+	    sizeof(bad) / sizeof(bad[0]));
+	assert_int_equal(spool_is_regular(f->sp, SPOOL_NEW, name), 1);
+	assert_int_equal(spool_is_regular(f->sp, SPOOL_NEW, "fifo"), 0);
+	assert_int_equal(spool_is_regular(f->sp, SPOOL_NEW, "gone"), 0);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/.hidden",
+	    spool_path(f->sp, SPOOL_NEW));
+	assert_int_equal(access(path, F_OK), 0);
+}
+
 static void
 test_read_refuses(void **state)
 {
@@ -610,6 +650,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_quarantine, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_read_refuses, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bad_names, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
