@@ -759,6 +759,12 @@ deliver_xfer_done(struct deliver_xfer *x, CURLcode rc,
 	} else if (x->refused[0] != '\0' && rc == CURLE_COULDNT_CONNECT) {
 		r->cls = DELIVER_PERMANENT;
 		snprintf(r->error, sizeof(r->error), "%s", x->refused);
+	} else if (rc == CURLE_OUT_OF_MEMORY) {
+		/* libcurl's answer to a response header line over its
+		 * CURL_MAX_HTTP_HEADER (100 KB); an allocation of ours that
+		 * fails aborts instead (xmalloc). */
+		snprintf(r->error, sizeof(r->error), "the response's headers "
+		    "are too large (a header line over 100 KB)");
 	} else
 		snprintf(r->error, sizeof(r->error), "%s", x->errbuf[0] != '\0'
 		    ? x->errbuf : curl_easy_strerror(rc));

@@ -583,6 +583,35 @@ test_answers(void **state)
 		else
 			assert_int_equal(strlen(r.body), DELIVER_LOG_BODY);
 	}
+
+	/* Headers over libcurl's limits: one line over 100 KB, or 300 KB in
+	 * all; a temporary failure that says so (once "Out of memory"). */
+	for (i = 0; i < 2; i++) {
+		struct buf	 b;
+		int		 k;
+
+		buf_init(&b);
+		buf_puts(&b, "HTTP/1.1 200 OK\r\n");
+		if (i == 0) {
+			buf_puts(&b, "X-Big: ");
+			for (k = 0; k < 150000; k++)
+				buf_putc(&b, 'a');
+			buf_puts(&b, "\r\n");
+		} else
+			for (k = 0; k < 400; k++)
+				buf_printf(&b, "X-H%d: %01000d\r\n", k, 0);
+		buf_puts(&b, "Content-Length: 0\r\n\r\n");
+		responder_start(&rs, b.p, 0);
+		buf_free(&b);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/", rs.port);
+		test_webhook(&w, url);
+		deliver_now(&w, "msg_1", "{}", 2, &o, &r);
+		free(responder_finish(&rs));
+		assert_int_equal(r.cls, DELIVER_TEMPORARY);
+		if (strstr(r.error, i == 0 ? "a header line over 100 KB" :
+		    "Too large response headers") == NULL)
+			fail_msg("headers case %zu: error \"%s\"", i, r.error);
+	}
 }
 
 static void
