@@ -331,14 +331,15 @@ admin_begin(struct admin *a, struct api_ctx *c, int flags, unsigned scope)
 		rc = auth_session_check(c->st, sid, &c->auth);
 		if (rc == STORE_OK) {
 			memcpy(a->sid, sid, sizeof(a->sid));
-			auth_csrf_token(a->sid, a->csrf);
-		} else if (rc != STORE_NOTFOUND) {
+			rc = auth_csrf_token(c->st, a->sid, a->csrf);
+		}
+		if (rc != STORE_OK && rc != STORE_NOTFOUND) {
 			store_failed(a, rc);
 			return -1;
 		}
 	}
 	if (post && !(flags & NO_CSRF) && (a->sid[0] == '\0' ||
-	    !auth_csrf_check(a->sid, form_get(&a->form, "csrf")))) {
+	    !auth_csrf_check(c->st, a->sid, form_get(&a->form, "csrf")))) {
 		fail(a, 403, a->sid[0] == '\0' ? "Your session has ended: log "
 		    "in again." : "The form's security token is missing or "
 		    "stale: reload the page and try again.");
@@ -518,14 +519,18 @@ page_login(struct admin *a, int status, const char *error)
 {
 	unsigned char	 raw[24];
 	char		*pre, csrf[AUTH_CSRF_LEN + 1];
+	int		 rc;
 
 	/* A fresh pre-session value each time the form is shown. */
 	util_random(raw, sizeof(raw));
 	pre = xmalloc(sizeof(raw) * 2 + 1);
 	util_hex(raw, sizeof(raw), pre);
-	set_cookie(a, COOKIE_LOGIN, pre, 0);
-	auth_csrf_token(pre, csrf);
+	rc = auth_csrf_token(a->c->st, pre, csrf);
+	if (rc == STORE_OK)
+		set_cookie(a, COOKIE_LOGIN, pre, 0);
 	free(pre);
+	if (store_failed(a, rc))
+		return;
 	tmpl_set(a->d, "login_csrf", csrf);
 	tmpl_set(a->d, "error", error);
 	render(a, status, "login.html", "Log in");
@@ -555,16 +560,16 @@ admin_login(struct api_ctx *c)
 {
 	struct admin	 a;
 	struct auth	 au;
-	char		 pre[64], sid[AUTH_SID_LEN + 1];
+	char		 pre[64], sid[AUTH_SID_LEN + 1], n[16], *msg;
 	const char	*token;
-	int		 rc;
+	int		 rc, retry;
 
 	if (admin_begin(&a, c, NO_CSRF, 0) == -1)
 		goto out;
 	/* The pre-session cookie and the form's token must agree. */
 	if (cookie_get(c->req, COOKIE_LOGIN, pre, sizeof(pre)) == -1 ||
 	    strlen(pre) != 48 ||
-	    !auth_csrf_check(pre, form_get(&a.form, "csrf"))) {
+	    !auth_csrf_check(c->st, pre, form_get(&a.form, "csrf"))) {
 		fail(&a, 403, "The login form's security token is missing or "
 		    "stale: reload the login page and try again.");
 		goto out;
@@ -572,10 +577,18 @@ admin_login(struct api_ctx *c)
 	token = form_str(&a.form, "token");
 	while (*token == ' ')
 		token++;
-	rc = auth_session_create(c->st, token, sid, &au);
+	rc = auth_login(c->st, c->req->remote_addr, token, sid, &au, &retry);
+	if (rc == AUTH_LIMITED) {
+		/* Logged by auth_login: the first failure and the limit. */
+		snprintf(n, sizeof(n), "%d", retry);
+		http_header(c->resp, "Retry-After", n);
+		msg = xasprintf("Too many failed logins: try again in %d "
+		    "seconds.", retry);
+		page_login(&a, 429, msg);
+		free(msg);
+		goto out;
+	}
 	if (rc == STORE_NOTFOUND) {
-		log_info("admin_login: refused a token from %s",
-		    c->req->remote_addr);
 		page_login(&a, 401, "This token is not valid.");
 		goto out;
 	}
