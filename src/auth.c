@@ -826,24 +826,30 @@ login_failed(struct store *st, const char *key, const char *addr,
     int64_t now)
 {
 	struct limit_op	 op;
+	char		 who[2 * LIMIT_KEY_MAX];
 
 	if (limit_count(st, key, 1, now, &op) != STORE_OK) {
 		log_warn("admin_login: %s: a failed login from %s not counted",
 		    key, addr);
 		return;
 	}
+	/* "from 192.0.2.1", or "for team red (...)" */
+	if (strncmp(key, "addr ", 5) == 0)
+		snprintf(who, sizeof(who), "from %s", addr);
+	else
+		snprintf(who, sizeof(who), "for team %s (a token id tried as "
+		    "the token, from %s)", key + 5, addr);
 	if (op.now_l.fails == 1 && op.was.refused > 0)
-		log_info("admin_login: %s: a login refused (from %s), after "
-		    "%ld refused while limited", key, addr, op.was.refused);
+		log_info("admin_login: a login refused %s, after %ld refused "
+		    "while limited", who, op.was.refused);
 	else if (op.now_l.fails == 1)
-		log_info("admin_login: %s: a login refused (from %s)", key,
-		    addr);
+		log_info("admin_login: a login refused %s", who);
 	else if (op.now_l.fails == AUTH_LOGIN_FAILS)
-		log_warn("admin_login: %s: %d failed logins in %d s (the last "
-		    "from %s): further logins refused for %lld s", key,
-		    AUTH_LOGIN_FAILS, AUTH_LOGIN_WINDOW_MS / 1000, addr,
-		    (long long)(op.now_l.start + AUTH_LOGIN_WINDOW_MS - now +
-		    999) / 1000);
+		log_warn("admin_login: %d failed logins in %d s, the last %s: "
+		    "further logins refused for %lld s (then counted, not "
+		    "logged)", AUTH_LOGIN_FAILS, AUTH_LOGIN_WINDOW_MS / 1000,
+		    who, (long long)(op.now_l.start + AUTH_LOGIN_WINDOW_MS -
+		    now + 999) / 1000);
 }
 
 int
