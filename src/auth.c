@@ -4,6 +4,9 @@
  * scopes and a public id (the first 12 hex digits of the hash) by which an
  * operator lists and revokes it.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -819,6 +822,36 @@ team_of_id(struct store *st, const char *text, char team[AUTH_TEAM_MAX + 1])
 	return rc;
 }
 
+/*
+ * The limit's key of a client address: "addr 192.0.2.1"; an IPv6 client
+ * by its /64 ("addr 2001:db8:1:2::/64"), since one host commonly has a
+ * whole /64 to draw addresses from; an IPv4-mapped one as IPv4.
+ */
+static void
+limit_addr_key(const char *addr, char *key, size_t keylen)
+{
+	struct in6_addr	 a6;
+	char		 text[INET6_ADDRSTRLEN];
+
+	if (addr == NULL || *addr == '\0')
+		addr = "-";
+	if (strchr(addr, ':') != NULL && inet_pton(AF_INET6, addr, &a6) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED(&a6) &&
+		    inet_ntop(AF_INET, &a6.s6_addr[12], text, sizeof(text)) !=
+		    NULL) {
+			snprintf(key, keylen, "addr %s", text);
+			return;
+		}
+		memset(&a6.s6_addr[8], 0, 8);
+		if (inet_ntop(AF_INET6, &a6, text, sizeof(text)) != NULL) {
+			snprintf(key, keylen, "addr %s/64", text);
+			return;
+		}
+	}
+	/* What the web server says: at most an IPv6 text. */
+	snprintf(key, keylen, "addr %.64s", addr);
+}
+
 /* Counts a failure of key and logs the first of its window (with what was
  * refused in the window before) and the one that reaches the limit. */
 static void
@@ -865,8 +898,7 @@ auth_login(struct store *st, const char *addr, const char *token,
 	*retry_s = 0;
 	memset(sid, 0, AUTH_SID_LEN + 1);
 	limits_prune(st, now);
-	/* An address is what the web server says (at most an IPv6 text). */
-	snprintf(akey, sizeof(akey), "addr %.64s", addr != NULL ? addr : "-");
+	limit_addr_key(addr, akey, sizeof(akey));
 	team[0] = '\0';
 	if ((rc = limit_check(st, akey, now, &retry)) != STORE_OK)
 		return rc;

@@ -291,6 +291,23 @@ test_login_limit(void **state)
 	assert_int_equal(auth_login(f->st, "192.0.2.1", f->token, sid, &a,
 	    &retry), STORE_OK);
 
+	/* IPv6: a /64 is one client; an IPv4-mapped address is the IPv4. */
+	for (i = 0; i < AUTH_LOGIN_FAILS; i++) {
+		snprintf(addr, sizeof(addr), "2001:db8:1:2::%x", i + 1);
+		assert_int_equal(auth_login(f->st, addr, "wh_nope", sid, &a,
+		    &retry), STORE_NOTFOUND);
+	}
+	assert_int_equal(auth_login(f->st, "2001:db8:1:2:ffff:1:2:3",
+	    "wh_nope", sid, &a, &retry), AUTH_LIMITED);
+	assert_int_equal(auth_login(f->st, "2001:db8:1:3::1", "wh_nope", sid,
+	    &a, &retry), STORE_NOTFOUND);
+	for (i = 0; i < AUTH_LOGIN_FAILS; i++)
+		assert_int_equal(auth_login(f->st, i % 2 ? "192.0.2.77" :
+		    "::ffff:192.0.2.77", "wh_nope", sid, &a, &retry),
+		    STORE_NOTFOUND);
+	assert_int_equal(auth_login(f->st, "192.0.2.77", "wh_nope", sid, &a,
+	    &retry), AUTH_LIMITED);
+
 	/* Per team: its token's public id tried as a token, from many
 	 * addresses, counts against the team... */
 	for (i = 0; i < AUTH_LOGIN_FAILS; i++) {
