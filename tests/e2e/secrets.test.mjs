@@ -117,6 +117,7 @@ describe('secrets stay out of logs, errors, lists and URLs', () => {
       { name: 'x', url: `${rx.url}/x`, headers: { 'X-Key': `${authHeader}\r\nX: y` }, events: ['*'] },
       { name: 'x', url: `${rx.url}/x`, headers: { 'Bad Name': authHeader }, events: ['*'] },
       { name: 'x', url: `${rx.url}/x`, token: `${signing}`.repeat(200), events: ['*'] },
+      { name: 'x', url: `http://u:${password}@127.0.0.1:${rx.port}/x`, events: ['*'] },
     ];
     for (const body of bad) {
       r = keep('bad create', await api(base, 'POST', '/api/2.0/webhooks', {
@@ -197,8 +198,11 @@ describe('secrets stay out of logs, errors, lists and URLs', () => {
     }, 20000, 'two attempts of the failing webhook');
 
     // Lists and reads: the password is never echoed back.
-    for (const p of ['/api/2.0/webhooks', `/api/2.0/webhooks/${basic.id}`, `/api/2.0/webhooks/${failing.id}/deliveries`]) {
-      keep(`read ${p}`, await api(base, 'GET', p, { token }));
+    for (const p of ['/api/2.0/webhooks', `/api/2.0/webhooks/${basic.id}`, `/api/2.0/webhooks/${failing.id}/deliveries`,
+      '/api/web/v1/webhooks', '/webhooks']) {
+      r = keep(`read ${p}`, await api(base, 'GET', p, { token }));
+      assert.equal(r.status, 200, show(r));
+      if (!p.endsWith('deliveries')) assert.ok(r.text.includes(basic.id), show(r));
     }
     keep('token list', ctlRun(['token', 'list']));
     r = keep('logout', await admin(base, 'POST', '/admin/logout', { cookie, body: `csrf=${scsrf}` }));
