@@ -12,7 +12,8 @@
  * Sessions: the cookie wh_session (HttpOnly, SameSite=Strict, Path=/admin/,
  * Secure over HTTPS) holds the session id; every form carries
  * auth_csrf_token(session id).  The login form, before any session, is
- * protected the same way by a random cookie wh_login.
+ * protected the same way by a random cookie wh_login.  Logins go through
+ * auth_login's rate limit (429 with Retry-After).
  */
 #include <errno.h>
 #include <stdio.h>
