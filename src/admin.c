@@ -515,21 +515,51 @@ attempt_item(struct tmpl_data *it, const char *rec, char **newer,
 
 /* ---- pages --------------------------------------------------------------------- */
 
+/*
+ * The login form's pre-session value: 20 random bytes and the time in
+ * seconds, 48 hex digits.  The form's CSRF token is its HMAC, so the time
+ * cannot be changed: a value and token taken from the login page to be
+ * planted in someone's browser are good for an hour at most.
+ */
+#define PRE_LEN		48
+#define PRE_LIFE_S	3600
+
+static void
+pre_make(char out[PRE_LEN + 1])
+{
+	unsigned char	 raw[20];
+
+	util_random(raw, sizeof(raw));
+	util_hex(raw, sizeof(raw), out);
+	snprintf(out + 2 * sizeof(raw), PRE_LEN + 1 - 2 * sizeof(raw), "%08llx",
+	    (unsigned long long)(util_now_ms() / 1000) & 0xffffffffULL);
+}
+
+/* 1 if pre has the shape of pre_make's and was made within the hour. */
+static int
+pre_fresh(const char *pre)
+{
+	long long	 made, now = util_now_ms() / 1000;
+
+	if (strlen(pre) != PRE_LEN || strspn(pre, "0123456789abcdef") !=
+	    PRE_LEN)
+		return 0;
+	made = strtoll(pre + PRE_LEN - 8, NULL, 16);
+	return made <= (now & 0xffffffffLL) + 60 &&
+	    (now & 0xffffffffLL) - made <= PRE_LIFE_S;
+}
+
 static void
 page_login(struct admin *a, int status, const char *error)
 {
-	unsigned char	 raw[24];
-	char		*pre, csrf[AUTH_CSRF_LEN + 1];
+	char		 pre[PRE_LEN + 1], csrf[AUTH_CSRF_LEN + 1];
 	int		 rc;
 
 	/* A fresh pre-session value each time the form is shown. */
-	util_random(raw, sizeof(raw));
-	pre = xmalloc(sizeof(raw) * 2 + 1);
-	util_hex(raw, sizeof(raw), pre);
+	pre_make(pre);
 	rc = auth_csrf_token(a->c->st, pre, csrf);
 	if (rc == STORE_OK)
 		set_cookie(a, COOKIE_LOGIN, pre, 0);
-	free(pre);
 	if (store_failed(a, rc))
 		return;
 	tmpl_set(a->d, "login_csrf", csrf);
@@ -569,7 +599,7 @@ admin_login(struct api_ctx *c)
 		goto out;
 	/* The pre-session cookie and the form's token must agree. */
 	if (cookie_get(c->req, COOKIE_LOGIN, pre, sizeof(pre)) == -1 ||
-	    strlen(pre) != 48 ||
+	    !pre_fresh(pre) ||
 	    !auth_csrf_check(c->st, pre, form_get(&a.form, "csrf"))) {
 		fail(&a, 403, "The login form's security token is missing or "
 		    "stale: reload the login page and try again.");
