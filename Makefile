@@ -37,8 +37,8 @@ CORE	 = util log cfg store webhook auth
 # `webhookd --test` (src/probe.h).
 FCGI	 = http router api api_native api_v1 api_chatbot api_events spool \
 	   deliver_retry probe admin tmpl webhooks_fcgi
-DAEMON	 = spool deliver deliver_retry probe webhookd
-CTL	 = webhookctl spool
+DAEMON	 = spool deliver deliver_retry probe priv webhookd
+CTL	 = webhookctl spool backup priv
 
 obj	 = $(addprefix $(OBJDIR)/,$(addsuffix .o,$(1)))
 CORE_O	 = $(call obj,$(CORE))

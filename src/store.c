@@ -782,6 +782,19 @@ store_backup(struct store *s, const char *dir)
 	return STORE_OK;
 }
 
+int
+store_recover_copy(const char *dir)
+{
+	struct store	*s;
+	int		 rc;
+
+	s = xcalloc(1, sizeof(*s));
+	s->pid = getpid();
+	rc = recover_fatal(s, dir, 1) == -1 ? STORE_ERR : STORE_OK;
+	free(s);
+	return rc;
+}
+
 static void
 verify_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 {
