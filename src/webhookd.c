@@ -72,6 +72,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -2095,8 +2096,9 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (dropped)
-		log_info("webhookd: running as uid %u, gid %u%s%s",
-		    (unsigned)getuid(), (unsigned)getgid(),
+		log_info("webhookd: running as %s (uid %u, gid %u)%s%s",
+		    getpwuid(getuid()) != NULL ? getpwuid(getuid())->pw_name :
+		    "?", (unsigned)getuid(), (unsigned)getgid(),
 		    user == NULL ? ", the owner of " : "",
 		    user == NULL ? wd->cfg.home : "");
 	else if (geteuid() == 0)
