@@ -13,11 +13,15 @@
 
 #include "priv.h"
 
-/* setgid, supplementary groups, setuid, then checks that they took and
- * cannot be undone.  name NULL: the groups are gid alone. */
+/* setgid, supplementary groups, setuid, then checks that they took (real,
+ * effective and saved ids) and cannot be undone.  name NULL: the groups
+ * are gid alone. */
 static int
 become(const char *name, uid_t uid, gid_t gid, char *err, size_t errlen)
 {
+	uid_t	 r, e, sv;
+	gid_t	 rg, eg, sg;
+
 	if (setgid(gid) == -1) {
 		snprintf(err, errlen, "setgid %u: %s", (unsigned)gid,
 		    strerror(errno));
@@ -34,8 +38,9 @@ become(const char *name, uid_t uid, gid_t gid, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	if (getuid() != uid || geteuid() != uid || getgid() != gid ||
-	    getegid() != gid) {
+	if (getresuid(&r, &e, &sv) == -1 || r != uid || e != uid ||
+	    sv != uid || getresgid(&rg, &eg, &sg) == -1 || rg != gid ||
+	    eg != gid || sg != gid) {
 		snprintf(err, errlen, "the user and group ids did not change "
 		    "to %u:%u", (unsigned)uid, (unsigned)gid);
 		return -1;
