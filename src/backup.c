@@ -417,19 +417,32 @@ backup_make(struct store *st, struct spool *sp, const char *home,
 	if (write_manifest(tmp, home, nspool, ntop) == -1)
 		goto fail;
 	fsync_path(tmp);
-	if (exists && rename(dir, old) == -1) {
-		log_warn("backup: rename %s: %s", dir, strerror(errno));
-		goto fail;
-	}
-	if (rename(tmp, dir) == -1) {
-		log_warn("backup: rename %s to %s: %s", tmp, dir,
+	if (exists && renameat2(AT_FDCWD, tmp, AT_FDCWD, dir,
+	    RENAME_EXCHANGE) == 0) {
+		/* One step: dir is the new backup, tmp the old one. */
+		rm_tree(tmp);
+	} else if (exists && errno != EINVAL && errno != ENOSYS) {
+		log_warn("backup: exchange %s and %s: %s", tmp, dir,
 		    strerror(errno));
-		if (exists)
-			(void)rename(old, dir);
 		goto fail;
+	} else {
+		/* No exchange on this file system: two renames, with
+		 * the old backup beside dir for the moment between. */
+		if (exists && rename(dir, old) == -1) {
+			log_warn("backup: rename %s: %s", dir,
+			    strerror(errno));
+			goto fail;
+		}
+		if (rename(tmp, dir) == -1) {
+			log_warn("backup: rename %s to %s: %s", tmp, dir,
+			    strerror(errno));
+			if (exists)
+				(void)rename(old, dir);
+			goto fail;
+		}
+		if (exists)
+			rm_tree(old);
 	}
-	if (exists)
-		rm_tree(old);
 	free(tmp);
 	tmp = xasprintf("%s/..", dir);
 	fsync_path(tmp);

@@ -25,8 +25,8 @@ struct store;
 
 /*
  * Writes a backup of home into dir: built in a sibling directory, then
- * renamed into place, so dir is always either the previous backup or the
- * new one, whole.  dir must not exist, or be empty, or hold an earlier
+ * exchanged with dir in one rename (RENAME_EXCHANGE), so dir is always
+ * either the previous backup or the new one, whole.  dir must not exist, or be empty, or hold an earlier
  * backup (which is replaced).  *nfiles (may be NULL) counts the spool
  * files copied.  0, or -1 (logged).
  */

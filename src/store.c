@@ -756,8 +756,9 @@ store_maintain(struct store *s)
 /*
  * DB_ENV->backup copies the databases and then the logs into dir (emptied
  * first), the way db_hotbackup does; then catastrophic recovery in a
- * private environment makes the copy consistent on its own.  Restore by
- * putting the directory in place of $WEBHOOKS_HOME/db while nothing runs.
+ * private environment makes the copy consistent on its own.  webhookctl
+ * restore copies it into a new data directory (backup.c) and runs
+ * catastrophic recovery once more (store_recover_copy).
  */
 int
 store_backup(struct store *s, const char *dir)
