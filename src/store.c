@@ -759,8 +759,9 @@ store_maintain(struct store *s)
 /*
  * DB_ENV->backup copies the databases and then the logs into dir (emptied
  * first), the way db_hotbackup does; then catastrophic recovery in a
- * private environment makes the copy consistent on its own.  Restore by
- * putting the directory in place of $WEBHOOKS_HOME/db while nothing runs.
+ * private environment makes the copy consistent on its own.  webhookctl
+ * restore copies it into a new data directory (backup.c) and runs
+ * catastrophic recovery once more (store_recover_copy).
  */
 int
 store_backup(struct store *s, const char *dir)
@@ -783,6 +784,19 @@ store_backup(struct store *s, const char *dir)
 	if (recover_fatal(s, dir, 1) == -1)
 		return STORE_ERR;
 	return STORE_OK;
+}
+
+int
+store_recover_copy(const char *dir)
+{
+	struct store	*s;
+	int		 rc;
+
+	s = xcalloc(1, sizeof(*s));
+	s->pid = getpid();
+	rc = recover_fatal(s, dir, 1) == -1 ? STORE_ERR : STORE_OK;
+	free(s);
+	return rc;
 }
 
 static void

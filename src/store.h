@@ -73,6 +73,12 @@ int		 store_maintain(struct store *);
 int		 store_check(const char *home);
 /* Hot backup of the environment into dir (created). */
 int		 store_backup(struct store *, const char *dir);
+/*
+ * Catastrophic recovery, in a private environment, of a copy of the
+ * environment in dir (a restored backup) that no process uses: no region
+ * files are left behind.  STORE_OK or STORE_ERR (logged).
+ */
+int		 store_recover_copy(const char *dir);
 
 /* ---- teams: name -> json -------------------------------------------- */
 int	store_team_add(struct store *, const char *name, const char *json);
