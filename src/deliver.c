@@ -728,6 +728,61 @@ deliver_xfer_arg(struct deliver_xfer *x)
 	return x->arg;
 }
 
+/* 1 if the transfer reached a receiver. */
+static int
+connected(struct deliver_xfer *x)
+{
+	char	*ip = NULL;
+
+	return curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &ip) ==
+	    CURLE_OK && ip != NULL && ip[0] != '\0';
+}
+
+/*
+ * What a failed transfer records: what went wrong in words a receiver's
+ * owner can act on, then libcurl's own detail (which names the cause:
+ * "Connection reset by peer", "Received HTTP/0.9 when not allowed").  The
+ * detail may quote the receiver's bytes: anything but printable ASCII
+ * becomes '?' (libcurl's own words are ASCII).
+ */
+static void
+fail_text(CURLcode rc, const char *detail, char *out, size_t outlen)
+{
+	const char	*what;
+	size_t		 i, n;
+
+	switch (rc) {
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		what = "the receiver's answer is not valid HTTP: ";
+		break;
+	case CURLE_GOT_NOTHING:
+		what = "the receiver closed the connection without "
+		    "answering: ";
+		break;
+	case CURLE_RECV_ERROR:
+		what = "the connection failed while reading the answer: ";
+		break;
+	case CURLE_SEND_ERROR:
+		what = "the connection failed while sending the request: ";
+		break;
+	case CURLE_PARTIAL_FILE:
+		what = "the answer ended before its Content-Length: ";
+		break;
+	default:
+		what = "";
+		break;
+	}
+	/* (what is shorter than any outlen; a long detail is cut.) */
+	n = strlen(what);
+	memcpy(out, what, n);
+	snprintf(out + n, outlen - n, "%s", detail);
+	for (i = 0; out[i] != '\0'; i++)
+		if ((unsigned char)out[i] < 0x20 ||
+		    (unsigned char)out[i] >= 0x7f)
+			out[i] = '?';
+}
+
 void
 deliver_xfer_done(struct deliver_xfer *x, CURLcode rc,
     struct deliver_result *r)
@@ -743,6 +798,12 @@ deliver_xfer_done(struct deliver_xfer *x, CURLcode rc,
 	r->status = (int)code;
 	if (rc == CURLE_WRITE_ERROR && x->truncated)
 		rc = CURLE_OK;		/* we stopped reading: not a failure */
+	/* The scheme was checked before the transfer and redirects are not
+	 * followed: libcurl's "unsupported protocol" after a connection is
+	 * about the answer (HTTP/0.9, a status code that is not 3 digits),
+	 * a receiver's fault that may pass, not a permanent one. */
+	if (rc == CURLE_UNSUPPORTED_PROTOCOL && connected(x))
+		rc = CURLE_WEIRD_SERVER_REPLY;
 	r->cls = deliver_classify(rc, r->status);
 	if (rc == CURLE_OK) {
 		if (r->cls != DELIVER_DONE)
@@ -766,8 +827,8 @@ deliver_xfer_done(struct deliver_xfer *x, CURLcode rc,
 		snprintf(r->error, sizeof(r->error), "the response's headers "
 		    "are too large (a header line over 100 KB)");
 	} else
-		snprintf(r->error, sizeof(r->error), "%s", x->errbuf[0] != '\0'
-		    ? x->errbuf : curl_easy_strerror(rc));
+		fail_text(rc, x->errbuf[0] != '\0' ? x->errbuf :
+		    curl_easy_strerror(rc), r->error, sizeof(r->error));
 	if (r->cls == DELIVER_DONE)
 		r->error[0] = '\0';
 	clean_utf8(x->head, x->headlen, r->body);

@@ -348,6 +348,10 @@ struct responder {
 	int	 port;
 };
 
+/* extra for responder_start: reset the connection (RST) instead of
+ * answering. */
+#define RESPOND_RESET	((size_t)-1)
+
 /* Forks a child that serves one connection: reads the request (headers
  * and Content-Length bytes), sends it up the pipe, answers resp.  With
  * extra > 0, that many bytes of 'x' follow resp. */
@@ -389,6 +393,14 @@ responder_start(struct responder *r, const char *resp, size_t extra)
 		if (write(p[1], req, n) < 0)
 			_exit(1);
 		close(p[1]);
+		if (extra == RESPOND_RESET) {
+			struct linger	 l = { 1, 0 };
+
+			setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+			close(c);
+			sleep(1);
+			_exit(0);
+		}
 		if (write(c, resp, strlen(resp)) < 0)
 			_exit(1);
 		if (extra > 0) {
@@ -611,6 +623,74 @@ test_answers(void **state)
 		if (strstr(r.error, i == 0 ? "a header line over 100 KB" :
 		    "Too large response headers") == NULL)
 			fail_msg("headers case %zu: error \"%s\"", i, r.error);
+	}
+}
+
+/*
+ * Receivers that break HTTP: each a temporary failure (the receiver may be
+ * fixed; a garbled status line was once "unsupported protocol", which
+ * killed the delivery at its first attempt) whose error says what happened
+ * in words, keeps libcurl's detail, and holds no control character from
+ * the receiver's bytes.
+ */
+static void
+test_broken_answers(void **state)
+{
+	static const struct {
+		const char	*resp;
+		size_t		 extra;
+		const char	*what;		/* our words */
+		const char	*detail;	/* libcurl's */
+	} cases[] = {
+		{ "HTTP/1.1 2OO OK\r\nContent-Length: 0\r\n\r\n", 0,
+		    "the receiver's answer is not valid HTTP: ",
+		    "response code" },
+		{ "garbage\r\n\r\n", 0,
+		    "the receiver's answer is not valid HTTP: ", "HTTP/0.9" },
+		{ "<html>hello</html>", 0,
+		    "the receiver's answer is not valid HTTP: ", "HTTP/0.9" },
+		{ "HTTP/7.1 200 OK\r\n\r\n", 0,
+		    "the receiver's answer is not valid HTTP: ", "version" },
+		{ "HTTP/1.\x1b[31m1 200 \x07OK\r\n\r\n", 0,
+		    "the receiver's answer is not valid HTTP: ", "version" },
+		{ "HTTP/1.1 200 OK", 0, "the receiver closed the connection "
+		    "without answering: ", "Empty reply" },
+		{ "", 0, "the receiver closed the connection without "
+		    "answering: ", "Empty reply" },
+		{ "", RESPOND_RESET, "the connection failed while reading "
+		    "the answer: ", "Connection reset by peer" },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc", 0,
+		    "the answer ended before its Content-Length: ",
+		    "97 bytes remaining" },
+		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		    "\x1b[31m\r\nabc\r\n", 0,
+		    "the connection failed while reading the answer: ",
+		    "chunked" },
+	};
+	struct deliver_opts	 o = { 1, 5000 };
+	struct deliver_result	 r;
+	struct responder	 rs;
+	struct webhook		 w;
+	char			 url[64];
+	size_t			 i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		responder_start(&rs, cases[i].resp, cases[i].extra);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/", rs.port);
+		test_webhook(&w, url);
+		deliver_now(&w, "msg_1", "{}", 2, &o, &r);
+		free(responder_finish(&rs));
+		if (r.cls != DELIVER_TEMPORARY ||
+		    strncmp(r.error, cases[i].what, strlen(cases[i].what)) ||
+		    strstr(r.error, cases[i].detail) == NULL)
+			fail_msg("case %zu: cls %d status %d error \"%s\"", i,
+			    r.cls, r.status, r.error);
+		for (k = 0; r.error[k] != '\0'; k++)
+			if ((unsigned char)r.error[k] < 0x20 ||
+			    (unsigned char)r.error[k] >= 0x7f)
+				fail_msg("case %zu: byte %zu of \"%s\"", i, k,
+				    r.error);
 	}
 }
 
@@ -879,6 +959,7 @@ main(void)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_broken_answers),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_bad_urls),
 		cmocka_unit_test(test_proxy_env_ignored),
