@@ -761,7 +761,11 @@ fail_text(CURLcode rc, const char *detail, char *out, size_t outlen)
 		    "answering: ";
 		break;
 	case CURLE_RECV_ERROR:
-		what = "the connection failed while reading the answer: ";
+		/* (libcurl 7.88 ends over 300 KB of headers with this code) */
+		what = strncmp(detail, "Too large response headers", 26) == 0 ?
+		    "the response's headers are too large (over 300 KB in "
+		    "all): " :
+		    "the connection failed while reading the answer: ";
 		break;
 	case CURLE_SEND_ERROR:
 		what = "the connection failed while sending the request: ";

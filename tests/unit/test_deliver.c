@@ -621,7 +621,8 @@ test_answers(void **state)
 		free(responder_finish(&rs));
 		assert_int_equal(r.cls, DELIVER_TEMPORARY);
 		if (strstr(r.error, i == 0 ? "a header line over 100 KB" :
-		    "Too large response headers") == NULL)
+		    "the response's headers are too large (over 300 KB in "
+		    "all): Too large response headers") == NULL)
 			fail_msg("headers case %zu: error \"%s\"", i, r.error);
 	}
 }
