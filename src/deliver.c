@@ -770,6 +770,12 @@ fail_text(CURLcode rc, const char *detail, char *out, size_t outlen)
 	case CURLE_SEND_ERROR:
 		what = "the connection failed while sending the request: ";
 		break;
+	case CURLE_SSL_CONNECT_ERROR:
+		what = "the TLS handshake with the receiver failed: ";
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		what = "the receiver's TLS certificate is not trusted: ";
+		break;
 	case CURLE_PARTIAL_FILE:
 		what = "the answer ended before its Content-Length: ";
 		break;

@@ -103,6 +103,9 @@ const HOSTILE = {
     { error: /^the receiver's answer is not valid HTTP: .*version/ }],
   status_no_crlf: [(s) => s.end('HTTP/1.1 200 OK'),
     { error: /^the receiver closed the connection without answering: Empty reply/ }],
+  // An https URL, a plain HTTP server behind it.
+  plain_for_https: [(s) => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'),
+    { error: /^the TLS handshake with the receiver failed: .*wrong version number/, https: true }],
   close_at_once: [(s) => s.end(),
     { error: /^the receiver closed the connection without answering: Empty reply/ }],
 };
@@ -125,10 +128,11 @@ describe('network faults: hostile receivers on loopback', () => {
     s.other = { base: s.srv.base, token: s.otherToken };
     s.daemon = startDaemon(home, { env: { WEBHOOKS_ALLOW_PRIVATE: '1', WEBHOOKS_TIMEOUT_MS: String(TIMEOUT_MS) } });
     s.healthy = await startReceiver(() => ({ status: 204 }));
-    for (const [name, [behave]] of Object.entries(HOSTILE)) {
+    for (const [name, [behave, want]] of Object.entries(HOSTILE)) {
       s.raw[name] = await startRaw(behave);
+      const url = want.https ? s.raw[name].url.replace(/^http:/, 'https:') : s.raw[name].url;
       s.hooks[name] = await createWebhook(s.srv, {
-        name, url: s.raw[name].url, events: ['net.hostile'], max_attempts: 2,
+        name, url, events: ['net.hostile'], max_attempts: 2,
       });
     }
     s.hooks.healthy = await createWebhook(s.srv, { name: 'healthy', url: `${s.healthy.url}/default`, events: ['net.healthy'] });

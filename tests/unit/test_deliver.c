@@ -351,6 +351,9 @@ struct responder {
 /* extra for responder_start: reset the connection (RST) instead of
  * answering. */
 #define RESPOND_RESET	((size_t)-1)
+/* extra for responder_start: answer on the first bytes, whatever they are
+ * (a TLS client hello). */
+#define RESPOND_EARLY	((size_t)-2)
 
 /* Forks a child that serves one connection: reads the request (headers
  * and Content-Length bytes), sends it up the pipe, answers resp.  With
@@ -380,6 +383,8 @@ responder_start(struct responder *r, const char *resp, size_t extra)
 				break;
 			n += (size_t)k;
 			req[n] = '\0';
+			if (extra == RESPOND_EARLY)
+				break;
 			if ((end = strstr(req, "\r\n\r\n")) != NULL) {
 				if (want == 0) {
 					cl = strcasestr(req, "\r\nContent-Length:");
@@ -403,7 +408,7 @@ responder_start(struct responder *r, const char *resp, size_t extra)
 		}
 		if (write(c, resp, strlen(resp)) < 0)
 			_exit(1);
-		if (extra > 0) {
+		if (extra > 0 && extra != RESPOND_EARLY) {
 			big = malloc(extra);
 			memset(big, 'x', extra);
 			/* The client may stop reading: that is the point. */
@@ -667,6 +672,10 @@ test_broken_answers(void **state)
 		    "\x1b[31m\r\nabc\r\n", 0,
 		    "the connection failed while reading the answer: ",
 		    "chunked" },
+		/* An https URL, a plain HTTP server (the one https case). */
+		{ "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+		    RESPOND_EARLY, "the TLS handshake with the receiver failed: ",
+		    "wrong version number" },
 	};
 	struct deliver_opts	 o = { 1, 5000 };
 	struct deliver_result	 r;
@@ -678,7 +687,9 @@ test_broken_answers(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		responder_start(&rs, cases[i].resp, cases[i].extra);
-		snprintf(url, sizeof(url), "http://127.0.0.1:%d/", rs.port);
+		snprintf(url, sizeof(url), "%s://127.0.0.1:%d/",
+		    cases[i].extra == RESPOND_EARLY ? "https" : "http",
+		    rs.port);
 		test_webhook(&w, url);
 		deliver_now(&w, "msg_1", "{}", 2, &o, &r);
 		free(responder_finish(&rs));
