@@ -1,8 +1,8 @@
 // Network fault injection: receivers on loopback that break HTTP in every
 // way a stranger's server can (reset the connection, accept and never
-// answer, stream an endless body, answer 300 MB, trickle, endless headers,
-// malformed status lines), all at once against one webhookd with a 2 s
-// delivery timeout.  Each attempt ends within the timeout (or at the 64 KiB
+// answer, stream an endless body, answer 300 MB, trickle, endless headers
+// or 100 Continue, malformed status lines, plain HTTP behind an https URL),
+// all at once against one webhookd with a 2 s delivery timeout.  Each attempt ends within the timeout (or at the 64 KiB
 // read cap, well before it), is recorded with an error a receiver's owner
 // can act on, and meanwhile healthy receivers of two teams get their events
 // promptly.  webhookd neither crashes nor grows, and no byte the receivers
@@ -93,6 +93,8 @@ const HOSTILE = {
     s.write('HTTP/1.1 200 OK\r\n');
     pump(s, st, Buffer.from('X-More: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'.repeat(1000)));
   }, { error: /^the response's headers are too large \(over 300 KB in all\): Too large response headers/ }],
+  endless_1xx: [(s, st) => pump(s, st, Buffer.from('HTTP/1.1 100 Continue\r\n\r\n'.repeat(1000))),
+    { error: /^the response's headers are too large \(over 300 KB in all\): Too large response headers/ }],
   status_2oo: [(s) => s.end('HTTP/1.1 2OO OK\r\nContent-Length: 0\r\n\r\n'),
     { error: /^the receiver's answer is not valid HTTP: .*response code/ }],
   status_garbage: [(s) => s.end('garbage\r\n\r\n'),
