@@ -581,6 +581,29 @@ result_fail(struct deliver_result *r, enum deliver_class cls,
 	snprintf(r->error, sizeof(r->error), "%s", msg);
 }
 
+/*
+ * 1 if libcurl has a CA bundle of its own.  libcurl keeps the parsed bundle
+ * for the next TLS connection (CURLOPT_CA_CACHE_TIMEOUT, 24 h), but not
+ * when a CA directory is set too, as Debian's libcurl is built: then every
+ * new connection parses the whole bundle again, 50 to 100 ms on webhookd's
+ * one thread, during which no other transfer moves (a burst of https
+ * webhooks stalled every delivery).  The bundle holds the directory's
+ * certificates: with one, the directory is left out.
+ */
+static int
+ca_bundle(void)
+{
+	static int		 has = -1;
+	curl_version_info_data	*v;
+
+	if (has == -1) {
+		v = curl_version_info(CURLVERSION_NOW);
+		has = v->age >= CURLVERSION_NINTH && v->cainfo != NULL &&
+		    v->cainfo[0] != '\0';
+	}
+	return has;
+}
+
 /* A transfer with a new easy handle, its constant options set. */
 static struct deliver_xfer *
 xfer_make(void)
@@ -607,6 +630,8 @@ xfer_make(void)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	if (ca_bundle())
+		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 	return x;
 }
 

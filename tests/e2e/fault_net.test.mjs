@@ -153,6 +153,7 @@ describe('network faults: hostile receivers on loopback', () => {
       await fn(t);
     } catch (e) {
       e.message += `\n--- webhookd log:\n${s.daemon.logText().slice(-8000)}`;
+      if (process.env.NETFAULT_LOG) fs.writeFileSync(process.env.NETFAULT_LOG, s.daemon.logText());
       throw e;
     }
   };
@@ -198,7 +199,7 @@ describe('network faults: hostile receivers on loopback', () => {
         const what = `${name}: ${JSON.stringify(a)}`;
         assert.ok(a.latency_ms <= TIMEOUT_MS + 750, `${what}: ends by the timeout`);
         if (want.slow) assert.ok(a.latency_ms >= TIMEOUT_MS - 100, `${what}: ran to the timeout`);
-        if (want.capped) assert.ok(a.latency_ms < 1500, `${what}: ends at the read cap, not the timeout`);
+        if (want.capped) assert.ok(a.latency_ms < TIMEOUT_MS - 300, `${what}: ends at the read cap, not the timeout`);
         if (want.status) assert.equal(a.status_code, want.status, what);
         if (want.success) {
           assert.equal(a.success, true, what);
@@ -232,8 +233,12 @@ describe('network faults: hostile receivers on loopback', () => {
     }
     const hwm = rssKiB(s.daemon.pid, 'VmHWM');
     t.diagnostic(`bytes the capped receivers could send: ${['endless_200', 'endless_500', 'body_300mb'].map((n) => `${n} ${s.raw[n].sent}`).join(', ')}; webhookd's peak RSS ${hwm0} -> ${hwm} KiB`);
-    assert.ok(hwm - hwm0 < 32 * 1024, `webhookd's peak RSS went from ${hwm0} to ${hwm} KiB`);
-    assert.ok(hwm < 96 * 1024, `webhookd's peak RSS ${hwm} KiB`);
+    // (Under AddressSanitizer freed memory stays resident in its
+    // quarantine: the bytes sent above bound what was read.)
+    if (!fs.readFileSync(`/proc/${s.daemon.pid}/maps`, 'utf8').includes('libasan')) {
+      assert.ok(hwm - hwm0 < 32 * 1024, `webhookd's peak RSS went from ${hwm0} to ${hwm} KiB`);
+      assert.ok(hwm < 96 * 1024, `webhookd's peak RSS ${hwm} KiB`);
+    }
   }));
 
   test('webhookd is still running, and its log names each error without a raw byte of the receivers', wrap(async () => {

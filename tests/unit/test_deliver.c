@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -706,6 +707,75 @@ test_broken_answers(void **state)
 	}
 }
 
+/*
+ * Opens of the CA bundle, counted while ca_path is set: this program's
+ * fopen and fopen64 come first (OpenSSL reads the bundle through one).
+ */
+static const char	*ca_path;
+static int		 ca_opens;
+
+static FILE *
+fopen_next(const char *name, const char *path, const char *mode)
+{
+	FILE	*(*next)(const char *, const char *);
+
+	if (ca_path != NULL && strcmp(path, ca_path) == 0)
+		ca_opens++;
+	*(void **)&next = dlsym(RTLD_NEXT, name);
+	return next(path, mode);
+}
+
+FILE	*fopen(const char *, const char *);
+FILE	*fopen64(const char *, const char *);
+
+FILE *
+fopen(const char *path, const char *mode)
+{
+	return fopen_next("fopen", path, mode);
+}
+
+FILE *
+fopen64(const char *path, const char *mode)
+{
+	return fopen_next("fopen64", path, mode);
+}
+
+/* Three TLS connections parse the CA bundle once: with the CA directory
+ * set too (Debian's libcurl), libcurl 7.88 kept no CA cache and parsed the
+ * whole bundle for every connection, 50 to 100 ms on webhookd's one thread
+ * during which no other transfer moved. */
+static void
+test_ca_parsed_once(void **state)
+{
+	struct deliver_opts	 o = { 1, 5000 };
+	struct deliver_result	 r;
+	struct responder	 rs;
+	struct webhook		 w;
+	curl_version_info_data	*v = curl_version_info(CURLVERSION_NOW);
+	char			 url[64];
+	int			 i;
+
+	(void)state;
+	if (v->cainfo == NULL || v->cainfo[0] == '\0')
+		skip();
+	deliver_cleanup();	/* new easy handles, no cache yet */
+	ca_path = v->cainfo;
+	ca_opens = 0;
+	for (i = 0; i < 3; i++) {
+		responder_start(&rs, "HTTP/1.1 400 Bad\r\n\r\n", RESPOND_EARLY);
+		snprintf(url, sizeof(url), "https://127.0.0.1:%d/", rs.port);
+		test_webhook(&w, url);
+		deliver_now(&w, "msg_1", "{}", 2, &o, &r);
+		free(responder_finish(&rs));
+		if (strstr(r.error, "TLS handshake") == NULL)
+			fail_msg("%d: \"%s\"", i, r.error);
+	}
+	ca_path = NULL;
+	if (ca_opens != 1)
+		fail_msg("the CA bundle %s was opened %d times", v->cainfo,
+		    ca_opens);
+}
+
 static void
 test_refused(void **state)
 {
@@ -972,6 +1042,7 @@ main(void)
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_broken_answers),
+		cmocka_unit_test(test_ca_parsed_once),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_bad_urls),
 		cmocka_unit_test(test_proxy_env_ignored),
