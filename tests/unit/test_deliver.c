@@ -660,6 +660,9 @@ test_broken_answers(void **state)
 		    "the receiver's answer is not valid HTTP: ", "version" },
 		{ "HTTP/1.\x1b[31m1 200 \x07OK\r\n\r\n", 0,
 		    "the receiver's answer is not valid HTTP: ", "version" },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nabc", 0,
+		    "the receiver's answer is not valid HTTP: ",
+		    "Content-Length" },
 		{ "HTTP/1.1 200 OK", 0, "the receiver closed the connection "
 		    "without answering: ", "Empty reply" },
 		{ "", 0, "the receiver closed the connection without "
