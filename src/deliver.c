@@ -771,7 +771,8 @@ connected(struct deliver_xfer *x)
  * becomes '?' (libcurl's own words are ASCII).
  */
 static void
-fail_text(CURLcode rc, const char *detail, char *out, size_t outlen)
+fail_text(CURLcode rc, const char *detail, long oserr, char *out,
+    size_t outlen)
 {
 	const char	*what;
 	size_t		 i, n;
@@ -811,7 +812,14 @@ fail_text(CURLcode rc, const char *detail, char *out, size_t outlen)
 	/* (what is shorter than any outlen; a long detail is cut.) */
 	n = strlen(what);
 	memcpy(out, what, n);
-	snprintf(out + n, outlen - n, "%s", detail);
+	snprintf(out + n, outlen - n, "%.*s", (int)(outlen - n - 1), detail);
+	/* libcurl 7.88 says "Couldn't connect to server" for every failed
+	 * connect: the system's reason (refused, unreachable) is the news. */
+	if (rc == CURLE_COULDNT_CONNECT && oserr > 0 &&
+	    strstr(out, strerror((int)oserr)) == NULL) {
+		n = strlen(out);
+		snprintf(out + n, outlen - n, " (%s)", strerror((int)oserr));
+	}
 	for (i = 0; out[i] != '\0'; i++)
 		if ((unsigned char)out[i] < 0x20 ||
 		    (unsigned char)out[i] >= 0x7f)
@@ -822,7 +830,7 @@ void
 deliver_xfer_done(struct deliver_xfer *x, CURLcode rc,
     struct deliver_result *r)
 {
-	long		 code = 0;
+	long		 code = 0, oserr = 0;
 	curl_off_t	 us = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -861,9 +869,13 @@ deliver_xfer_done(struct deliver_xfer *x, CURLcode rc,
 		 * fails aborts instead (xmalloc). */
 		snprintf(r->error, sizeof(r->error), "the response's headers "
 		    "are too large (a header line over 100 KB)");
-	} else
+	} else {
+		if (curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &oserr) !=
+		    CURLE_OK)
+			oserr = 0;
 		fail_text(rc, x->errbuf[0] != '\0' ? x->errbuf :
-		    curl_easy_strerror(rc), r->error, sizeof(r->error));
+		    curl_easy_strerror(rc), oserr, r->error, sizeof(r->error));
+	}
 	if (r->cls == DELIVER_DONE)
 		r->error[0] = '\0';
 	clean_utf8(x->head, x->headlen, r->body);

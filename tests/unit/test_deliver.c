@@ -747,6 +747,28 @@ fopen64(const char *path, const char *mode)
  * set too (Debian's libcurl), libcurl 7.88 kept no CA cache and parsed the
  * whole bundle for every connection, 50 to 100 ms on webhookd's one thread
  * during which no other transfer moved. */
+/* A port nobody listens on: libcurl's words, then the system's reason. */
+static void
+test_connect_refused(void **state)
+{
+	struct deliver_opts	 o = { 1, 5000 };
+	struct deliver_result	 r;
+	struct webhook		 w;
+	char			 url[64];
+	int			 lfd, port;
+
+	(void)state;
+	lfd = listen_loopback(&port);
+	close(lfd);		/* the port is free again, and closed */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+	test_webhook(&w, url);
+	deliver_now(&w, "msg_1", "{}", 2, &o, &r);
+	assert_int_equal(r.cls, DELIVER_TEMPORARY);
+	if (strncmp(r.error, "Failed to connect to 127.0.0.1 port ", 36) != 0 ||
+	    strstr(r.error, " (Connection refused)") == NULL)
+		fail_msg("error \"%s\"", r.error);
+}
+
 static void
 test_ca_parsed_once(void **state)
 {
@@ -1046,6 +1068,7 @@ main(void)
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_broken_answers),
 		cmocka_unit_test(test_ca_parsed_once),
+		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_bad_urls),
 		cmocka_unit_test(test_proxy_env_ignored),
