@@ -143,6 +143,8 @@ describe('network faults: hostile receivers on loopback', () => {
 
   after(async () => {
     if (s.daemon) await s.daemon.stop();
+    // (FAULT_NET_LOG=FILE keeps webhookd's whole log.)
+    if (s.daemon && process.env.FAULT_NET_LOG) fs.writeFileSync(process.env.FAULT_NET_LOG, s.daemon.logText());
     if (s.srv) await s.srv.stopAndClean();
     if (s.healthy) await s.healthy.close();
     for (const r of Object.values(s.raw)) await r.close();
@@ -153,7 +155,6 @@ describe('network faults: hostile receivers on loopback', () => {
       await fn(t);
     } catch (e) {
       e.message += `\n--- webhookd log:\n${s.daemon.logText().slice(-8000)}`;
-      if (process.env.NETFAULT_LOG) fs.writeFileSync(process.env.NETFAULT_LOG, s.daemon.logText());
       throw e;
     }
   };
