@@ -583,6 +583,29 @@ result_fail(struct deliver_result *r, enum deliver_class cls,
 	snprintf(r->error, sizeof(r->error), "%s", msg);
 }
 
+/*
+ * 1 if libcurl has a CA bundle of its own.  libcurl keeps the parsed bundle
+ * for the next TLS connection (CURLOPT_CA_CACHE_TIMEOUT, 24 h), but not
+ * when a CA directory is set too, as Debian's libcurl is built: then every
+ * new connection parses the whole bundle again, 50 to 100 ms on webhookd's
+ * one thread, during which no other transfer moves (a burst of https
+ * webhooks stalled every delivery).  The bundle holds the directory's
+ * certificates: with one, the directory is left out.
+ */
+static int
+ca_bundle(void)
+{
+	static int		 has = -1;
+	curl_version_info_data	*v;
+
+	if (has == -1) {
+		v = curl_version_info(CURLVERSION_NOW);
+		has = v->age >= CURLVERSION_NINTH && v->cainfo != NULL &&
+		    v->cainfo[0] != '\0';
+	}
+	return has;
+}
+
 /* A transfer with a new easy handle, its constant options set. */
 static struct deliver_xfer *
 xfer_make(void)
@@ -609,6 +632,8 @@ xfer_make(void)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	if (ca_bundle())
+		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 	return x;
 }
 
@@ -730,11 +755,84 @@ deliver_xfer_arg(struct deliver_xfer *x)
 	return x->arg;
 }
 
+/* 1 if the transfer reached a receiver. */
+static int
+connected(struct deliver_xfer *x)
+{
+	char	*ip = NULL;
+
+	return curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &ip) ==
+	    CURLE_OK && ip != NULL && ip[0] != '\0';
+}
+
+/*
+ * What a failed transfer records: what went wrong in words a receiver's
+ * owner can act on, then libcurl's own detail (which names the cause:
+ * "Connection reset by peer", "Received HTTP/0.9 when not allowed").  The
+ * detail may quote the receiver's bytes: anything but printable ASCII
+ * becomes '?' (libcurl's own words are ASCII).
+ */
+static void
+fail_text(CURLcode rc, const char *detail, long oserr, char *out,
+    size_t outlen)
+{
+	const char	*what;
+	size_t		 i, n;
+
+	switch (rc) {
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		what = "the receiver's answer is not valid HTTP: ";
+		break;
+	case CURLE_GOT_NOTHING:
+		what = "the receiver closed the connection without "
+		    "answering: ";
+		break;
+	case CURLE_RECV_ERROR:
+		/* (libcurl 7.88 ends over 300 KB of headers with this code) */
+		what = strncmp(detail, "Too large response headers", 26) == 0 ?
+		    "the response's headers are too large (over 300 KB in "
+		    "all): " :
+		    "the connection failed while reading the answer: ";
+		break;
+	case CURLE_SEND_ERROR:
+		what = "the connection failed while sending the request: ";
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+		what = "the TLS handshake with the receiver failed: ";
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		what = "the receiver's TLS certificate is not trusted: ";
+		break;
+	case CURLE_PARTIAL_FILE:
+		what = "the answer ended before its Content-Length: ";
+		break;
+	default:
+		what = "";
+		break;
+	}
+	/* (what is shorter than any outlen; a long detail is cut.) */
+	n = strlen(what);
+	memcpy(out, what, n);
+	snprintf(out + n, outlen - n, "%.*s", (int)(outlen - n - 1), detail);
+	/* libcurl 7.88 says "Couldn't connect to server" for every failed
+	 * connect: the system's reason (refused, unreachable) is the news. */
+	if (rc == CURLE_COULDNT_CONNECT && oserr > 0 &&
+	    strstr(out, strerror((int)oserr)) == NULL) {
+		n = strlen(out);
+		snprintf(out + n, outlen - n, " (%s)", strerror((int)oserr));
+	}
+	for (i = 0; out[i] != '\0'; i++)
+		if ((unsigned char)out[i] < 0x20 ||
+		    (unsigned char)out[i] >= 0x7f)
+			out[i] = '?';
+}
+
 void
 deliver_xfer_done(struct deliver_xfer *x, CURLcode rc,
     struct deliver_result *r)
 {
-	long		 code = 0;
+	long		 code = 0, oserr = 0;
 	curl_off_t	 us = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -745,6 +843,12 @@ deliver_xfer_done(struct deliver_xfer *x, CURLcode rc,
 	r->status = (int)code;
 	if (rc == CURLE_WRITE_ERROR && x->truncated)
 		rc = CURLE_OK;		/* we stopped reading: not a failure */
+	/* The scheme was checked before the transfer and redirects are not
+	 * followed: libcurl's "unsupported protocol" after a connection is
+	 * about the answer (HTTP/0.9, a status code that is not 3 digits),
+	 * a receiver's fault that may pass, not a permanent one. */
+	if (rc == CURLE_UNSUPPORTED_PROTOCOL && connected(x))
+		rc = CURLE_WEIRD_SERVER_REPLY;
 	r->cls = deliver_classify(rc, r->status);
 	if (rc == CURLE_OK) {
 		if (r->cls != DELIVER_DONE)
@@ -767,9 +871,13 @@ deliver_xfer_done(struct deliver_xfer *x, CURLcode rc,
 		 * fails aborts instead (xmalloc). */
 		snprintf(r->error, sizeof(r->error), "the response's headers "
 		    "are too large (a header line over 100 KB)");
-	} else
-		snprintf(r->error, sizeof(r->error), "%s", x->errbuf[0] != '\0'
-		    ? x->errbuf : curl_easy_strerror(rc));
+	} else {
+		if (curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &oserr) !=
+		    CURLE_OK)
+			oserr = 0;
+		fail_text(rc, x->errbuf[0] != '\0' ? x->errbuf :
+		    curl_easy_strerror(rc), oserr, r->error, sizeof(r->error));
+	}
 	if (r->cls == DELIVER_DONE)
 		r->error[0] = '\0';
 	clean_utf8(x->head, x->headlen, r->body);

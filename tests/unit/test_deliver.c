@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -348,6 +349,13 @@ struct responder {
 	int	 port;
 };
 
+/* extra for responder_start: reset the connection (RST) instead of
+ * answering. */
+#define RESPOND_RESET	((size_t)-1)
+/* extra for responder_start: answer on the first bytes, whatever they are
+ * (a TLS client hello). */
+#define RESPOND_EARLY	((size_t)-2)
+
 /* Forks a child that serves one connection: reads the request (headers
  * and Content-Length bytes), sends it up the pipe, answers resp.  With
  * extra > 0, that many bytes of 'x' follow resp. */
@@ -376,6 +384,8 @@ responder_start(struct responder *r, const char *resp, size_t extra)
 				break;
 			n += (size_t)k;
 			req[n] = '\0';
+			if (extra == RESPOND_EARLY)
+				break;
 			if ((end = strstr(req, "\r\n\r\n")) != NULL) {
 				if (want == 0) {
 					cl = strcasestr(req, "\r\nContent-Length:");
@@ -389,9 +399,17 @@ responder_start(struct responder *r, const char *resp, size_t extra)
 		if (write(p[1], req, n) < 0)
 			_exit(1);
 		close(p[1]);
+		if (extra == RESPOND_RESET) {
+			struct linger	 l = { 1, 0 };
+
+			setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+			close(c);
+			sleep(1);
+			_exit(0);
+		}
 		if (write(c, resp, strlen(resp)) < 0)
 			_exit(1);
-		if (extra > 0) {
+		if (extra > 0 && extra != RESPOND_EARLY) {
 			big = malloc(extra);
 			memset(big, 'x', extra);
 			/* The client may stop reading: that is the point. */
@@ -609,9 +627,178 @@ test_answers(void **state)
 		free(responder_finish(&rs));
 		assert_int_equal(r.cls, DELIVER_TEMPORARY);
 		if (strstr(r.error, i == 0 ? "a header line over 100 KB" :
-		    "Too large response headers") == NULL)
+		    "the response's headers are too large (over 300 KB in "
+		    "all): Too large response headers") == NULL)
 			fail_msg("headers case %zu: error \"%s\"", i, r.error);
 	}
+}
+
+/*
+ * Receivers that break HTTP: each a temporary failure (the receiver may be
+ * fixed; a garbled status line was once "unsupported protocol", which
+ * killed the delivery at its first attempt) whose error says what happened
+ * in words, keeps libcurl's detail, and holds no control character from
+ * the receiver's bytes.
+ */
+static void
+test_broken_answers(void **state)
+{
+	static const struct {
+		const char	*resp;
+		size_t		 extra;
+		const char	*what;		/* our words */
+		const char	*detail;	/* libcurl's */
+	} cases[] = {
+		{ "HTTP/1.1 2OO OK\r\nContent-Length: 0\r\n\r\n", 0,
+		    "the receiver's answer is not valid HTTP: ",
+		    "response code" },
+		{ "garbage\r\n\r\n", 0,
+		    "the receiver's answer is not valid HTTP: ", "HTTP/0.9" },
+		{ "<html>hello</html>", 0,
+		    "the receiver's answer is not valid HTTP: ", "HTTP/0.9" },
+		{ "HTTP/7.1 200 OK\r\n\r\n", 0,
+		    "the receiver's answer is not valid HTTP: ", "version" },
+		{ "HTTP/1.\x1b[31m1 200 \x07OK\r\n\r\n", 0,
+		    "the receiver's answer is not valid HTTP: ", "version" },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nabc", 0,
+		    "the receiver's answer is not valid HTTP: ",
+		    "Content-Length" },
+		{ "HTTP/1.1 200 OK", 0, "the receiver closed the connection "
+		    "without answering: ", "Empty reply" },
+		{ "", 0, "the receiver closed the connection without "
+		    "answering: ", "Empty reply" },
+		{ "", RESPOND_RESET, "the connection failed while reading "
+		    "the answer: ", "Connection reset by peer" },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc", 0,
+		    "the answer ended before its Content-Length: ",
+		    "97 bytes remaining" },
+		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		    "\x1b[31m\r\nabc\r\n", 0,
+		    "the connection failed while reading the answer: ",
+		    "chunked" },
+		/* An https URL, a plain HTTP server (the one https case). */
+		{ "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+		    RESPOND_EARLY, "the TLS handshake with the receiver failed: ",
+		    "wrong version number" },
+	};
+	struct deliver_opts	 o = { 1, 5000 };
+	struct deliver_result	 r;
+	struct responder	 rs;
+	struct webhook		 w;
+	char			 url[64];
+	size_t			 i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		responder_start(&rs, cases[i].resp, cases[i].extra);
+		snprintf(url, sizeof(url), "%s://127.0.0.1:%d/",
+		    cases[i].extra == RESPOND_EARLY ? "https" : "http",
+		    rs.port);
+		test_webhook(&w, url);
+		deliver_now(&w, "msg_1", "{}", 2, &o, &r);
+		free(responder_finish(&rs));
+		if (r.cls != DELIVER_TEMPORARY ||
+		    strncmp(r.error, cases[i].what, strlen(cases[i].what)) ||
+		    strstr(r.error, cases[i].detail) == NULL)
+			fail_msg("case %zu: cls %d status %d error \"%s\"", i,
+			    r.cls, r.status, r.error);
+		for (k = 0; r.error[k] != '\0'; k++)
+			if ((unsigned char)r.error[k] < 0x20 ||
+			    (unsigned char)r.error[k] >= 0x7f)
+				fail_msg("case %zu: byte %zu of \"%s\"", i, k,
+				    r.error);
+	}
+}
+
+/*
+ * Opens of the CA bundle, counted while ca_path is set: this program's
+ * fopen and fopen64 come first (OpenSSL reads the bundle through one).
+ */
+static const char	*ca_path;
+static int		 ca_opens;
+
+static FILE *
+fopen_next(const char *name, const char *path, const char *mode)
+{
+	FILE	*(*next)(const char *, const char *);
+
+	if (ca_path != NULL && strcmp(path, ca_path) == 0)
+		ca_opens++;
+	*(void **)&next = dlsym(RTLD_NEXT, name);
+	return next(path, mode);
+}
+
+FILE	*fopen(const char *, const char *);
+FILE	*fopen64(const char *, const char *);
+
+FILE *
+fopen(const char *path, const char *mode)
+{
+	return fopen_next("fopen", path, mode);
+}
+
+FILE *
+fopen64(const char *path, const char *mode)
+{
+	return fopen_next("fopen64", path, mode);
+}
+
+/* Three TLS connections parse the CA bundle once: with the CA directory
+ * set too (Debian's libcurl), libcurl 7.88 kept no CA cache and parsed the
+ * whole bundle for every connection, 50 to 100 ms on webhookd's one thread
+ * during which no other transfer moved. */
+/* A port nobody listens on: libcurl's words, then the system's reason. */
+static void
+test_connect_refused(void **state)
+{
+	struct deliver_opts	 o = { 1, 5000 };
+	struct deliver_result	 r;
+	struct webhook		 w;
+	char			 url[64];
+	int			 lfd, port;
+
+	(void)state;
+	lfd = listen_loopback(&port);
+	close(lfd);		/* the port is free again, and closed */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+	test_webhook(&w, url);
+	deliver_now(&w, "msg_1", "{}", 2, &o, &r);
+	assert_int_equal(r.cls, DELIVER_TEMPORARY);
+	if (strncmp(r.error, "Failed to connect to 127.0.0.1 port ", 36) != 0 ||
+	    strstr(r.error, " (Connection refused)") == NULL)
+		fail_msg("error \"%s\"", r.error);
+}
+
+static void
+test_ca_parsed_once(void **state)
+{
+	struct deliver_opts	 o = { 1, 5000 };
+	struct deliver_result	 r;
+	struct responder	 rs;
+	struct webhook		 w;
+	curl_version_info_data	*v = curl_version_info(CURLVERSION_NOW);
+	char			 url[64];
+	int			 i;
+
+	(void)state;
+	if (v->cainfo == NULL || v->cainfo[0] == '\0')
+		skip();
+	deliver_cleanup();	/* new easy handles, no cache yet */
+	ca_path = v->cainfo;
+	ca_opens = 0;
+	for (i = 0; i < 3; i++) {
+		responder_start(&rs, "HTTP/1.1 400 Bad\r\n\r\n", RESPOND_EARLY);
+		snprintf(url, sizeof(url), "https://127.0.0.1:%d/", rs.port);
+		test_webhook(&w, url);
+		deliver_now(&w, "msg_1", "{}", 2, &o, &r);
+		free(responder_finish(&rs));
+		if (strstr(r.error, "TLS handshake") == NULL)
+			fail_msg("%d: \"%s\"", i, r.error);
+	}
+	ca_path = NULL;
+	if (ca_opens != 1)
+		fail_msg("the CA bundle %s was opened %d times", v->cainfo,
+		    ca_opens);
 }
 
 static void
@@ -879,6 +1066,9 @@ main(void)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_broken_answers),
+		cmocka_unit_test(test_ca_parsed_once),
+		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_bad_urls),
 		cmocka_unit_test(test_proxy_env_ignored),
