@@ -3,8 +3,9 @@
  * event out to the team's active webhooks subscribed to its type, and
  * delivers through one libcurl multi loop: many transfers at once over a
  * shared connection cache, at most per_endpoint of them to any one
- * endpoint (scheme, host, port), so that a slow or dead endpoint only ever
- * waits behind itself.
+ * endpoint of one team (team, scheme, host, port), so that a slow or dead
+ * endpoint only ever waits behind itself, and a team whose webhooks hang
+ * on a host never holds up another team's deliveries to the same host.
  *
  *   webhookd          run until SIGTERM / SIGINT
  *   webhookd --once   deliver what is due now and exit (for cron)
@@ -57,8 +58,8 @@
  * An endpoint takes a new transfer while fewer than per_endpoint are on
  * the wire and fewer than UNREC_FACTOR x per_endpoint of its answers wait
  * to be recorded, so that a crash repeats at most (1 + UNREC_FACTOR) x
- * per_endpoint deliveries an endpoint: those in flight, on the wire or
- * answered but not yet in the attempt log.
+ * per_endpoint deliveries an endpoint (of one team): those in flight, on
+ * the wire or answered but not yet in the attempt log.
  */
 #include <sys/inotify.h>
 #include <sys/resource.h>
@@ -191,7 +192,10 @@ struct job {
 	struct job		*hnext;		/* struct hand's lists */
 };
 
-/* A (scheme, host, port) and its queue. */
+/* A (team, scheme, host, port) and its queue.  Keyed by team as well, so
+ * that the limits are each team's: one team's hanging deliveries fill its
+ * own slots, never another's.  The connections are not: libcurl's cache
+ * is the multi handle's, shared by every team. */
 struct endpoint {
 	char			*key;
 	int			 active;	/* transfers in flight */
@@ -412,9 +416,10 @@ failing_set(struct wd *wd, const char *uuid, int on)
 
 /* ---- endpoints ------------------------------------------------------------ */
 
-/* "scheme://host:port" of a URL, lower case; the URL itself if unparsable. */
+/* "team scheme://host:port" of a team's URL, the URL part in lower case
+ * (the URL itself if unparsable).  A team name has no space. */
 static char *
-endpoint_key(const char *url)
+endpoint_key(const char *team, const char *url)
 {
 	CURLU	*u;
 	char	*scheme = NULL, *host = NULL, *port = NULL, *key, *p;
@@ -425,14 +430,14 @@ endpoint_key(const char *url)
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
 	    CURLUE_OK)
-		key = xasprintf("%s://%s:%s", scheme, host, port);
+		key = xasprintf("%s %s://%s:%s", team, scheme, host, port);
 	else
-		key = xstrdup(url);
+		key = xasprintf("%s %s", team, url);
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(port);
 	curl_url_cleanup(u);
-	for (p = key; *p != '\0'; p++)
+	for (p = key + strlen(team); *p != '\0'; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	return key;
@@ -966,7 +971,7 @@ fanout_each(const char *uuid, const char *json, void *arg)
 		return 0;
 	t->ws = xrealloc(t->ws, (t->n + 1) * sizeof(*t->ws));
 	t->keys = xrealloc(t->keys, (t->n + 1) * sizeof(*t->keys));
-	t->keys[t->n] = endpoint_key(w.url);
+	t->keys[t->n] = endpoint_key(t->team, w.url);
 	t->ws[t->n++] = w;
 	return 0;
 }
@@ -1179,7 +1184,7 @@ one_delivery(struct wd *wd, struct event *e)
 		return;
 	}
 	j = job_new(wd, e, &w, e->ev.attempt + 1, NULL);
-	key = endpoint_key(j->wh.url);
+	key = endpoint_key(e->ev.team, j->wh.url);
 	job_made(wd, j, key);
 	free(key);
 }
