@@ -10,9 +10,10 @@
  *   webhookd          run until SIGTERM / SIGINT
  *   webhookd --once   deliver what is due now and exit (for cron)
  *   webhookd -n       check the configuration: "configuration OK"
- *   webhookd --test TEAM UUID
+ *   webhookd --test [--detach] TEAM UUID [EVENT_ID]
  *                     one test delivery for the FastCGI program (probe.h):
- *                     deliver, record, print the outcome as a JSON line
+ *                     deliver, record, print the outcome as a JSON line;
+ *                     --detach: in a process of its own, the first exits
  *
  * Where state lives, and why.  An event file stays in cur/ until each of
  * its deliveries is resolved durably: done (the attempt log, and for an
@@ -1974,35 +1975,78 @@ net_run(struct wd *wd)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: webhookd [--once | -n | --test TEAM UUID]\n");
+	fprintf(stderr, "usage: webhookd [--once | -n | "
+	    "--test [--detach] TEAM UUID [EVENT_ID]]\n");
 	exit(2);
 }
 
 /*
- * webhookd --test TEAM UUID: the test delivery of the API and the admin
- * page, run for the FastCGI program (probe_run) so that it needs no
- * libcurl.  Needs neither the spool nor its lock: the event is made here
- * and goes nowhere else.  Exits 0 with the outcome on stdout, or
- * PROBE_EXIT_NOTFOUND, or 2 (bad arguments), or 1 (logged).
+ * The tester's own process, made by fork when --detach asks: the first
+ * process exits 0 at once, so that the FastCGI program that started it
+ * waits for it no longer than a fork; the tester leaves its session and
+ * process group (a kill of the group the FastCGI program made, or of the
+ * web server's, does not reach it), ignores SIGPIPE (the FastCGI program
+ * reads its outcome only PROBE_WAIT_MS) and keeps every descriptor,
+ * its slot's (probe.h) among them.  0 in the tester, -1 on an error
+ * (logged); the first process does not return.
  */
 static int
-test_one(const char *team, const char *uuid)
+detach(void)
+{
+	pid_t	 pid;
+
+	fflush(NULL);
+	if ((pid = fork()) == -1) {
+		log_warn("webhookd --test: fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid > 0)
+		_exit(0);
+	(void)setsid();
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/*
+ * webhookd --test [--detach] TEAM UUID [EVENT_ID]: the test delivery of
+ * the API and the admin page, run for the FastCGI program (probe_run) so
+ * that it needs no libcurl.  Needs neither the spool nor its lock: the
+ * event (of id EVENT_ID, else a new one) is made here and goes nowhere
+ * else.  Exits 0 with the outcome on stdout, or PROBE_EXIT_NOTFOUND (and
+ * PROBE_NOTFOUND_LINE on stdout), or 2 (bad arguments), or 1 (logged).
+ * Detached, the outcome is all the caller learns; the tester ends itself
+ * (SIGALRM) if the delivery timeout plus PROBE_SLACK_MS pass.
+ */
+static int
+test_one(const char *team, const char *uuid, const char *evid, int detached)
 {
 	struct cfg		 cfg;
 	struct store		*st = NULL;
 	struct webhook		 w;
 	struct deliver_result	 r;
-	char			 err[512], *out;
+	char			 err[512], *out, newid[37];
 	int			 rc = 1, res;
 
-	if (!auth_team_valid(team) || !util_is_uuid(uuid)) {
-		log_warn("webhookd --test: usage: webhookd --test TEAM UUID "
-		    "(a team name and a webhook uuid)");
+	if (!auth_team_valid(team) || !util_is_uuid(uuid) ||
+	    (evid != NULL && !util_is_uuid(evid))) {
+		log_warn("webhookd --test: usage: webhookd --test [--detach] "
+		    "TEAM UUID [EVENT_ID] (a team name, a webhook uuid and an "
+		    "event uuid)");
 		return 2;
+	}
+	if (evid == NULL) {
+		util_uuid4(newid);
+		evid = newid;
 	}
 	if (cfg_load(&cfg, err, sizeof(err)) == -1) {
 		log_warn("webhookd --test: configuration: %s", err);
 		return 1;
+	}
+	if (detached) {
+		if (detach() == -1)
+			return 1;
+		alarm((unsigned)((cfg.timeout_ms + PROBE_SLACK_MS + 999) /
+		    1000));
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_warn("webhookd --test: curl_global_init failed");
@@ -2011,19 +2055,22 @@ test_one(const char *team, const char *uuid)
 	if ((st = store_open(cfg.home, 0)) == NULL)
 		goto out;
 	if ((res = webhook_get(st, team, uuid, &w)) != STORE_OK) {
-		if (res == STORE_NOTFOUND)
+		if (res == STORE_NOTFOUND) {
 			rc = PROBE_EXIT_NOTFOUND;
-		else
+			fputs(PROBE_NOTFOUND_LINE, stdout);
+		} else
 			log_warn("webhookd --test: webhook %s: store result %d",
 			    uuid, res);
 		goto out;
 	}
 	memset(&r, 0, sizeof(r));
-	res = deliver_test(st, &cfg, &w, &r);
+	res = deliver_test(st, &cfg, &w, evid, &r);
 	webhook_free(&w);
 	out = probe_format(&r, res);
 	if (fputs(out, stdout) != EOF && fflush(stdout) == 0)
 		rc = 0;
+	else if (detached && errno == EPIPE)
+		rc = 0;		/* the caller answered 202 meanwhile */
 	else
 		log_warn("webhookd --test: write the outcome: %s",
 		    strerror(errno));
@@ -2046,8 +2093,13 @@ main(int argc, char *argv[])
 	int		 i, check = 0, rc;
 
 	log_init("webhookd");
-	if (argc == 4 && strcmp(argv[1], "--test") == 0)
-		return test_one(argv[2], argv[3]);
+	if (argc >= 2 && strcmp(argv[1], "--test") == 0) {
+		i = argc > 2 && strcmp(argv[2], "--detach") == 0 ? 3 : 2;
+		if (argc - i != 2 && argc - i != 3)
+			usage();
+		return test_one(argv[i], argv[i + 1],
+		    argc - i == 3 ? argv[i + 2] : NULL, i == 3);
+	}
 	wd = xcalloc(1, sizeof(*wd));
 	wd->ifd = wd->sfd = wd->efd = -1;
 	pthread_mutex_init(&wd->h.mu, NULL);

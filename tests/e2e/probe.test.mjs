@@ -88,7 +88,7 @@ describe('test deliveries through webhookd --test', () => {
     for (const args of [['a\r\nforged: line', '00000000-0000-4000-8000-000000000001'], ['default', 'not-a-uuid\nforged']]) {
       const r = spawnSync(path.join(REPO, 'webhookd'), ['--test', ...args], { encoding: 'utf8', env: { ...process.env, WEBHOOKS_HOME: srv.home } });
       assert.equal(r.status, 2, r.stderr);
-      assert.match(r.stderr, /usage: webhookd --test TEAM UUID/);
+      assert.match(r.stderr, /usage: webhookd --test \[--detach\] TEAM UUID \[EVENT_ID\]/);
       assert.doesNotMatch(r.stderr, /forged/);
       assert.equal(r.stdout, '');
     }
