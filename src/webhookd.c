@@ -69,6 +69,7 @@
 #include <sys/eventfd.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -1981,19 +1982,43 @@ usage(void)
 }
 
 /*
+ * Under plain CGI the web server reads the program's standard error (into
+ * its error log) to its end before it ends the request: Apache's mod_cgi
+ * does.  A tester holding it would hold the request for the whole delivery.
+ * So under CGI (GATEWAY_INTERFACE set, as RFC 3875 has it) the tester's
+ * standard error becomes /dev/null once the request has stopped waiting
+ * for it (PROBE_WAIT_MS): the log lines of a test slower than that are
+ * lost, its attempt is recorded all the same.  A thread: the delivery
+ * itself blocks the main one.
+ */
+static void *
+stderr_release(void *arg)
+{
+	int	 fd = (int)(intptr_t)arg;
+
+	(void)poll(NULL, 0, PROBE_WAIT_MS + 100);
+	(void)dup2(fd, STDERR_FILENO);
+	close(fd);
+	return NULL;
+}
+
+/*
  * The tester's own process, made by fork when --detach asks: the first
  * process exits 0 at once, so that the FastCGI program that started it
  * waits for it no longer than a fork; the tester leaves its session and
  * process group (a kill of the group the FastCGI program made, or of the
  * web server's, does not reach it), ignores SIGPIPE (the FastCGI program
  * reads its outcome only PROBE_WAIT_MS) and keeps every descriptor,
- * its slot's (probe.h) among them.  0 in the tester, -1 on an error
+ * its slot's (probe.h) among them (standard error until PROBE_WAIT_MS
+ * only, under CGI: see stderr_release).  0 in the tester, -1 on an error
  * (logged); the first process does not return.
  */
 static int
 detach(void)
 {
-	pid_t	 pid;
+	pthread_t	 thr;
+	pid_t		 pid;
+	int		 fd, err;
 
 	fflush(NULL);
 	if ((pid = fork()) == -1) {
@@ -2004,6 +2029,17 @@ detach(void)
 		_exit(0);
 	(void)setsid();
 	signal(SIGPIPE, SIG_IGN);
+	if (getenv("GATEWAY_INTERFACE") != NULL &&
+	    (fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) != -1) {
+		if ((err = pthread_create(&thr, NULL, stderr_release,
+		    (void *)(intptr_t)fd)) == 0)
+			pthread_detach(thr);
+		else {
+			log_warn("webhookd --test: pthread_create: %s",
+			    strerror(err));
+			close(fd);
+		}
+	}
 	return 0;
 }
 
