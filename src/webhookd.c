@@ -1996,9 +1996,9 @@ stderr_release(void *arg)
 {
 	int	 fd = (int)(intptr_t)arg;
 
-	(void)poll(NULL, 0, PROBE_WAIT_MS + 100);
+	(void)poll(NULL, 0, PROBE_WAIT_MS + 100);	/* a cancellation
+							   point */
 	(void)dup2(fd, STDERR_FILENO);
-	close(fd);
 	return NULL;
 }
 
@@ -2010,13 +2010,13 @@ stderr_release(void *arg)
  * web server's, does not reach it), ignores SIGPIPE (the FastCGI program
  * reads its outcome only PROBE_WAIT_MS) and keeps every descriptor,
  * its slot's (probe.h) among them (standard error until PROBE_WAIT_MS
- * only, under CGI: see stderr_release).  0 in the tester, -1 on an error
+ * only, under CGI: see stderr_release, whose thread goes into *thr and
+ * its descriptor into *nullfd, else -1).  0 in the tester, -1 on an error
  * (logged); the first process does not return.
  */
 static int
-detach(void)
+detach(pthread_t *thr, int *nullfd)
 {
-	pthread_t	 thr;
 	pid_t		 pid;
 	int		 fd, err;
 
@@ -2029,11 +2029,12 @@ detach(void)
 		_exit(0);
 	(void)setsid();
 	signal(SIGPIPE, SIG_IGN);
+	*nullfd = -1;
 	if (getenv("GATEWAY_INTERFACE") != NULL &&
 	    (fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) != -1) {
-		if ((err = pthread_create(&thr, NULL, stderr_release,
+		if ((err = pthread_create(thr, NULL, stderr_release,
 		    (void *)(intptr_t)fd)) == 0)
-			pthread_detach(thr);
+			*nullfd = fd;
 		else {
 			log_warn("webhookd --test: pthread_create: %s",
 			    strerror(err));
@@ -2060,8 +2061,9 @@ test_one(const char *team, const char *uuid, const char *evid, int detached)
 	struct store		*st = NULL;
 	struct webhook		 w;
 	struct deliver_result	 r;
+	pthread_t		 thr;
 	char			 err[512], *out, newid[37];
-	int			 rc = 1, res;
+	int			 rc = 1, res, nullfd = -1;
 
 	if (!auth_team_valid(team) || !util_is_uuid(uuid) ||
 	    (evid != NULL && !util_is_uuid(evid))) {
@@ -2079,7 +2081,7 @@ test_one(const char *team, const char *uuid, const char *evid, int detached)
 		return 1;
 	}
 	if (detached) {
-		if (detach() == -1)
+		if (detach(&thr, &nullfd) == -1)
 			return 1;
 		alarm((unsigned)((cfg.timeout_ms + PROBE_SLACK_MS + 999) /
 		    1000));
@@ -2116,6 +2118,11 @@ out:
 	curl_global_cleanup();
 	if (st != NULL)
 		store_close(st);
+	if (nullfd != -1) {
+		pthread_cancel(thr);
+		pthread_join(thr, NULL);
+		close(nullfd);
+	}
 	return rc;
 }
 
