@@ -219,7 +219,7 @@ static int
 slot_take(const struct cfg *cfg, const char *team)
 {
 	char	*path, *spool;
-	int	 i, fd, nfd, busy = 0;
+	int	 i, fd, nfd;
 
 	for (i = 0; i < PROBE_PER_TEAM; i++) {
 		path = xasprintf("%s/spool/.test.%s.%d", cfg->home, team, i);
@@ -251,14 +251,13 @@ slot_take(const struct cfg *cfg, const char *team)
 			close(fd);	/* the lock stays with nfd */
 			return nfd;
 		}
-		if (errno == EWOULDBLOCK)
-			busy = 1;
-		else
+		if (errno != EWOULDBLOCK) {
 			log_warn("probe: flock on a slot of team %s: %s", team,
 			    strerror(errno));
-		close(fd);
-		if (!busy)
+			close(fd);
 			return -1;
+		}
+		close(fd);	/* taken: the next one */
 	}
 	return -2;
 }
