@@ -5,7 +5,9 @@
  * shared connection cache, at most per_endpoint of them to any one
  * endpoint of one team (team, scheme, host, port), so that a slow or dead
  * endpoint only ever waits behind itself, and a team whose webhooks hang
- * on a host never holds up another team's deliveries to the same host.
+ * on a host never holds up another team's deliveries to the same host
+ * (within a team's endpoint, a webhook with nothing in flight goes ahead of
+ * another's backlog: queue_take).
  *
  *   webhookd          run until SIGTERM / SIGINT
  *   webhookd --once   deliver what is due now and exit (for cron)
@@ -111,6 +113,8 @@
 #define RECORD_BATCH	32	/* answers that wake the spool thread */
 #define RECORD_MS	2	/* ... or the age of the oldest */
 #define NET_WAIT_MS	60000	/* the main thread's longest poll */
+#define PICK_SCAN	16	/* queued jobs looked at for one of another
+				   webhook (queue_take) */
 
 struct endpoint;
 
@@ -191,6 +195,7 @@ struct job {
 	struct deliver_result	 res;
 	struct job		*next;		/* endpoint queue */
 	struct job		*iprev, *inext;	/* in flight */
+	struct job		*fprev, *fnext;	/* in flight at its endpoint */
 	struct job		*hnext;		/* struct hand's lists */
 };
 
@@ -204,6 +209,9 @@ struct endpoint {
 	int			 unrec;		/* answered, not yet recorded */
 	struct job		*qh, *qt;
 	size_t			 qlen;
+	int			 mixed;		/* the queue may hold jobs of
+						   several webhooks */
+	struct job		*fh;		/* its transfers in flight */
 	int			 ready;		/* in the ready list */
 	struct endpoint		*hnext;		/* hash chain */
 	struct endpoint		*rnext;		/* ready list */
@@ -875,10 +883,14 @@ job_queue(struct wd *wd, struct job *j)
 	j->ep = ep;
 	j->next = NULL;
 	j->queued_ms = util_now_ms();
-	if (ep->qt != NULL)
+	if (ep->qt != NULL) {
+		if (strcmp(ep->qt->wh.uuid, j->wh.uuid) != 0)
+			ep->mixed = 1;
 		ep->qt->next = j;
-	else
+	} else {
 		ep->qh = j;
+		ep->mixed = 0;
+	}
 	ep->qt = j;
 	ep->qlen++;
 	wd->njobs++;
@@ -1256,10 +1268,63 @@ net_done(struct wd *wd, struct job *j)
 	}
 	wd->njobs--;
 	ep->active--;
+	if (j->fprev != NULL)
+		j->fprev->fnext = j->fnext;
+	else
+		ep->fh = j->fnext;
+	if (j->fnext != NULL)
+		j->fnext->fprev = j->fprev;
 	ep->unrec++;
 	ready_push(wd, ep);
 	j->kind = JOB_DONE;
 	out_add(wd, j);
+}
+
+/* Whether j's webhook has a transfer in flight at ep. */
+static int
+busy_here(const struct endpoint *ep, const struct job *j)
+{
+	const struct job	*f;
+
+	for (f = ep->fh; f != NULL; f = f->fnext)
+		if (strcmp(f->wh.uuid, j->wh.uuid) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The job to start next at ep (whose queue is not empty), unlinked from
+ * the queue: the first, unless its webhook has a transfer in flight here
+ * and one of the next PICK_SCAN is of a webhook that has none, which then
+ * goes first.  So the per_endpoint slots of a team at a host are shared by
+ * its webhooks: one webhook's backlog behind a hanging path does not keep
+ * the team's other webhooks there waiting behind all of it, only until a
+ * slot frees.  A queue of one webhook's jobs (the common case, and any
+ * flood) is never searched.
+ */
+static struct job *
+queue_take(struct endpoint *ep)
+{
+	struct job	*j = ep->qh, *prev = NULL, *p, *pp;
+	int		 n;
+
+	if (ep->mixed && ep->fh != NULL && busy_here(ep, j))
+		for (pp = j, p = j->next, n = 0; p != NULL && n < PICK_SCAN;
+		    pp = p, p = p->next, n++)
+			if (!busy_here(ep, p)) {
+				prev = pp;
+				j = p;
+				break;
+			}
+	if (prev == NULL)
+		ep->qh = j->next;
+	else
+		prev->next = j->next;
+	if (ep->qt == j)
+		ep->qt = prev;
+	j->next = NULL;
+	ep->qlen--;
+	return j;
 }
 
 /* Starts what the limits allow; the number of transfers started. */
@@ -1272,12 +1337,13 @@ start_jobs(struct wd *wd)
 
 	while (!wd->stopping && wd->ninflight < (size_t)wd->cfg.concurrency &&
 	    (ep = ready_pop(wd)) != NULL) {
-		j = ep->qh;
-		ep->qh = j->next;
-		if (ep->qh == NULL)
-			ep->qt = NULL;
-		ep->qlen--;
+		j = queue_take(ep);
 		ep->active++;
+		j->fprev = NULL;
+		j->fnext = ep->fh;
+		if (ep->fh != NULL)
+			ep->fh->fprev = j;
+		ep->fh = j;
 		ready_push(wd, ep);
 		j->started_ms = util_now_ms();
 		if (deliver_xfer_new(&j->wh, j->msg_id, j->ev->body,

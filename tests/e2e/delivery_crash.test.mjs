@@ -190,3 +190,28 @@ describe('fairness between teams on one host', () => {
     assert.equal(s.rx.requests.filter((x) => x.url.startsWith('/hang')).length, PER_ENDPOINT);
   }));
 });
+
+describe('fairness between the webhooks of a team on one host', () => {
+  const s = stack((req) => (req.url === '/hang' ? { status: 200, delayMs: 6000 } : { status: 204 }));
+
+  test('a webhook\'s backlog behind a hanging path does not keep another webhook of the team waiting behind all of it', s.wrap(async () => {
+    await createWebhook(s.srv, { name: 'hang', url: `${s.rx.url}/hang`, events: ['noisy.event'] });
+    await createWebhook(s.srv, { name: 'quick', url: `${s.rx.url}/quick`, events: ['quick.event'] });
+    for (let n = 0; n < 2 * PER_ENDPOINT; n++) {
+      const r = await publish(s.srv, 'noisy.event', { n });
+      assert.equal(r.status, 202, show(r));
+    }
+    await s.rx.waitFor((q) => q.filter((x) => x.url === '/hang').length >= PER_ENDPOINT, 5000);
+    const t0 = Date.now();
+    const r = await publish(s.srv, 'quick.event', {});
+    assert.equal(r.status, 202, show(r));
+    // The first slot that frees (about 6 s) goes to the other webhook,
+    // ahead of the hanging one's second round.
+    await s.rx.waitFor((q) => q.some((x) => x.url === '/quick'), 15000);
+    const took = Date.now() - t0;
+    const hangBefore = s.rx.requests.findIndex((x) => x.url === '/quick');
+    const hangs = s.rx.requests.slice(0, hangBefore).filter((x) => x.url === '/hang').length;
+    assert.ok(hangs < 2 * PER_ENDPOINT, `the other webhook waited for ${hangs} deliveries of the hanging one`);
+    assert.ok(took < 9000, `the other webhook's event arrived after ${took} ms`);
+  }));
+});
