@@ -1128,10 +1128,12 @@ page_form(struct admin *a, int status, struct wform *f,
 }
 
 /* The webhook's page.  secret: shown once (create, new secret); test: the
- * outcome of a test just sent. */
+ * outcome of a test just sent; pending: the delivery id of a test just
+ * sent whose outcome is not known yet. */
 static void
 page_webhook(struct admin *a, int status, const struct webhook *w,
-    const char *secret, const struct deliver_result *test)
+    const char *secret, const struct deliver_result *test,
+    const char *pending)
 {
 	struct store_page	 pg;
 	struct tmpl_data	*it;
@@ -1176,6 +1178,10 @@ page_webhook(struct admin *a, int status, const struct webhook *w,
 		tmpl_setf(it, "latency", "%lld ms", (long long)test->latency_ms);
 		tmpl_set(it, "error", test->error);
 		tmpl_set(it, "excerpt", test->body);
+	}
+	if (pending != NULL) {
+		it = tmpl_add(a->d, "test_pending");
+		tmpl_set(it, "delivery_id", pending);
 	}
 	tmpl_flag(a->d, "can_test", can(a, SCOPE_EDIT));
 	tmpl_flag(a->d, "can_retry", can(a, SCOPE_EDIT));
@@ -1285,7 +1291,7 @@ admin_create(struct api_ctx *c)
 		log_info("admin_create: team %s: webhook %s", c->auth.team,
 		    w.uuid);
 		tmpl_set(a.d, "notice", "The webhook was created.");
-		page_webhook(&a, 201, &w, w.token, NULL);
+		page_webhook(&a, 201, &w, w.token, NULL, NULL);
 	}
 	webhook_free(&w);
 out:
@@ -1357,7 +1363,7 @@ admin_show(struct api_ctx *c)
 		notice(&a);
 		if (!(c->auth.scopes & SCOPE_EDIT))
 			webhook_redact(&w);
-		page_webhook(&a, 200, &w, NULL, NULL);
+		page_webhook(&a, 200, &w, NULL, NULL, NULL);
 		webhook_free(&w);
 	}
 	admin_end(&a);
@@ -1382,7 +1388,7 @@ admin_secret(struct api_ctx *c)
 		log_info("admin_secret: team %s: webhook %s: new secret",
 		    c->auth.team, w.uuid);
 		tmpl_set(a.d, "notice", "A new signing secret was made.");
-		page_webhook(&a, 200, &w, w.token, NULL);
+		page_webhook(&a, 200, &w, w.token, NULL, NULL);
 		webhook_free(&w);
 	}
 	free(in.w.token);
@@ -1398,6 +1404,7 @@ admin_test(struct api_ctx *c)
 	struct deliver_result	 r;
 	enum probe_res		 res;
 	const char		*msg;
+	char			 id[DELIVER_ID_LEN + 1], secs[16];
 	int			 rc, status;
 
 	if (admin_begin(&a, c, NEED_SESSION, SCOPE_EDIT) == -1 ||
@@ -1405,12 +1412,17 @@ admin_test(struct api_ctx *c)
 	    store_failed(&a, webhook_get(c->st, c->auth.team, c->params[0],
 	    &w)))
 		goto out;
-	res = probe_run(c->cfg, c->auth.team, w.uuid, &r, &rc);
+	res = probe_run(c->cfg, c->auth.team, w.uuid, id, &r, &rc);
 	if (res == PROBE_OK && rc != STORE_OK)
 		log_warn("admin_test: webhook %s: the attempt was not recorded",
 		    w.uuid);
 	webhook_free(&w);
-	if (res != PROBE_OK) {
+	if (res != PROBE_OK && res != PROBE_PENDING) {
+		if (res == PROBE_BUSY) {
+			snprintf(secs, sizeof(secs), "%d",
+			    probe_retry_after(c->cfg));
+			http_header(c->resp, "Retry-After", secs);
+		}
 		status = probe_error(res, &msg);
 		fail(&a, status, msg);
 		goto out;
@@ -1418,7 +1430,8 @@ admin_test(struct api_ctx *c)
 	/* Again, for the error the test may have noted. */
 	if (!store_failed(&a, webhook_get(c->st, c->auth.team, c->params[0],
 	    &w))) {
-		page_webhook(&a, 200, &w, NULL, &r);
+		page_webhook(&a, 200, &w, NULL, res == PROBE_OK ? &r : NULL,
+		    res == PROBE_PENDING ? id : NULL);
 		webhook_free(&w);
 	}
 out:
@@ -1551,8 +1564,7 @@ const struct route api_admin_routes[] = {
 	ADMIN(GET, "/admin/webhooks/:id/edit", admin_edit_form),
 	ADMIN(POST, "/admin/webhooks/:id/edit", admin_update),
 	ADMIN(POST, "/admin/webhooks/:id/secret", admin_secret),
-	{ POST, "/admin/webhooks/:id/test", admin_test, 0,
-	    ROUTE_NOAUTH | ROUTE_SLOW, API_ADMIN },
+	ADMIN(POST, "/admin/webhooks/:id/test", admin_test),
 	ADMIN(POST, "/admin/webhooks/:id/deliveries/:did/retry", admin_retry),
 	ADMIN(GET, "/admin/webhooks/:id/delete", admin_delete_form),
 	ADMIN(POST, "/admin/webhooks/:id/delete", admin_delete),

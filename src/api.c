@@ -288,15 +288,23 @@ api_webhook_delete(struct api_ctx *c)
 }
 
 int
-api_webhook_test(struct api_ctx *c, const struct webhook *w,
+api_webhook_test(struct api_ctx *c, const struct webhook *w, char *id,
     struct deliver_result *r)
 {
 	enum probe_res	 res;
 	const char	*msg;
+	char		 secs[16];
 	int		 store_res, status;
 
-	res = probe_run(c->cfg, c->auth.team, w->uuid, r, &store_res);
+	res = probe_run(c->cfg, c->auth.team, w->uuid, id, r, &store_res);
+	if (res == PROBE_PENDING)
+		return 1;
 	if (res != PROBE_OK) {
+		if (res == PROBE_BUSY) {
+			snprintf(secs, sizeof(secs), "%d",
+			    probe_retry_after(c->cfg));
+			http_header(c->resp, "Retry-After", secs);
+		}
 		status = probe_error(res, &msg);
 		api_error(c, status, msg, NULL);
 		return -1;
@@ -453,10 +461,6 @@ api_handle(struct store *st, const struct cfg *cfg, struct http_req *req,
 		goto out;
 	}
 	c.route = r;
-	/* The deadline the accept loop armed covers store work only; a test
-	 * delivery may wait the whole delivery timeout on an outside server. */
-	if (r->flags & ROUTE_SLOW)
-		alarm(API_DEADLINE_S + (unsigned)(cfg->timeout_ms + 999) / 1000);
 	if (r->flags & ROUTE_BODY) {
 		if (req->body_too_large) {
 			api_error(&c, 413, "The body is larger than the limit "

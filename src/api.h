@@ -46,7 +46,7 @@ extern const struct route	api_events_routes[];
 extern const size_t		api_events_nroutes;
 
 /* Seconds a request may take before the process is deemed wedged (see
- * api_handle); ROUTE_SLOW routes get the delivery timeout on top. */
+ * api_handle).  A test delivery waits PROBE_WAIT_MS at most, well within. */
 #define API_DEADLINE_S	10
 
 /* Serves one request: route, authenticate, check the body, run the handler,
@@ -109,13 +109,16 @@ int	api_webhook_update(struct api_ctx *, int flags, struct webhook *w);
 int	api_webhook_delete(struct api_ctx *);
 
 /*
- * The test delivery of w, now (probe_run: in a child webhookd): 0 and r,
- * the attempt whatever its outcome, or -1 with the failure to make one
- * answered in the route's dialect (404 the webhook is gone, 500 webhookd
- * missing or failing, 504 no answer in time).
+ * The test delivery of w, now (probe_run: in a detached webhookd), its
+ * delivery id into id (DELIVER_ID_LEN + 1 bytes): 0 and r, the attempt
+ * whatever its outcome, when it came within PROBE_WAIT_MS; 1 when it goes
+ * on (the caller answers 202 with id); or -1 with the failure to make one
+ * answered in the route's dialect (429 with Retry-After: the team's tests
+ * in flight are at their cap; 404 the webhook is gone; 500 webhookd missing
+ * or failing).
  */
 struct deliver_result;
-int	api_webhook_test(struct api_ctx *, const struct webhook *w,
+int	api_webhook_test(struct api_ctx *, const struct webhook *w, char *id,
 	    struct deliver_result *r);
 
 /* Answers every webhook of the team, in creation order, as a bare JSON

@@ -2,7 +2,7 @@
  * api_events: events and deliveries under the native base.
  *
  *   POST /api/2.0/events                       events:publish   202
- *   POST /api/2.0/webhooks/{uuid}/test         webhooks:edit    200
+ *   POST /api/2.0/webhooks/{uuid}/test         webhooks:edit    200, 202
  *   GET  /api/2.0/webhooks/{uuid}/deliveries   webhooks:view    200
  *   POST /api/2.0/deliveries/{id}/retry        webhooks:edit    202
  *
@@ -234,16 +234,23 @@ out:
 
 /* ---- the test endpoint ---------------------------------------------------- */
 
+/*
+ * 200 with the attempt when it was made within PROBE_WAIT_MS; else 202 with
+ * its delivery id, "status": "in_progress" and where its attempt will be
+ * listed (links.deliveries).
+ */
 static void
 webhook_test(struct api_ctx *c)
 {
 	struct deliver_result	 r;
 	struct webhook		 w;
-	json_object		*j, *d;
+	json_object		*j, *d, *l;
+	char			 id[DELIVER_ID_LEN + 1], *path;
+	int			 rc;
 
 	if (api_webhook_get(c, &w) == -1)
 		return;
-	if (api_webhook_test(c, &w, &r) == -1) {
+	if ((rc = api_webhook_test(c, &w, id, &r)) == -1) {
 		webhook_free(&w);
 		return;
 	}
@@ -251,6 +258,25 @@ webhook_test(struct api_ctx *c)
 	json_object_object_add(d, "webhook_id", json_object_new_string(w.uuid));
 	json_object_object_add(d, "event_type",
 	    json_object_new_string("webhook.test"));
+	json_object_object_add(d, "delivery_id", json_object_new_string(id));
+	j = json_object_new_object();
+	json_object_object_add(j, "data", d);
+	if (rc == 1) {
+		json_object_object_add(d, "status",
+		    json_object_new_string("in_progress"));
+		json_object_object_add(d, "message", json_object_new_string(
+		    "The receiver has not answered yet; the attempt will be "
+		    "listed with the webhook's deliveries."));
+		path = xasprintf("/api/2.0/webhooks/%s/deliveries", w.uuid);
+		l = json_object_new_object();
+		json_object_object_add(l, "deliveries",
+		    json_object_new_string(path));
+		json_object_object_add(j, "links", l);
+		free(path);
+		api_json(c, 202, j);
+		webhook_free(&w);
+		return;
+	}
 	json_object_object_add(d, "success",
 	    json_object_new_boolean(r.cls == DELIVER_DONE));
 	json_object_object_add(d, "status_code", r.status > 0 ?
@@ -261,8 +287,6 @@ webhook_test(struct api_ctx *c)
 	    json_object_new_string(r.error) : NULL);
 	json_object_object_add(d, "response_body",
 	    json_object_new_string(r.body));
-	j = json_object_new_object();
-	json_object_object_add(j, "data", d);
 	api_json(c, 200, j);
 	webhook_free(&w);
 }
@@ -360,7 +384,7 @@ const struct route api_events_routes[] = {
 	{ HTTP_M(HTTP_POST), "/api/2.0/events", events_publish, SCOPE_PUBLISH,
 	    ROUTE_BODY, API_NATIVE },
 	{ HTTP_M(HTTP_POST), "/api/2.0/webhooks/:id/test", webhook_test,
-	    SCOPE_EDIT, ROUTE_SLOW, API_NATIVE },
+	    SCOPE_EDIT, 0, API_NATIVE },
 	{ HTTP_M(HTTP_GET), "/api/2.0/webhooks/:id/deliveries",
 	    webhook_deliveries, SCOPE_VIEW, 0, API_NATIVE },
 	{ HTTP_M(HTTP_POST), "/api/2.0/deliveries/:id/retry", delivery_retry,

@@ -16,7 +16,7 @@ struct cfg {
 	int	 timeout_ms;	/* delivery timeout (10000) */
 	int	 retention_days;/* attempt log retention (30) */
 	int	 concurrency;	/* webhookd: transfers in flight (64) */
-	int	 per_endpoint;	/* webhookd: transfers per host (4) */
+	int	 per_endpoint;	/* webhookd: transfers per team and host (4) */
 	double	 time_scale;	/* test only: retry delays are multiplied by it (1) */
 	char	 webhookd[4096]; /* the program test deliveries run ("": found
 				   next to this one, or under PREFIX) */

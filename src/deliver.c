@@ -1047,16 +1047,15 @@ deliver_note_outcome(struct store *st, const char *team, const char *uuid,
 
 int
 deliver_test(struct store *st, const struct cfg *cfg, const struct webhook *w,
-    struct deliver_result *r)
+    const char *evid, struct deliver_result *r)
 {
 	struct deliver_opts	 o;
 	struct deliver_attempt	 a;
-	char			 evid[37], msg_id[DELIVER_ID_LEN + 1];
+	char			 msg_id[DELIVER_ID_LEN + 1];
 	char			 ts[UTIL_ISO_LEN], *data, *body;
 	int64_t			 now;
 	int			 rc, rc2;
 
-	util_uuid4(evid);
 	deliver_msg_id(evid, w->uuid, msg_id);
 	now = util_now_ms();
 	util_iso8601(now, ts);

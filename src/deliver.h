@@ -203,12 +203,14 @@ int	 deliver_note_outcome(struct store *, const char *team,
 #define DELIVER_FAIL_WINDOW_MS	(5LL * 24 * 3600 * 1000)
 
 /*
- * The test endpoint: sends a "webhook.test" event to w now (even when w is
- * inactive), records the attempt and, on failure, the webhook's error.
- * Fills r; returns a store result of the recording (r is valid anyway).
+ * The test endpoint: sends a "webhook.test" event of id evid (a UUID) to w
+ * now (even when w is inactive), records the attempt and, on failure, the
+ * webhook's error.  Fills r; returns a store result of the recording (r is
+ * valid anyway).
  */
 int	 deliver_test(struct store *, const struct cfg *,
-	    const struct webhook *w, struct deliver_result *r);
+	    const struct webhook *w, const char *evid,
+	    struct deliver_result *r);
 
 /* ---- manual retry ------------------------------------------------------ */
 

@@ -1,19 +1,24 @@
 /*
- * probe: the test delivery in a child webhookd.  See probe.h for why.
+ * probe: the test delivery in a detached webhookd.  See probe.h for why.
  *
- * The child is started with posix_spawn (a vfork: nothing of the parent is
- * copied) and given exactly three descriptors: /dev/null as its standard
+ * The tester is started with posix_spawn (a vfork: nothing of the parent is
+ * copied) and given exactly four descriptors: /dev/null as its standard
  * input (under a FastCGI server, descriptor 0 is the listening socket),
- * the write end of a pipe as its standard output, and our standard error,
- * which is the web server's error log.  Everything else (the FastCGI
- * connection, the Berkeley DB files, the spool's directories) is closed
- * in the child before exec.  Its environment is ours without the request's
- * headers (HTTP_*: under plain CGI they hold the Authorization and Cookie
- * values), with WEBHOOKS_HOME set to the data directory in use.
+ * the write end of a pipe as its standard output, our standard error,
+ * which is the web server's error log, and its slot's locked file as
+ * descriptor 3.  Everything else (the FastCGI connection, the Berkeley DB
+ * files, the spool's directories) is closed in the child before exec.  Its
+ * environment is ours without the request's headers (HTTP_*: under plain
+ * CGI they hold the Authorization and Cookie values), with WEBHOOKS_HOME
+ * set to the data directory in use.
  *
- * The parent reads the answer with a deadline, kills the child if it
- * passes, and always waits for it: no zombie outlives a request.
+ * The process started forks the tester and exits at once; the parent
+ * reads the answer until PROBE_WAIT_MS have passed, and always waits for
+ * the process it started (killing it if it has not exited by then): no
+ * zombie outlives a request.  A tester still at work when the wait ends
+ * writes its outcome into a pipe no one reads, and records it anyway.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -130,16 +135,20 @@ above_stdio(int fd)
 	return nfd;
 }
 
-/* Starts path --test team uuid with its output into a pipe: the child's
- * pid and *rfd, the read end (close-on-exec), or -1 (logged). */
+/* The descriptor the tester finds its slot on. */
+#define SLOT_FD		3
+
+/* Starts path --test --detach team uuid evid with its output into a pipe
+ * and slot as its SLOT_FD: the child's pid and *rfd, the read end
+ * (close-on-exec), or -1 (logged). */
 static pid_t
 spawn(const struct cfg *cfg, const char *path, const char *team,
-    const char *uuid, int *rfd)
+    const char *uuid, const char *evid, int slot, int *rfd)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 at;
 	sigset_t			 none, dfl;
-	char				*argv[5], **env;
+	char				*argv[7], **env;
 	pid_t				 pid = -1;
 	int				 p[2], err;
 
@@ -147,8 +156,8 @@ spawn(const struct cfg *cfg, const char *path, const char *team,
 		log_warn("probe: pipe: %s", strerror(errno));
 		return -1;
 	}
-	/* The child's stdin and stdout are set in place: neither end may
-	 * be one of them already. */
+	/* The child's stdin, stdout and SLOT_FD are set in place: neither
+	 * end may be one of them already (slot is not: see slot_take). */
 	p[0] = above_stdio(p[0]);
 	p[1] = above_stdio(p[1]);
 	if (p[0] == -1 || p[1] == -1) {
@@ -173,12 +182,15 @@ spawn(const struct cfg *cfg, const char *path, const char *team,
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
 	    O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+	posix_spawn_file_actions_adddup2(&fa, slot, SLOT_FD);
+	posix_spawn_file_actions_addclosefrom_np(&fa, SLOT_FD + 1);
 	argv[0] = (char *)path;
 	argv[1] = (char *)"--test";
-	argv[2] = (char *)team;
-	argv[3] = (char *)uuid;
-	argv[4] = NULL;
+	argv[2] = (char *)"--detach";
+	argv[3] = (char *)team;
+	argv[4] = (char *)uuid;
+	argv[5] = (char *)evid;
+	argv[6] = NULL;
 	env = child_env(cfg);
 	if ((err = posix_spawn(&pid, path, &fa, &at, argv, env)) != 0) {
 		log_warn("probe: start %s: %s", path, strerror(err));
@@ -196,9 +208,63 @@ spawn(const struct cfg *cfg, const char *path, const char *team,
 	return pid;
 }
 
+/*
+ * One of team's PROBE_PER_TEAM slots, locked (flock, which a fork and an
+ * exec pass on and the kernel drops with the last descriptor): its
+ * descriptor, close-on-exec and above SLOT_FD; -2 when every slot is
+ * taken; -1 on an error (logged).  The files stay: one per slot a team
+ * ever used, empty.
+ */
+static int
+slot_take(const struct cfg *cfg, const char *team)
+{
+	char	*path, *spool;
+	int	 i, fd, nfd;
+
+	for (i = 0; i < PROBE_PER_TEAM; i++) {
+		path = xasprintf("%s/spool/.test.%s.%d", cfg->home, team, i);
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		    0660);
+		if (fd == -1 && errno == ENOENT) {
+			/* A data directory whose spool was never opened. */
+			spool = xasprintf("%s/spool", cfg->home);
+			if (mkdir(spool, 0770) == 0 || errno == EEXIST)
+				fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC |
+				    O_NOFOLLOW, 0660);
+			else
+				errno = ENOENT;
+			free(spool);
+		}
+		if (fd == -1) {
+			log_warn("probe: %s: %s", path, strerror(errno));
+			free(path);
+			return -1;
+		}
+		free(path);
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			if (fd > SLOT_FD)
+				return fd;
+			nfd = fcntl(fd, F_DUPFD_CLOEXEC, SLOT_FD + 1);
+			if (nfd == -1)
+				log_warn("probe: fcntl F_DUPFD_CLOEXEC: %s",
+				    strerror(errno));
+			close(fd);	/* the lock stays with nfd */
+			return nfd;
+		}
+		if (errno != EWOULDBLOCK) {
+			log_warn("probe: flock on a slot of team %s: %s", team,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		close(fd);	/* taken: the next one */
+	}
+	return -2;
+}
+
 /* Reads fd to its end into out (at most PROBE_OUT_MAX bytes) before
  * deadline_ms: 0; -1 on an error or too much (logged); -2 when the
- * deadline passed (logged). */
+ * deadline passed. */
 static int
 read_all(int fd, int64_t deadline_ms, struct buf *out, const char *path)
 {
@@ -211,10 +277,8 @@ read_all(int fd, int64_t deadline_ms, struct buf *out, const char *path)
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	for (;;) {
-		if ((left = deadline_ms - util_now_ms()) <= 0) {
-			log_warn("probe: %s --test: no answer in time", path);
+		if ((left = deadline_ms - util_now_ms()) <= 0)
 			return -2;
-		}
 		if ((rc = poll(&pfd, 1, (int)left)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -277,9 +341,10 @@ probe_error(enum probe_res res, const char **msg)
 	case PROBE_NOTFOUND:
 		*msg = "No such webhook.";
 		return 404;
-	case PROBE_TIMEOUT:
-		*msg = "The test delivery did not finish in time.";
-		return 504;
+	case PROBE_BUSY:
+		*msg = "Too many test deliveries of this team are in "
+		    "progress; try again when one has finished.";
+		return 429;
 	case PROBE_NOSTART:
 		*msg = "The test delivery could not be started (webhookd is "
 		    "missing); see the server's log.";
@@ -291,34 +356,46 @@ probe_error(enum probe_res res, const char **msg)
 	}
 }
 
+int
+probe_retry_after(const struct cfg *cfg)
+{
+	return (cfg->timeout_ms + 999) / 1000;
+}
+
 enum probe_res
 probe_run(const struct cfg *cfg, const char *team, const char *uuid,
-    struct deliver_result *r, int *store_res)
+    char id[DELIVER_ID_LEN + 1], struct deliver_result *r, int *store_res)
 {
 	struct buf	 out;
-	char		 path[PATH_MAX + 16];
+	char		 path[PATH_MAX + 16], evid[37];
 	pid_t		 pid;
 	int64_t		 deadline;
-	int		 fd = -1, status, rd, late;
+	int		 fd = -1, slot, status, rd, late;
 	enum probe_res	 res;
 
 	memset(r, 0, sizeof(*r));
 	*store_res = STORE_OK;
+	util_uuid4(evid);
+	deliver_msg_id(evid, uuid, id);
 	if (probe_webhookd(cfg, path, sizeof(path)) == -1)
 		return PROBE_NOSTART;
-	if ((pid = spawn(cfg, path, team, uuid, &fd)) == -1)
+	if ((slot = slot_take(cfg, team)) < 0)
+		return slot == -2 ? PROBE_BUSY : PROBE_FAILED;
+	deadline = util_now_ms() + PROBE_WAIT_MS;
+	pid = spawn(cfg, path, team, uuid, evid, slot, &fd);
+	/* The tester holds the slot now: it frees when the tester ends. */
+	close(slot);
+	if (pid == -1)
 		return PROBE_NOSTART;
 	buf_init(&out);
-	deadline = util_now_ms() + cfg->timeout_ms + PROBE_SLACK_MS;
 	rd = read_all(fd, deadline, &out, path);
 	close(fd);
-	/* After an error, at once; else it has until the deadline to exit. */
-	status = reap(pid, rd != 0 ? 0 : deadline, &late);
-	if (rd == 0 && late)
+	/* The process started exits at once, leaving the tester; after an
+	 * error it is not waited for. */
+	status = reap(pid, rd == -1 ? 0 : deadline, &late);
+	if (late)
 		log_warn("probe: %s --test: no exit in time", path);
-	if (rd == -2 || (rd == 0 && late))
-		res = PROBE_TIMEOUT;
-	else if (rd == -1)
+	if (rd == -1 || late)
 		res = PROBE_FAILED;
 	else if (status != -1 && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == PROBE_EXIT_NOTFOUND)
@@ -332,7 +409,13 @@ probe_run(const struct cfg *cfg, const char *team, const char *uuid,
 			log_warn("probe: %s --test %s: exit status %d", path,
 			    uuid, WEXITSTATUS(status));
 		res = PROBE_FAILED;
-	} else if (out.len == 0 || probe_parse(out.p, r, store_res) == -1) {
+	} else if (rd == -2) {
+		log_info("probe: team %s: webhook %s: test delivery %s goes on "
+		    "after %d ms", team, uuid, id, PROBE_WAIT_MS);
+		res = PROBE_PENDING;
+	} else if (out.len > 0 && strcmp(out.p, PROBE_NOTFOUND_LINE) == 0)
+		res = PROBE_NOTFOUND;
+	else if (out.len == 0 || probe_parse(out.p, r, store_res) == -1) {
 		log_warn("probe: %s --test %s: no outcome in its answer",
 		    path, uuid);
 		res = PROBE_FAILED;

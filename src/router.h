@@ -23,8 +23,6 @@ struct route {
 };
 #define ROUTE_BODY	0x01	/* JSON body expected (415, 413, 400) */
 #define ROUTE_NOAUTH	0x02	/* no Bearer token (admin, static) */
-#define ROUTE_SLOW	0x04	/* waits on an outside server (a test
-				   delivery): allowed the delivery timeout */
 
 enum router_res { ROUTER_OK = 0, ROUTER_NOTFOUND, ROUTER_BADMETHOD };
 

@@ -3,8 +3,11 @@
  * event out to the team's active webhooks subscribed to its type, and
  * delivers through one libcurl multi loop: many transfers at once over a
  * shared connection cache, at most per_endpoint of them to any one
- * endpoint (scheme, host, port), so that a slow or dead endpoint only ever
- * waits behind itself.
+ * endpoint of one team (team, scheme, host, port), so that a slow or dead
+ * endpoint only ever waits behind itself, and a team whose webhooks hang
+ * on a host never holds up another team's deliveries to the same host
+ * (within a team's endpoint, a webhook with nothing in flight goes ahead of
+ * another's backlog: queue_take).
  *
  *   webhookd          run until SIGTERM / SIGINT
  *   webhookd --once   deliver what is due now and exit (for cron)
@@ -13,9 +16,10 @@
  *                     started as root: run as NAME ("root" to stay root);
  *                     without it root becomes the owner of $WEBHOOKS_HOME,
  *                     and a root-owned $WEBHOOKS_HOME is refused (priv.h)
- *   webhookd --test TEAM UUID
+ *   webhookd --test [--detach] TEAM UUID [EVENT_ID]
  *                     one test delivery for the FastCGI program (probe.h):
- *                     deliver, record, print the outcome as a JSON line
+ *                     deliver, record, print the outcome as a JSON line;
+ *                     --detach: in a process of its own, the first exits
  *
  * Where state lives, and why.  An event file stays in cur/ until each of
  * its deliveries is resolved durably: done (the attempt log, and for an
@@ -61,8 +65,8 @@
  * An endpoint takes a new transfer while fewer than per_endpoint are on
  * the wire and fewer than UNREC_FACTOR x per_endpoint of its answers wait
  * to be recorded, so that a crash repeats at most (1 + UNREC_FACTOR) x
- * per_endpoint deliveries an endpoint: those in flight, on the wire or
- * answered but not yet in the attempt log.
+ * per_endpoint deliveries an endpoint (of one team): those in flight, on
+ * the wire or answered but not yet in the attempt log.
  */
 #include <sys/inotify.h>
 #include <sys/resource.h>
@@ -71,6 +75,7 @@
 #include <sys/eventfd.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
 #include <pthread.h>
@@ -114,6 +119,8 @@
 #define RECORD_BATCH	32	/* answers that wake the spool thread */
 #define RECORD_MS	2	/* ... or the age of the oldest */
 #define NET_WAIT_MS	60000	/* the main thread's longest poll */
+#define PICK_SCAN	16	/* queued jobs looked at for one of another
+				   webhook (queue_take) */
 
 struct endpoint;
 
@@ -194,16 +201,23 @@ struct job {
 	struct deliver_result	 res;
 	struct job		*next;		/* endpoint queue */
 	struct job		*iprev, *inext;	/* in flight */
+	struct job		*fprev, *fnext;	/* in flight at its endpoint */
 	struct job		*hnext;		/* struct hand's lists */
 };
 
-/* A (scheme, host, port) and its queue. */
+/* A (team, scheme, host, port) and its queue.  Keyed by team as well, so
+ * that the limits are each team's: one team's hanging deliveries fill its
+ * own slots, never another's.  The connections are not: libcurl's cache
+ * is the multi handle's, shared by every team. */
 struct endpoint {
 	char			*key;
 	int			 active;	/* transfers in flight */
 	int			 unrec;		/* answered, not yet recorded */
 	struct job		*qh, *qt;
 	size_t			 qlen;
+	int			 mixed;		/* the queue may hold jobs of
+						   several webhooks */
+	struct job		*fh;		/* its transfers in flight */
 	int			 ready;		/* in the ready list */
 	struct endpoint		*hnext;		/* hash chain */
 	struct endpoint		*rnext;		/* ready list */
@@ -418,9 +432,10 @@ failing_set(struct wd *wd, const char *uuid, int on)
 
 /* ---- endpoints ------------------------------------------------------------ */
 
-/* "scheme://host:port" of a URL, lower case; the URL itself if unparsable. */
+/* "team scheme://host:port" of a team's URL, the URL part in lower case
+ * (the URL itself if unparsable).  A team name has no space. */
 static char *
-endpoint_key(const char *url)
+endpoint_key(const char *team, const char *url)
 {
 	CURLU	*u;
 	char	*scheme = NULL, *host = NULL, *port = NULL, *key, *p;
@@ -431,14 +446,14 @@ endpoint_key(const char *url)
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
 	    CURLUE_OK)
-		key = xasprintf("%s://%s:%s", scheme, host, port);
+		key = xasprintf("%s %s://%s:%s", team, scheme, host, port);
 	else
-		key = xstrdup(url);
+		key = xasprintf("%s %s", team, url);
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(port);
 	curl_url_cleanup(u);
-	for (p = key; *p != '\0'; p++)
+	for (p = key + strlen(team); *p != '\0'; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	return key;
@@ -874,10 +889,14 @@ job_queue(struct wd *wd, struct job *j)
 	j->ep = ep;
 	j->next = NULL;
 	j->queued_ms = util_now_ms();
-	if (ep->qt != NULL)
+	if (ep->qt != NULL) {
+		if (strcmp(ep->qt->wh.uuid, j->wh.uuid) != 0)
+			ep->mixed = 1;
 		ep->qt->next = j;
-	else
+	} else {
 		ep->qh = j;
+		ep->mixed = 0;
+	}
 	ep->qt = j;
 	ep->qlen++;
 	wd->njobs++;
@@ -972,7 +991,7 @@ fanout_each(const char *uuid, const char *json, void *arg)
 		return 0;
 	t->ws = xrealloc(t->ws, (t->n + 1) * sizeof(*t->ws));
 	t->keys = xrealloc(t->keys, (t->n + 1) * sizeof(*t->keys));
-	t->keys[t->n] = endpoint_key(w.url);
+	t->keys[t->n] = endpoint_key(t->team, w.url);
 	t->ws[t->n++] = w;
 	return 0;
 }
@@ -1185,7 +1204,7 @@ one_delivery(struct wd *wd, struct event *e)
 		return;
 	}
 	j = job_new(wd, e, &w, e->ev.attempt + 1, NULL);
-	key = endpoint_key(j->wh.url);
+	key = endpoint_key(e->ev.team, j->wh.url);
 	job_made(wd, j, key);
 	free(key);
 }
@@ -1255,10 +1274,63 @@ net_done(struct wd *wd, struct job *j)
 	}
 	wd->njobs--;
 	ep->active--;
+	if (j->fprev != NULL)
+		j->fprev->fnext = j->fnext;
+	else
+		ep->fh = j->fnext;
+	if (j->fnext != NULL)
+		j->fnext->fprev = j->fprev;
 	ep->unrec++;
 	ready_push(wd, ep);
 	j->kind = JOB_DONE;
 	out_add(wd, j);
+}
+
+/* Whether j's webhook has a transfer in flight at ep. */
+static int
+busy_here(const struct endpoint *ep, const struct job *j)
+{
+	const struct job	*f;
+
+	for (f = ep->fh; f != NULL; f = f->fnext)
+		if (strcmp(f->wh.uuid, j->wh.uuid) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The job to start next at ep (whose queue is not empty), unlinked from
+ * the queue: the first, unless its webhook has a transfer in flight here
+ * and one of the next PICK_SCAN is of a webhook that has none, which then
+ * goes first.  So the per_endpoint slots of a team at a host are shared by
+ * its webhooks: one webhook's backlog behind a hanging path does not keep
+ * the team's other webhooks there waiting behind all of it, only until a
+ * slot frees.  A queue of one webhook's jobs (the common case, and any
+ * flood) is never searched.
+ */
+static struct job *
+queue_take(struct endpoint *ep)
+{
+	struct job	*j = ep->qh, *prev = NULL, *p, *pp;
+	int		 n;
+
+	if (ep->mixed && ep->fh != NULL && busy_here(ep, j))
+		for (pp = j, p = j->next, n = 0; p != NULL && n < PICK_SCAN;
+		    pp = p, p = p->next, n++)
+			if (!busy_here(ep, p)) {
+				prev = pp;
+				j = p;
+				break;
+			}
+	if (prev == NULL)
+		ep->qh = j->next;
+	else
+		prev->next = j->next;
+	if (ep->qt == j)
+		ep->qt = prev;
+	j->next = NULL;
+	ep->qlen--;
+	return j;
 }
 
 /* Starts what the limits allow; the number of transfers started. */
@@ -1271,12 +1343,13 @@ start_jobs(struct wd *wd)
 
 	while (!wd->stopping && wd->ninflight < (size_t)wd->cfg.concurrency &&
 	    (ep = ready_pop(wd)) != NULL) {
-		j = ep->qh;
-		ep->qh = j->next;
-		if (ep->qh == NULL)
-			ep->qt = NULL;
-		ep->qlen--;
+		j = queue_take(ep);
 		ep->active++;
+		j->fprev = NULL;
+		j->fnext = ep->fh;
+		if (ep->fh != NULL)
+			ep->fh->fprev = j;
+		ep->fh = j;
 		ready_push(wd, ep);
 		j->started_ms = util_now_ms();
 		if (deliver_xfer_new(&j->wh, j->msg_id, j->ev->body,
@@ -1981,31 +2054,105 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: webhookd [--user NAME] [--once | -n | "
-	    "--test TEAM UUID]\n");
+	    "--test [--detach] TEAM UUID [EVENT_ID]]\n");
 	exit(2);
 }
 
 /*
- * webhookd --test TEAM UUID: the test delivery of the API and the admin
- * page, run for the FastCGI program (probe_run) so that it needs no
- * libcurl.  Needs neither the spool nor its lock: the event is made here
- * and goes nowhere else.  Exits 0 with the outcome on stdout, or
- * PROBE_EXIT_NOTFOUND, or 2 (bad arguments), or 1 (logged).
+ * Under plain CGI the web server reads the program's standard error (into
+ * its error log) to its end before it ends the request: Apache's mod_cgi
+ * does.  A tester holding it would hold the request for the whole delivery.
+ * So under CGI (GATEWAY_INTERFACE set, as RFC 3875 has it) the tester's
+ * standard error becomes /dev/null once the request has stopped waiting
+ * for it (PROBE_WAIT_MS): the log lines of a test slower than that are
+ * lost, its attempt is recorded all the same.  A thread: the delivery
+ * itself blocks the main one.
+ */
+static void *
+stderr_release(void *arg)
+{
+	int	 fd = (int)(intptr_t)arg;
+
+	(void)poll(NULL, 0, PROBE_WAIT_MS + 100);	/* a cancellation
+							   point */
+	(void)dup2(fd, STDERR_FILENO);
+	return NULL;
+}
+
+/*
+ * The tester's own process, made by fork when --detach asks: the first
+ * process exits 0 at once, so that the FastCGI program that started it
+ * waits for it no longer than a fork; the tester leaves its session and
+ * process group (a kill of the group the FastCGI program made, or of the
+ * web server's, does not reach it), ignores SIGPIPE (the FastCGI program
+ * reads its outcome only PROBE_WAIT_MS) and keeps every descriptor,
+ * its slot's (probe.h) among them (standard error until PROBE_WAIT_MS
+ * only, under CGI: see stderr_release, whose thread goes into *thr and
+ * its descriptor into *nullfd, else -1).  0 in the tester, -1 on an error
+ * (logged); the first process does not return.
  */
 static int
-test_one(const char *team, const char *uuid, const char *user)
+detach(pthread_t *thr, int *nullfd)
+{
+	pid_t		 pid;
+	int		 fd, err;
+
+	fflush(NULL);
+	if ((pid = fork()) == -1) {
+		log_warn("webhookd --test: fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid > 0)
+		_exit(0);
+	(void)setsid();
+	signal(SIGPIPE, SIG_IGN);
+	*nullfd = -1;
+	if (getenv("GATEWAY_INTERFACE") != NULL &&
+	    (fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) != -1) {
+		if ((err = pthread_create(thr, NULL, stderr_release,
+		    (void *)(intptr_t)fd)) == 0)
+			*nullfd = fd;
+		else {
+			log_warn("webhookd --test: pthread_create: %s",
+			    strerror(err));
+			close(fd);
+		}
+	}
+	return 0;
+}
+
+/*
+ * webhookd --test [--detach] TEAM UUID [EVENT_ID]: the test delivery of
+ * the API and the admin page, run for the FastCGI program (probe_run) so
+ * that it needs no libcurl.  Needs neither the spool nor its lock: the
+ * event (of id EVENT_ID, else a new one) is made here and goes nowhere
+ * else.  Exits 0 with the outcome on stdout, or PROBE_EXIT_NOTFOUND (and
+ * PROBE_NOTFOUND_LINE on stdout), or 2 (bad arguments), or 1 (logged).
+ * Detached, the outcome is all the caller learns; the tester ends itself
+ * (SIGALRM) if the delivery timeout plus PROBE_SLACK_MS pass.
+ */
+static int
+test_one(const char *team, const char *uuid, const char *evid, int detached,
+    const char *user)
 {
 	struct cfg		 cfg;
 	struct store		*st = NULL;
 	struct webhook		 w;
 	struct deliver_result	 r;
-	char			 err[512], *out;
-	int			 rc = 1, res;
+	pthread_t		 thr;
+	char			 err[512], *out, newid[37];
+	int			 rc = 1, res, nullfd = -1;
 
-	if (!auth_team_valid(team) || !util_is_uuid(uuid)) {
-		log_warn("webhookd --test: usage: webhookd --test TEAM UUID "
-		    "(a team name and a webhook uuid)");
+	if (!auth_team_valid(team) || !util_is_uuid(uuid) ||
+	    (evid != NULL && !util_is_uuid(evid))) {
+		log_warn("webhookd --test: usage: webhookd --test [--detach] "
+		    "TEAM UUID [EVENT_ID] (a team name, a webhook uuid and an "
+		    "event uuid)");
 		return 2;
+	}
+	if (evid == NULL) {
+		util_uuid4(newid);
+		evid = newid;
 	}
 	if (cfg_load(&cfg, err, sizeof(err)) == -1) {
 		log_warn("webhookd --test: configuration: %s", err);
@@ -2018,6 +2165,12 @@ test_one(const char *team, const char *uuid, const char *user)
 		log_warn("webhookd --test: %s", err);
 		return 1;
 	}
+	if (detached) {
+		if (detach(&thr, &nullfd) == -1)
+			return 1;
+		alarm((unsigned)((cfg.timeout_ms + PROBE_SLACK_MS + 999) /
+		    1000));
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_warn("webhookd --test: curl_global_init failed");
 		return 1;
@@ -2025,19 +2178,22 @@ test_one(const char *team, const char *uuid, const char *user)
 	if ((st = store_open(cfg.home, 0)) == NULL)
 		goto out;
 	if ((res = webhook_get(st, team, uuid, &w)) != STORE_OK) {
-		if (res == STORE_NOTFOUND)
+		if (res == STORE_NOTFOUND) {
 			rc = PROBE_EXIT_NOTFOUND;
-		else
+			fputs(PROBE_NOTFOUND_LINE, stdout);
+		} else
 			log_warn("webhookd --test: webhook %s: store result %d",
 			    uuid, res);
 		goto out;
 	}
 	memset(&r, 0, sizeof(r));
-	res = deliver_test(st, &cfg, &w, &r);
+	res = deliver_test(st, &cfg, &w, evid, &r);
 	webhook_free(&w);
 	out = probe_format(&r, res);
 	if (fputs(out, stdout) != EOF && fflush(stdout) == 0)
 		rc = 0;
+	else if (detached && errno == EPIPE)
+		rc = 0;		/* the caller answered 202 meanwhile */
 	else
 		log_warn("webhookd --test: write the outcome: %s",
 		    strerror(errno));
@@ -2047,6 +2203,11 @@ out:
 	curl_global_cleanup();
 	if (st != NULL)
 		store_close(st);
+	if (nullfd != -1) {
+		pthread_cancel(thr);
+		pthread_join(thr, NULL);
+		close(nullfd);
+	}
 	return rc;
 }
 
@@ -2066,8 +2227,13 @@ main(int argc, char *argv[])
 		argc -= 2;
 		argv += 2;
 	}
-	if (argc == 4 && strcmp(argv[1], "--test") == 0)
-		return test_one(argv[2], argv[3], user);
+	if (argc >= 2 && strcmp(argv[1], "--test") == 0) {
+		i = argc > 2 && strcmp(argv[2], "--detach") == 0 ? 3 : 2;
+		if (argc - i != 2 && argc - i != 3)
+			usage();
+		return test_one(argv[i], argv[i + 1],
+		    argc - i == 3 ? argv[i + 2] : NULL, i == 3, user);
+	}
 	wd = xcalloc(1, sizeof(*wd));
 	wd->ifd = wd->sfd = wd->efd = -1;
 	pthread_mutex_init(&wd->h.mu, NULL);

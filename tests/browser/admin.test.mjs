@@ -26,7 +26,7 @@ const SHOTS = path.join(HERE, 'screenshots');
 const WIDTHS = [1280, 390];
 const XSS_NAME = '<script>alert(1)</script>';
 
-// The receiver: records what it gets, answers `status`.
+// The receiver: records what it gets, answers `status` (after `delayMs`).
 function startReceiver() {
   const r = { got: [], status: 200, reply: '{"ok":true}' };
   r.server = http.createServer((req, res) => {
@@ -34,8 +34,11 @@ function startReceiver() {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       r.got.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() });
-      res.writeHead(r.status, { 'Content-Type': 'application/json' });
-      res.end(r.reply);
+      const send = () => {
+        res.writeHead(r.status, { 'Content-Type': 'application/json' });
+        res.end(r.reply);
+      };
+      if (r.delayMs) setTimeout(send, r.delayMs); else send();
     });
   });
   return new Promise((resolve) => {
@@ -310,6 +313,37 @@ describe('admin page', () => {
     assert.match(await rows.first().textContent(), /retry/);
     // The delivery is done: no retry button for it any more.
     assert.equal(await page.locator('table.attempts button:has-text("Retry")').count(), 0);
+  });
+
+  it('shows a test whose receiver answers after the wait as in progress, then its attempt', async () => {
+    await page.goto(`${base}/admin/`);
+    await page.click('a:has-text("Orders")');
+    const before = await page.locator('table.attempts tbody tr', { hasText: 'webhook.test' }).count();
+    // Longer than the page waits for it (PROBE_WAIT_MS, 2 s).
+    rcv.delayMs = 3000;
+    rcv.got.length = 0;
+    const t0 = Date.now();
+    await page.click('button:has-text("Send a test event")');
+    await page.waitForSelector('.test-result.pending');
+    assert.ok(Date.now() - t0 < 3000, `the page came after ${Date.now() - t0} ms`);
+    assert.match(await page.textContent('.test-result.pending h2'), /in progress/);
+    assert.match(await page.textContent('.test-result.pending'), /msg_[0-9a-f]{32}/);
+    await shoot(page, 'test-in-progress');
+    // Once the receiver answered, the attempt is on the page (not a reload:
+    // that would send the form again).
+    const show = page.url().replace(/\/test$/, '');
+    const start = Date.now();
+    for (;;) {
+      await page.goto(show);
+      const n = await page.locator('table.attempts tbody tr', { hasText: 'webhook.test' }).count();
+      if (n > before) break;
+      assert.ok(Date.now() - start < 10000, 'the attempt was not listed');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(await page.locator('.test-result').count(), 0);
+    assert.match(await page.locator('table.attempts tbody tr').first().textContent(), /200/);
+    assert.equal(rcv.got.length, 1);
+    rcv.delayMs = 0;
   });
 
   it('shows a webhook named <script> as text and runs nothing', async () => {

@@ -3,14 +3,15 @@
 // event arrives, duplicates only for attempts in flight at the kills.  And a
 // slow endpoint (8 s an answer) never delays a fast one; SIGTERM waits for
 // the transfers in flight and leaves the rest, which the next start
-// delivers without repeating what was done.
+// delivers without repeating what was done.  The per_endpoint limit is each
+// team's: one team hanging on a host leaves another's deliveries there alone.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { api, makeHome, sleep, startLighttpd } from './lib.mjs';
+import { addToken, api, makeHome, show, sleep, startLighttpd } from './lib.mjs';
 import {
-  createWebhook, spoolFiles, startDaemon, startReceiver, until, writeConf,
+  createWebhook, publish, spoolFiles, startDaemon, startReceiver, until, writeConf,
 } from './delivery_lib.mjs';
 
 const PER_ENDPOINT = 4;
@@ -156,5 +157,61 @@ describe('a slow endpoint, SIGTERM and the next start', () => {
     assert.deepEqual(slow, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'each once');
     assert.equal(fast.requests.length, 10, 'no repeats for the fast one');
     await fast.close();
+  }));
+});
+
+describe('fairness between teams on one host', () => {
+  // /hang answers after 6 s, within the delivery timeout: team A's
+  // deliveries there hold every slot team A has on the host.
+  const s = stack((req) => (req.url.startsWith('/hang') ? { status: 200, delayMs: 6000 } : { status: 204 }));
+
+  test('one team hanging on a host does not delay another team\'s deliveries to the same host', s.wrap(async () => {
+    for (let i = 0; i < 3; i++) {
+      await createWebhook(s.srv, { name: `hang ${i}`, url: `${s.rx.url}/hang/${i}`, events: ['noisy.event'] });
+    }
+    const quiet = { ...s.srv, token: addToken(s.srv.home, 'quiet') };
+    await createWebhook(quiet, { name: 'quiet', url: `${s.rx.url}/quiet`, events: ['quiet.event'] });
+    for (let n = 0; n < 4; n++) {
+      const r = await publish(s.srv, 'noisy.event', { n });
+      assert.equal(r.status, 202, show(r));
+    }
+    // Team A's first PER_ENDPOINT deliveries hang on the host; the rest wait.
+    await s.rx.waitFor((q) => q.filter((x) => x.url.startsWith('/hang')).length >= PER_ENDPOINT, 5000);
+    await sleep(200);
+    assert.equal(s.rx.requests.filter((x) => x.url.startsWith('/hang')).length, PER_ENDPOINT,
+      'per_endpoint transfers of team A to the host');
+    const t0 = Date.now();
+    const r = await publish(quiet, 'quiet.event', { hello: 'quiet' });
+    assert.equal(r.status, 202, show(r));
+    await s.rx.waitFor((q) => q.some((x) => x.url === '/quiet'), 5000);
+    const took = Date.now() - t0;
+    assert.ok(took < 2000, `team B's event arrived after ${took} ms, behind team A's hanging deliveries`);
+    // Team A still has only its own slots: nothing more of it went out.
+    assert.equal(s.rx.requests.filter((x) => x.url.startsWith('/hang')).length, PER_ENDPOINT);
+  }));
+});
+
+describe('fairness between the webhooks of a team on one host', () => {
+  const s = stack((req) => (req.url === '/hang' ? { status: 200, delayMs: 6000 } : { status: 204 }));
+
+  test('a webhook\'s backlog behind a hanging path does not keep another webhook of the team waiting behind all of it', s.wrap(async () => {
+    await createWebhook(s.srv, { name: 'hang', url: `${s.rx.url}/hang`, events: ['noisy.event'] });
+    await createWebhook(s.srv, { name: 'quick', url: `${s.rx.url}/quick`, events: ['quick.event'] });
+    for (let n = 0; n < 2 * PER_ENDPOINT; n++) {
+      const r = await publish(s.srv, 'noisy.event', { n });
+      assert.equal(r.status, 202, show(r));
+    }
+    await s.rx.waitFor((q) => q.filter((x) => x.url === '/hang').length >= PER_ENDPOINT, 5000);
+    const t0 = Date.now();
+    const r = await publish(s.srv, 'quick.event', {});
+    assert.equal(r.status, 202, show(r));
+    // The first slot that frees (about 6 s) goes to the other webhook,
+    // ahead of the hanging one's second round.
+    await s.rx.waitFor((q) => q.some((x) => x.url === '/quick'), 15000);
+    const took = Date.now() - t0;
+    const hangBefore = s.rx.requests.findIndex((x) => x.url === '/quick');
+    const hangs = s.rx.requests.slice(0, hangBefore).filter((x) => x.url === '/hang').length;
+    assert.ok(hangs < 2 * PER_ENDPOINT, `the other webhook waited for ${hangs} deliveries of the hanging one`);
+    assert.ok(took < 9000, `the other webhook's event arrived after ${took} ms`);
   }));
 });

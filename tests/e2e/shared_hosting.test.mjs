@@ -38,7 +38,7 @@ for (const mode of ['cgi', 'fcgid']) {
     let srv, rx;
 
     before(async () => {
-      rx = await startReceiver(() => ({ status: 204 }));
+      rx = await startReceiver((q) => (q.url === '/slow' ? { status: 204, delayMs: 4000 } : { status: 204 }));
       srv = await startSharedHost({ fcgid: mode === 'fcgid', settings: { allow_private: 1 } });
     });
 
@@ -106,6 +106,26 @@ for (const mode of ['cgi', 'fcgid']) {
       const got = rx.requests.filter((q) => q.url === '/probe');
       assert.equal(got.length, 1);
       assert.equal(new Webhook(wh.token).verify(got[0].body, got[0].headers).type, 'webhook.test');
+    }));
+
+    test('a test whose receiver answers after the bounded wait: 202 at once, the attempt recorded later', wrap(async () => {
+      // The test goes on in a detached webhookd: the web server does not
+      // wait for it (nor for its standard error, the server's error log).
+      const wh = await createWebhook(srv, { name: 'slow', url: `${rx.url}/slow`, events: ['*'] });
+      const t0 = Date.now();
+      const r = await api(srv.base, 'POST', `/api/2.0/webhooks/${wh.id}/test`, { token: srv.token });
+      const took = Date.now() - t0;
+      assert.equal(r.status, 202, show(r));
+      assert.ok(took < 3500, `answered after ${took} ms`);
+      const deadline = Date.now() + 10000;
+      let log = [];
+      while (log.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        log = await deliveries(srv, wh.id);
+      }
+      assert.equal(log.length, 1, 'the attempt was recorded');
+      assert.equal(log[0].delivery_id, r.json.data.delivery_id);
+      assert.equal(log[0].status_code ?? log[0].status, 204, JSON.stringify(log[0]));
     }));
 
     test('an event published through the API is delivered by webhookd --once from cron', wrap(async () => {

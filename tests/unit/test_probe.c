@@ -1,8 +1,10 @@
 /* Unit tests of probe: the child's answer written and read back, answers
  * refused, where webhookd is looked for, and probe_run against stand-in
- * programs (shell scripts) that answer, fail, hang or are missing: what the
- * child inherits (descriptors, environment, arguments) and that no child
- * is left unwaited for.  Cases are tables. */
+ * programs (shell scripts) that answer, fail, hang, go on past the wait or
+ * are missing: what the child inherits (descriptors, environment,
+ * arguments, its slot), that no child is left unwaited for, and the cap on
+ * a team's tests in flight, which frees itself when a tester ends.  Cases
+ * are tables. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "deliver.h"
 #include "prefix.h"
 #include "probe.h"
 #include "util.h"
@@ -129,7 +132,9 @@ test_parse_refused(void **state)
 
 /* ---- probe_run against stand-ins ----------------------------------------- */
 
-static char	 dir[64];
+static char	 dir[64], home[96];
+
+static char	 path_buf[160];
 
 static void
 script(const char *name, const char *body)
@@ -151,17 +156,38 @@ setup(void **state)
 	snprintf(dir, sizeof(dir), "/tmp/webhooks-probe-XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	/* Answers with what it was given: its arguments, whether descriptor
-	 * 42 (left open without close-on-exec by the test) reached it, its
-	 * standard input, and two variables. */
+	/* The data directory: its spool holds the slots. */
+	snprintf(home, sizeof(home), "%s/home of the test", dir);
+	if (mkdir(home, 0700) == -1)
+		return -1;
+	snprintf(path_buf, sizeof(path_buf), "%s/spool", home);
+	if (mkdir(path_buf, 0700) == -1)
+		return -1;
+	/* Answers with what it was given: its arguments (the event id in
+	 * "error"), whether descriptor 42 (left open without close-on-exec
+	 * by the test) reached it, its standard input, two variables, and
+	 * the file of its descriptor 3, the slot. */
 	script("echo",
 	    "fd=closed; [ -e /proc/$$/fd/42 ] && fd=open\n"
 	    "in=$(readlink /proc/$$/fd/0)\n"
+	    "slot=$(basename \"$(readlink /proc/$$/fd/3)\")\n"
 	    "printf '{\"class\":\"done\",\"status\":200,\"latency_ms\":5,"
-	    "\"retry_after_ms\":-1,\"gone\":false,\"store\":0,\"error\":\"\","
-	    "\"body\":\"%s %s %s|%s|%s|%s|%s\"}\\n' \"$1\" \"$2\" \"$3\" "
-	    "\"$fd\" \"$in\" \"${HTTP_AUTHORIZATION:-none}\" "
-	    "\"$WEBHOOKS_HOME\"");
+	    "\"retry_after_ms\":-1,\"gone\":false,\"store\":0,"
+	    "\"error\":\"%s\",\"body\":\"%s %s %s %s|%s|%s|%s|%s|%s\"}\\n' "
+	    "\"$5\" \"$1\" \"$2\" \"$3\" \"$4\" \"$fd\" \"$in\" "
+	    "\"${HTTP_AUTHORIZATION:-none}\" \"$WEBHOOKS_HOME\" \"$slot\"");
+	/* Answers at once; what it leaves behind holds the slot 3 s. */
+	script("holds",
+	    "sleep 3 >/dev/null &\n"
+	    "printf '{\"class\":\"done\",\"status\":204,\"latency_ms\":1,"
+	    "\"retry_after_ms\":-1,\"gone\":false,\"store\":0,"
+	    "\"error\":\"\",\"body\":\"\"}\\n'");
+	/* Exits at once, as webhookd --detach does; what it leaves behind
+	 * answers after the wait (into a closed pipe). */
+	script("detaches",
+	    "(sleep 3; echo late) &\n"
+	    "exit 0");
+	script("notfound-line", "echo notfound");
 	script("unrecorded",
 	    "printf '{\"class\":\"temporary\",\"status\":500,\"latency_ms\":5,"
 	    "\"retry_after_ms\":-1,\"gone\":false,\"store\":4,"
@@ -199,29 +225,35 @@ test_run(void **state)
 		int		 store;
 	} cases[] = {
 		{ "echo", PROBE_OK,
-		    "--test team1 00000000-0000-4000-8000-000000000001|closed|"
-		    "/dev/null|none|/tmp/home of the test", STORE_OK },
+		    "--test --detach team1 00000000-0000-4000-8000-000000000001"
+		    "|closed|/dev/null|none|%s|.test.team1.0", STORE_OK },
 		{ "unrecorded", PROBE_OK, "", STORE_ERR },
 		{ "notfound", PROBE_NOTFOUND, NULL, 0 },
+		{ "notfound-line", PROBE_NOTFOUND, NULL, 0 },
 		{ "fails", PROBE_FAILED, NULL, 0 },
 		{ "garbage", PROBE_FAILED, NULL, 0 },
 		{ "chatty", PROBE_FAILED, NULL, 0 },	/* too much: killed */
 		{ "silent", PROBE_FAILED, NULL, 0 },
 		{ "killed", PROBE_FAILED, NULL, 0 },
 		{ "missing", PROBE_NOSTART, NULL, 0 },
-		/* Last: they wait out the deadline (5.1 s). */
-		{ "lingers", PROBE_TIMEOUT, NULL, 0 },
-		{ "hangs", PROBE_TIMEOUT, NULL, 0 },
+		/* Last: they wait out the wait (PROBE_WAIT_MS); the first two
+		 * are killed. */
+		{ "lingers", PROBE_FAILED, NULL, 0 },
+		{ "hangs", PROBE_FAILED, NULL, 0 },
+		{ "detaches", PROBE_PENDING, NULL, 0 },
 	};
 	struct cfg		 cfg;
 	struct deliver_result	 r;
+	char			 id[DELIVER_ID_LEN + 1], want_id[DELIVER_ID_LEN + 1];
+	char			 body[256];
 	int64_t			 t0, took;
 	size_t			 i;
 	int			 fd, store;
+	enum probe_res		 res;
 
 	(void)state;
 	memset(&cfg, 0, sizeof(cfg));
-	snprintf(cfg.home, sizeof(cfg.home), "/tmp/home of the test");
+	snprintf(cfg.home, sizeof(cfg.home), "%s", home);
 	cfg.timeout_ms = 100;
 	/* A descriptor without close-on-exec, as a library might leave. */
 	assert_int_not_equal(fd = open("/dev/null", O_RDONLY), -1);
@@ -233,19 +265,34 @@ test_run(void **state)
 		    cases[i].prog);
 		t0 = util_now_ms();
 		store = -1;
-		if (probe_run(&cfg, "team1",
-		    "00000000-0000-4000-8000-000000000001", &r, &store) !=
-		    cases[i].want)
-			fail_msg("%s: not the result expected", cases[i].prog);
+		id[0] = '\0';
+		res = probe_run(&cfg, "team1",
+		    "00000000-0000-4000-8000-000000000001", id, &r, &store);
+		if (res != cases[i].want)
+			fail_msg("%s: result %d, not %d", cases[i].prog, res,
+			    cases[i].want);
 		took = util_now_ms() - t0;
+		/* The delivery id is known whatever happens next. */
+		assert_int_equal(strlen(id), DELIVER_ID_LEN);
 		if (cases[i].want == PROBE_OK) {
-			assert_string_equal(r.body, cases[i].body);
+			snprintf(body, sizeof(body), cases[i].body, home);
+			assert_string_equal(r.body, body);
 			assert_int_equal(store, cases[i].store);
 		}
-		if (cases[i].want == PROBE_TIMEOUT)
-			assert_true(took >= 5100 && took < 7000);
+		if (strcmp(cases[i].prog, "echo") == 0) {
+			/* The event id it was given makes the id answered. */
+			assert_true(util_is_uuid(r.error));
+			deliver_msg_id(r.error,
+			    "00000000-0000-4000-8000-000000000001", want_id);
+			assert_string_equal(id, want_id);
+		}
+		if (cases[i].want == PROBE_PENDING ||
+		    strcmp(cases[i].prog, "lingers") == 0 ||
+		    strcmp(cases[i].prog, "hangs") == 0)
+			assert_true(took >= PROBE_WAIT_MS &&
+			    took < PROBE_WAIT_MS + 1000);
 		else
-			assert_true(took < 3000);
+			assert_true(took < 1500);
 		/* Every child was waited for. */
 		assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
 		assert_int_equal(errno, ECHILD);
@@ -261,11 +308,12 @@ test_run_closed_stdio(void **state)
 {
 	struct cfg		 cfg;
 	struct deliver_result	 r;
+	char			 id[DELIVER_ID_LEN + 1], want[256];
 	int			 in, out, store, res;
 
 	(void)state;
 	memset(&cfg, 0, sizeof(cfg));
-	snprintf(cfg.home, sizeof(cfg.home), "/tmp/h");
+	snprintf(cfg.home, sizeof(cfg.home), "%s", home);
 	cfg.timeout_ms = 1000;
 	snprintf(cfg.webhookd, sizeof(cfg.webhookd), "%s/echo", dir);
 	fflush(stdout);
@@ -273,14 +321,67 @@ test_run_closed_stdio(void **state)
 	assert_int_not_equal(out = dup(STDOUT_FILENO), -1);
 	close(STDIN_FILENO);
 	close(STDOUT_FILENO);
-	res = probe_run(&cfg, "t", "u", &r, &store);
+	res = probe_run(&cfg, "t", "u", id, &r, &store);
 	assert_int_equal(dup2(in, STDIN_FILENO), STDIN_FILENO);
 	assert_int_equal(dup2(out, STDOUT_FILENO), STDOUT_FILENO);
 	close(in);
 	close(out);
 	assert_int_equal(res, PROBE_OK);
-	assert_string_equal(r.body, "--test t u|closed|/dev/null|none|/tmp/h");
+	snprintf(want, sizeof(want), "--test --detach t u|closed|/dev/null|"
+	    "none|%s|.test.t.0", home);
+	assert_string_equal(r.body, want);
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+}
+
+/* Two tests of a team in flight at once, across processes (flock): a third
+ * is refused at once, another team is not; a slot frees itself when what
+ * holds it ends. */
+static void
+test_cap(void **state)
+{
+	static const struct {
+		const char	*label, *team;
+		enum probe_res	 want;
+		int		 sleep_ms;	/* before it */
+	} cases[] = {
+		{ "first", "capped", PROBE_OK, 0 },
+		{ "second", "capped", PROBE_OK, 0 },
+		{ "third, while both hold their slots", "capped", PROBE_BUSY, 0 },
+		{ "another team", "other", PROBE_OK, 0 },
+		{ "again", "capped", PROBE_BUSY, 0 },
+		{ "once the holders ended", "capped", PROBE_OK, 3500 },
+	};
+	struct cfg		 cfg;
+	struct deliver_result	 r;
+	char			 id[DELIVER_ID_LEN + 1];
+	int64_t			 t0;
+	size_t			 i;
+	int			 store;
+	enum probe_res		 res;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.home, sizeof(cfg.home), "%s", home);
+	snprintf(cfg.webhookd, sizeof(cfg.webhookd), "%s/holds", dir);
+	cfg.timeout_ms = 3000;
+	assert_int_equal(probe_retry_after(&cfg), 3);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].sleep_ms > 0)
+			usleep((useconds_t)cases[i].sleep_ms * 1000);
+		t0 = util_now_ms();
+		res = probe_run(&cfg, cases[i].team,
+		    "00000000-0000-4000-8000-000000000001", id, &r, &store);
+		if (res != cases[i].want)
+			fail_msg("%s: result %d, not %d", cases[i].label, res,
+			    cases[i].want);
+		assert_true(util_now_ms() - t0 < 1000);
+	}
+	/* No slot file anywhere but the spool, and a refusal when the spool
+	 * is missing. */
+	snprintf(cfg.home, sizeof(cfg.home), "%s/nowhere", dir);
+	assert_int_equal(probe_run(&cfg, "capped",
+	    "00000000-0000-4000-8000-000000000001", id, &r, &store),
+	    PROBE_FAILED);
 }
 
 static void
@@ -329,6 +430,7 @@ main(void)
 		cmocka_unit_test(test_where),
 		cmocka_unit_test(test_run_closed_stdio),
 		cmocka_unit_test(test_run),
+		cmocka_unit_test(test_cap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -49,6 +49,30 @@ function vg(prog, args, { env = {}, input } = {}) {
   });
 }
 
+// webhookd --test --detach as webhooks.fcgi runs it under plain CGI: the
+// first process exits at once, the tester goes on with the standard output
+// and error it was given.  Waits for both to close (the tester ended):
+// with -q, memcheck's only lines (==PID==) are its errors and leaks.
+function vgDetached(args, { env = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(VG[0], [...VG.slice(1), WEBHOOKD, '--test', '--detach', ...args], {
+      env: { ...process.env, GATEWAY_INTERFACE: 'CGI/1.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => { stdout += c; });
+    child.stderr.on('data', (c) => { stderr += c; });
+    const timer = setTimeout(() => reject(new Error(`webhookd --test --detach: no end\n${stderr}`)), 120000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      runs++;
+      if (status === ERR || /^==\d+==/m.test(stderr)) reject(new Error(`valgrind: errors in webhookd --test --detach\n${stderr}`));
+      else resolve({ status, stdout, stderr });
+    });
+  });
+}
+
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'webhooks-valgrind-'));
 const env = { WEBHOOKS_HOME: home };
 const ctl = async (args, input) => {
@@ -137,7 +161,10 @@ try {
   assert.equal(r.json.data.status_code, 204, r.text);
   const t = await vg(WEBHOOKD, ['--test', 'default', wh.id], { env });
   assert.equal(t.status, 0, t.stderr);
-  assert.equal(rx.requests.filter((q) => q.url === '/vg').length, 4);
+  const dt = await vgDetached(['default', wh.id, '2f0b7a3c-6d1e-4c59-9a8b-0e4d5c6f7a81'], { env });
+  assert.equal(dt.status, 0, dt.stderr);
+  assert.match(dt.stdout, /"class":"done","status":204/, dt.stderr);
+  assert.equal(rx.requests.filter((q) => q.url === '/vg').length, 5);
   assert.equal((await vg(WEBHOOKD, ['-n'], { env })).status, 0);
   assert.equal((await cgi('DELETE', `/api/2.0/webhooks/${wh.id}`, { token })).status, 204);
   console.log(`valgrind: ${runs} program runs clean (webhookctl, webhooks.fcgi as CGI, webhookd)`);
