@@ -82,10 +82,13 @@
  * then the dead process's locks stay until that pid goes too.  Rare, and
  * the lock timeout keeps waiters from hanging in the meantime.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +157,7 @@ struct store {
 	DB_ENV			*env;
 	DB			*db[DBI_N];
 	pid_t			 pid;		/* for thread_id, set at open */
+	int			 lockfd;	/* the db directory: failchk_lock */
 	volatile sig_atomic_t	 fatal;		/* panic or recovered under us */
 	unsigned int		 rnd;		/* back-off jitter */
 	int			 scoped;	/* in store_read_begin/end */
@@ -293,13 +297,36 @@ dberr(struct store *s, int ret, const char *fn, const char *what)
 	}
 }
 
+/*
+ * failchk must not run in two processes at once: both abort the same dead
+ * transaction, and the second undo, finding the page undone already,
+ * panics the environment ("Log sequence error: page LSN ...; previous
+ * LSN ...", then DB_RUNRECOVERY for every process: seen when the fault
+ * test SIGKILLed FastCGI processes in write transactions).  An exclusive
+ * flock(2) on the db directory keeps it to one process at a time: held
+ * around each DB_ENV->failchk and around env->open (whose DB_REGISTER |
+ * DB_FAILCHK runs failchk when the registry shows a dead process).  The
+ * kernel drops the lock of a process that dies holding it.
+ */
+static void
+failchk_lock(struct store *s, int op)
+{
+	if (s->lockfd == -1)
+		return;
+	while (flock(s->lockfd, op) == -1 && errno == EINTR)
+		;
+}
+
 /* Frees the locks and aborts the transactions of dead processes. */
 static int
 failchk(struct store *s, const char *fn)
 {
 	int	 ret;
 
-	if ((ret = s->env->failchk(s->env, 0)) != 0)
+	failchk_lock(s, LOCK_EX);
+	ret = s->env->failchk(s->env, 0);
+	failchk_lock(s, LOCK_UN);
+	if (ret != 0)
 		return dberr(s, ret, fn, "failchk");
 	return STORE_OK;
 }
@@ -373,6 +400,31 @@ store_read_end(struct store *s)
 }
 
 /*
+ * Test only (tests/e2e/fault_proc.test.mjs): with WEBHOOKS_TEST_TXN_PAUSE
+ * set to "MS" or "MS:FN", each write transaction (of the store function
+ * FN only, when named) sleeps MS milliseconds after its changes, its locks
+ * held, just before its commit, so that a test can SIGKILL a process in
+ * the middle of a write transaction.  The sleep is poll(NULL, 0, MS), a
+ * call the test recognises in /proc/PID/task/TID/syscall.  Never set
+ * outside the tests; unset, nothing happens.
+ */
+static void
+test_pause(const char *fn)
+{
+	const char	*v = getenv("WEBHOOKS_TEST_TXN_PAUSE");
+	char		*end;
+	long		 ms;
+
+	if (v == NULL || *v == '\0')
+		return;
+	ms = strtol(v, &end, 10);
+	if (ms <= 0 || ms > 10000 ||
+	    (*end != '\0' && (*end != ':' || strcmp(end + 1, fn) != 0)))
+		return;
+	(void)poll(NULL, 0, (int)ms);
+}
+
+/*
  * Runs body in a transaction, again after a deadlock, at most MAX_TRIES
  * times.  body returns a store result or RETRY; only STORE_OK commits.
  */
@@ -415,6 +467,8 @@ run(struct store *s, const char *fn, enum txmode mode, body_fn body,
 		}
 		res = body(s, txn, arg);
 		if (res == STORE_OK) {
+			if (mode != TX_READ)
+				test_pause(fn);
 			if ((ret = txn->commit(txn, cflags)) == 0)
 				return STORE_OK;
 			res = dberr(s, ret, fn, "txn_commit");
@@ -648,6 +702,7 @@ store_open(const char *home, int flags)
 
 	s = xcalloc(1, sizeof(*s));
 	s->pid = getpid();
+	s->lockfd = -1;
 	s->rnd = (unsigned int)s->pid ^ (unsigned int)now_us();
 	path = xasprintf("%s/db", home);
 	if (flags & STORE_CREATE) {
@@ -666,7 +721,13 @@ store_open(const char *home, int flags)
 		goto fail;
 	fl = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
 	    DB_INIT_TXN | DB_REGISTER | DB_RECOVER | DB_FAILCHK;
-	if ((ret = s->env->open(s->env, path, fl, 0600)) != 0) {
+	if ((s->lockfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		log_warn("store_open: %s: %s", path, strerror(errno));
+	failchk_lock(s, LOCK_EX);
+	ret = s->env->open(s->env, path, fl, 0600);
+	failchk_lock(s, LOCK_UN);
+	if (ret != 0) {
 		log_warn("store_open: open environment %s: %s", path,
 		    db_strerror(ret));
 		(void)s->env->close(s->env, 0);
@@ -711,6 +772,8 @@ store_close(struct store *s)
 	    (ret = s->env->close(s->env, 0)) != 0 && !s->fatal)
 		log_warn("store_close: close environment: %s",
 		    db_strerror(ret));
+	if (s->lockfd != -1)
+		close(s->lockfd);
 	free(s);
 }
 
