@@ -233,4 +233,114 @@ describe('fault injection: processes', { timeout: 240000 }, () => {
       throw e;
     });
   });
+
+  test(`webhookd SIGKILLed while committing attempt records, ${KILLS} times: every event delivered, every delivery logged`, async (t) => {
+    const PAUSE = 53;
+    const PER_ENDPOINT = 4;
+    // In flight at a kill (README, "What a receiver gets"): per endpoint,
+    // per_endpoint on the wire and 16 x per_endpoint answered, not yet logged.
+    const IN_FLIGHT = 17 * PER_ENDPOINT;
+    const rx = await startReceiver(() => ({ status: 204 }));
+    cleanup.push(() => rx.close());
+    const { home, token } = makeHome('webhooks-faultproc-');
+    writeConf(home, { allow_private: 1, per_endpoint: PER_ENDPOINT });
+    const s = await startLighttpd({ home, token });
+    cleanup.push(() => s.stop().then(() => removeHome(home)));
+    // Only webhookd's attempt-log commits pause.
+    const hookEnv = { WEBHOOKS_TEST_TXN_PAUSE: `${PAUSE}:store_attempt_add` };
+    let daemon = startDaemon(home, { env: hookEnv });
+    const daemonLogs = [];
+    cleanup.push(() => daemon.stop());
+
+    await s.wrap(async () => {
+      const hook = await createWebhook(s, { name: 'fault', url: `${rx.url}/fault`, events: ['fault.event'] });
+      const events = new Map();	// tag -> event id (202)
+      const slow = [];
+      let retries = 0;
+      let on = true;
+      const publisher = async (c) => {
+        for (let n = 0; on; n++) {
+          const tag = `p${c}-${n}`;
+          for (let tries = 0; ; tries++) {
+            const r = await timed(s.base, 'POST', '/api/2.0/events', { token, body: { event: 'fault.event', data: { tag } } });
+            if (r.ms > HANG_MS) slow.push(`${r.request} took ${r.ms} ms`);
+            if (r.status === 202) { events.set(tag, r.json.id); break; }
+            assert.equal(r.status, 503, `event ${tag}: ${show(r)}`);
+            assert.ok(tries < 50, `event ${tag}: still 503 after 50 tries`);
+            retries++;
+            await sleep(20);
+          }
+          await sleep(5);
+        }
+      };
+      const load = Promise.all([0, 1].map(publisher));
+
+      const kills = [];
+      try {
+        for (let k = 0; k < KILLS; k++) {
+          // The spool thread inside the attempt log's write transaction.
+          const t0 = Date.now();
+          while (!inPause(daemon.pid, PAUSE, 'webhookd-spool')) {
+            assert.ok(!daemon.exited, `webhookd exited: ${JSON.stringify(daemon.exited)}`);
+            assert.ok(Date.now() - t0 < HANG_MS, `kill ${k + 1}: webhookd did not log an attempt within ${HANG_MS} ms`);
+            await sleep(1);
+          }
+          daemon.child.kill('SIGKILL');
+          await daemon.exit;
+          daemonLogs.push(daemon.logText());
+          kills.push(Date.now() - t0);
+          daemon = startDaemon(home, { env: hookEnv });
+        }
+      } finally {
+        on = false;
+        await load;
+      }
+      // The last one without the pause, to drain quickly.
+      await daemon.stop();
+      daemonLogs.push(daemon.logText());
+      daemon = startDaemon(home);
+      assert.deepEqual(slow, [], `no request took over ${HANG_MS} ms`);
+
+      const seen = new Map();
+      await until(() => {
+        tally(rx, seen);
+        return [...events.keys()].every((tag) => seen.has(tag));
+      }, 30000, `all ${events.size} accepted events delivered`).catch((e) => {
+        const missing = [...events.keys()].filter((tag) => !seen.has(tag));
+        e.message += `: missing ${missing.length}: ${missing.slice(0, 10).join(', ')}`;
+        throw e;
+      });
+      await until(() => ['new', 'cur', 'deferred'].every((d) => spoolFiles(home, d).length === 0),
+        HANG_MS, 'the spool drained');
+      await sleep(300);
+      tally(rx, seen);
+      let received = 0;
+      for (const c of seen.values()) received += c;
+      const dups = received - seen.size;
+      await until(async () => (await deliveries(s, hook.uuid)).length >= events.size, HANG_MS, 'attempts logged');
+      const log = await deliveries(s, hook.uuid);
+      t.diagnostic(`${kills.length} kills in the attempt log's commit (each found within ${Math.max(...kills)} ms); `
+        + `${events.size} events, ${received} deliveries, ${log.length} attempts logged, ${dups} duplicates (bound ${KILLS} x ${IN_FLIGHT}), ${retries} publish retries`);
+      assert.equal(kills.length, KILLS);
+      assert.equal(seen.size, events.size, 'only accepted events arrived');
+      assert.ok(dups <= KILLS * IN_FLIGHT, `${dups} duplicates, at most ${IN_FLIGHT} in flight at each of ${KILLS} kills`);
+
+      // Every delivery that arrived has its attempt logged, none twice, and
+      // no attempt is logged that did not happen.
+      const ok = log.filter((a) => a.success);
+      assert.equal(ok.length, log.length, 'every logged attempt succeeded');
+      const ids = new Set(log.map((a) => a.id));
+      assert.equal(ids.size, log.length, 'no attempt id logged twice');
+      const byEvent = new Set(ok.map((a) => a.event_id));
+      for (const [tag, id] of events) assert.ok(byEvent.has(id), `event ${tag} (${id}): its delivery is logged`);
+      assert.ok(log.length <= received, `${log.length} attempts logged, ${received} made`);
+
+      assert.equal((await daemon.stop()).code, 0, `webhookd stops cleanly: ${daemon.logText().slice(-3000)}`);
+      await s.stop();
+      assertCheckClean(home);
+    })(t).catch((e) => {
+      e.message += `\n--- webhookd logs:\n${[...daemonLogs, daemon.logText()].join('\n---\n').slice(-8000)}`;
+      throw e;
+    });
+  });
 });
