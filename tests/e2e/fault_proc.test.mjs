@@ -228,7 +228,6 @@ describe('fault injection: processes', { timeout: 240000 }, () => {
       await s.stop();
       assertCheckClean(home);
     })(t).catch((e) => {
-      if (process.env.FAULT_DEBUG) fs.writeFileSync('/tmp/faultproc-debug.log', s.log.join('') + [...daemonLogs, daemon.logText()].join('\n---\n'));
       e.message += `\n--- webhookd logs:\n${[...daemonLogs, daemon.logText()].join('\n---\n').slice(-8000)}`;
       throw e;
     });
