@@ -86,8 +86,10 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -533,12 +535,70 @@ msgcall(const DB_ENV *env, const char *msg)
 	log_info("store: bdb: %s", msg);
 }
 
+/*
+ * Whether process pid has this environment's registry open: a member of
+ * the environment, not some process that took a dead member's pid.
+ */
+static int
+has_registry(pid_t pid, const char *reg)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 p[64], link[PATH_MAX];
+	ssize_t		 n;
+	int		 found = 0;
+
+	snprintf(p, sizeof(p), "/proc/%ld/fd", (long)pid);
+	if ((d = opendir(p)) == NULL)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL) {
+		snprintf(p, sizeof(p), "/proc/%ld/fd/%.20s", (long)pid,
+		    de->d_name);
+		if ((n = readlink(p, link, sizeof(link) - 1)) > 0) {
+			link[n] = '\0';
+			found = strcmp(link, reg) == 0;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * DB_REGISTER recovery, in the process that runs it: after telling the
+ * others to leave (a panic) and waiting REG_TIMEOUT_US, Berkeley DB names
+ * each process still registered.  One that died holding a mutex of the
+ * environment leaves the others blocked on it, where no panic reaches
+ * them (a FastCGI process's watchdog would end it after 10 s; webhookd
+ * has none): SIGALRM ends them now (the FastCGI program's handler exits,
+ * its default action ends the others), and their server or supervisor
+ * starts them again on the recovered environment.  A process still
+ * registered and not blocked would fail its next call for good anyway.
+ */
+static void
+stop_stale(DB_ENV *env, pid_t pid)
+{
+	const char	*home;
+	char		 dir[PATH_MAX], *reg;
+
+	if (pid <= 1 || pid == getpid() || env->get_home(env, &home) != 0 ||
+	    home == NULL || realpath(home, dir) == NULL)
+		return;
+	reg = xasprintf("%s/__db.register", dir);
+	if (has_registry(pid, reg)) {
+		log_warn("store: recovery: process %ld is still in the "
+		    "environment: ending it", (long)pid);
+		(void)kill(pid, SIGALRM);
+	}
+	free(reg);
+}
+
 static void
 event_cb(DB_ENV *env, u_int32_t event, void *info)
 {
 	struct store	*s = env->app_private;
 
-	(void)info;
+	if (event == DB_EVENT_REG_ALIVE && info != NULL)
+		stop_stale(env, *(pid_t *)info);
 	if ((event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC) &&
 	    s != NULL)
 		s->fatal = 1;
