@@ -1,7 +1,9 @@
 // Fault injection, processes (issue 16, "What to build" 3): a FastCGI
 // process SIGKILLed in the middle of a write transaction, and webhookd
 // SIGKILLed while committing attempt records, each 20 times against a live
-// load.  The environment must recover (failchk, or DB_REGISTER recovery)
+// load; and FastCGI processes SIGKILLed at random moments (inside Berkeley
+// DB too, where one may die holding a mutex of the environment, which takes
+// a DB_REGISTER recovery).  The environment must recover (failchk, or DB_REGISTER recovery)
 // with no request or process waiting over 10 s, nothing acknowledged may be
 // lost, and `webhookctl check` is clean afterwards.
 //
@@ -26,7 +28,9 @@ const KILLS = 20;
 // startDaemon adds an exit listener per webhookd started: 20 restarts here.
 process.setMaxListeners(100);
 const HANG_MS = 10000;		// no request, no recovery may take longer
-const POLL_SYSCALL = 7;		// x86_64; other architectures have no poll(2)
+// poll(2)'s number: x86_64 (elsewhere poll is ppoll, with other arguments).
+const POLL_SYSCALL = { x64: 7 }[process.arch];
+const NO_HOOK = POLL_SYSCALL === undefined && `poll(2) is not syscall 7 on ${process.arch}`;
 
 // Whether a thread of pid sleeps in the hook's poll(NULL, 0, ms) now.
 // /proc/PID/task/TID/syscall: "NR arg1 arg2 arg3 ... sp pc".
@@ -249,12 +253,12 @@ describe('fault injection: processes', { timeout: 240000 }, () => {
   after(async () => { for (const f of cleanup.reverse()) await f(); });
 
   test(`a FastCGI process SIGKILLed in a write transaction, ${KILLS} times under load: nothing acknowledged is lost`,
-    (t) => fcgiKills(t, cleanup, true));
+    { skip: NO_HOOK }, (t) => fcgiKills(t, cleanup, true));
 
   test(`a FastCGI process SIGKILLed at random moments, ${KILLS} times under load: no hang, nothing acknowledged is lost`,
     (t) => fcgiKills(t, cleanup, false));
 
-  test(`webhookd SIGKILLed while committing attempt records, ${KILLS} times: every event delivered, every delivery logged`, async (t) => {
+  test(`webhookd SIGKILLed while committing attempt records, ${KILLS} times: every event delivered, every delivery logged`, { skip: NO_HOOK }, async (t) => {
     const PAUSE = 53;
     const PER_ENDPOINT = 4;
     // In flight at a kill (README, "What a receiver gets"): per endpoint,
