@@ -83,10 +83,15 @@
  * then the dead process's locks stay until that pid goes too.  Rare, and
  * the lock timeout keeps waiters from hanging in the meantime.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +162,7 @@ struct store {
 	DB_ENV			*env;
 	DB			*db[DBI_N];
 	pid_t			 pid;		/* for thread_id, set at open */
+	int			 lockfd;	/* the db directory: failchk_lock */
 	volatile sig_atomic_t	 fatal;		/* panic or recovered under us */
 	unsigned int		 rnd;		/* back-off jitter */
 	int			 scoped;	/* in store_read_begin/end */
@@ -296,13 +302,36 @@ dberr(struct store *s, int ret, const char *fn, const char *what)
 	}
 }
 
+/*
+ * failchk must not run in two processes at once: both abort the same dead
+ * transaction, and the second undo, finding the page undone already,
+ * panics the environment ("Log sequence error: page LSN ...; previous
+ * LSN ...", then DB_RUNRECOVERY for every process: seen when the fault
+ * test SIGKILLed FastCGI processes in write transactions).  An exclusive
+ * flock(2) on the db directory keeps it to one process at a time: held
+ * around each DB_ENV->failchk and around env->open (whose DB_REGISTER |
+ * DB_FAILCHK runs failchk when the registry shows a dead process).  The
+ * kernel drops the lock of a process that dies holding it.
+ */
+static void
+failchk_lock(struct store *s, int op)
+{
+	if (s->lockfd == -1)
+		return;
+	while (flock(s->lockfd, op) == -1 && errno == EINTR)
+		;
+}
+
 /* Frees the locks and aborts the transactions of dead processes. */
 static int
 failchk(struct store *s, const char *fn)
 {
 	int	 ret;
 
-	if ((ret = s->env->failchk(s->env, 0)) != 0)
+	failchk_lock(s, LOCK_EX);
+	ret = s->env->failchk(s->env, 0);
+	failchk_lock(s, LOCK_UN);
+	if (ret != 0)
 		return dberr(s, ret, fn, "failchk");
 	return STORE_OK;
 }
@@ -376,6 +405,31 @@ store_read_end(struct store *s)
 }
 
 /*
+ * Test only (tests/e2e/fault_proc.test.mjs): with WEBHOOKS_TEST_TXN_PAUSE
+ * set to "MS" or "MS:FN", each write transaction (of the store function
+ * FN only, when named) sleeps MS milliseconds after its changes, its locks
+ * held, just before its commit, so that a test can SIGKILL a process in
+ * the middle of a write transaction.  The sleep is poll(NULL, 0, MS), a
+ * call the test recognises in /proc/PID/task/TID/syscall.  Never set
+ * outside the tests; unset, nothing happens.
+ */
+static void
+test_pause(const char *fn)
+{
+	const char	*v = getenv("WEBHOOKS_TEST_TXN_PAUSE");
+	char		*end;
+	long		 ms;
+
+	if (v == NULL || *v == '\0')
+		return;
+	ms = strtol(v, &end, 10);
+	if (ms <= 0 || ms > 10000 ||
+	    (*end != '\0' && (*end != ':' || strcmp(end + 1, fn) != 0)))
+		return;
+	(void)poll(NULL, 0, (int)ms);
+}
+
+/*
  * Runs body in a transaction, again after a deadlock, at most MAX_TRIES
  * times.  body returns a store result or RETRY; only STORE_OK commits.
  */
@@ -418,6 +472,8 @@ run(struct store *s, const char *fn, enum txmode mode, body_fn body,
 		}
 		res = body(s, txn, arg);
 		if (res == STORE_OK) {
+			if (mode != TX_READ)
+				test_pause(fn);
 			if ((ret = txn->commit(txn, cflags)) == 0)
 				return STORE_OK;
 			res = dberr(s, ret, fn, "txn_commit");
@@ -482,12 +538,70 @@ msgcall(const DB_ENV *env, const char *msg)
 	log_info("store: bdb: %s", msg);
 }
 
+/*
+ * Whether process pid has this environment's registry open: a member of
+ * the environment, not some process that took a dead member's pid.
+ */
+static int
+has_registry(pid_t pid, const char *reg)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 p[64], link[PATH_MAX];
+	ssize_t		 n;
+	int		 found = 0;
+
+	snprintf(p, sizeof(p), "/proc/%ld/fd", (long)pid);
+	if ((d = opendir(p)) == NULL)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL) {
+		snprintf(p, sizeof(p), "/proc/%ld/fd/%.20s", (long)pid,
+		    de->d_name);
+		if ((n = readlink(p, link, sizeof(link) - 1)) > 0) {
+			link[n] = '\0';
+			found = strcmp(link, reg) == 0;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * DB_REGISTER recovery, in the process that runs it: after telling the
+ * others to leave (a panic) and waiting REG_TIMEOUT_US, Berkeley DB names
+ * each process still registered.  One that died holding a mutex of the
+ * environment leaves the others blocked on it, where no panic reaches
+ * them (a FastCGI process's watchdog would end it after 10 s; webhookd
+ * has none): SIGALRM ends them now (the FastCGI program's handler exits,
+ * its default action ends the others), and their server or supervisor
+ * starts them again on the recovered environment.  A process still
+ * registered and not blocked would fail its next call for good anyway.
+ */
+static void
+stop_stale(DB_ENV *env, pid_t pid)
+{
+	const char	*home;
+	char		 dir[PATH_MAX], *reg;
+
+	if (pid <= 1 || pid == getpid() || env->get_home(env, &home) != 0 ||
+	    home == NULL || realpath(home, dir) == NULL)
+		return;
+	reg = xasprintf("%s/__db.register", dir);
+	if (has_registry(pid, reg)) {
+		log_warn("store: recovery: process %ld is still in the "
+		    "environment: ending it", (long)pid);
+		(void)kill(pid, SIGALRM);
+	}
+	free(reg);
+}
+
 static void
 event_cb(DB_ENV *env, u_int32_t event, void *info)
 {
 	struct store	*s = env->app_private;
 
-	(void)info;
+	if (event == DB_EVENT_REG_ALIVE && info != NULL)
+		stop_stale(env, *(pid_t *)info);
 	if ((event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC) &&
 	    s != NULL)
 		s->fatal = 1;
@@ -651,6 +765,7 @@ store_open(const char *home, int flags)
 
 	s = xcalloc(1, sizeof(*s));
 	s->pid = getpid();
+	s->lockfd = -1;
 	s->rnd = (unsigned int)s->pid ^ (unsigned int)now_us();
 	path = xasprintf("%s/db", home);
 	if (flags & STORE_CREATE) {
@@ -669,7 +784,13 @@ store_open(const char *home, int flags)
 		goto fail;
 	fl = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
 	    DB_INIT_TXN | DB_REGISTER | DB_RECOVER | DB_FAILCHK;
-	if ((ret = s->env->open(s->env, path, fl, 0600)) != 0) {
+	if ((s->lockfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		log_warn("store_open: %s: %s", path, strerror(errno));
+	failchk_lock(s, LOCK_EX);
+	ret = s->env->open(s->env, path, fl, 0600);
+	failchk_lock(s, LOCK_UN);
+	if (ret != 0) {
 		log_warn("store_open: open environment %s: %s", path,
 		    db_strerror(ret));
 		(void)s->env->close(s->env, 0);
@@ -714,6 +835,8 @@ store_close(struct store *s)
 	    (ret = s->env->close(s->env, 0)) != 0 && !s->fatal)
 		log_warn("store_close: close environment: %s",
 		    db_strerror(ret));
+	if (s->lockfd != -1)
+		close(s->lockfd);
 	free(s);
 }
 

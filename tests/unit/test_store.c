@@ -1288,6 +1288,73 @@ test_crash_in_txn(void **state)
 	assert_n(fx->s, "crash", 4);
 }
 
+/*
+ * A process SIGKILLed in a write transaction after its changes (the
+ * test-only pause before the commit, WEBHOOKS_TEST_TXN_PAUSE), then
+ * several live processes freeing after it at the same moment: failchk runs
+ * in one at a time, else two would undo the dead transaction twice and
+ * panic the environment ("Log sequence error").
+ */
+static void
+test_failchk_at_once(void **state)
+{
+	struct fx	*fx = *state;
+	enum { N = 4, ROUNDS = 5 };
+	pid_t		 victim, pids[N];
+	int		 round, p, st, go[2];
+	char		 key[32], c;
+
+	for (round = 0; round < ROUNDS; round++) {
+		assert_int_equal(pipe(go), 0);
+		for (p = 0; p < N; p++) {
+			pids[p] = fork();
+			assert_true(pids[p] != -1);
+			if (pids[p] == 0) {
+				struct store *cs = store_open(fx->home, 0);
+				int bad = cs == NULL;
+
+				close(go[1]);
+				if (read(go[0], &c, 1) != 0)	/* EOF: go */
+					bad = 2;
+				if (!bad && store_failchk(cs) != STORE_OK)
+					bad = 3;
+				if (!bad && store_put(cs, STORE_SESSIONS,
+				    "after", "{}") != STORE_OK)
+					bad = 4;
+				if (!bad && store_is_fatal(cs))
+					bad = 5;
+				store_close(cs);
+				_exit(bad);
+			}
+		}
+		close(go[0]);
+		victim = fork();
+		assert_true(victim != -1);
+		if (victim == 0) {
+			struct store *cs = store_open(fx->home, 0);
+
+			setenv("WEBHOOKS_TEST_TXN_PAUSE", "10000", 1);
+			snprintf(key, sizeof(key), "dying%d", round);
+			if (cs != NULL)
+				store_put(cs, STORE_SESSIONS, key, "{}");
+			_exit(3);	/* not reached: killed in the pause */
+		}
+		usleep(300000);		/* in the pause, its page changed */
+		assert_int_equal(kill(victim, SIGKILL), 0);
+		assert_int_equal(waitpid(victim, &st, 0), victim);
+		assert_true(WIFSIGNALED(st));
+		close(go[1]);		/* all at once */
+		for (p = 0; p < N; p++) {
+			assert_int_equal(waitpid(pids[p], &st, 0), pids[p]);
+			assert_true(WIFEXITED(st));
+			assert_int_equal(WEXITSTATUS(st), 0);
+		}
+	}
+	assert_int_equal(store_put(fx->s, STORE_SESSIONS, "end", "{}"),
+	    STORE_OK);
+	assert_int_equal(store_is_fatal(fx->s), 0);
+}
+
 /* ---- maintenance ------------------------------------------------------ */
 
 static void
@@ -1392,6 +1459,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_creates, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_killed_waiter, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_failchk_at_once, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_crash_in_txn, setup,
 		    teardown),
