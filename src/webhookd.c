@@ -106,6 +106,8 @@
 #define UNREC_FACTOR	16	/* answers an endpoint may have waiting for
 				   their record, x per_endpoint */
 #define RECORD_BATCH	32	/* answers that wake the spool thread */
+#define BATCH_RETRY_MS	1000	/* a failed attempt-log commit, again */
+#define CLAIM_RETRY_MS	1000	/* a failed claim, again */
 #define RECORD_MS	2	/* ... or the age of the oldest */
 #define NET_WAIT_MS	60000	/* the main thread's longest poll */
 
@@ -273,6 +275,7 @@ struct wd {
 	struct batched		*batch;		/* attempts not yet logged */
 	struct store_attempt	*batchv;
 	size_t			 nbatch, batch_cap;
+	int64_t			 batch_retry;	/* a failed commit: try then */
 	struct event		*closing;	/* resolved, waiting for them */
 
 	char			(*failing)[37];	/* webhooks we saw fail */
@@ -778,17 +781,22 @@ batch_add(struct wd *wd, struct event *e, const struct deliver_attempt *a,
  * Writes the attempts of this pass of the loop in one transaction, then
  * lets their events leave the spool.  The commit does not wait for the
  * log flush (an attempt line may be lost in a machine crash, not in a
- * crash of the daemon); the store failing for good leaves the events in
- * cur/, to be delivered again by the next start.
+ * crash of the daemon).  A commit that fails (a full or failing disk)
+ * keeps the attempts and their events, and is tried again a second later
+ * with whatever the passes in between added: an attempt is never dropped,
+ * and its event stays in cur/ until it is logged.  The store failing for
+ * good leaves the events in cur/, to be delivered again by the next start.
  */
 static void
-batch_flush(struct wd *wd)
+batch_flush(struct wd *wd, int64_t now)
 {
 	struct event	*e;
 	size_t		 i;
 	int		 rc;
 
-	if (wd->nbatch > 0) {
+	if (wd->nbatch > 0 && !wd->fatal) {
+		if (now < wd->batch_retry)
+			return;
 		for (i = 0; i < wd->nbatch; i++) {
 			wd->batchv[i].uuid = wd->batch[i].uuid;
 			wd->batchv[i].id = wd->batch[i].id;
@@ -799,9 +807,20 @@ batch_flush(struct wd *wd)
 		rc = store_attempt_add_many(wd->st, wd->batchv, wd->nbatch);
 		if (rc == STORE_FATAL)
 			wd->fatal = 1;
-		else if (rc != STORE_OK)
-			log_warn("webhookd: %zu attempts could not be logged",
+		else if (rc != STORE_OK) {
+			if (wd->batch_retry == 0)
+				log_warn("webhookd: %zu attempts could not be "
+				    "logged; trying again every second",
+				    wd->nbatch);
+			wd->batch_retry = now + BATCH_RETRY_MS;
+			return;
+		}
+		if (wd->batch_retry != 0)
+			log_info("webhookd: %zu attempts logged after all",
 			    wd->nbatch);
+		wd->batch_retry = 0;
+	}
+	if (wd->nbatch > 0) {
 		for (i = 0; i < wd->nbatch; i++)
 			free(wd->batch[i].rec);
 		recorded(wd);
@@ -1192,9 +1211,16 @@ claim_file(struct wd *wd, enum spool_dir from, const char *name)
 	char		*text, err[128];
 	size_t		 len;
 	int64_t		 ms;
+	int		 rc;
 
-	if (spool_claim(wd->sp, from, name) != 0)
+	if ((rc = spool_claim(wd->sp, from, name)) != 0) {
+		/* A claim that failed (a failing disk, logged) is tried
+		 * again at a listing of the spool a second from now. */
+		if (rc == -1 && wd->next_rescan > util_now_ms() +
+		    CLAIM_RETRY_MS)
+			wd->next_rescan = util_now_ms() + CLAIM_RETRY_MS;
 		return NULL;
+	}
 	if (spool_read(wd->sp, name, &text, &len) == -1) {
 		spool_quarantine(wd->sp, name, strerror(errno));
 		return NULL;
@@ -1730,6 +1756,10 @@ spool_timeout(struct wd *wd, int64_t now, int more, int stopping)
 	}
 	if (!wd->once && wd->next_maintain - now < timeout)
 		timeout = wd->next_maintain - now;
+	if (wd->next_rescan - now < timeout)
+		timeout = wd->next_rescan - now;
+	if (wd->nbatch > 0 && wd->batch_retry - now < timeout)
+		timeout = wd->batch_retry - now;
 	return timeout < 0 ? 0 : (int)timeout;
 }
 
@@ -1774,7 +1804,7 @@ spool_main(void *arg)
 			log_info("webhookd: %zu deliveries waited %d s behind "
 			    "slow endpoints; deferred", spilled,
 			    SPILL_WAIT_MS / 1000);
-		batch_flush(wd);
+		batch_flush(wd, net_done ? INT64_MAX : now);
 		if (net_done)
 			break;
 

@@ -1,0 +1,203 @@
+// Disk faults injected (issue 16): build/fault/faultfs.so, preloaded into
+// lighttpd (so into its FastCGI processes), webhookd and webhookctl, makes
+// write, fsync and rename fail with EIO or ENOSPC under one directory,
+// turned on and off through a control file while everything runs.  For the
+// intake (POST /api/2.0/events), the store's writes (creates, idempotency
+// records, the admin page's login), webhookd's claim and its attempt-log
+// commit: never a 202 for an event that is not durable, nothing
+// half-written in spool/new/, no attempt lost or logged twice, and once the
+// fault is gone the same processes work again, untouched.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { REPO, api, makeHome, show, sleep, startLighttpd } from './lib.mjs';
+import { createWebhook, deliveries, spoolFiles, startDaemon, startReceiver, until, writeConf } from './delivery_lib.mjs';
+
+const SHIM = path.join(REPO, 'build', 'fault', 'faultfs.so');
+
+function ensureShim() {
+  if (fs.existsSync(SHIM)) return;
+  const r = spawnSync('make', ['-s', 'build/fault/faultfs.so'], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`make build/fault/faultfs.so:\n${r.stdout}${r.stderr}`);
+}
+
+// Every file in spool/new/ is a whole event: JSON with an id.
+function assertWholeNew(home) {
+  for (const f of spoolFiles(home, 'new')) {
+    let text;
+    try { text = fs.readFileSync(path.join(home, 'spool', 'new', f), 'utf8'); } catch { continue; /* claimed meanwhile */ }
+    let ev;
+    assert.doesNotThrow(() => { ev = JSON.parse(text); }, `half-written spool/new/${f}: ${JSON.stringify(text.slice(0, 200))}`);
+    assert.ok(ev && ev.id, `spool/new/${f} has no id`);
+  }
+}
+
+const timed = async (p) => { const t0 = Date.now(); const r = await p; r.ms = Date.now() - t0; return r; };
+
+describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () => {
+  let srv, home, token, ctlFile, env, rx, daemon;
+  let step = 0;
+
+  // Sets the fault (words of the control file; '' for none).  Each write
+  // makes a new file, renamed into place, so that every process sees the
+  // change at its next call.
+  const fault = (words) => {
+    const tmp = `${ctlFile}.${++step}`;
+    fs.writeFileSync(tmp, words ? `${words}\n` : '');
+    fs.renameSync(tmp, ctlFile);
+  };
+
+  before(async () => {
+    ensureShim();
+    ({ home, token } = makeHome('webhooks-faultfs-'));
+    writeConf(home, { allow_private: 1 });
+    ctlFile = path.join(path.dirname(home), `${path.basename(home)}.faultctl`);
+    fault('');
+    env = { LD_PRELOAD: SHIM, FAULTFS_CTL: ctlFile };
+    srv = await startLighttpd({ home, token, extraEnv: env });
+    rx = await startReceiver(() => ({ status: 204 }));
+  });
+
+  after(async () => {
+    if (daemon) await daemon.stop();
+    if (srv) await srv.stopAndClean();
+    if (rx) await rx.close();
+    for (let i = 0; i <= step; i++) fs.rmSync(i ? `${ctlFile}.${i}` : ctlFile, { force: true });
+  });
+
+  const wrap = (fn) => async (t) => {
+    try {
+      await fn(t);
+    } catch (e) {
+      e.message += `\n--- server log:\n${srv.logText(6000)}`;
+      if (daemon) e.message += `\n--- webhookd log:\n${daemon.logText().slice(-6000)}`;
+      throw e;
+    } finally {
+      fault('');
+    }
+  };
+
+  const spool = () => path.join(home, 'spool');
+  const db = () => path.join(home, 'db');
+
+  for (const words of ['write=ENOSPC', 'write=EIO', 'fsync=EIO', 'fsync=ENOSPC', 'rename=EIO', 'rename=ENOSPC']) {
+    test(`intake: ${words} under spool/ answers 503, leaves nothing in new/, and passes when it is gone`, wrap(async () => {
+      const before = spoolFiles(home, 'new').sort();
+      fault(`dir=${spool()} ${words}`);
+      for (let i = 0; i < 3; i++) {
+        const r = await timed(api(srv.base, 'POST', '/api/2.0/events', { token, body: { event: 'fault.intake', data: { i }, idempotency_key: `intake-${words}-${i}` } }));
+        assert.equal(r.status, 503, show(r));
+        assert.equal(r.headers.get('retry-after'), '1');
+        assert.ok(r.ms < 5000, `${show(r)} took ${r.ms} ms`);
+        assert.deepEqual(spoolFiles(home, 'new').sort(), before, 'a refused event left a file in new/');
+        assertWholeNew(home);
+      }
+      fault('');
+      // The keys tried were not taken: the same requests pass now.
+      for (let i = 0; i < 3; i++) {
+        const r = await api(srv.base, 'POST', '/api/2.0/events', { token, body: { event: 'fault.intake', data: { i }, idempotency_key: `intake-${words}-${i}` } });
+        assert.equal(r.status, 202, show(r));
+        assert.ok(spoolFiles(home, 'new').some((f) => f.includes(r.json.id)), `accepted event ${r.json.id} is not in new/`);
+      }
+      assertWholeNew(home);
+    }));
+  }
+
+  for (const words of ['write=EIO', 'write=ENOSPC', 'fsync=EIO']) {
+    test(`store: ${words} under db/ answers 503 to writes, reads go on, and it heals`, wrap(async () => {
+      const wh = await createWebhook(srv, { name: `store-${words}`, url: 'https://example.com/x', events: ['x.y'] });
+      const newBefore = spoolFiles(home, 'new').sort();
+      fault(`dir=${db()} ${words}`);
+      let r;
+      for (let i = 0; i < 3; i++) {
+        r = await timed(api(srv.base, 'POST', '/api/2.0/webhooks', { token, body: { name: `during-${words}-${i}`, url: 'https://example.com/y', events: ['x.y'] } }));
+        assert.equal(r.status, 503, show(r));
+        assert.ok(r.headers.get('retry-after'), show(r));
+        assert.ok(r.ms < 5000, `${show(r)} took ${r.ms} ms`);
+        // The idempotency record cannot be written: the event is taken
+        // back, 503, so that the retry with the key is safe.
+        r = await timed(api(srv.base, 'POST', '/api/2.0/events', { token, body: { event: 'x.y', data: { i }, idempotency_key: `store-${words}-${i}` } }));
+        assert.equal(r.status, 503, show(r));
+        assert.ok(r.ms < 5000, `${show(r)} took ${r.ms} ms`);
+        assert.deepEqual(spoolFiles(home, 'new').sort(), newBefore, 'a refused event stayed in new/');
+        r = await api(srv.base, 'GET', `/api/2.0/webhooks/${wh.id}`, { token });
+        assert.equal(r.status, 200, show(r));
+      }
+      // The admin page's writes: a login writes its session.
+      const login = async () => {
+        const form = await api(srv.base, 'GET', '/admin/login');
+        assert.equal(form.status, 200, show(form));
+        const cookie = (form.headers.get('set-cookie') || '').split(';')[0];
+        const csrf = /name="csrf" value="([^"]+)"/.exec(form.text)[1];
+        return api(srv.base, 'POST', '/admin/login', {
+          body: `token=${encodeURIComponent(token)}&csrf=${csrf}`,
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie },
+        });
+      };
+      r = await timed(login());
+      assert.equal(r.status, 503, show(r));
+      assert.equal(r.headers.get('set-cookie'), null, 'no session cookie for a session not stored');
+      fault('');
+      r = await until(async () => {
+        const x = await api(srv.base, 'POST', '/api/2.0/webhooks', { token, body: { name: `after-${words}`, url: 'https://example.com/y', events: ['x.y'] } });
+        assert.notEqual(x.status, 500, show(x));
+        return x.status === 201 ? x : null;
+      }, 5000, 'a create after the fault');
+      for (let i = 0; i < 3; i++) {
+        r = await api(srv.base, 'POST', '/api/2.0/events', { token, body: { event: 'x.y', data: { i }, idempotency_key: `store-${words}-${i}` } });
+        assert.equal(r.status, 202, show(r));
+      }
+      r = await login();
+      assert.equal(r.status, 303, show(r));
+      assert.match(r.headers.get('set-cookie') || '', /wh_session=/);
+      r = await api(srv.base, 'GET', '/api/2.0/webhooks?per_page=100', { token });
+      const names = r.json.data.map((w) => w.name);
+      for (let i = 0; i < 3; i++) assert.ok(!names.includes(`during-${words}-${i}`), `a create refused with 503 was stored: during-${words}-${i}`);
+      assert.ok(names.includes(`after-${words}`));
+    }));
+  }
+
+  test('webhookd: a claim that cannot rename, then an attempt log that cannot commit, lose nothing and log nothing twice', wrap(async () => {
+    const N = 12;
+    const wh = await createWebhook(srv, { name: 'daemon', url: `${rx.url}/daemon`, events: ['d.e'] });
+    const ids = [];
+    for (let i = 0; i < N; i++) {
+      const r = await api(srv.base, 'POST', '/api/2.0/events', { token, body: { event: 'd.e', data: { i } } });
+      assert.equal(r.status, 202, show(r));
+      ids.push(r.json.id);
+    }
+    // Claims fail: nothing is sent, nothing is lost.
+    fault(`dir=${spool()} rename=EIO`);
+    daemon = startDaemon(home, { env: { ...env, WEBHOOKS_ALLOW_PRIVATE: '1' } });
+    await sleep(2000);
+    assert.equal(daemon.exited, null, 'webhookd exited on failing claims');
+    assert.equal(rx.requests.filter((q) => q.url === '/daemon').length, 0, 'sent without a claim');
+    assert.equal(spoolFiles(home, 'new').length >= N, true);
+    // The attempt log cannot commit: deliveries go out, their attempts
+    // wait in webhookd and their events in cur/.
+    fault(`dir=${db()} write=EIO`);
+    await rx.waitFor((reqs) => reqs.filter((q) => q.url === '/daemon').length >= N, 15000);
+    await sleep(1500);
+    assert.equal(daemon.exited, null, 'webhookd exited on a failing attempt log');
+    fault('');
+    // Every attempt is logged once, within seconds, without a restart.
+    const log = await until(async () => {
+      const d = await deliveries(srv, wh.id);
+      return d.length >= N ? d : null;
+    }, 10000, 'attempts logged after the fault');
+    await sleep(1500);
+    const again = await deliveries(srv, wh.id);
+    const sent = rx.requests.filter((q) => q.url === '/daemon');
+    assert.equal(again.length, sent.length, `attempts logged ${again.length}, requests sent ${sent.length}`);
+    const byEvent = new Map();
+    for (const a of again) byEvent.set(a.event_id, (byEvent.get(a.event_id) || 0) + 1);
+    for (const id of ids) assert.ok(byEvent.get(id) >= 1, `no attempt logged for event ${id}`);
+    assert.equal(new Set(again.map((a) => a.id)).size, again.length, 'an attempt logged twice');
+    void log;
+    await until(() => spoolFiles(home, 'cur').length === 0 && spoolFiles(home, 'new').length === 0, 10000, 'spool emptied');
+  }));
+});
