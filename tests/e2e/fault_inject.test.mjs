@@ -133,10 +133,13 @@ describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () 
         assert.equal(form.status, 200, show(form));
         const cookie = (form.headers.get('set-cookie') || '').split(';')[0];
         const csrf = /name="csrf" value="([^"]+)"/.exec(form.text)[1];
-        return api(srv.base, 'POST', '/admin/login', {
+        const res = await fetch(`${srv.base}/admin/login`, {
+          method: 'POST', redirect: 'manual',
           body: `token=${encodeURIComponent(token)}&csrf=${csrf}`,
           headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie },
         });
+        const text = await res.text();
+        return { status: res.status, headers: res.headers, text, request: 'POST /admin/login' };
       };
       r = await timed(login());
       assert.equal(r.status, 503, show(r));
