@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { addToken, api, ctl, show, sleep, startLighttpd } from './lib.mjs';
-import { spoolFiles } from './delivery_lib.mjs';
+import { spoolFiles, startDaemon, until } from './delivery_lib.mjs';
 
 const ROOT = process.getuid && process.getuid() === 0;
 const SLOW_MS = 5000; // no request or command may take longer
@@ -76,7 +76,7 @@ async function timed(p) {
 const WRITE_FAULT = [503, 507];
 
 describe('fault: the data directory\'s file system is full', { skip: ROOT ? false : 'needs root to mount a tmpfs under the data directory' }, () => {
-  let base, home, srv, token;
+  let base, home, srv, token, daemon;
 
   before(async () => {
     base = fs.mkdtempSync(path.join(os.tmpdir(), 'webhooks-fulldisk-'));
@@ -88,6 +88,7 @@ describe('fault: the data directory\'s file system is full', { skip: ROOT ? fals
   });
 
   after(async () => {
+    if (daemon) await daemon.stop();
     if (srv) await srv.stop();
     if (home) unmount(home);
     if (base && !process.env.WEBHOOKS_E2E_KEEP) fs.rmSync(base, { recursive: true, force: true });
@@ -98,6 +99,7 @@ describe('fault: the data directory\'s file system is full', { skip: ROOT ? fals
       await fn(t);
     } catch (e) {
       if (srv) e.message += `\n--- server log:\n${srv.logText(8000)}`;
+      if (daemon) e.message += `\n--- webhookd log:\n${daemon.logText().slice(-6000)}`;
       throw e;
     }
   };
@@ -109,12 +111,13 @@ describe('fault: the data directory\'s file system is full', { skip: ROOT ? fals
     const id = r.json.data.id;
     r = await api(srv.base, 'POST', '/api/2.0/events', { token, body: { event: 'order.paid', data: {}, idempotency_key: 'k-before' } });
     assert.equal(r.status, 202, show(r));
-    const pidsBefore = srv.fcgiPids();
+    // webhookd runs through it all.
+    daemon = startDaemon(home, { env: { WEBHOOKS_ALLOW_PRIVATE: '1' } });
 
     const filler = fill(home);
     const created = [];
     let refused = 0;
-    const newBefore = spoolFiles(home, 'new').length;
+    const newBefore = [...spoolFiles(home, 'new'), ...spoolFiles(home, 'cur'), ...spoolFiles(home, 'deferred')];
     try {
       // Every kind of write, many times, with idempotency keys.  An
       // event needs its spool file: 503 or 507 with Retry-After.  A create
@@ -143,12 +146,30 @@ describe('fault: the data directory\'s file system is full', { skip: ROOT ? fals
         assert.ok(r.ms < SLOW_MS, `${show(r)} took ${r.ms} ms`);
       }
       assert.ok(refused > 0, `every create fitted on a full disk (${created.length})`);
-      assert.equal(spoolFiles(home, 'new').length, newBefore, 'no event spooled while full');
-      // A command meanwhile finishes promptly (it may refuse to write).
+      const spooled = [...spoolFiles(home, 'new'), ...spoolFiles(home, 'cur'), ...spoolFiles(home, 'deferred')].filter((f) => !newBefore.includes(f));
+      assert.deepEqual(spooled, [], 'no event spooled while full');
+      // Commands meanwhile finish promptly: team list reads, check may
+      // refuse (it cannot checkpoint) but never hangs.
       const tl = timedCtl(home, ['team', 'list']);
       assert.ok(tl.ms < SLOW_MS && tl.signal === null, `team list while full: ${JSON.stringify(tl)}`);
       assert.equal(tl.status, 0, `team list while full: ${tl.out}`);
       assert.match(tl.out, /default/);
+      const ck = timedCtl(home, ['check']);
+      assert.ok(ck.ms < SLOW_MS * 2 && ck.signal === null, `check while full: ${JSON.stringify(ck)}`);
+      // lighttpd restarted while full: its new FastCGI processes open the
+      // store (read-only, as the disk refuses the open's log record), read,
+      // and refuse writes with 503.
+      await srv.stop();
+      srv = await startLighttpd({ home, token });
+      r = await timed(api(srv.base, 'GET', `/api/2.0/webhooks/${id}`, { token }));
+      assert.equal(r.status, 200, show(r));
+      assert.ok(r.ms < SLOW_MS, `${show(r)} took ${r.ms} ms`);
+      r = await timed(api(srv.base, 'POST', '/api/2.0/webhooks', { token, body: { ...wh, name: 'full-restarted' } }));
+      assert.ok(WRITE_FAULT.includes(r.status), show(r));
+      assert.ok(r.ms < SLOW_MS, `${show(r)} took ${r.ms} ms`);
+      r = await timed(api(srv.base, 'POST', '/api/2.0/events', { token, body: { event: 'order.paid', data: {}, idempotency_key: 'k-full-restarted' } }));
+      assert.ok(WRITE_FAULT.includes(r.status), show(r));
+      assert.equal(daemon.exited, null, 'webhookd exited on a full disk');
     } finally {
       fs.rmSync(filler, { force: true });
     }
@@ -180,10 +201,15 @@ describe('fault: the data directory\'s file system is full', { skip: ROOT ? fals
     assert.equal(r.status, 200, show(r));
     assert.deepEqual(r.json.data.map((w) => w.name).sort(), ['after-0', 'after-1', 'after-2', 'after-3', 'before', ...created].sort());
     assert.equal(srv.exited, null, 'lighttpd still runs');
-    void pidsBefore;
 
     const tl = timedCtl(home, ['team', 'list']);
     assert.ok(tl.ms < SLOW_MS && tl.status === 0, `team list: ${JSON.stringify(tl)}`);
+    // webhookd took every accepted event (there is no receiver: each is
+    // deferred after its attempt, none is left in new/).
+    assert.equal(daemon.exited, null, 'webhookd exited');
+    await until(() => spoolFiles(home, 'new').length === 0, 10000, 'webhookd claimed every event');
+    await daemon.stop();
+    daemon = null;
     await srv.stop();
     srv = null;
     const ck = timedCtl(home, ['check']);
