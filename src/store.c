@@ -820,6 +820,10 @@ store_open(const char *home, int flags)
 		s->env = NULL;
 		goto fail;
 	}
+	/* A panic seen while the open recovered (DB_REGISTER found a dead
+	 * process in a panicked environment) was the old environment's: the
+	 * open succeeded, so this one is sound. */
+	s->fatal = 0;
 	bus_store = s;
 	if (region_reserve(path) == -1)
 		goto fail;
