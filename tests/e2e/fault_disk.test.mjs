@@ -15,8 +15,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { addToken, api, ctl, show, sleep, startLighttpd } from './lib.mjs';
-import { spoolFiles, startDaemon, until } from './delivery_lib.mjs';
+import { addToken, api, ctl, freePort, makeHome, show, sleep, startLighttpd } from './lib.mjs';
+import { createWebhook, spoolFiles, startDaemon, startReceiver, until, writeConf } from './delivery_lib.mjs';
 
 const ROOT = process.getuid && process.getuid() === 0;
 const SLOW_MS = 5000; // no request or command may take longer
@@ -84,6 +84,7 @@ describe('fault: the data directory\'s file system is full', { skip: ROOT ? fals
     mountTmpfs(home, 24 << 20);
     ctl(home, ['init']);
     token = addToken(home, 'default');
+    writeConf(home, { allow_private: 1 });
     srv = await startLighttpd({ home, token });
   });
 
@@ -105,7 +106,9 @@ describe('fault: the data directory\'s file system is full', { skip: ROOT ? fals
   };
 
   test('writes answer 503/507 while full, reads go on, and it heals without a restart', wrap(async () => {
-    const wh = { name: 'before', url: 'https://example.com/hook', events: ['order.paid'] };
+    // Deliveries go to a loopback port nobody listens on: refused, deferred.
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const wh = { name: 'before', url: `${dead}/hook`, events: ['order.paid'] };
     let r = await api(srv.base, 'POST', '/api/2.0/webhooks', { token, body: wh });
     assert.equal(r.status, 201, show(r));
     const id = r.json.data.id;
@@ -129,7 +132,7 @@ describe('fault: the data directory\'s file system is full', { skip: ROOT ? fals
         assert.ok(WRITE_FAULT.includes(r.status), show(r));
         assert.ok(r.headers.get('retry-after'), `no Retry-After: ${show(r)}`);
         assert.ok(r.ms < SLOW_MS, `${show(r)} took ${r.ms} ms`);
-        r = await timed(api(srv.base, 'POST', '/api/2.0/webhooks', { token, body: { ...wh, name: `full-${i}`, url: `https://example.com/${'x'.repeat(1500)}` } }));
+        r = await timed(api(srv.base, 'POST', '/api/2.0/webhooks', { token, body: { ...wh, name: `full-${i}`, url: `${dead}/${'x'.repeat(1500)}` } }));
         assert.ok(r.ms < SLOW_MS, `${show(r)} took ${r.ms} ms`);
         if (r.status === 201) created.push(`full-${i}`);
         else {
@@ -227,13 +230,11 @@ describe('fault: a 1 MiB spool file system fills up', { skip: ROOT ? false : 'ne
   let home, token, srv, spoolDir, daemon, rx;
 
   before(async () => {
-    const { makeHome } = await import('./lib.mjs');
     ({ home, token } = makeHome('webhooks-fullspool-'));
     spoolDir = path.join(home, 'spool');
     fs.rmSync(spoolDir, { recursive: true, force: true });
     mountTmpfs(spoolDir, 1 << 20);
     for (const d of ['tmp', 'new', 'cur', 'deferred', 'quarantine']) fs.mkdirSync(path.join(spoolDir, d), { mode: 0o700 });
-    const { writeConf, startReceiver } = await import('./delivery_lib.mjs');
     writeConf(home, { allow_private: 1 });
     rx = await startReceiver(() => ({ status: 204 }));
     srv = await startLighttpd({ home, token });
@@ -248,7 +249,6 @@ describe('fault: a 1 MiB spool file system fills up', { skip: ROOT ? false : 'ne
   });
 
   test('events answer 202 or 503 (never 500), every 202 is whole in new/, and it heals once delivered', async () => {
-    const { createWebhook, startDaemon, until } = await import('./delivery_lib.mjs');
     await createWebhook({ base: srv.base, token }, { name: 'spool', url: `${rx.url}/spool`, events: ['big.event'] });
     const accepted = new Set();
     let refused = 0;

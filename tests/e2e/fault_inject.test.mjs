@@ -112,12 +112,12 @@ describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () 
 
   for (const words of ['write=EIO', 'write=ENOSPC', 'fsync=EIO']) {
     test(`store: ${words} under db/ answers 503 to writes, reads go on, and it heals`, wrap(async () => {
-      const wh = await createWebhook(srv, { name: `store-${words}`, url: 'https://example.com/x', events: ['x.y'] });
+      const wh = await createWebhook(srv, { name: `store-${words}`, url: `${rx.url}/store`, events: ['x.y'] });
       const newBefore = spoolFiles(home, 'new').sort();
       fault(`dir=${db()} ${words}`);
       let r;
       for (let i = 0; i < 3; i++) {
-        r = await timed(api(srv.base, 'POST', '/api/2.0/webhooks', { token, body: { name: `during-${words}-${i}`, url: 'https://example.com/y', events: ['x.y'] } }));
+        r = await timed(api(srv.base, 'POST', '/api/2.0/webhooks', { token, body: { name: `during-${words}-${i}`, url: `${rx.url}/store`, events: ['x.y'] } }));
         assert.equal(r.status, 503, show(r));
         assert.ok(r.headers.get('retry-after'), show(r));
         assert.ok(r.ms < 5000, `${show(r)} took ${r.ms} ms`);
@@ -149,7 +149,7 @@ describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () 
       assert.equal(r.headers.get('set-cookie'), null, 'no session cookie for a session not stored');
       fault('');
       r = await until(async () => {
-        const x = await api(srv.base, 'POST', '/api/2.0/webhooks', { token, body: { name: `after-${words}`, url: 'https://example.com/y', events: ['x.y'] } });
+        const x = await api(srv.base, 'POST', '/api/2.0/webhooks', { token, body: { name: `after-${words}`, url: `${rx.url}/store`, events: ['x.y'] } });
         assert.notEqual(x.status, 500, show(x));
         return x.status === 201 ? x : null;
       }, 5000, 'a create after the fault');
@@ -186,7 +186,7 @@ describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () 
     // The attempt log cannot commit: deliveries go out, their attempts
     // wait in webhookd and their events in cur/.
     fault(`dir=${db()} write=EIO`);
-    await rx.waitFor((reqs) => reqs.filter((q) => q.url === '/daemon').length >= N, 15000);
+    await rx.waitFor((reqs) => reqs.filter((q) => q.url === '/daemon').length >= N, 30000);
     await sleep(1500);
     assert.equal(daemon.exited, null, 'webhookd exited on a failing attempt log');
     fault('');
@@ -194,7 +194,7 @@ describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () 
     const log = await until(async () => {
       const d = await deliveries(srv, wh.id);
       return d.length >= N ? d : null;
-    }, 10000, 'attempts logged after the fault');
+    }, 20000, 'attempts logged after the fault');
     await sleep(1500);
     const again = await deliveries(srv, wh.id);
     const sent = rx.requests.filter((q) => q.url === '/daemon');
@@ -204,6 +204,6 @@ describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () 
     for (const id of ids) assert.ok(byEvent.get(id) >= 1, `no attempt logged for event ${id}`);
     assert.equal(new Set(again.map((a) => a.id)).size, again.length, 'an attempt logged twice');
     void log;
-    await until(() => spoolFiles(home, 'cur').length === 0 && spoolFiles(home, 'new').length === 0, 10000, 'spool emptied');
+    await until(() => spoolFiles(home, 'cur').length === 0 && spoolFiles(home, 'new').length === 0, 30000, 'spool emptied');
   }));
 });
