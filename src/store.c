@@ -88,7 +88,9 @@
  * write each region whole at creation (ENOSPC is then an error of the
  * open), and every open reserves the blocks of each region up to the size
  * it may grow to (its mapping's length) with fallocate(FALLOC_FL_KEEP_SIZE)
- * (region_reserve).  What is left on a full disk are the log and database
+ * (region_reserve).  Database files are never mapped (DB_NOMMAP: a
+ * read-only handle, see db_open_one, would otherwise map a small file).
+ * What is left on a full disk are the log and database
  * files, written with write(2): ENOSPC comes back as an error, the
  * transaction aborts, the caller answers 503, and the next write after
  * space returns succeeds.  Should a SIGBUS come anyway, the handler panics
@@ -575,7 +577,8 @@ env_create(struct store *s, DB_ENV **envp, int private_env)
 	    (ret = env->set_timeout(env, LOCK_TIMEOUT_US,
 	    DB_SET_LOCK_TIMEOUT)) != 0 ||
 	    (ret = env->set_flags(env, DB_TIME_NOTGRANTED, 1)) != 0 ||
-	    (ret = env->set_flags(env, DB_REGION_INIT, 1)) != 0) {
+	    (ret = env->set_flags(env, DB_REGION_INIT, 1)) != 0 ||
+	    (ret = env->set_flags(env, DB_NOMMAP, 1)) != 0) {
 		log_warn("store_open: configure environment: %s",
 		    db_strerror(ret));
 		(void)env->close(env, 0);
