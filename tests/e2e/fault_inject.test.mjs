@@ -39,7 +39,7 @@ function assertWholeNew(home) {
 const timed = async (p) => { const t0 = Date.now(); const r = await p; r.ms = Date.now() - t0; return r; };
 
 describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () => {
-  let srv, home, token, ctlFile, env, rx, daemon;
+  let srv, home, token, ctlFile, env, rx, rx2, daemon;
   let step = 0;
 
   // Sets the fault (words of the control file; '' for none).  Each write
@@ -69,6 +69,7 @@ describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () 
     if (daemon) await daemon.stop();
     if (srv) await srv.stopAndClean();
     if (rx) await rx.close();
+    if (rx2) await rx2.close();
     for (let i = 0; i <= step; i++) fs.rmSync(i ? `${ctlFile}.${i}` : ctlFile, { force: true });
   });
 
@@ -160,16 +161,43 @@ describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () 
       r = await login();
       assert.equal(r.status, 303, show(r));
       assert.match(r.headers.get('set-cookie') || '', /wh_session=/);
+      // The admin page's create form, with a session: 503 while the
+      // fault is on (nothing stored), 201 once it is gone.
+      const session = /wh_session=[^;]+/.exec(r.headers.get('set-cookie'))[0];
+      const page = await api(srv.base, 'GET', '/admin/webhooks/new', { headers: { Cookie: session } });
+      assert.equal(page.status, 200, show(page));
+      const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)[1];
+      const adminCreate = async (name) => {
+        const res = await fetch(`${srv.base}/admin/webhooks/new`, {
+          method: 'POST', redirect: 'manual',
+          body: `csrf=${csrf}&name=${name}&url=${encodeURIComponent(`${rx.url}/store`)}&http_method=POST&max_attempts=8&events_other=x.y&active=1&save=1`,
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: session },
+        });
+        return { status: res.status, headers: res.headers, text: await res.text(), request: 'POST /admin/webhooks/new' };
+      };
+      fault(`dir=${db()} ${words}`);
+      r = await timed(adminCreate(`admin-during-${words}`));
+      assert.equal(r.status, 503, show(r));
+      assert.ok(r.ms < 5000, `${show(r)} took ${r.ms} ms`);
+      fault('');
+      r = await adminCreate(`admin-after-${words}`);
+      assert.equal(r.status, 201, show(r));	// the new webhook's page, with its secret
       r = await api(srv.base, 'GET', '/api/2.0/webhooks?per_page=100', { token });
       const names = r.json.data.map((w) => w.name);
       for (let i = 0; i < 3; i++) assert.ok(!names.includes(`during-${words}-${i}`), `a create refused with 503 was stored: during-${words}-${i}`);
+      assert.ok(!names.includes(`admin-during-${words}`), 'an admin create refused with 503 was stored');
       assert.ok(names.includes(`after-${words}`));
+      assert.ok(names.includes(`admin-after-${words}`));
     }));
   }
 
   test('webhookd: a claim that cannot rename, then an attempt log that cannot commit, lose nothing and log nothing twice', wrap(async () => {
     const N = 12;
-    const wh = await createWebhook(srv, { name: 'daemon', url: `${rx.url}/daemon`, events: ['d.e'] });
+    // A receiver of its own: webhookd holds at most 16 x 4 answered but
+    // unlogged deliveries per endpoint, and the events of the tests above
+    // (to rx) must not use up this endpoint's.
+    rx2 = await startReceiver(() => ({ status: 204 }));
+    const wh = await createWebhook(srv, { name: 'daemon', url: `${rx2.url}/daemon`, events: ['d.e'] });
     const ids = [];
     for (let i = 0; i < N; i++) {
       const r = await api(srv.base, 'POST', '/api/2.0/events', { token, body: { event: 'd.e', data: { i } } });
@@ -181,12 +209,12 @@ describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () 
     daemon = startDaemon(home, { env: { ...env, WEBHOOKS_ALLOW_PRIVATE: '1' } });
     await sleep(2000);
     assert.equal(daemon.exited, null, 'webhookd exited on failing claims');
-    assert.equal(rx.requests.filter((q) => q.url === '/daemon').length, 0, 'sent without a claim');
+    assert.equal(rx2.requests.filter((q) => q.url === '/daemon').length, 0, 'sent without a claim');
     assert.equal(spoolFiles(home, 'new').length >= N, true);
     // The attempt log cannot commit: deliveries go out, their attempts
     // wait in webhookd and their events in cur/.
     fault(`dir=${db()} write=EIO`);
-    await rx.waitFor((reqs) => reqs.filter((q) => q.url === '/daemon').length >= N, 30000);
+    await rx2.waitFor((reqs) => reqs.filter((q) => q.url === '/daemon').length >= N, 30000);
     await sleep(1500);
     assert.equal(daemon.exited, null, 'webhookd exited on a failing attempt log');
     fault('');
@@ -197,7 +225,7 @@ describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () 
     }, 20000, 'attempts logged after the fault');
     await sleep(1500);
     const again = await deliveries(srv, wh.id);
-    const sent = rx.requests.filter((q) => q.url === '/daemon');
+    const sent = rx2.requests.filter((q) => q.url === '/daemon');
     assert.equal(again.length, sent.length, `attempts logged ${again.length}, requests sent ${sent.length}`);
     const byEvent = new Map();
     for (const a of again) byEvent.set(a.event_id, (byEvent.get(a.event_id) || 0) + 1);
