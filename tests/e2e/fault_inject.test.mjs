@@ -235,3 +235,79 @@ describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () 
     await until(() => spoolFiles(home, 'cur').length === 0 && spoolFiles(home, 'new').length === 0, 30000, 'spool emptied');
   }));
 });
+
+// webhookd taking files out of cur/ while renames under spool/ fail: a
+// delivery that fails (500) is deferred (a file written into deferred/,
+// and its event moved there); both renames fail, so the event stays in
+// cur/, and webhookd moves it out again once renames work, without a
+// restart.  Every event ends delivered, each attempt logged once.
+describe('fault injection: webhookd cannot move files out of cur/', () => {
+  let srv, home, token, ctlFile, env, rx, daemon;
+  let step = 0;
+  let failing = true;
+  const fault = (words) => {
+    const tmp = `${ctlFile}.${++step}`;
+    fs.writeFileSync(tmp, words ? `${words}\n` : '');
+    fs.renameSync(tmp, ctlFile);
+  };
+
+  before(async () => {
+    ensureShim();
+    ({ home, token } = makeHome('webhooks-faultcur-'));
+    writeConf(home, { allow_private: 1, time_scale: 0.01 });
+    ctlFile = path.join(path.dirname(home), `${path.basename(home)}.faultctl`);
+    fault('');
+    const asan = [process.env.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':');
+    env = { LD_PRELOAD: SHIM, FAULTFS_CTL: ctlFile, ASAN_OPTIONS: asan };
+    srv = await startLighttpd({ home, token, extraEnv: env });
+    rx = await startReceiver(() => (failing ? { status: 500 } : { status: 204 }));
+  });
+
+  after(async () => {
+    if (daemon) await daemon.stop();
+    if (srv) await srv.stopAndClean();
+    if (rx) await rx.close();
+    for (let i = 0; i <= step; i++) fs.rmSync(i ? `${ctlFile}.${i}` : ctlFile, { force: true });
+  });
+
+  test('deferrals that cannot be renamed stay in cur/ and leave it once renames work; nothing lost or logged twice', async (t) => {
+    try {
+      const N = 6;
+      const wh = await createWebhook(srv, { name: 'cur', url: `${rx.url}/cur`, events: ['c.d'] });
+      const ids = [];
+      for (let i = 0; i < N; i++) {
+        const r = await api(srv.base, 'POST', '/api/2.0/events', { token, body: { event: 'c.d', data: { i } } });
+        assert.equal(r.status, 202, show(r));
+        ids.push(r.json.id);
+      }
+      daemon = startDaemon(home, { env: { ...env, WEBHOOKS_ALLOW_PRIVATE: '1' } });
+      // Claims (renames) are done once the first attempts go out; then
+      // renames fail, and so does every attempt.
+      await rx.waitFor((reqs) => reqs.length >= 1, 10000);
+      fault(`dir=${path.join(home, 'spool')} rename=EIO`);
+      await rx.waitFor((reqs) => reqs.length >= N, 10000);
+      await sleep(1500);
+      assert.equal(daemon.exited, null, 'webhookd exited');
+      // The receiver takes them now, the renames work again: every event
+      // is delivered, no restart.
+      failing = false;
+      fault('');
+      await until(() => spoolFiles(home, 'cur').length === 0 && spoolFiles(home, 'new').length === 0 &&
+        spoolFiles(home, 'deferred').length === 0, 30000, 'the spool empties');
+      const log = await deliveries(srv, wh.id);
+      const sent = rx.requests.filter((q) => q.url === '/cur');
+      assert.equal(log.length, sent.length, `attempts logged ${log.length}, requests sent ${sent.length}`);
+      assert.equal(new Set(log.map((a) => a.id)).size, log.length, 'an attempt logged twice');
+      for (const id of ids) {
+        assert.ok(log.some((a) => a.event_id === id && a.success), `event ${id} never delivered`);
+      }
+      assert.ok(/stays in cur\//.test(daemon.logText()), 'no file was stranded: the fault did not bite');
+    } catch (e) {
+      e.message += `\n--- webhookd log:\n${daemon ? daemon.logText().slice(-6000) : ''}\n--- server log:\n${srv.logText(4000)}`;
+      throw e;
+    } finally {
+      fault('');
+      void t;
+    }
+  });
+});
