@@ -1287,8 +1287,11 @@ claim_file(struct wd *wd, enum spool_dir from, const char *name)
 
 	if ((rc = spool_claim(wd->sp, from, name)) != 0) {
 		/* A claim that failed (a failing disk, logged) is tried
-		 * again at a listing of the spool a second from now. */
-		if (rc == -1 && wd->next_rescan > util_now_ms() +
+		 * again a second from now: a deferred file by the heap, a
+		 * new one at a listing of new/. */
+		if (rc == -1 && from == SPOOL_DEFERRED)
+			heap_push(wd, util_now_ms() + CLAIM_RETRY_MS, name);
+		else if (rc == -1 && wd->next_rescan > util_now_ms() +
 		    CLAIM_RETRY_MS)
 			wd->next_rescan = util_now_ms() + CLAIM_RETRY_MS;
 		return NULL;

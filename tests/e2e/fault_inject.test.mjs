@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { REPO, api, makeHome, show, sleep, startLighttpd } from './lib.mjs';
+import { REPO, api, ctl, makeHome, show, sleep, startLighttpd } from './lib.mjs';
 import { createWebhook, deliveries, spoolFiles, startDaemon, startReceiver, until, writeConf } from './delivery_lib.mjs';
 
 const SHIM = path.join(REPO, 'build', 'fault', 'faultfs.so');
@@ -234,6 +234,13 @@ describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () 
     void log;
     await until(() => spoolFiles(home, 'cur').length === 0 && spoolFiles(home, 'new').length === 0, 30000, 'spool emptied');
   }));
+
+  test('afterwards, with everything stopped, webhookctl check is clean', wrap(async () => {
+    if (daemon) await daemon.stop();
+    await srv.stop();
+    const r = ctl(home, ['check'], { allowFail: true });
+    assert.equal(r.status, 0, `webhookctl check: ${r.stdout}${r.stderr}`);
+  }));
 });
 
 // webhookd taking files out of cur/ while renames under spool/ fail: a
@@ -260,7 +267,7 @@ describe('fault injection: webhookd cannot move files out of cur/', () => {
     const asan = [process.env.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':');
     env = { LD_PRELOAD: SHIM, FAULTFS_CTL: ctlFile, ASAN_OPTIONS: asan };
     srv = await startLighttpd({ home, token, extraEnv: env });
-    rx = await startReceiver(() => (failing ? { status: 500 } : { status: 204 }));
+    rx = await startReceiver(() => (failing ? { status: 500, delayMs: 800 } : { status: 204 }));
   });
 
   after(async () => {
@@ -281,13 +288,16 @@ describe('fault injection: webhookd cannot move files out of cur/', () => {
         ids.push(r.json.id);
       }
       daemon = startDaemon(home, { env: { ...env, WEBHOOKS_ALLOW_PRIVATE: '1' } });
-      // Claims (renames) are done once the first attempts go out; then
-      // renames fail, and so does every attempt.
-      await rx.waitFor((reqs) => reqs.length >= 1, 10000);
+      // Each attempt fails after 0.8 s.  Once the first are deferred,
+      // renames fail: the attempts still on the wire then cannot be
+      // deferred (they stay in cur/), and the deferred ones fall due (on
+      // this scaled clock) and cannot be claimed.
+      await until(() => spoolFiles(home, 'deferred').length >= 1, 15000, 'a first deferral');
       fault(`dir=${path.join(home, 'spool')} rename=EIO`);
-      await rx.waitFor((reqs) => reqs.length >= N, 10000);
-      await sleep(1500);
+      await sleep(2500);
       assert.equal(daemon.exited, null, 'webhookd exited');
+      assert.match(daemon.logText(), /stays in cur\//, 'no file was stranded in cur/: the fault did not bite');
+      assert.match(daemon.logText(), /spool_claim: rename \S*\/deferred\//, 'no claim from deferred/ failed: the fault did not bite');
       // The receiver takes them now, the renames work again: every event
       // is delivered, no restart.
       failing = false;
@@ -301,7 +311,6 @@ describe('fault injection: webhookd cannot move files out of cur/', () => {
       for (const id of ids) {
         assert.ok(log.some((a) => a.event_id === id && a.success), `event ${id} never delivered`);
       }
-      assert.ok(/stays in cur\//.test(daemon.logText()), 'no file was stranded: the fault did not bite');
     } catch (e) {
       e.message += `\n--- webhookd log:\n${daemon ? daemon.logText().slice(-6000) : ''}\n--- server log:\n${srv.logText(4000)}`;
       throw e;
