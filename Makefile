@@ -104,7 +104,16 @@ test: deps all test-unit test-e2e test-browser
 test-unit: $(UNIT) webhookd
 	@set -e; for t in $(UNIT); do echo "== $$t"; $$t; done
 
-test-e2e: all
+# The fault tests' LD_PRELOAD shim: write, fsync and rename failing with
+# EIO or ENOSPC under a directory (tests/fault/faultfs.c).  Built without
+# the sanitizers of SAN=1: it is preloaded into lighttpd too.
+FAULT_SO = build/fault/faultfs.so
+build/fault:
+	mkdir -p $@
+$(FAULT_SO): tests/fault/faultfs.c | build/fault
+	$(CC) -O2 -g $(WARN) -shared -fPIC -o $@ $< -ldl
+
+test-e2e: all $(FAULT_SO)
 	cd tests && node --test --test-concurrency=1 e2e/
 
 test-browser: all

@@ -9,7 +9,9 @@
  * An event is accepted (202) only once its spool file is durable in new/;
  * any failed write or fsync answers 503 and leaves nothing behind.  The
  * idempotency record is written after the file, so that a crash between
- * the two costs at most a duplicate event, never an acknowledged one lost.
+ * the two costs at most a duplicate event, never an acknowledged one lost;
+ * when the record cannot be written the file is taken back (if no daemon
+ * claimed it yet) and the answer is 503.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -219,12 +221,23 @@ events_publish(struct api_ctx *c)
 		if (rc == STORE_EXISTS)		/* expired: ours now */
 			rc = store_put(c->st, STORE_IDEMPOTENCY, ikey,
 			    api_json_string(rec));
+		json_object_put(rec);
+		/* The key could not be recorded (a full or failing disk):
+		 * take the event back and answer 503, so that the client's
+		 * retry with the key is safe.  A daemon that claimed it
+		 * already delivers it: then it is accepted, and only a retry
+		 * with this key would enqueue it again. */
+		if (rc != STORE_OK && spool_withdraw(sp, name) == 0) {
+			log_warn("events_publish: %s: idempotency key not "
+			    "recorded (store result %d); event taken back",
+			    id, rc);
+			unavailable(c, "The event could not be stored; "
+			    "try again.");
+			goto out;
+		}
 		if (rc != STORE_OK)
-			/* The event is durable and will be delivered; only
-			 * a retry with this key would enqueue it again. */
 			log_warn("events_publish: %s: idempotency key not "
 			    "recorded (store result %d)", id, rc);
-		json_object_put(rec);
 	}
 	answer_event(c, id, p.type, ts, 0);
 out:

@@ -79,6 +79,25 @@
  * functions read in batches and call back with no lock held, so a callback
  * may write to the store.
  *
+ * A full disk.  The regions (__db.001 ...) are files that every process
+ * maps; Berkeley DB creates them sparse and grows them by writing their
+ * last byte.  A page of a region touched for the first time when its file
+ * system has no free block gives SIGBUS, not an error, and the process
+ * dies holding a region mutex: every other process then blocks on that
+ * mutex for ever, new ones in their open's failchk too (issue 16).  So no
+ * region page is left without its block: DB_REGION_INIT makes the creator
+ * write each region whole at creation (ENOSPC is then an error of the
+ * open), and every open reserves the blocks of each region up to the size
+ * it may grow to (its mapping's length) with fallocate(FALLOC_FL_KEEP_SIZE)
+ * (region_reserve).  Database files are never mapped (DB_NOMMAP: a
+ * read-only handle, see db_open_one, would otherwise map a small file).
+ * What is left on a full disk are the log and database
+ * files, written with write(2): ENOSPC comes back as an error, the
+ * transaction aborts, the caller answers 503, and the next write after
+ * space returns succeeds.  Should a SIGBUS come anyway, the handler panics
+ * the environment before the process dies, so that the others leave and the
+ * next open recovers instead of waiting on the dead process's mutex.
+ *
  * Process ids in the is_alive check may be reused by an unrelated process;
  * then the dead process's locks stay until that pid goes too.  Rare, and
  * the lock timeout keeps waiters from hanging in the meantime.
@@ -93,6 +112,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -172,12 +192,16 @@ struct store {
 		db_recno_t	 recno;
 	}			 hints[RECNO_HINTS];
 	unsigned int		 next_hint;	/* the one to replace next */
+	unsigned char		 ro[DBI_N];	/* opened read-only (disk full) */
+	int			 degraded;	/* some ro[i] is set */
 };
 
 /* Modes of run(). */
 enum txmode { TX_WRITE, TX_WRITE_NOSYNC, TX_READ };
 
 typedef int (*body_fn)(struct store *, DB_TXN *, void *);
+
+static int	reopen_rw(struct store *);
 
 /* ---- small helpers ------------------------------------------------- */
 
@@ -443,8 +467,11 @@ run(struct store *s, const char *fn, enum txmode mode, body_fn body,
 
 	bflags = DB_TXN_NOWAIT | (mode == TX_READ ? DB_READ_COMMITTED : 0);
 	cflags = mode == TX_WRITE_NOSYNC ? DB_TXN_WRITE_NOSYNC : 0;
-	if (mode != TX_READ)
+	if (mode != TX_READ) {
 		scope_close(s, 1, fn);
+		if (s->degraded && (res = reopen_rw(s)) != STORE_OK)
+			return res;
+	}
 	for (try = 0; try < MAX_TRIES; try++) {
 		if (try > 0)
 			backoff(s, fn, try);
@@ -665,7 +692,9 @@ env_create(struct store *s, DB_ENV **envp, int private_env)
 	    DB_SET_REG_TIMEOUT)) != 0 ||
 	    (ret = env->set_timeout(env, LOCK_TIMEOUT_US,
 	    DB_SET_LOCK_TIMEOUT)) != 0 ||
-	    (ret = env->set_flags(env, DB_TIME_NOTGRANTED, 1)) != 0) {
+	    (ret = env->set_flags(env, DB_TIME_NOTGRANTED, 1)) != 0 ||
+	    (ret = env->set_flags(env, DB_REGION_INIT, 1)) != 0 ||
+	    (ret = env->set_flags(env, DB_NOMMAP, 1)) != 0) {
 		log_warn("store_open: configure environment: %s",
 		    db_strerror(ret));
 		(void)env->close(env, 0);
@@ -714,8 +743,22 @@ mkdir_ok(const char *path)
 	return 0;
 }
 
+/* 1 for the errors of a file system that cannot take a write now (full,
+ * over quota, failing): a database is then opened read-only instead. */
 static int
-db_open_one(struct store *s, int i)
+disk_error(int ret)
+{
+	return ret == ENOSPC || ret == EDQUOT || ret == EIO;
+}
+
+/*
+ * Opens database i into *dbp: read-write, created if missing, or with
+ * rdonly read-only (an open for writing logs a record, which a full disk
+ * refuses; a read-only handle logs nothing).  Returns 0, else the
+ * Berkeley DB error (logged) or -1.
+ */
+static int
+db_open_one(struct store *s, int i, int rdonly, DB **dbp)
 {
 	const struct dbspec *sp = &dbspecs[i];
 	DB	*db;
@@ -738,16 +781,121 @@ db_open_one(struct store *s, int i)
 			return -1;
 		}
 		ret = db->open(db, NULL, sp->file, NULL, DB_BTREE,
-		    DB_CREATE | DB_AUTO_COMMIT, 0600);
+		    (rdonly ? DB_RDONLY : DB_CREATE) | DB_AUTO_COMMIT, 0600);
 		if (ret == 0) {
-			s->db[i] = db;
+			*dbp = db;
 			return 0;
 		}
 		(void)db->close(db, 0);
 		if (dberr(s, ret, "store_open", sp->file) != RETRY)
-			return -1;
+			return ret;
 	}
 	return -1;
+}
+
+/*
+ * Before a write: the databases that store_open could only open read-only
+ * (the disk was full) are opened read-write again.  STORE_ERR while that
+ * still fails.
+ */
+static int
+reopen_rw(struct store *s)
+{
+	DB	*db, *old;
+	int	 i;
+
+	for (i = 0; i < DBI_N; i++) {
+		if (!s->ro[i])
+			continue;
+		if (db_open_one(s, i, 0, &db) != 0)
+			return s->fatal ? STORE_FATAL : STORE_ERR;
+		old = s->db[i];
+		s->db[i] = db;
+		s->ro[i] = 0;
+		(void)old->close(old, DB_NOSYNC);
+	}
+	s->degraded = 0;
+	log_info("store: the databases are writable again");
+	return STORE_OK;
+}
+
+/*
+ * Reserves the disk blocks of every region of the environment in dir up to
+ * the length this process maps it with (the most it may grow to), keeping
+ * the files' sizes (Berkeley DB reads a region's size from its file).  The
+ * lengths come from /proc/self/maps; without it (not Linux) nothing is
+ * done.  A file system without fallocate is left as it is.  -1 (logged)
+ * when the blocks cannot be had: the process must not use the
+ * environment, a first touch of a page could be a SIGBUS.
+ */
+static int
+region_reserve(const char *dir)
+{
+	FILE		*fp;
+	char		*real, line[4096], *name, *p;
+	unsigned long	 lo, hi;
+	size_t		 dlen;
+	int		 fd, res = 0;
+
+	if ((real = realpath(dir, NULL)) == NULL)
+		return 0;
+	if ((fp = fopen("/proc/self/maps", "r")) == NULL) {
+		free(real);
+		return 0;
+	}
+	dlen = strlen(real);
+	while (res == 0 && fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 ||
+		    (name = strchr(line, '/')) == NULL ||
+		    strncmp(name, real, dlen) != 0 || name[dlen] != '/' ||
+		    strncmp(name + dlen + 1, "__db.", 5) != 0)
+			continue;
+		for (p = name + dlen + 6; *p >= '0' && *p <= '9'; p++)
+			;
+		if (*p != '\0' || p == name + dlen + 6)
+			continue;	/* not a region ("(deleted)", register) */
+		if ((fd = open(name, O_RDWR | O_CLOEXEC)) == -1)
+			continue;
+		if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)(hi - lo))
+		    == -1 && errno != EOPNOTSUPP && errno != ENOSYS) {
+			log_warn("store_open: reserve %lu bytes for %s: %s",
+			    hi - lo, name, strerror(errno));
+			res = -1;
+		}
+		close(fd);
+	}
+	fclose(fp);
+	free(real);
+	return res;
+}
+
+/*
+ * SIGBUS in a process that has the environment open: a page of a region
+ * (or of a memory-mapped file) that has no disk block behind it.  The
+ * process cannot go on, and may hold a region mutex that nobody will ever
+ * release; panic the environment (the next open then recovers it, and the
+ * live processes see DB_RUNRECOVERY and leave) and end.  The alarm ends the
+ * process should the panic itself block.
+ */
+static struct store *bus_store;
+
+static void
+on_sigbus(int sig)
+{
+	static const char msg[] = "store: SIGBUS in the environment "
+	    "(disk full under a region?): panicking it so that the next "
+	    "open recovers, and exiting\n";
+	struct store	*s = bus_store;
+
+	(void)sig;
+	signal(SIGALRM, SIG_DFL);
+	alarm(2);
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(70);
+	if (s != NULL && s->env != NULL)
+		(void)s->env->set_flags(s->env, DB_PANIC_ENVIRONMENT, 1);
+	_exit(70);
 }
 
 /*
@@ -766,6 +914,7 @@ store_open(const char *home, int flags)
 	s = xcalloc(1, sizeof(*s));
 	s->pid = getpid();
 	s->lockfd = -1;
+	signal(SIGBUS, on_sigbus);
 	s->rnd = (unsigned int)s->pid ^ (unsigned int)now_us();
 	path = xasprintf("%s/db", home);
 	if (flags & STORE_CREATE) {
@@ -797,11 +946,23 @@ store_open(const char *home, int flags)
 		s->env = NULL;
 		goto fail;
 	}
+	/* A panic seen while the open recovered (DB_REGISTER found a dead
+	 * process in a panicked environment) was the old environment's: the
+	 * open succeeded, so this one is sound. */
+	s->fatal = 0;
+	bus_store = s;
+	if (region_reserve(path) == -1)
+		goto fail;
 	/* Joining an existing environment keeps its lock timeout: set ours. */
 	(void)s->env->set_timeout(s->env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT);
-	for (i = 0; i < DBI_N; i++)
-		if (db_open_one(s, i) == -1)
+	for (i = 0; i < DBI_N; i++) {
+		if ((ret = db_open_one(s, i, 0, &s->db[i])) == 0)
+			continue;
+		if (!disk_error(ret) || db_open_one(s, i, 1, &s->db[i]) != 0)
 			goto fail;
+		s->ro[i] = 1;
+		s->degraded = 1;
+	}
 	free(path);
 	return s;
 fail:
@@ -817,6 +978,8 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	if (bus_store == s)
+		bus_store = NULL;
 	scope_close(s, 0, "store_close");
 	for (i = 0; i < RECNO_HINTS; i++)
 		free(s->hints[i].team);

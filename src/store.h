@@ -12,6 +12,11 @@
  * returns STORE_FATAL and the process should answer 503 and exit; the next
  * process to open the environment recovers it.
  *
+ * A full or failing disk makes writes return STORE_ERR (the caller answers
+ * 503) and never a signal: the shared regions have their disk blocks from
+ * the start.  Reads go on (a process whose open cannot log, on a full disk,
+ * opens the databases read-only, and read-write again at its next write).
+ *
  * Strings returned through char ** are the caller's to free.
  */
 #ifndef STORE_H

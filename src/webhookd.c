@@ -117,6 +117,9 @@
 #define UNREC_FACTOR	16	/* answers an endpoint may have waiting for
 				   their record, x per_endpoint */
 #define RECORD_BATCH	32	/* answers that wake the spool thread */
+#define BATCH_RETRY_MS	1000	/* a failed attempt-log commit, again */
+#define CLAIM_RETRY_MS	1000	/* a failed claim, again */
+#define STRANDED_MS	1000	/* a file that could not leave cur/, again */
 #define RECORD_MS	2	/* ... or the age of the oldest */
 #define NET_WAIT_MS	60000	/* the main thread's longest poll */
 #define PICK_SCAN	16	/* queued jobs looked at for one of another
@@ -230,6 +233,20 @@ struct dent {
 };
 
 /*
+ * A file left in cur/ because taking it out failed (a failing disk): the
+ * move into to/ (due its mtime and heap time for deferred/), or with
+ * finish its removal, is tried again every STRANDED_MS until it succeeds.
+ */
+struct stranded {
+	struct stranded	*next;
+	char		*name;
+	enum spool_dir	 to;
+	int64_t		 due;
+	int		 finish;	/* remove it (and its progress) instead */
+	int		 progress;
+};
+
+/*
  * A team's webhooks as parsed at generation gen (store_webhook_gen): fan-out
  * reads the generation (one get) and lists and parses the webhooks again
  * only when it changed, so that a webhook changed or deactivated just
@@ -293,7 +310,10 @@ struct wd {
 	struct batched		*batch;		/* attempts not yet logged */
 	struct store_attempt	*batchv;
 	size_t			 nbatch, batch_cap;
+	int64_t			 batch_retry;	/* a failed commit: try then */
 	struct event		*closing;	/* resolved, waiting for them */
+	struct stranded		*stranded;	/* in cur/, to take out again */
+	int64_t			 stranded_next;	/* the next try */
 
 	char			(*failing)[37];	/* webhooks we saw fail */
 	size_t			 nfailing, failing_cap;
@@ -728,11 +748,61 @@ progress_flush(struct wd *wd, int64_t now, int force)
 	}
 }
 
-/* The last job of e is resolved (or abandoned): the file leaves cur/. */
+/* Keeps name (in cur/) to be taken out again (see struct stranded). */
+static void
+strand(struct wd *wd, const char *name, enum spool_dir to, int64_t due,
+    int finish, int progress)
+{
+	struct stranded	*st = xcalloc(1, sizeof(*st));
+
+	st->name = xstrdup(name);
+	st->to = to;
+	st->due = due;
+	st->finish = finish;
+	st->progress = progress;
+	st->next = wd->stranded;
+	wd->stranded = st;
+	if (wd->stranded_next == 0)
+		wd->stranded_next = util_now_ms() + STRANDED_MS;
+	log_warn("webhookd: %s stays in cur/ for now; trying again every "
+	    "second", name);
+}
+
+/* Takes the stranded files out of cur/ now if it is their time. */
+static void
+stranded_retry(struct wd *wd, int64_t now)
+{
+	struct stranded	*st, **pp;
+	int		 rc;
+
+	if (wd->stranded == NULL || now < wd->stranded_next)
+		return;
+	for (pp = &wd->stranded; (st = *pp) != NULL;) {
+		if (st->finish)
+			rc = spool_finish(wd->sp, st->name, st->progress);
+		else
+			rc = spool_unclaim(wd->sp, st->name, st->to, st->due);
+		if (rc != 0) {
+			pp = &st->next;
+			continue;
+		}
+		if (!st->finish && st->to == SPOOL_DEFERRED)
+			heap_push(wd, st->due, st->name);
+		log_info("webhookd: %s left cur/ after all", st->name);
+		*pp = st->next;
+		free(st->name);
+		free(st);
+	}
+	wd->stranded_next = wd->stranded != NULL ? now + STRANDED_MS : 0;
+}
+
+/* The last job of e is resolved (or abandoned): the file leaves cur/ (or,
+ * on a failing disk, is kept to leave it later: strand). */
 static void
 event_close(struct wd *wd, struct event *e)
 {
 	int64_t	 due;
+	int	 progress;
 
 	/* Going back to the spool: what was done must be on disk. */
 	if (e->abandoned || e->keep)
@@ -742,7 +812,8 @@ event_close(struct wd *wd, struct event *e)
 		/* Worked on: the next claim looks at what was done. */
 		if (e->ev.webhook == NULL && !e->has_prog)
 			spool_progress_mark(wd->sp, e->name);
-		spool_unclaim(wd->sp, e->name, e->from, 0);
+		if (spool_unclaim(wd->sp, e->name, e->from, 0) == -1)
+			strand(wd, e->name, e->from, 0, 0, 0);
 	}
 	else if (e->keep) {
 		/* Some outcome is not on disk: everything is tried again
@@ -751,10 +822,14 @@ event_close(struct wd *wd, struct event *e)
 		    wd->cfg.time_scale);
 		if (spool_unclaim(wd->sp, e->name, SPOOL_DEFERRED, due) == 0)
 			heap_push(wd, due, e->name);
-	} else
+		else
+			strand(wd, e->name, SPOOL_DEFERRED, due, 0, 0);
+	} else {
 		/* A delivery file may carry a mark from spool_recover. */
-		spool_finish(wd->sp, e->name, e->has_prog ||
-		    e->ev.webhook != NULL);
+		progress = e->has_prog || e->ev.webhook != NULL;
+		if (spool_finish(wd->sp, e->name, progress) == -1)
+			strand(wd, e->name, SPOOL_CUR, 0, 1, progress);
+	}
 	event_free(e);
 }
 
@@ -799,17 +874,22 @@ batch_add(struct wd *wd, struct event *e, const struct deliver_attempt *a,
  * Writes the attempts of this pass of the loop in one transaction, then
  * lets their events leave the spool.  The commit does not wait for the
  * log flush (an attempt line may be lost in a machine crash, not in a
- * crash of the daemon); the store failing for good leaves the events in
- * cur/, to be delivered again by the next start.
+ * crash of the daemon).  A commit that fails (a full or failing disk)
+ * keeps the attempts and their events, and is tried again a second later
+ * with whatever the passes in between added: an attempt is never dropped,
+ * and its event stays in cur/ until it is logged.  The store failing for
+ * good leaves the events in cur/, to be delivered again by the next start.
  */
 static void
-batch_flush(struct wd *wd)
+batch_flush(struct wd *wd, int64_t now)
 {
 	struct event	*e;
 	size_t		 i;
 	int		 rc;
 
-	if (wd->nbatch > 0) {
+	if (wd->nbatch > 0 && !wd->fatal) {
+		if (now < wd->batch_retry)
+			return;
 		for (i = 0; i < wd->nbatch; i++) {
 			wd->batchv[i].uuid = wd->batch[i].uuid;
 			wd->batchv[i].id = wd->batch[i].id;
@@ -820,9 +900,20 @@ batch_flush(struct wd *wd)
 		rc = store_attempt_add_many(wd->st, wd->batchv, wd->nbatch);
 		if (rc == STORE_FATAL)
 			wd->fatal = 1;
-		else if (rc != STORE_OK)
-			log_warn("webhookd: %zu attempts could not be logged",
+		else if (rc != STORE_OK) {
+			if (wd->batch_retry == 0)
+				log_warn("webhookd: %zu attempts could not be "
+				    "logged; trying again every second",
+				    wd->nbatch);
+			wd->batch_retry = now + BATCH_RETRY_MS;
+			return;
+		}
+		if (wd->batch_retry != 0)
+			log_info("webhookd: %zu attempts logged after all",
 			    wd->nbatch);
+		wd->batch_retry = 0;
+	}
+	if (wd->nbatch > 0) {
 		for (i = 0; i < wd->nbatch; i++)
 			free(wd->batch[i].rec);
 		recorded(wd);
@@ -1217,9 +1308,19 @@ claim_file(struct wd *wd, enum spool_dir from, const char *name)
 	char		*text, err[128];
 	size_t		 len;
 	int64_t		 ms;
+	int		 rc;
 
-	if (spool_claim(wd->sp, from, name) != 0)
+	if ((rc = spool_claim(wd->sp, from, name)) != 0) {
+		/* A claim that failed (a failing disk, logged) is tried
+		 * again a second from now: a deferred file by the heap, a
+		 * new one at a listing of new/. */
+		if (rc == -1 && from == SPOOL_DEFERRED)
+			heap_push(wd, util_now_ms() + CLAIM_RETRY_MS, name);
+		else if (rc == -1 && wd->next_rescan > util_now_ms() +
+		    CLAIM_RETRY_MS)
+			wd->next_rescan = util_now_ms() + CLAIM_RETRY_MS;
 		return NULL;
+	}
 	if (spool_read(wd->sp, name, &text, &len) == -1) {
 		spool_quarantine(wd->sp, name, strerror(errno));
 		return NULL;
@@ -1814,6 +1915,12 @@ spool_timeout(struct wd *wd, int64_t now, int more, int stopping)
 	}
 	if (!wd->once && wd->next_maintain - now < timeout)
 		timeout = wd->next_maintain - now;
+	if (wd->next_rescan - now < timeout)
+		timeout = wd->next_rescan - now;
+	if (wd->stranded != NULL && wd->stranded_next - now < timeout)
+		timeout = wd->stranded_next - now;
+	if (wd->nbatch > 0 && wd->batch_retry - now < timeout)
+		timeout = wd->batch_retry - now;
 	return timeout < 0 ? 0 : (int)timeout;
 }
 
@@ -1858,7 +1965,8 @@ spool_main(void *arg)
 			log_info("webhookd: %zu deliveries waited %d s behind "
 			    "slow endpoints; deferred", spilled,
 			    SPILL_WAIT_MS / 1000);
-		batch_flush(wd);
+		batch_flush(wd, net_done ? INT64_MAX : now);
+		stranded_retry(wd, now);
 		if (net_done)
 			break;
 
@@ -2216,6 +2324,7 @@ main(int argc, char *argv[])
 {
 	struct wd	*wd;
 	const char	*user = NULL;
+	struct stranded	*st;
 	char		 err[512];
 	double		 net_cpu[2];
 	size_t		 n;
@@ -2354,6 +2463,11 @@ out:
 	free(wd->failing);
 	free(wd->batch);
 	free(wd->batchv);
+	while ((st = wd->stranded) != NULL) {
+		wd->stranded = st->next;
+		free(st->name);
+		free(st);
+	}
 	free(wd->h.rec);
 	pthread_mutex_destroy(&wd->h.mu);
 	if (wd->efd != -1)

@@ -270,12 +270,14 @@ function startProcess(kind, cmd, args, env, info, { detached = false } = {}) {
 // lighttpd in the foreground with lighttpd.conf.example, unchanged.
 // (The benchmarks pass conf, a configuration derived from it, and root, a
 // directory whose cgi-bin/webhooks.fcgi is the program to run.)
-export async function startLighttpd({ home, token, port, conf = LIGHTTPD_CONF, root = REPO } = {}) {
+// (extraEnv: more variables for lighttpd and so its FastCGI processes,
+// such as the fault tests' LD_PRELOAD.)
+export async function startLighttpd({ home, token, port, conf = LIGHTTPD_CONF, root = REPO, extraEnv = {} } = {}) {
   if (!home) ({ home, token } = makeHome('webhooks-lighttpd-'));
   port = port || await freePort();
   const bin = which('lighttpd');
   if (!bin) throw new Error('lighttpd is not installed');
-  const env = { WEBHOOKS_ROOT: root, WEBHOOKS_PORT: String(port), WEBHOOKS_HOME: home };
+  const env = { ...extraEnv, WEBHOOKS_ROOT: root, WEBHOOKS_PORT: String(port), WEBHOOKS_HOME: home };
   const t = spawnSync(bin, ['-tt', '-f', conf], { env: { ...process.env, ...env }, encoding: 'utf8' });
   if (t.status !== 0) throw new Error(`lighttpd -tt failed:\n${t.stdout}${t.stderr}`);
   const srv = startProcess('lighttpd', bin, ['-D', '-f', conf], env, { port, home, token });

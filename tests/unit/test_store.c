@@ -1168,6 +1168,54 @@ test_killed_waiter(void **state)
  * DB_REGISTER check of a process opening the environment) frees its locks
  * and aborts its transaction; a reader retrying meanwhile gets through.
  */
+/*
+ * A SIGBUS in a process that has the store open (a region page without a
+ * disk block behind it, on a full disk) panics the environment before the
+ * process dies: the live processes see STORE_FATAL instead of waiting on a
+ * mutex the dead one may hold, and the next open recovers, with the data.
+ */
+static void
+test_sigbus_panics(void **state)
+{
+	struct fx	*fx = *state;
+	struct upd	 u;
+	char		*json = NULL;
+	pid_t		 pid;
+	int		 st, fnret;
+
+	assert_int_equal(wh_create(fx->s, "t", "bus", "http://x.test/",
+	    "{\"n\":0}", 0), STORE_OK);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		struct store *cs = store_open(fx->home, 0);
+
+		if (cs == NULL)
+			_exit(1);
+		raise(SIGBUS);
+		_exit(2);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 70);
+	assert_int_equal(store_webhook_get(fx->s, "t", "bus", &json),
+	    STORE_FATAL);
+	assert_int_equal(store_is_fatal(fx->s), 1);
+	store_close(fx->s);
+	alarm(20);			/* the open must not hang */
+	fx->s = store_open(fx->home, 0);
+	alarm(0);
+	assert_non_null(fx->s);
+	assert_int_equal(store_webhook_get(fx->s, "t", "bus", &json),
+	    STORE_OK);
+	assert_string_equal(json, "{\"n\":0}");
+	free(json);
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(store_webhook_update(fx->s, "t", "bus", 0, upd_fn,
+	    &u, &fnret), STORE_OK);
+	assert_n(fx->s, "bus", 1);
+}
+
 static void
 test_crash_in_txn(void **state)
 {
@@ -1461,6 +1509,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_killed_waiter, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_failchk_at_once, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sigbus_panics, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_crash_in_txn, setup,
 		    teardown),
