@@ -594,6 +594,12 @@ csrf_key(struct store *st)
 }
 
 int
+auth_keys_init(struct store *st)
+{
+	return csrf_key(st);
+}
+
+int
 auth_csrf_token(struct store *st, const char *sid,
     char out[AUTH_CSRF_LEN + 1])
 {

@@ -79,6 +79,10 @@ int	auth_session_destroy(struct store *, const char *sid);
  */
 int	auth_csrf_token(struct store *, const char *sid,
 	    char out[AUTH_CSRF_LEN + 1]);
+/* Makes the server's keys (the CSRF key) unless they exist: `webhookctl
+ * init` calls it, so that a new data directory serves the login page
+ * without a write (a full disk, a failing one).  A store's result. */
+int	auth_keys_init(struct store *);
 /* 1 if token is sid's CSRF token (compared in constant time), else 0. */
 int	auth_csrf_check(struct store *, const char *sid, const char *token);
 

@@ -104,6 +104,12 @@ cmd_init(void)
 	}
 	spool_close(sp);
 	st = open_store(STORE_CREATE);
+	if (auth_keys_init(st) != STORE_OK) {
+		fprintf(stderr, "webhookctl: cannot make the server's keys in "
+		    "%s/db\n", cfg.home);
+		store_close(st);
+		return 1;
+	}
 	store_close(st);
 	printf("initialised %s\n", cfg.home);
 	return 0;
