@@ -37,12 +37,17 @@
 #define SIG_LEN		(3 + 44)	/* "v1," + base64 of 32 bytes */
 
 /*
- * A transfer and its easy handle, kept together for the next transfer: the
- * options that never change (the guard, the callbacks and their data, the
- * protocols, the user agent) are set once when the handle is made, and a
- * transfer sets only its URL, body, headers, method and auth.  The request
- * headers are a list of our own nodes (struct curl_slist is public, and
- * libcurl only reads it): no allocation for the Standard Webhooks lines.
+ * A transfer and its easy handle.  The struct is kept for the next
+ * transfer, the easy handle is not: each transfer gets a new one (the
+ * connections stay in webhookd's multi handle, which keeps them alive
+ * between transfers).  libcurl 7.88 (Debian 12) keeps a pointer to the
+ * last response header of a handle's previous transfer, already freed,
+ * and appends to it when the next response starts with a folded header
+ * line: a receiver answering "HTTP/1.1 200 OK\r\n\tX: y" freed memory
+ * twice in webhookd (curl issue 11101, fixed in 8.1.0; found by
+ * tests/fuzz/fuzz_response.c).  The request headers are a list of our own
+ * nodes (struct curl_slist is public, and libcurl only reads it): no
+ * allocation for the Standard Webhooks lines.
  */
 struct deliver_xfer {
 	CURL			*easy;
@@ -496,8 +501,8 @@ clean_utf8(const char *src, size_t len, char *out)
 
 /* ---- transfers ----------------------------------------------------------- */
 
-/* Transfers (with their configured easy handles) kept for the next one;
- * the processes using this are single-threaded. */
+/* Transfers kept for the next one (without their easy handles: see
+ * struct deliver_xfer); the processes using this are single-threaded. */
 #define POOL_MAX 256
 static struct deliver_xfer	*pool;
 static size_t			 npool;
@@ -582,13 +587,14 @@ result_fail(struct deliver_result *r, enum deliver_class cls,
 }
 
 /* A transfer with a new easy handle, its constant options set. */
-static struct deliver_xfer *
-xfer_make(void)
+/* A new easy handle for x's next transfer, with the options that never
+ * change (the guard, the callbacks, the protocols, the user agent). */
+static void
+xfer_easy(struct deliver_xfer *x)
 {
-	struct deliver_xfer	*x;
-	CURL			*e;
+	CURL	*e;
 
-	x = xcalloc(1, sizeof(*x));
+	x->custom = x->auth = 0;
 	if ((e = x->easy = curl_easy_init()) == NULL)
 		log_panic("deliver_xfer_new: curl_easy_init failed");
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
@@ -607,7 +613,6 @@ xfer_make(void)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	return x;
 }
 
 int
@@ -633,7 +638,8 @@ deliver_xfer_new(const struct webhook *w, const char *msg_id,
 		pool = x->next;
 		npool--;
 	} else
-		x = xfer_make();
+		x = xcalloc(1, sizeof(*x));
+	xfer_easy(x);
 	x->next = NULL;
 	x->arg = arg;
 	x->allow_private = o->allow_private;
@@ -743,6 +749,24 @@ deliver_xfer_done(struct deliver_xfer *x, CURLcode rc,
 	r->status = (int)code;
 	if (rc == CURLE_WRITE_ERROR && x->truncated)
 		rc = CURLE_OK;		/* we stopped reading: not a failure */
+	/*
+	 * A malformed status line is a temporary failure like any other
+	 * answer.  libcurl 7.88 reads "HTTP/2222222221.1 200" as status
+	 * 222222221 (HTTP has three digits: that is no status), and answers
+	 * "HTTP/1.1 2000" with CURLE_UNSUPPORTED_PROTOCOL, which for a url
+	 * deliver_xfer_new checked to be http or https can only be about the
+	 * answer (permanent would have dropped the delivery).
+	 */
+	if ((rc == CURLE_OK && (code < 100 || code > 999)) ||
+	    rc == CURLE_UNSUPPORTED_PROTOCOL) {
+		r->status = 0;
+		r->cls = DELIVER_TEMPORARY;
+		snprintf(r->error, sizeof(r->error), "the receiver's status "
+		    "line is malformed%s%.180s", x->errbuf[0] != '\0' ? ": " : "",
+		    x->errbuf);
+		clean_utf8(x->head, x->headlen, r->body);
+		return;
+	}
 	r->cls = deliver_classify(rc, r->status);
 	if (rc == CURLE_OK) {
 		if (r->cls != DELIVER_DONE)
@@ -779,13 +803,14 @@ deliver_xfer_free(struct deliver_xfer *x)
 	free(x->own);
 	x->own = NULL;
 	x->nown = 0;
+	curl_easy_cleanup(x->easy);
+	x->easy = NULL;
 	if (npool < POOL_MAX) {
 		x->next = pool;
 		pool = x;
 		npool++;
 		return;
 	}
-	curl_easy_cleanup(x->easy);
 	free(x);
 }
 
@@ -983,7 +1008,6 @@ deliver_cleanup(void)
 
 	while ((x = pool) != NULL) {
 		pool = x->next;
-		curl_easy_cleanup(x->easy);
 		free(x);
 	}
 	npool = 0;
