@@ -4,6 +4,7 @@
 #   make test       unit, end-to-end and browser tests
 #   make bench      benchmarks (tests/bench/RESULTS.md)
 #   make asan       build with ASan + UBSan and run the tests
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (tests/fuzz/)
 #   make install    PREFIX, DESTDIR
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -52,7 +53,7 @@ DEBS	 = build-essential pkg-config libfcgi-dev libjson-c-dev libdb5.3-dev \
 	   lighttpd apache2 libapache2-mod-fcgid curl wrk chromium
 
 .PHONY: FORCE all deps run test test-unit test-e2e test-browser bench asan valgrind install clean \
-	clean-progs
+	clean-progs fuzz fuzz-build
 all: $(PROGS)
 
 # Installs what is missing, and only that.  Needs root on a fresh machine.
@@ -78,7 +79,8 @@ $(OBJDIR):
 	mkdir -p $@
 # Where `make install` puts webhookd, for the FastCGI program to find it;
 # rewritten only when PREFIX changes, so that only what uses it is rebuilt.
-$(OBJDIR)/prefix.h: FORCE | $(OBJDIR)
+build/%/prefix.h: FORCE
+	@mkdir -p $(@D)
 	@printf '#define PROBE_WEBHOOKD "%s/bin/webhookd"\n' '$(PREFIX)' > $@.new
 	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 FORCE:
@@ -152,6 +154,48 @@ valgrind: deps all $(UNIT)
 	    --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp \
 	    $$t >/dev/null; done; echo "valgrind: unit tests clean"
 	cd tests && node valgrind/programs.mjs
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c, each says what it feeds), built
+# with clang, AddressSanitizer and UndefinedBehaviorSanitizer into
+# build/fuzz/.  Each runs FUZZ_SECONDS on a copy of its seed corpus
+# (tests/fuzz/corpus/NAME/, copied into build/fuzz/corpus/NAME/, which
+# keeps what runs find); any crash, leak or timeout fails, and the input is
+# left in build/fuzz/artifacts/.
+FUZZ_SECONDS ?= 60
+FUZZ_CC	 = clang
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
+	   -fsanitize=fuzzer-no-link
+FUZZ_CPPFLAGS = -D_GNU_SOURCE -Isrc -Ibuild/fuzz \
+	   -DFUZZ_TEMPLATES='"$(CURDIR)/templates"'
+FUZZ_MODS = $(CORE) http router api api_native api_v1 api_chatbot \
+	   api_events spool deliver deliver_retry probe admin tmpl
+FUZZ_O	 = $(addprefix build/fuzz/,$(addsuffix .o,$(FUZZ_MODS)))
+FUZZ_T	 = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN = $(addprefix build/fuzz/fuzz_,$(FUZZ_T))
+build/fuzz/%.o: src/%.c $(wildcard src/*.h) build/fuzz/prefix.h
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) $(WARN) -c -o $@ $<
+build/fuzz/fuzz_%.o: tests/fuzz/fuzz_%.c $(wildcard src/*.h) build/fuzz/prefix.h
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) $(WARN) -c -o $@ $<
+build/fuzz/fuzz_%: build/fuzz/fuzz_%.o $(FUZZ_O)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_CORE) \
+	  -lfcgi $(LDLIBS_DELIVER) -lpthread
+fuzz: DEBS += clang libclang-rt-dev
+fuzz: deps fuzz-build
+	@set -e; mkdir -p build/fuzz/artifacts; for t in $(FUZZ_T); do \
+	  echo "== fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  cp -n tests/fuzz/corpus/$$t/* build/fuzz/corpus/$$t/; \
+	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    -rss_limit_mb=2048 -detect_leaks=1 -close_fd_mask=3 \
+	    -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/$$t- \
+	    build/fuzz/corpus/$$t 2>build/fuzz/$$t.log \
+	  || { tail -n 60 build/fuzz/$$t.log; \
+	       echo "fuzz_$$t FAILED: see build/fuzz/$$t.log"; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units' build/fuzz/$$t.log; \
+	done; echo "fuzz: every target ran clean"
+fuzz-build: $(FUZZ_BIN)
+.PRECIOUS: build/fuzz/%.o build/fuzz/prefix.h
 
 asan: deps
 	$(MAKE) SAN=1 clean-progs

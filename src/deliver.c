@@ -37,12 +37,17 @@
 #define SIG_LEN		(3 + 44)	/* "v1," + base64 of 32 bytes */
 
 /*
- * A transfer and its easy handle, kept together for the next transfer: the
- * options that never change (the guard, the callbacks and their data, the
- * protocols, the user agent) are set once when the handle is made, and a
- * transfer sets only its URL, body, headers, method and auth.  The request
- * headers are a list of our own nodes (struct curl_slist is public, and
- * libcurl only reads it): no allocation for the Standard Webhooks lines.
+ * A transfer and its easy handle.  The struct is kept for the next
+ * transfer, the easy handle is not: each transfer gets a new one (the
+ * connections stay in webhookd's multi handle, which keeps them alive
+ * between transfers).  libcurl 7.88 (Debian 12) keeps a pointer to the
+ * last response header of a handle's previous transfer, already freed,
+ * and appends to it when the next response starts with a folded header
+ * line: a receiver answering "HTTP/1.1 200 OK\r\n\tX: y" freed memory
+ * twice in webhookd (curl issue 11101, fixed in 8.1.0; found by
+ * tests/fuzz/fuzz_response.c).  The request headers are a list of our own
+ * nodes (struct curl_slist is public, and libcurl only reads it): no
+ * allocation for the Standard Webhooks lines.
  */
 struct deliver_xfer {
 	CURL			*easy;
@@ -498,8 +503,8 @@ clean_utf8(const char *src, size_t len, char *out)
 
 /* ---- transfers ----------------------------------------------------------- */
 
-/* Transfers (with their configured easy handles) kept for the next one;
- * the processes using this are single-threaded. */
+/* Transfers kept for the next one (without their easy handles: see
+ * struct deliver_xfer); the processes using this are single-threaded. */
 #define POOL_MAX 256
 static struct deliver_xfer	*pool;
 static size_t			 npool;
@@ -607,13 +612,14 @@ ca_bundle(void)
 }
 
 /* A transfer with a new easy handle, its constant options set. */
-static struct deliver_xfer *
-xfer_make(void)
+/* A new easy handle for x's next transfer, with the options that never
+ * change (the guard, the callbacks, the protocols, the user agent). */
+static void
+xfer_easy(struct deliver_xfer *x)
 {
-	struct deliver_xfer	*x;
-	CURL			*e;
+	CURL	*e;
 
-	x = xcalloc(1, sizeof(*x));
+	x->custom = x->auth = 0;
 	if ((e = x->easy = curl_easy_init()) == NULL)
 		log_panic("deliver_xfer_new: curl_easy_init failed");
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
@@ -634,7 +640,6 @@ xfer_make(void)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	if (ca_bundle())
 		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
-	return x;
 }
 
 int
@@ -660,7 +665,8 @@ deliver_xfer_new(const struct webhook *w, const char *msg_id,
 		pool = x->next;
 		npool--;
 	} else
-		x = xfer_make();
+		x = xcalloc(1, sizeof(*x));
+	xfer_easy(x);
 	x->next = NULL;
 	x->arg = arg;
 	x->allow_private = o->allow_private;
@@ -849,6 +855,20 @@ deliver_xfer_done(struct deliver_xfer *x, CURLcode rc,
 	 * a receiver's fault that may pass, not a permanent one. */
 	if (rc == CURLE_UNSUPPORTED_PROTOCOL && connected(x))
 		rc = CURLE_WEIRD_SERVER_REPLY;
+	/*
+	 * A status HTTP has not: libcurl 7.88 reads "HTTP/2222222221.1 200"
+	 * as status 222222221 (HTTP has three digits: that is no status),
+	 * which would go into the attempt log and the webhook's error.  A
+	 * temporary failure like any other answer, with no status.
+	 */
+	if (rc == CURLE_OK && (code < 100 || code > 999)) {
+		r->status = 0;
+		r->cls = DELIVER_TEMPORARY;
+		snprintf(r->error, sizeof(r->error), "the receiver's status "
+		    "line is malformed (no status of three digits)");
+		clean_utf8(x->head, x->headlen, r->body);
+		return;
+	}
 	r->cls = deliver_classify(rc, r->status);
 	if (rc == CURLE_OK) {
 		if (r->cls != DELIVER_DONE)
@@ -895,15 +915,18 @@ deliver_xfer_free(struct deliver_xfer *x)
 	free(x->own);
 	x->own = NULL;
 	x->nown = 0;
+	curl_easy_cleanup(x->easy);
+	x->easy = NULL;
 	if (npool < POOL_MAX) {
 		x->next = pool;
 		pool = x;
 		npool++;
 		return;
 	}
-	curl_easy_cleanup(x->easy);
 	free(x);
 }
+
+static CURLM	*now_multi;	/* deliver_now's */
 
 void
 deliver_now(const struct webhook *w, const char *msg_id, const char *body,
@@ -912,9 +935,29 @@ deliver_now(const struct webhook *w, const char *msg_id, const char *body,
 	struct deliver_xfer	*x;
 	CURLcode		 rc;
 
+	CURLMsg			*m;
+	CURLMcode		 mc;
+	int			 running = 1, left;
+
 	if (deliver_xfer_new(w, msg_id, body, len, o, NULL, &x, r) == -1)
 		return;
-	rc = curl_easy_perform(x->easy);
+	/* Through a multi handle of its own, as webhookd's transfers go:
+	 * libcurl keeps its caches there (connections, the parsed CA
+	 * bundle), and each transfer has a new easy handle (xfer_easy). */
+	if (now_multi == NULL && (now_multi = curl_multi_init()) == NULL)
+		log_panic("deliver_now: curl_multi_init failed");
+	if (curl_multi_add_handle(now_multi, x->easy) != CURLM_OK)
+		log_panic("deliver_now: curl_multi_add_handle failed");
+	rc = CURLE_FAILED_INIT;
+	do {
+		mc = curl_multi_perform(now_multi, &running);
+		if (mc == CURLM_OK && running)
+			mc = curl_multi_poll(now_multi, NULL, 0, 1000, NULL);
+	} while (mc == CURLM_OK && running);
+	while ((m = curl_multi_info_read(now_multi, &left)) != NULL)
+		if (m->msg == CURLMSG_DONE && m->easy_handle == x->easy)
+			rc = m->data.result;
+	curl_multi_remove_handle(now_multi, x->easy);
 	deliver_xfer_done(x, rc, r);
 	deliver_xfer_free(x);
 }
@@ -1098,7 +1141,6 @@ deliver_cleanup(void)
 
 	while ((x = pool) != NULL) {
 		pool = x->next;
-		curl_easy_cleanup(x->easy);
 		free(x);
 	}
 	npool = 0;
@@ -1107,4 +1149,8 @@ deliver_cleanup(void)
 	nmacs = mac_next = 0;
 	EVP_MAC_free(hmac);
 	hmac = NULL;
+	if (now_multi != NULL) {
+		curl_multi_cleanup(now_multi);
+		now_multi = NULL;
+	}
 }

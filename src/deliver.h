@@ -160,7 +160,9 @@ void	 deliver_now(const struct webhook *w, const char *msg_id,
 	    const char *body, size_t len, const struct deliver_opts *,
 	    struct deliver_result *r);
 
-/* Frees the easy handles kept for reuse (at exit, for leak checkers). */
+/* Frees what is kept between transfers (the transfers pooled for reuse,
+ * the HMAC contexts, deliver_now's multi handle): at exit, for leak
+ * checkers. */
 void	 deliver_cleanup(void);
 
 /* ---- recording attempts (store + model) -------------------------------- */

@@ -1102,8 +1102,9 @@ parse_fast(const char *text, size_t len, struct spool_event *ev)
 			rc = seen_a++ || scan_digits(&s) == -1 ||
 			    s.p - v > 4 || (*v == '0' && s.p - v > 1) ?
 			    FAST_NO : 0;
-			if (rc == 0)
-				ev->attempt = (int)strtol(v, NULL, 10);
+			/* Not strtol: text need not end in a NUL. */
+			for (; rc == 0 && v < s.p; v++)
+				ev->attempt = ev->attempt * 10 + (*v - '0');
 		} else if (KEY("manual")) {
 			if (seen_m++)
 				rc = FAST_NO;
@@ -1154,6 +1155,10 @@ event_defaults(struct spool_event *ev, const char *name, int64_t mtime_ms)
 
 	if (ev->data_text == NULL)
 		ev->data_text = xstrdup("{}");
+	/* attempt and manual are a delivery's: an event has had no attempt,
+	 * and its deliveries are no manual retry. */
+	if (ev->webhook == NULL)
+		ev->attempt = ev->manual = 0;
 	if (ev->id == NULL) {
 		/* Stable for the file: the same after a crash and a retry. */
 		util_sha256_hex(name, strlen(name), hex);
@@ -1187,6 +1192,14 @@ spool_event_parse(const char *text, size_t len, const char *name,
 		json_tokener_free(tok);
 		goto fail;
 	}
+	/* Two files run together, or a write torn in place, are corrupt:
+	 * nothing but white space may follow the object. */
+	for (n = (int64_t)json_tokener_get_parse_end(tok); (size_t)n < len; n++)
+		if (strchr(" \t\r\n", text[n]) == NULL || text[n] == '\0') {
+			snprintf(err, errlen, "text after the JSON object");
+			json_tokener_free(tok);
+			goto fail;
+		}
 	json_tokener_free(tok);
 	if (!json_object_is_type(o, json_type_object)) {
 		snprintf(err, errlen, "not a JSON object");

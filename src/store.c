@@ -2706,6 +2706,17 @@ atrec_json(struct buf *out, const DBT *k, const DBT *v)
 	return 0;
 }
 
+int
+store_attempt_json(struct buf *out, const void *key, size_t klen,
+    const void *rec, size_t len)
+{
+	DBT	 k, v;
+
+	dbt_in(&k, key, klen);
+	dbt_in(&v, rec, len);
+	return atrec_json(out, &k, &v);
+}
+
 struct attbatch {
 	const struct store_attempt	*v;
 	size_t				 n;

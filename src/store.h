@@ -207,6 +207,15 @@ struct store_attempt {
  */
 int	store_attempt_add_many(struct store *, const struct store_attempt *v,
 	    size_t n);
+/*
+ * The JSON object the log lists for the at_log.db record key -> rec (its
+ * key: uuid NUL be64(at) id), appended to out: 0, or -1 when the record is
+ * malformed (a listing leaves it out).  A record that starts with '{' is
+ * taken as it is.  store_attempt_list reads every record with it.
+ */
+struct buf;
+int	store_attempt_json(struct buf *out, const void *key, size_t klen,
+	    const void *rec, size_t len);
 /* Newest first, O(log n + limit) like store_webhook_list. */
 int	store_attempt_list(struct store *, const char *webhook_uuid,
 	    size_t offset, size_t limit, struct store_page *);

@@ -801,6 +801,87 @@ test_ca_parsed_once(void **state)
 		    ca_opens);
 }
 
+/*
+ * A response whose first header line is folded (obsolete line folding),
+ * after a transfer that had headers: libcurl 7.88 appended the folded line
+ * to the previous transfer's last header, freed already, and freed it
+ * again, when an easy handle served a second transfer (found by
+ * tests/fuzz/fuzz_response.c).  Whatever libcurl makes of such an answer,
+ * the attempt ends with a result, and the process lives on.
+ */
+static void
+test_folded_headers(void **state)
+{
+	static const char *const resps[] = {
+		"HTTP/1.1 200 OK\r\nX-A: 1\r\nX-B: 2\r\nContent-Length: 2"
+		    "\r\n\r\nok",
+		"HTTP/1.1 200 OK\r\n\tX-Folded: y\r\n Connection: z\r\n"
+		    "Content-Length: 2\r\n\r\nok",
+		"HTTP/1.1 200 OK\r\nX-A: 1\r\nContent-Length: 2\r\n\r\nok",
+		"HTTP/1.1 503 Busy\r\n  Retry-After: 9\r\nRetry-After: 4"
+		    "\r\n\tfolded\r\nContent-Length: 0\r\n\r\n",
+	};
+	struct deliver_opts	 o = { 1, 5000 };
+	struct deliver_result	 r;
+	struct responder	 rs;
+	struct webhook		 w;
+	char			 url[64];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(resps) / sizeof(resps[0]); i++) {
+		responder_start(&rs, resps[i], 0);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/", rs.port);
+		test_webhook(&w, url);
+		deliver_now(&w, "msg_1", "{}", 2, &o, &r);
+		free(responder_finish(&rs));
+		if (!(r.cls == DELIVER_DONE && r.error[0] == '\0') &&
+		    !(r.cls == DELIVER_TEMPORARY && r.error[0] != '\0'))
+			fail_msg("answer %zu: cls %d error \"%s\"", i, r.cls,
+			    r.error);
+		if (i % 2 == 0 && r.cls != DELIVER_DONE)
+			fail_msg("answer %zu: cls %d", i, r.cls);
+	}
+}
+
+/*
+ * Status lines HTTP has no status in: libcurl 7.88 read
+ * "HTTP/2222222221.1 200" as status 222222221, which went into the
+ * attempt log and the webhook's error (found by fuzz_response).  An
+ * attempt has a status of three digits or none (0), and fails.
+ */
+static void
+test_bad_status(void **state)
+{
+	static const char *const resps[] = {
+		"HTTP/2222222221.1 200 \r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		"HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 -200 OK\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 OK\r\nContent-Length: 0\r\n\r\n",
+	};
+	struct deliver_opts	 o = { 1, 5000 };
+	struct deliver_result	 r;
+	struct responder	 rs;
+	struct webhook		 w;
+	char			 url[64];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(resps) / sizeof(resps[0]); i++) {
+		responder_start(&rs, resps[i], 0);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/", rs.port);
+		test_webhook(&w, url);
+		deliver_now(&w, "msg_1", "{}", 2, &o, &r);
+		free(responder_finish(&rs));
+		if (r.status != 0 && (r.status < 100 || r.status > 999))
+			fail_msg("answer %zu: status %d", i, r.status);
+		if (r.cls != DELIVER_TEMPORARY || r.error[0] == '\0')
+			fail_msg("answer %zu: cls %d error \"%s\"", i, r.cls,
+			    r.error);
+	}
+}
+
 static void
 test_refused(void **state)
 {
@@ -1069,6 +1150,8 @@ main(void)
 		cmocka_unit_test(test_broken_answers),
 		cmocka_unit_test(test_ca_parsed_once),
 		cmocka_unit_test(test_connect_refused),
+		cmocka_unit_test(test_folded_headers),
+		cmocka_unit_test(test_bad_status),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_bad_urls),
 		cmocka_unit_test(test_proxy_env_ignored),
