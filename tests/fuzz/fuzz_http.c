@@ -11,8 +11,8 @@
  * REQUEST_URI, HTTP_COOKIE, ...), an empty line, then the body.  In
  * values and body, @TOKEN@ stands for a valid API token with every scope,
  * @SID@ for a live admin session of it, @CSRF@ for that session's CSRF
- * token, @LCSRF@ for the login form's token of the cookie wh_login=
- * 0123456789abcdef0123456789abcdef0123456789abcdef,
+ * token, @PRE@ for a fresh value of the login form's cookie wh_login (40
+ * hex digits and the time, as admin.c makes it), @LCSRF@ for its token,
  * @UUID@ for a webhook of the token's team, so that inputs get past
  * authentication, and @LEN@ for the length of the body as it is sent.  The store (Berkeley DB) and spool live in a temporary
  * directory under /dev/shm, made at the first input and removed at exit;
@@ -49,7 +49,7 @@
 #endif
 #define TEAM		"fuzzteam"
 /* The login form's pre-session cookie, wh_login (48 characters). */
-#define LOGIN_PRE	"0123456789abcdef0123456789abcdef0123456789abcdef"
+#define PRE_RANDOM	"0123456789abcdef0123456789abcdef01234567"
 #define CLEAR_EVERY	4096
 #define PARAMS_MAX	64
 
@@ -62,6 +62,7 @@ static char		 home[64];
 static char		*token;
 static char		 sid[AUTH_SID_LEN + 1];
 static char		 csrf[AUTH_CSRF_LEN + 1], lcsrf[AUTH_CSRF_LEN + 1];
+static char		 pre[49];	/* @PRE@ */
 static char		 uuid[37];
 static unsigned long	 runs;
 static unsigned char	 outbuf[4096];
@@ -146,8 +147,11 @@ setup(void)
 	    auth_token_create(st, TEAM, SCOPE_ALL, &token, id) != STORE_OK ||
 	    auth_session_create(st, token, sid, &a) != STORE_OK)
 		fail("cannot make the team, token and session", "");
-	auth_csrf_token(sid, csrf);
-	auth_csrf_token(LOGIN_PRE, lcsrf);
+	snprintf(pre, sizeof(pre), "%s%08llx", PRE_RANDOM,
+	    (unsigned long long)(util_now_ms() / 1000) & 0xffffffffULL);
+	if (auth_csrf_token(st, sid, csrf) != STORE_OK ||
+	    auth_csrf_token(st, pre, lcsrf) != STORE_OK)
+		fail("cannot make the CSRF tokens", "");
 }
 
 /* A live session for @SID@, made again when an input logged out. */
@@ -160,7 +164,8 @@ ensure_session(void)
 		return;
 	if (auth_session_create(st, token, sid, &a) != STORE_OK)
 		fail("cannot make a session", "");
-	auth_csrf_token(sid, csrf);
+	if (auth_csrf_token(st, sid, csrf) != STORE_OK)
+		fail("cannot make the CSRF token", "");
 }
 
 /* Deletes the team's webhooks and the spooled events: the store and the
@@ -199,9 +204,10 @@ expand(const char *s, size_t n, size_t blen)
 {
 	static const char *const names[] = {
 		"@TOKEN@", "@SID@", "@CSRF@", "@LCSRF@", "@UUID@", "@LEN@",
+		"@PRE@",
 	};
 	char		 len_s[24];
-	const char	*vals[6] = { token, sid, csrf, lcsrf, uuid, len_s };
+	const char	*vals[7] = { token, sid, csrf, lcsrf, uuid, len_s, pre };
 	struct buf	 b;
 	size_t		 i, k, len;
 
@@ -209,12 +215,12 @@ expand(const char *s, size_t n, size_t blen)
 	buf_init(&b);
 	buf_reserve(&b, n + 1);
 	for (i = 0; i < n; ) {
-		for (k = 0; k < 6; k++) {
+		for (k = 0; k < 7; k++) {
 			len = strlen(names[k]);
 			if (n - i >= len && memcmp(s + i, names[k], len) == 0)
 				break;
 		}
-		if (k < 6) {
+		if (k < 7) {
 			buf_puts(&b, vals[k]);
 			i += len;
 		} else
@@ -323,7 +329,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static const char *const qs[] = { "page", "per_page", "id" };
 		for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
 			(void)http_query(&req, qs[i], q, sizeof(q));
-		base = http_base_url(&req);
+		base = http_base_url(&req, NULL);
 		free(base);
 		store_read_begin(st);
 		api_handle(st, &cfg, &req, &resp);
