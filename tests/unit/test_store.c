@@ -853,7 +853,7 @@ test_upgrade_attempts(void **state)
 	/* 1200 attempts (more than one batch) of w1 at 1000 + i, newest
 	 * last; key "w1\0" be64(at, sign bit flipped) id */
 	for (i = 0; i < 1200; i++) {
-		snprintf(id, sizeof(id), "i%05d", i);
+		snprintf(id, sizeof(id), "i%05d", i % 100000);
 		snprintf(json, sizeof(json), "{\"k\":%d}", i);
 		memcpy(k, "w1", 3);
 		for (j = 0; j < 8; j++)
@@ -1183,8 +1183,36 @@ test_sigbus_panics(void **state)
 	pid_t		 pid;
 	int		 st, fnret;
 
+	pid_t		 watcher;
+	int		 p[2];
+	char		 c;
+
 	assert_int_equal(wh_create(fx->s, "t", "bus", "http://x.test/",
 	    "{\"n\":0}", 0), STORE_OK);
+	/*
+	 * The process that sees the panic is a child too (the watcher, with
+	 * the store open before the SIGBUS): Berkeley DB's close of a
+	 * panicked environment frees nothing, which a leak checker in this
+	 * process would report.
+	 */
+	store_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(pipe(p), 0);
+	watcher = fork();
+	assert_true(watcher != -1);
+	if (watcher == 0) {
+		struct store *ws = store_open(fx->home, 0);
+
+		close(p[1]);
+		if (ws == NULL || read(p[0], &c, 1) != 1)
+			_exit(1);
+		/* The SIGBUS happened: this running process sees it. */
+		if (store_webhook_get(ws, "t", "bus", &json) != STORE_FATAL ||
+		    !store_is_fatal(ws))
+			_exit(3);
+		_exit(0);
+	}
+	close(p[0]);
 	pid = fork();
 	assert_true(pid != -1);
 	if (pid == 0) {
@@ -1198,10 +1226,11 @@ test_sigbus_panics(void **state)
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 70);
-	assert_int_equal(store_webhook_get(fx->s, "t", "bus", &json),
-	    STORE_FATAL);
-	assert_int_equal(store_is_fatal(fx->s), 1);
-	store_close(fx->s);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	close(p[1]);
+	assert_int_equal(waitpid(watcher, &st, 0), watcher);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 	alarm(20);			/* the open must not hang */
 	fx->s = store_open(fx->home, 0);
 	alarm(0);
