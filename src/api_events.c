@@ -11,8 +11,6 @@
  * (event_publish, event.h, does the work: the type rule, the spool file,
  * the idempotency record).
  */
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -91,7 +91,8 @@ idem_record(struct store *st, const char *ikey, int64_t now,
 	json_object_object_add(rec, "timestamp",
 	    json_object_new_string(ack->timestamp));
 	json_object_object_add(rec, "at", json_object_new_int64(now));
-	text = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
+	text = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	rc = store_put_new(st, STORE_IDEMPOTENCY, ikey, text, &old);
 	memset(&won, 0, sizeof(won));
 	if (rc == STORE_EXISTS && old != NULL && idem_replay(old, now, &won))

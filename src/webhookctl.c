@@ -243,7 +243,8 @@ cmd_token(int argc, char **argv)
 /*
  * publish --team NAME --event TYPE [--data FILE|-]: enqueues one event
  * through event_publish, as POST /api/2.0/events does (the same type rule;
- * maildir's protocol, durable before this says so) and prints its id.  data is a JSON object, {} by default.
+ * maildir's protocol, durable before this says so) and prints its id.
+ * data is a JSON object, {} by default.
  */
 static int
 cmd_publish(int argc, char **argv)
