@@ -164,6 +164,16 @@ describe('delivery', () => {
     assert.equal(star.status, 201, show(star));
     made.push(star.json.data.uuid);
     assert.notEqual(ctl(srv.home, ['publish', '--team', 'default', '--event', '*'], { allowFail: true }).status, 0);
+    // A spool file of the older, wider rule (written before it, or by
+    // another program) is still delivered, to "*" subscribers, with a
+    // warning; not quarantined.
+    const name = `${Date.now()}.oldtype`;
+    const spool = path.join(srv.home, 'spool');
+    fs.writeFileSync(path.join(spool, 'tmp', name), JSON.stringify({ v: 1, team: 'default', type: 'order paid', data: { old: 1 } }));
+    fs.renameSync(path.join(spool, 'tmp', name), path.join(spool, 'new', name));
+    await rx.waitFor((reqs) => reqs.some((q) => q.url === '/rule/star' && JSON.parse(q.body).type === 'order paid'));
+    assert.match(daemon.logText(), new RegExp(`${name}: the event type "order paid" is not`));
+    assert.ok(!spoolFiles(srv.home, 'quarantine').includes(name));
     // The other tests count what their receivers get: these go.
     for (const id of made) {
       const d = await api(srv.base, 'DELETE', `/api/2.0/webhooks/${id}`, { token: srv.token });
