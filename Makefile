@@ -33,13 +33,15 @@ else
 OBJDIR	 = build/normal
 endif
 
-CORE	 = util log cfg store webhook auth
+# event (the event-type rule that webhook's subscriptions share, publishing)
+# needs the spool: both are core.
+CORE	 = util log cfg store spool event webhook auth
 # The FastCGI program links no libcurl: its test deliveries run in
 # `webhookd --test` (src/probe.h).
-FCGI	 = http router api api_native api_v1 api_chatbot api_events spool \
+FCGI	 = http router api api_native api_v1 api_chatbot api_events \
 	   deliver_retry probe admin tmpl webhooks_fcgi
-DAEMON	 = spool deliver deliver_retry probe priv webhookd
-CTL	 = webhookctl spool backup priv
+DAEMON	 = deliver deliver_retry probe priv webhookd
+CTL	 = webhookctl backup priv
 
 obj	 = $(addprefix $(OBJDIR)/,$(addsuffix .o,$(1)))
 CORE_O	 = $(call obj,$(CORE))
@@ -94,7 +96,7 @@ webhookctl: $(CORE_O) $(call obj,$(CTL))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
 
 # Each tests/unit/test_X.c links with every core module.
-$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(CORE_O) $(call obj,http router api api_native api_v1 api_chatbot api_events spool deliver deliver_retry probe admin tmpl backup priv)
+$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(CORE_O) $(call obj,http router api api_native api_v1 api_chatbot api_events deliver deliver_retry probe admin tmpl backup priv)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi $(LDLIBS_DELIVER) -lcmocka
 
 run: deps all
@@ -169,7 +171,7 @@ FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 FUZZ_CPPFLAGS = -D_GNU_SOURCE -Isrc -Ibuild/fuzz \
 	   -DFUZZ_TEMPLATES='"$(CURDIR)/templates"'
 FUZZ_MODS = $(CORE) http router api api_native api_v1 api_chatbot \
-	   api_events spool deliver deliver_retry probe admin tmpl
+	   api_events deliver deliver_retry probe admin tmpl
 FUZZ_O	 = $(addprefix build/fuzz/,$(addsuffix .o,$(FUZZ_MODS)))
 FUZZ_T	 = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN = $(addprefix build/fuzz/fuzz_,$(FUZZ_T))

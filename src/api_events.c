@@ -7,24 +7,17 @@
  *   POST /api/2.0/deliveries/{id}/retry        webhooks:edit    202
  *
  * An event is accepted (202) only once its spool file is durable in new/;
- * any failed write or fsync answers 503 and leaves nothing behind.  The
- * idempotency record is written after the file, so that a crash between
- * the two costs at most a duplicate event, never an acknowledged one lost;
- * when the record cannot be written the file is taken back (if no daemon
- * claimed it yet) and the answer is 503.
+ * any failed write or fsync answers 503 and leaves nothing behind
+ * (event_publish, event.h, does the work: the type rule, the spool file,
+ * the idempotency record).
  */
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "deliver.h"
-#include "log.h"
+#include "event.h"
 #include "spool.h"
-
-#define IDEM_KEY_MAX	255
-#define IDEM_TTL_MS	(24LL * 3600 * 1000)
 
 /*
  * The spool, opened on first use and kept for the life of the process (a
@@ -48,30 +41,15 @@ unavailable(struct api_ctx *c, const char *msg)
 	api_error(c, 503, msg, NULL);
 }
 
+/* The body of POST /events into p; -1 with the field errors. */
 static int
-key_ok(const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (i >= IDEM_KEY_MAX || s[i] < 0x20 || s[i] > 0x7e)
-			return 0;
-	return i > 0;
-}
-
-/* The checked body of POST /events. */
-struct publish {
-	const char	*type;
-	json_object	*data;		/* borrowed from the body */
-	const char	*key;		/* NULL when none */
-};
-
-static int
-publish_decode(json_object *body, struct publish *p, struct wh_errors *errs)
+publish_decode(json_object *body, const char *team, struct event_pub *p,
+    struct wh_errors *errs)
 {
 	json_object	*v;
 
 	memset(p, 0, sizeof(*p));
+	p->team = team;
 	if (!json_object_is_type(body, json_type_object)) {
 		webhook_error(errs, "body", "The body must be a JSON object.");
 		return -1;
@@ -79,9 +57,10 @@ publish_decode(json_object *body, struct publish *p, struct wh_errors *errs)
 	if (!json_object_object_get_ex(body, "event", &v) || v == NULL)
 		webhook_error(errs, "event", "The event field is required.");
 	else if (!json_object_is_type(v, json_type_string) ||
-	    !spool_type_ok(json_object_get_string(v)))
-		webhook_error(errs, "event", "The event must be 1 to %d "
-		    "printable characters.", SPOOL_TYPE_MAX);
+	    !event_type_ok(json_object_get_string(v),
+	    (size_t)json_object_get_string_len(v)))
+		webhook_error(errs, "event", "The event must be "
+		    EVENT_TYPE_RULE ".");
 	else
 		p->type = json_object_get_string(v);
 	if (json_object_object_get_ex(body, "data", &v)) {
@@ -94,71 +73,29 @@ publish_decode(json_object *body, struct publish *p, struct wh_errors *errs)
 	if (json_object_object_get_ex(body, "idempotency_key", &v) &&
 	    v != NULL) {
 		if (!json_object_is_type(v, json_type_string) ||
-		    !key_ok(json_object_get_string(v)))
+		    !event_key_ok(json_object_get_string(v)))
 			webhook_error(errs, "idempotency_key", "The "
 			    "idempotency key must be 1 to %d printable "
-			    "characters.", IDEM_KEY_MAX);
+			    "characters.", EVENT_KEY_MAX);
 		else
 			p->key = json_object_get_string(v);
 	}
 	return errs->count > 0 ? -1 : 0;
 }
 
-/* The answer to a publish: {id, event, timestamp}. */
-static void
-answer_event(struct api_ctx *c, const char *id, const char *type,
-    const char *ts, int replayed)
-{
-	json_object	*j;
-
-	j = json_object_new_object();
-	json_object_object_add(j, "id", json_object_new_string(id));
-	json_object_object_add(j, "event", json_object_new_string(type));
-	json_object_object_add(j, "timestamp", json_object_new_string(ts));
-	if (replayed)
-		http_header(c->resp, "Idempotent-Replayed", "true");
-	api_json(c, 202, j);
-}
-
-/* If rec is an idempotency record younger than 24 h, answers with its
- * event and returns 1. */
-static int
-replay(struct api_ctx *c, const char *rec, int64_t now)
-{
-	json_object	*j, *id, *type, *ts, *at;
-	int		 done = 0;
-
-	if ((j = json_tokener_parse(rec)) == NULL)
-		return 0;
-	if (json_object_object_get_ex(j, "event", &id) &&
-	    json_object_object_get_ex(j, "type", &type) &&
-	    json_object_object_get_ex(j, "timestamp", &ts) &&
-	    json_object_object_get_ex(j, "at", &at) &&
-	    now - json_object_get_int64(at) < IDEM_TTL_MS) {
-		answer_event(c, json_object_get_string(id),
-		    json_object_get_string(type), json_object_get_string(ts), 1);
-		done = 1;
-	}
-	json_object_put(j);
-	return done;
-}
-
+/* POST /events: 202 {id, event, timestamp}. */
 static void
 events_publish(struct api_ctx *c)
 {
 	struct wh_errors	 errs;
-	struct publish		 p;
-	struct spool_event	 ev;
+	struct event_pub	 p;
+	struct event_ack	 ack;
 	struct spool		*sp;
-	json_object		*rec;
-	char			 id[37], ts[UTIL_ISO_LEN];
-	char			 name[SPOOL_NAME_MAX + 1];
-	char			*ikey = NULL, *old = NULL, *text;
-	int64_t			 now;
-	int			 rc;
+	json_object		*j;
+	int			 store_res;
 
 	memset(&errs, 0, sizeof(errs));
-	if (publish_decode(c->body, &p, &errs) == -1) {
+	if (publish_decode(c->body, c->auth.team, &p, &errs) == -1) {
 		api_error(c, 422, "The given data was invalid.", &errs);
 		return;
 	}
@@ -166,83 +103,27 @@ events_publish(struct api_ctx *c)
 		unavailable(c, "The spool is unavailable; try again.");
 		return;
 	}
-	now = util_now_ms();
-	if (p.key != NULL) {
-		ikey = xasprintf("%s\n%s", c->auth.team, p.key);
-		rc = store_get(c->st, STORE_IDEMPOTENCY, ikey, &old);
-		if (rc == STORE_OK && replay(c, old, now))
-			goto out;
-		if (rc != STORE_OK && rc != STORE_NOTFOUND) {
-			api_store_error(c, rc);
-			goto out;
-		}
-		free(old);
-		old = NULL;
-	}
-
-	util_uuid4(id);
-	util_iso8601(now, ts);
-	memset(&ev, 0, sizeof(ev));
-	ev.id = id;
-	ev.team = c->auth.team;
-	ev.type = (char *)p.type;
-	ev.timestamp = ts;
-	ev.data = p.data != NULL ? p.data : json_object_new_object();
-	text = spool_event_format(&ev);
-	if (p.data == NULL)
-		json_object_put(ev.data);
-	rc = spool_enqueue(sp, text, strlen(text), id, name);
-	free(text);
-	if (rc == -1) {
+	switch (event_publish(c->st, sp, &p, &ack, &store_res)) {
+	case EVENT_PUB_OK:
+		break;
+	case EVENT_PUB_STORE:
+		api_store_error(c, store_res);
+		return;
+	case EVENT_PUB_INVALID:		/* publish_decode checked */
+		api_error(c, 422, "The given data was invalid.", NULL);
+		return;
+	default:
 		unavailable(c, "The event could not be stored; try again.");
-		goto out;
+		return;
 	}
-
-	if (p.key != NULL) {
-		rec = json_object_new_object();
-		json_object_object_add(rec, "event", json_object_new_string(id));
-		json_object_object_add(rec, "type",
-		    json_object_new_string(p.type));
-		json_object_object_add(rec, "timestamp",
-		    json_object_new_string(ts));
-		json_object_object_add(rec, "at", json_object_new_int64(now));
-		rc = store_put_new(c->st, STORE_IDEMPOTENCY, ikey,
-		    api_json_string(rec), &old);
-		if (rc == STORE_EXISTS && old != NULL && replay(c, old, now)) {
-			/* A concurrent request with the same key won: take
-			 * ours back if no daemon has it yet. */
-			if (spool_withdraw(sp, name) == 1)
-				log_warn("events_publish: %s: a concurrent "
-				    "duplicate of key was already claimed",
-				    id);
-			json_object_put(rec);
-			goto out;
-		}
-		if (rc == STORE_EXISTS)		/* expired: ours now */
-			rc = store_put(c->st, STORE_IDEMPOTENCY, ikey,
-			    api_json_string(rec));
-		json_object_put(rec);
-		/* The key could not be recorded (a full or failing disk):
-		 * take the event back and answer 503, so that the client's
-		 * retry with the key is safe.  A daemon that claimed it
-		 * already delivers it: then it is accepted, and only a retry
-		 * with this key would enqueue it again. */
-		if (rc != STORE_OK && spool_withdraw(sp, name) == 0) {
-			log_warn("events_publish: %s: idempotency key not "
-			    "recorded (store result %d); event taken back",
-			    id, rc);
-			unavailable(c, "The event could not be stored; "
-			    "try again.");
-			goto out;
-		}
-		if (rc != STORE_OK)
-			log_warn("events_publish: %s: idempotency key not "
-			    "recorded (store result %d)", id, rc);
-	}
-	answer_event(c, id, p.type, ts, 0);
-out:
-	free(old);
-	free(ikey);
+	j = json_object_new_object();
+	json_object_object_add(j, "id", json_object_new_string(ack.id));
+	json_object_object_add(j, "event", json_object_new_string(ack.type));
+	json_object_object_add(j, "timestamp",
+	    json_object_new_string(ack.timestamp));
+	if (ack.replayed)
+		http_header(c->resp, "Idempotent-Replayed", "true");
+	api_json(c, 202, j);
 }
 
 /* ---- the test endpoint ---------------------------------------------------- */

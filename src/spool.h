@@ -169,7 +169,7 @@ int	 spool_prune(struct spool *, enum spool_dir, int64_t before_ms,
 /* ---- the file format (README, "The spool format") ----------------------- */
 
 #define SPOOL_FORMAT_VERSION	1
-#define SPOOL_TYPE_MAX		128	/* an event type: 1..128 printable */
+#define SPOOL_TYPE_MAX		128	/* a type: 1..128 printable */
 #define SPOOL_ID_MAX		64
 
 /*
@@ -204,7 +204,11 @@ int	 spool_event_parse(const char *text, size_t len, const char *name,
 /* The file's text for ev; the caller frees it. */
 char	*spool_event_format(const struct spool_event *ev);
 void	 spool_event_free(struct spool_event *);
-/* 1 if s is an acceptable event type: 1..128 printable ASCII characters. */
+/*
+ * 1 if s is a type the format holds: 1..128 printable ASCII characters.
+ * Wider than the event-type rule (event.h) that publishing and subscribing
+ * follow, so that every file accepted before that rule is still read.
+ */
 int	 spool_type_ok(const char *s);
 
 #endif /* SPOOL_H */

@@ -57,9 +57,14 @@
 
 #include <json-c/json_object_iterator.h>
 
+#include "event.h"
 #include "log.h"
 #include "util.h"
 #include "webhook.h"
+
+#if WH_EVENT_MAX != EVENT_TYPE_MAX
+#error "WH_EVENT_MAX is event.h's EVENT_TYPE_MAX"
+#endif
 
 #define PASSWORD_MASK	"********"
 #define SECRET_PREFIX	"whsec_"
@@ -188,18 +193,12 @@ is_token(const char *s, size_t len)
 	return 1;
 }
 
-/* An event name: 1..128 printable ASCII characters, no space. */
+/* A subscription's event name: "*" (every event) or an event type, by
+ * the one rule publishing follows (event.h). */
 static int
 is_event_name(const char *s, size_t len)
 {
-	size_t	 i;
-
-	if (len == 0 || len > WH_EVENT_MAX)
-		return 0;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return 0;
-	return 1;
+	return (len == 1 && s[0] == '*') || event_type_ok(s, len);
 }
 
 /* 1 if c may appear in a URL as RFC 3986 writes it (besides '%'). */
@@ -613,9 +612,8 @@ decode_events(json_object *v, struct webhook *w, struct wh_errors *errs)
 		if (!json_object_is_type(e, json_type_string) ||
 		    !is_event_name(json_object_get_string(e),
 		    (size_t)json_object_get_string_len(e))) {
-			webhook_error(errs, f, "must be an event name of 1 to "
-			    "%d printable ASCII characters without spaces",
-			    WH_EVENT_MAX);
+			webhook_error(errs, f, "must be \"*\" or an event "
+			    "type of " EVENT_TYPE_RULE);
 			continue;
 		}
 		add_event(w, json_object_get_string(e));
@@ -649,9 +647,8 @@ decode_settings(json_object *v, struct webhook *w, size_t *entries,
 		key = json_object_iter_peek_name(&it);
 		(*entries)++;
 		if (!is_event_name(key, strlen(key))) {
-			webhook_error(errs, "settings", "event names are 1 to "
-			    "%d printable ASCII characters without spaces",
-			    WH_EVENT_MAX);
+			webhook_error(errs, "settings", "event names are "
+			    EVENT_TYPE_RULE);
 			continue;
 		}
 		if (strlen(key) <= KEY_IN_FIELD_MAX)

@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "backup.h"
 #include "cfg.h"
+#include "event.h"
 #include "log.h"
 #include "priv.h"
 #include "spool.h"
@@ -241,22 +242,23 @@ cmd_token(int argc, char **argv)
 
 /*
  * publish --team NAME --event TYPE [--data FILE|-]: enqueues one event
- * exactly as POST /api/2.0/events does (maildir's protocol, durable before
- * this says so) and prints its id.  data is a JSON object, {} by default.
+ * through event_publish, as POST /api/2.0/events does (the same type rule;
+ * maildir's protocol, durable before this says so) and prints its id.
+ * data is a JSON object, {} by default.
  */
 static int
 cmd_publish(int argc, char **argv)
 {
-	struct spool_event	 ev;
+	struct event_pub	 pub;
+	struct event_ack	 ack;
 	struct spool		*sp;
 	struct store		*st;
 	struct buf		 b;
 	const char		*team = NULL, *type = NULL, *file = NULL;
-	char			 id[37], ts[UTIL_ISO_LEN], chunk[8192], *text;
-	char			 name[SPOOL_NAME_MAX + 1], *rec = NULL;
+	char			 chunk[8192], *text, *rec = NULL;
 	FILE			*f;
 	size_t			 n;
-	int			 i, rc;
+	int			 i, rc, store_res;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--team") == 0 && i + 1 < argc)
@@ -270,9 +272,9 @@ cmd_publish(int argc, char **argv)
 	}
 	if (team == NULL || type == NULL)
 		usage();
-	if (!spool_type_ok(type)) {
+	if (!event_type_ok(type, strlen(type))) {
 		fprintf(stderr, "webhookctl: publish: the event type must be "
-		    "1 to %d printable characters\n", SPOOL_TYPE_MAX);
+		    EVENT_TYPE_RULE "\n");
 		return 1;
 	}
 	st = open_store(0);
@@ -281,7 +283,9 @@ cmd_publish(int argc, char **argv)
 	free(rec);
 	if (rc != STORE_OK)
 		return fail("publish: team", rc);
-	memset(&ev, 0, sizeof(ev));
+	memset(&pub, 0, sizeof(pub));
+	pub.team = team;
+	pub.type = type;
 	if (file != NULL) {
 		if (strcmp(file, "-") == 0)
 			f = stdin;
@@ -303,37 +307,29 @@ cmd_publish(int argc, char **argv)
 			free(text);
 			return 1;
 		}
-		ev.data = json_tokener_parse(text);
+		pub.data = json_tokener_parse(text);
 		free(text);
-		if (!json_object_is_type(ev.data, json_type_object)) {
+		if (!json_object_is_type(pub.data, json_type_object)) {
 			fprintf(stderr, "webhookctl: publish: the data is not "
 			    "a JSON object\n");
-			json_object_put(ev.data);
+			json_object_put(pub.data);
 			return 1;
 		}
-	} else
-		ev.data = json_object_new_object();
-	util_uuid4(id);
-	util_iso8601(util_now_ms(), ts);
-	ev.id = id;
-	ev.team = (char *)team;
-	ev.type = (char *)type;
-	ev.timestamp = ts;
-	text = spool_event_format(&ev);
-	json_object_put(ev.data);
+	}
 	if ((sp = spool_open(cfg.home, 1)) == NULL) {
-		free(text);
+		json_object_put(pub.data);
 		return 1;
 	}
-	rc = spool_enqueue(sp, text, strlen(text), id, name);
+	/* No idempotency key here: no store needed. */
+	rc = event_publish(NULL, sp, &pub, &ack, &store_res);
 	spool_close(sp);
-	free(text);
-	if (rc == -1) {
+	json_object_put(pub.data);
+	if (rc != EVENT_PUB_OK) {
 		fprintf(stderr, "webhookctl: publish: the event could not be "
 		    "written (see above)\n");
 		return 1;
 	}
-	printf("%s\n", id);
+	printf("%s\n", ack.id);
 	return 0;
 }
 

@@ -91,6 +91,7 @@
 #include "auth.h"
 #include "cfg.h"
 #include "deliver.h"
+#include "event.h"
 #include "log.h"
 #include "priv.h"
 #include "probe.h"
@@ -110,7 +111,6 @@
 #define DRAIN_EXTRA_MS	500	/* SIGTERM: in-flight timeout + this */
 #define PROGRESS_MS	250	/* progress lines wait this long in memory */
 #define TMP_MAX_AGE_MS	(36LL * 3600 * 1000)	/* maildir's rule for tmp/ */
-#define IDEM_TTL_MS	(24LL * 3600 * 1000)
 #define EP_BUCKETS	1024
 #define CLAIM_BATCH	64	/* claims of one pass of the spool thread */
 #define CLAIM_MIN	2	/* ... at least, when answers wait */
@@ -1332,8 +1332,7 @@ claim_file(struct wd *wd, enum spool_dir from, const char *name)
 	ms = strtoll(name, NULL, 10);
 	if (ms < 1000000000000LL)
 		ms = util_now_ms();
-	if (spool_event_parse(text, len, name, ms, &e->ev, err,
-	    sizeof(err)) == -1) {
+	if (event_read(text, len, name, ms, &e->ev, err, sizeof(err)) == -1) {
 		free(text);
 		spool_quarantine(wd->sp, name, err);
 		free(e->name);
@@ -1792,35 +1791,11 @@ take_work(struct wd *wd, int64_t now)
 
 /* ---- maintenance ---------------------------------------------------------------- */
 
-struct expired {
-	int64_t	 before;
-	char	**keys;
-	size_t	 n;
-};
-
-static int
-idem_each(const char *key, const char *json, void *arg)
-{
-	struct expired	*x = arg;
-	json_object	*j, *at;
-
-	if ((j = json_tokener_parse(json)) == NULL)
-		return 0;
-	if (json_object_object_get_ex(j, "at", &at) &&
-	    json_object_get_int64(at) < x->before) {
-		x->keys = xrealloc(x->keys, (x->n + 1) * sizeof(char *));
-		x->keys[x->n++] = xstrdup(key);
-	}
-	json_object_put(j);
-	return x->n >= 10000;	/* the rest next time */
-}
-
 static void
 maintain(struct wd *wd)
 {
-	struct expired	 x;
 	int64_t		 now = util_now_ms(), keep;
-	size_t		 n = 0, i;
+	size_t		 n = 0;
 
 	keep = now - (int64_t)wd->cfg.retention_days * 86400 * 1000;
 	if (store_maintain(wd->st) != STORE_OK)
@@ -1831,14 +1806,7 @@ maintain(struct wd *wd)
 	if (spool_prune(wd->sp, SPOOL_DEAD, keep, &n) == 0 && n > 0)
 		log_info("webhookd: pruned %zu dead deliveries", n);
 	spool_prune(wd->sp, SPOOL_TMP, now - TMP_MAX_AGE_MS, NULL);
-	memset(&x, 0, sizeof(x));
-	x.before = now - IDEM_TTL_MS;
-	store_foreach(wd->st, STORE_IDEMPOTENCY, idem_each, &x);
-	for (i = 0; i < x.n; i++) {
-		store_del(wd->st, STORE_IDEMPOTENCY, x.keys[i]);
-		free(x.keys[i]);
-	}
-	free(x.keys);
+	event_idem_prune(wd->st, now, NULL);
 	if (store_is_fatal(wd->st))
 		wd->fatal = 1;
 }

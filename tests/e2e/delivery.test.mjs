@@ -125,6 +125,62 @@ describe('delivery', () => {
     assert.notEqual(ctl(srv.home, ['publish', '--team', 'default', '--event', 'x', '--data', '-'], { input: '[1]', allowFail: true }).status, 0);
   }));
 
+  // Issue 17: "order paid" was published (202) but no webhook could
+  // subscribe to it (422).  One rule now: every name gets the same verdict
+  // from POST /events, webhookctl publish, a webhook's events and seed
+  // 003's settings; "*" is a subscription's only.
+  test('publish and subscribe take the same event types', wrap(async () => {
+    const names = [
+      ['order.paid', true], ['new_assigned_message', true], ['webhook.test', true], ['a-b_c.D9', true],
+      ['x'.repeat(128), true], ['order paid', false], ['order.*', false], ['a/b', false], ['a:b', false],
+      ['x'.repeat(129), false], ['caf\u00e9', false],
+    ];
+    let n = 0;
+    const made = [];
+    for (const [name, ok] of names) {
+      const what = JSON.stringify(name);
+      const pub = await api(srv.base, 'POST', '/api/2.0/events', { token: srv.token, body: { event: name } });
+      assert.equal(pub.status, ok ? 202 : 422, `publish ${what}: ${show(pub)}`);
+      if (!ok) assert.ok(pub.json.errors.event, `publish ${what} names the event: ${show(pub)}`);
+      const sub = await api(srv.base, 'POST', '/api/2.0/webhooks', {
+        token: srv.token, body: { name: `rule ${n}`, url: `${rx.url}/rule/${n++}`, events: [name] },
+      });
+      assert.equal(sub.status, ok ? 201 : 422, `subscribe ${what}: ${show(sub)}`);
+      if (ok) made.push(sub.json.data.uuid);
+      else assert.ok(sub.json.errors['events[0]'], `subscribe ${what} names the event: ${show(sub)}`);
+      const set = await api(srv.base, 'POST', '/api/2.0/webhooks', {
+        token: srv.token, body: { name: `rule ${n}`, url: `${rx.url}/rule/${n++}`, settings: { [name]: 'true' } },
+      });
+      assert.equal(set.status, ok ? 201 : 422, `settings ${what}: ${show(set)}`);
+      if (ok) made.push(set.json.data.uuid);
+      const cli = ctl(srv.home, ['publish', '--team', 'default', '--event', name], { allowFail: true });
+      assert.equal(cli.status === 0, ok, `webhookctl publish ${what}: ${cli.stderr}`);
+      if (!ok) assert.match(cli.stderr, /letters, digits/);
+    }
+    // "*" subscribes to every event, and is no event to publish.
+    const star = await api(srv.base, 'POST', '/api/2.0/webhooks', {
+      token: srv.token, body: { name: 'rule star', url: `${rx.url}/rule/star`, events: ['*'] },
+    });
+    assert.equal(star.status, 201, show(star));
+    made.push(star.json.data.uuid);
+    assert.notEqual(ctl(srv.home, ['publish', '--team', 'default', '--event', '*'], { allowFail: true }).status, 0);
+    // A spool file of the older, wider rule (written before it, or by
+    // another program) is still delivered, to "*" subscribers, with a
+    // warning; not quarantined.
+    const name = `${Date.now()}.oldtype`;
+    const spool = path.join(srv.home, 'spool');
+    fs.writeFileSync(path.join(spool, 'tmp', name), JSON.stringify({ v: 1, team: 'default', type: 'order paid', data: { old: 1 } }));
+    fs.renameSync(path.join(spool, 'tmp', name), path.join(spool, 'new', name));
+    await rx.waitFor((reqs) => reqs.some((q) => q.url === '/rule/star' && JSON.parse(q.body).type === 'order paid'));
+    assert.match(daemon.logText(), new RegExp(`${name}: the event type "order paid" is not`));
+    assert.ok(!spoolFiles(srv.home, 'quarantine').includes(name));
+    // The other tests count what their receivers get: these go.
+    for (const id of made) {
+      const d = await api(srv.base, 'DELETE', `/api/2.0/webhooks/${id}`, { token: srv.token });
+      assert.equal(d.status, 204, show(d));
+    }
+  }));
+
   test('only active webhooks subscribed to the type (or *) get an event; webhook-id differs per webhook', wrap(async () => {
     const a = await createWebhook(srv, { name: 'a', url: `${rx.url}/sub-a`, events: ['invoice.paid'] });
     const b = await createWebhook(srv, { name: 'b', url: `${rx.url}/sub-b`, events: ['*'] });
@@ -155,6 +211,9 @@ describe('delivery', () => {
       [{ event: 'x'.repeat(129) }, 422, 'event'],
       [{ event: 'bad\ntype' }, 422, 'event'],
       [{ event: 'caf\u00e9' }, 422, 'event'],
+      [{ event: 'order paid' }, 422, 'event'],
+      [{ event: '*' }, 422, 'event'],
+      [{ event: 'a\u0000b' }, 422, 'event'],
       [{ event: 42 }, 422, 'event'],
       [{ event: 'ok', data: [1, 2] }, 422, 'data'],
       [{ event: 'ok', data: 'text' }, 422, 'data'],
@@ -169,7 +228,7 @@ describe('delivery', () => {
     }
     let r = await api(srv.base, 'POST', '/api/2.0/events', { token: srv.token, body: { event: 'x'.repeat(128) } });
     assert.equal(r.status, 202, show(r));
-    r = await api(srv.base, 'POST', '/api/2.0/events', { token: srv.token, body: { event: 'no data' } });
+    r = await api(srv.base, 'POST', '/api/2.0/events', { token: srv.token, body: { event: 'no.data' } });
     assert.equal(r.status, 202, show(r));
     r = await api(srv.base, 'POST', '/api/2.0/events', { token: srv.token, body: '{"event": ', headers: { 'Content-Type': 'application/json' } });
     assert.equal(r.status, 400, show(r));
