@@ -79,16 +79,7 @@ auth_scopes_format(unsigned bits)
 int
 auth_team_valid(const char *name)
 {
-	size_t	 i;
-
-	for (i = 0; name[i] != '\0'; i++) {
-		char c = name[i];
-		if (i >= AUTH_TEAM_MAX || !((c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return i > 0;
+	return team_name_valid(name);
 }
 
 int

@@ -6,6 +6,7 @@
 #define AUTH_H
 
 #include "store.h"
+#include "team.h"
 
 #define SCOPE_VIEW	0x01	/* webhooks:view   WEBHOOKS:VIEW */
 #define SCOPE_ADD	0x02	/* webhooks:add    WEBHOOKS:ADD */
@@ -14,7 +15,7 @@
 #define SCOPE_PUBLISH	0x10	/* events:publish  EVENTS:PUBLISH */
 #define SCOPE_ALL	0x1f
 
-#define AUTH_TEAM_MAX	64
+#define AUTH_TEAM_MAX	TEAM_NAME_MAX
 #define AUTH_ID_LEN	12	/* a token's public id: hex of its hash */
 
 struct auth {
@@ -28,7 +29,7 @@ struct auth {
 int	 auth_scopes_parse(const char *list, unsigned *out);
 /* The canonical spelling, comma-separated; the caller frees it. */
 char	*auth_scopes_format(unsigned);
-/* 1 if name is a valid team name: 1..64 of [A-Za-z0-9._-]. */
+/* team_name_valid (team.h), for the callers that know only auth. */
 int	 auth_team_valid(const char *name);
 
 /*
