@@ -111,7 +111,9 @@ run: deps all
 test: deps all test-unit test-e2e test-browser
 
 # webhookd: the test deliveries of test_api_v1 run it (src/probe.h).
+# tests/layers.sh: the layers point down (grep over src/).
 test-unit: $(UNIT) webhookd
+	@sh tests/layers.sh
 	@set -e; for t in $(UNIT); do echo "== $$t"; $$t; done
 
 # The fault tests' LD_PRELOAD shim: write, fsync and rename failing with
