@@ -42,6 +42,18 @@ int	auth_token_create(struct store *, const char *team, unsigned scopes,
 int	auth_token_check(struct store *, const char *token, struct auth *out);
 /* Revokes by public id (or by the token text itself). */
 int	auth_token_revoke(struct store *, const char *id_or_token);
+/* A token as a listing shows it (never its text, which is not kept). */
+struct auth_token_info {
+	char		 id[AUTH_ID_LEN + 1];
+	const char	*team;		/* NULL when the record lacks it */
+	const char	*scopes;	/* auth_scopes_format's, or NULL */
+	int64_t		 created_at;	/* ms; 0 when unknown */
+};
+/* Calls fn for each token in the order of their hashes (a readable record
+ * each; others are skipped); a non-zero return stops early.  A store
+ * result. */
+typedef int (*auth_token_each_fn)(const struct auth_token_info *, void *arg);
+int	auth_token_foreach(struct store *, auth_token_each_fn, void *arg);
 
 /* ---- admin sessions and CSRF ------------------------------------------ */
 /*

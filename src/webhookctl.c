@@ -148,23 +148,15 @@ print_team(const char *name, int64_t created_at, void *arg)
 }
 
 static int
-print_token(const char *key, const char *json, void *arg)
+print_token(const struct auth_token_info *t, void *arg)
 {
-	json_object	*j, *v;
-	const char	*team = "?", *scopes = "?";
-	char		 when[UTIL_ISO_LEN] = "?";
+	char	 when[UTIL_ISO_LEN] = "?";
 
 	(void)arg;
-	if ((j = json_tokener_parse(json)) == NULL)
-		return 0;
-	if (json_object_object_get_ex(j, "team", &v))
-		team = json_object_get_string(v);
-	if (json_object_object_get_ex(j, "scopes", &v))
-		scopes = json_object_get_string(v);
-	if (json_object_object_get_ex(j, "created_at", &v))
-		util_iso8601(json_object_get_int64(v), when);
-	printf("%.12s  %-16s %s  %s\n", key, team, when, scopes);
-	json_object_put(j);
+	if (t->created_at != 0)
+		util_iso8601(t->created_at, when);
+	printf("%s  %-16s %s  %s\n", t->id, t->team != NULL ? t->team : "?",
+	    when, t->scopes != NULL ? t->scopes : "?");
 	return 0;
 }
 
@@ -183,7 +175,7 @@ cmd_token(int argc, char **argv)
 		st = open_store(0);
 		printf("%-12s  %-16s %-24s  %s\n", "ID", "TEAM", "CREATED",
 		    "SCOPES");
-		rc = store_token_foreach(st, print_token, NULL);
+		rc = auth_token_foreach(st, print_token, NULL);
 		store_close(st);
 		return rc != STORE_OK ? fail("token list", rc) : 0;
 	}
