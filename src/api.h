@@ -55,23 +55,6 @@ int	api_native_page_params(struct api_ctx *, long *page, long *per_page);
 void	api_native_paginate(struct api_ctx *, json_object *, const char *path,
 	    long page, long per_page, size_t n, size_t total);
 
-/* Each dialect's encoder, a new json object the caller owns. */
-/* Seed 001: the bare webhook with "id" and the union fields. */
-json_object *api_v1_json(const struct webhook *);
-/* Seed 001's answer to a test: {id, event: "webhook.test", delivered,
- * status (HTTP status or null), latency_ms, error (string or null)}. */
-struct deliver_result;
-json_object *api_v1_test_json(const char *id, const struct deliver_result *);
-/* Seed 002's one webhook: {id, name, url, token, headers [{name, value}],
- * auth {username, password masked}, error {date, message} ("" when none)},
- * then the union fields the seed does not name. */
-json_object *api_chatbot_json(const struct webhook *);
-/* Seed 002's list entry: {id, name, url, error: message or ""}. */
-json_object *api_chatbot_item_json(const struct webhook *);
-/* Seed 002's answer to a write: {id, timestamp (ms, ISO 8601),
- * status: {code: 200, type: "success"}}. */
-json_object *api_chatbot_status_json(const char *id, int64_t ms);
-
 /*
  * The webhook operations every dialect shares.  Each checks the path's
  * uuid and the body, calls the model and, on any failure, answers in the

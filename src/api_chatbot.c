@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "api_chatbot.h"
 #include "log.h"
 
 #define BASE		"/webhooks"

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "api_v1.h"
 #include "deliver.h"
 
 #define BASE		"/api/web/v1/webhooks"
