@@ -22,12 +22,17 @@
 #include <strings.h>
 
 #include "admin.h"
-#include "api.h"
+#include "attempt.h"
+#include "auth.h"
+#include "cfg.h"
 #include "deliver.h"
+#include "dialect.h"
+#include "http.h"
 #include "log.h"
 #include "probe.h"
 #include "spool.h"
 #include "tmpl.h"
+#include "webhook.h"
 
 #define COOKIE_SESSION	"wh_session"
 #define COOKIE_LOGIN	"wh_login"
@@ -693,14 +698,14 @@ last_outcome(struct admin *a, struct tmpl_data *row, const char *uuid)
 	struct tmpl_data	*it;
 
 	memset(&pg, 0, sizeof(pg));
-	if (store_attempt_list(a->c->st, uuid, 0, 1, &pg) != STORE_OK)
+	if (attempt_list(a->c->st, uuid, 0, 1, &pg) != STORE_OK)
 		return;
 	if (pg.n > 0) {
 		it = tmpl_add(row, "last");
 		if (attempt_item(it, pg.recs[0], NULL, 0) == -1)
 			tmpl_set(it, "status", "unreadable");
 	}
-	store_page_free(&pg);
+	attempt_page_free(&pg);
 }
 
 static void
@@ -1186,7 +1191,7 @@ page_webhook(struct admin *a, int status, const struct webhook *w,
 	tmpl_flag(a->d, "can_test", can(a, SCOPE_EDIT));
 	tmpl_flag(a->d, "can_retry", can(a, SCOPE_EDIT));
 	memset(&pg, 0, sizeof(pg));
-	if (store_attempt_list(a->c->st, w->uuid, 0, ATTEMPTS_SHOWN, &pg)
+	if (attempt_list(a->c->st, w->uuid, 0, ATTEMPTS_SHOWN, &pg)
 	    == STORE_OK) {
 		tmpl_flag(a->d, "has_attempts", pg.n > 0);
 		for (i = 0; i < pg.n; i++) {
@@ -1194,7 +1199,7 @@ page_webhook(struct admin *a, int status, const struct webhook *w,
 			if (attempt_item(it, pg.recs[i], pg.recs, i) == -1)
 				tmpl_set(it, "error", "(unreadable record)");
 		}
-		store_page_free(&pg);
+		attempt_page_free(&pg);
 	} else
 		tmpl_set(a->d, "attempts_error", "The delivery log cannot be "
 		    "read now.");
@@ -1534,11 +1539,15 @@ admin_delete(struct api_ctx *c)
 	admin_end(&a);
 }
 
-void
-admin_error(struct api_ctx *c, int status, const char *message)
+/* The dialect's errors: unknown paths and wrong methods under /admin, as
+ * an admin HTML page (a page's own errors come from fail). */
+static void
+admin_error(struct api_ctx *c, int status, const char *message,
+    const struct wh_errors *errs)
 {
 	struct admin	 a;
 
+	(void)errs;
 	memset(&a, 0, sizeof(a));
 	a.c = c;
 	a.d = tmpl_data_new();
@@ -1550,9 +1559,10 @@ admin_error(struct api_ctx *c, int status, const char *message)
 #define GET	HTTP_M(HTTP_GET)
 #define POST	HTTP_M(HTTP_POST)
 #define ADMIN(m, path, fn) \
-	{ m, path, fn, 0, ROUTE_NOAUTH, API_ADMIN }
+	{ m, path, fn, 0, ROUTE_NOAUTH }
 
-const struct route api_admin_routes[] = {
+/* Every route ROUTE_NOAUTH: they check the session themselves. */
+static const struct route admin_routes[] = {
 	ADMIN(GET, "/admin", admin_list),
 	ADMIN(GET, "/admin/style.css", admin_style),
 	ADMIN(GET, "/admin/login", admin_login_form),
@@ -1569,5 +1579,8 @@ const struct route api_admin_routes[] = {
 	ADMIN(GET, "/admin/webhooks/:id/delete", admin_delete_form),
 	ADMIN(POST, "/admin/webhooks/:id/delete", admin_delete),
 };
-const size_t api_admin_nroutes = sizeof(api_admin_routes) /
-    sizeof(api_admin_routes[0]);
+const struct dialect admin_dialect = {
+	"admin", "/admin", admin_routes,
+	sizeof(admin_routes) / sizeof(admin_routes[0]),
+	422, admin_error
+};

@@ -8,19 +8,11 @@
 #ifndef ADMIN_H
 #define ADMIN_H
 
-#include <stddef.h>
+#include "dialect.h"
 
-#include "router.h"
-
-struct api_ctx;
-
-/* The routes: every one ROUTE_NOAUTH (they check the session themselves),
- * dialect API_ADMIN. */
-extern const struct route	api_admin_routes[];
-extern const size_t		api_admin_nroutes;
-
-/* Answers an error as an admin HTML page (api_error's API_ADMIN branch:
- * unknown paths and wrong methods under /admin/). */
-void	admin_error(struct api_ctx *, int status, const char *message);
+/* The page is a dialect of its own, admin_dialect (dialect.h): prefix
+ * /admin, HTML pages, its errors (unknown paths, wrong methods) as admin
+ * pages.  Nothing else is exported. */
+extern const struct dialect	admin_dialect;
 
 #endif /* ADMIN_H */

@@ -10,23 +10,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "admin.h"
 #include "api.h"
 #include "log.h"
 #include "probe.h"
-
-/* Every route table; the first match wins. */
-static const struct {
-	const struct route	*routes;
-	const size_t		*n;
-} tables[] = {
-	{ api_native_routes, &api_native_nroutes },
-	{ api_events_routes, &api_events_nroutes },
-	{ api_v1_routes, &api_v1_nroutes },
-	{ api_chatbot_routes, &api_chatbot_nroutes },
-	{ api_admin_routes, &api_admin_nroutes },
-};
-#define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
 const char *
 api_json_string(json_object *j)
@@ -47,32 +33,32 @@ api_json(struct api_ctx *c, int status, json_object *j)
 	json_object_put(j);
 }
 
-/* The dialect of a path that matched no route, for the shape of its 404. */
-static int
-dialect_of(const char *path)
+/* The dialect whose prefix covers path (a path that matched no route), for
+ * the shape of its 404 or 405; the first dialect when none does. */
+static const struct dialect *
+dialect_of_path(const char *path)
 {
-	if (strncmp(path, "/api/web/v1/", 12) == 0)
-		return API_V1;
-	if (strncmp(path, "/admin", 6) == 0 &&
-	    (path[6] == '\0' || path[6] == '/'))
-		return API_ADMIN;
-	if (strncmp(path, "/webhooks", 9) == 0 &&
-	    (path[9] == '\0' || path[9] == '/'))
-		return API_CHATBOT;
-	return API_NATIVE;
+	const char	*p;
+	size_t		 i, n;
+
+	for (i = 0; i < ndialects; i++) {
+		p = dialects[i]->prefix;
+		n = strlen(p);
+		if (strncmp(path, p, n) == 0 &&
+		    (path[n] == '\0' || path[n] == '/'))
+			return dialects[i];
+	}
+	return dialects[0];
 }
 
-/*
- * The message of a 400 in the dialects whose clients may read only the
- * message: the given one followed by each bad field ("The given data was
- * invalid: name must not be empty; url is required.").  The caller frees it.
- */
-static char *
-fields_message(const char *message, const struct wh_errors *errs)
+char *
+api_error_message(const char *message, const struct wh_errors *errs)
 {
 	struct buf	 b;
 	size_t		 i, n;
 
+	if (errs == NULL || errs->n == 0)
+		return xstrdup(message);
 	buf_init(&b);
 	n = strlen(message);
 	if (n > 0 && message[n - 1] == '.')
@@ -89,74 +75,34 @@ fields_message(const char *message, const struct wh_errors *errs)
 }
 
 void
+api_error_fields(json_object *j, const struct wh_errors *errs)
+{
+	json_object	*e, *arr;
+	const char	*f;
+	size_t		 i;
+
+	if (errs == NULL || errs->n == 0)
+		return;
+	e = json_object_new_object();
+	for (i = 0; i < errs->n; i++) {
+		f = errs->e[i].field[0] ? errs->e[i].field : "body";
+		if (!json_object_object_get_ex(e, f, &arr)) {
+			arr = json_object_new_array();
+			json_object_object_add(e, f, arr);
+		}
+		json_object_array_add(arr, json_object_new_string(
+		    errs->e[i].msg));
+	}
+	json_object_object_add(j, "errors", e);
+}
+
+void
 api_error(struct api_ctx *c, int status, const char *message,
     const struct wh_errors *errs)
 {
-	json_object	*j, *e, *arr;
-	char		 ts[UTIL_ISO_LEN], *full = NULL;
-	size_t		 i;
-	int		 dialect;
-
-	dialect = c->route != NULL ? c->route->dialect : dialect_of(c->req->path);
-	if (dialect == API_ADMIN) {
-		/* HTML, with the admin page's headers. */
-		admin_error(c, status, message);
-		return;
-	}
-	if (errs != NULL && errs->n > 0 &&
-	    (dialect == API_V1 || dialect == API_CHATBOT))
-		message = full = fields_message(message, errs);
-	j = json_object_new_object();
-	switch (dialect) {
-	case API_CHATBOT:
-		/* Seed 002 answers {id, timestamp, status{code, type}}; an
-		 * error names the webhook when the path does. */
-		if (c->route != NULL && c->params[0] != NULL)
-			json_object_object_add(j, "id",
-			    json_object_new_string(c->params[0]));
-		util_iso8601(util_now_ms(), ts);
-		json_object_object_add(j, "timestamp", json_object_new_string(ts));
-		e = json_object_new_object();
-		json_object_object_add(e, "code", json_object_new_int(status));
-		json_object_object_add(e, "type", json_object_new_string("error"));
-		json_object_object_add(e, "message",
-		    json_object_new_string(message));
-		json_object_object_add(j, "status", e);
-		break;
-	case API_V1:
-		/* Seed 001 is a generated Spring client: its error shape. */
-		util_iso8601(util_now_ms(), ts);
-		json_object_object_add(j, "timestamp", json_object_new_string(ts));
-		json_object_object_add(j, "status", json_object_new_int(status));
-		json_object_object_add(j, "error",
-		    json_object_new_string(http_reason(status)));
-		json_object_object_add(j, "message",
-		    json_object_new_string(message));
-		json_object_object_add(j, "path",
-		    json_object_new_string(c->req->path));
-		break;
-	default:
-		json_object_object_add(j, "message",
-		    json_object_new_string(message));
-		break;
-	}
-	free(full);
-	if (errs != NULL && errs->n > 0) {
-		/* {"field": ["message", ...]} as Laravel answers a 422. */
-		e = json_object_new_object();
-		for (i = 0; i < errs->n; i++) {
-			const char *f = errs->e[i].field[0] ? errs->e[i].field
-			    : "body";
-			if (!json_object_object_get_ex(e, f, &arr)) {
-				arr = json_object_new_array();
-				json_object_object_add(e, f, arr);
-			}
-			json_object_array_add(arr,
-			    json_object_new_string(errs->e[i].msg));
-		}
-		json_object_object_add(j, "errors", e);
-	}
-	api_json(c, status, j);
+	if (c->dialect == NULL)
+		c->dialect = dialect_of_path(c->req->path);
+	c->dialect->error(c, status, message, errs);
 }
 
 int
@@ -199,7 +145,7 @@ decode_body(struct api_ctx *c, int create, struct wh_input *in)
 
 	memset(&errs, 0, sizeof(errs));
 	if (webhook_decode(c->body, create, in, &errs) == -1) {
-		api_error(c, c->route->dialect == API_NATIVE ? 422 : 400,
+		api_error(c, c->dialect->invalid,
 		    "The given data was invalid.", &errs);
 		webhook_input_free(in);
 		return -1;
@@ -269,7 +215,7 @@ api_webhook_update(struct api_ctx *c, int flags, struct webhook *w)
 	rc = webhook_update(c->st, c->auth.team, uuid, &in, flags, w, &errs);
 	webhook_input_free(&in);
 	if (rc == WEBHOOK_INVALID) {
-		api_error(c, c->route->dialect == API_NATIVE ? 422 : 400,
+		api_error(c, c->dialect->invalid,
 		    "The given data was invalid.", &errs);
 		return -1;
 	}
@@ -445,9 +391,9 @@ api_handle(struct store *st, const struct cfg *cfg, struct http_req *req,
 	http_header(resp, "Cache-Control", "no-store");
 
 	pathbuf = xmalloc(strlen(req->path) + 1);
-	for (i = 0; !req->bad_path && i < NTABLES; i++) {
-		rc = router_match(tables[i].routes, *tables[i].n, req->method,
-		    req->path, pathbuf, &r, c.params, &a);
+	for (i = 0; !req->bad_path && i < ndialects; i++) {
+		rc = router_match(dialects[i]->routes, dialects[i]->nroutes,
+		    req->method, req->path, pathbuf, &r, c.params, &a);
 		if (rc == ROUTER_OK)
 			break;
 		allow |= a;
@@ -461,6 +407,7 @@ api_handle(struct store *st, const struct cfg *cfg, struct http_req *req,
 		goto out;
 	}
 	c.route = r;
+	c.dialect = dialects[i];
 	if (r->flags & ROUTE_BODY) {
 		if (req->body_too_large) {
 			api_error(&c, 413, "The body is larger than the limit "
@@ -496,7 +443,7 @@ api_handle(struct store *st, const struct cfg *cfg, struct http_req *req,
 			memset(&errs, 0, sizeof(errs));
 			webhook_error(&errs, "body", "object keys must not "
 			    "contain NUL (\\u0000)");
-			api_error(&c, r->dialect == API_NATIVE ? 422 : 400,
+			api_error(&c, c.dialect->invalid,
 			    "The given data was invalid.", &errs);
 			goto out;
 		}

@@ -1,7 +1,8 @@
 /*
- * api: what every dialect's handlers share: the request context, the route
- * table of all dialects, authentication, JSON bodies and error answers in
- * each dialect's shape.  api_native.c is seed 000 at /api/2.0/webhooks.
+ * api: what every dialect's handlers share: dispatch over the table of
+ * dialects (dialect.h), authentication, JSON bodies, the webhook operations
+ * and the parts of error answers the dialects' shapes share.  Each dialect
+ * is its own api_*.c; api_native.c is seed 000 at /api/2.0/webhooks.
  */
 #ifndef API_H
 #define API_H
@@ -10,40 +11,10 @@
 
 #include "auth.h"
 #include "cfg.h"
+#include "dialect.h"
 #include "http.h"
 #include "router.h"
-#include "store.h"
 #include "webhook.h"
-
-enum api_dialect {
-	API_NATIVE = 0,	/* seed 000: {"message", "errors": {field: [msg]}} */
-	API_V1,		/* seed 001: 400 for bad bodies, no 422 */
-	API_CHATBOT,	/* seed 002: {..., "status": {"code", "type": "error"}} */
-	API_ADMIN	/* HTML */
-};
-
-struct api_ctx {
-	struct http_req		*req;
-	struct http_resp	*resp;
-	struct store		*st;
-	const struct cfg	*cfg;
-	const struct route	*route;
-	struct auth		 auth;		/* set when the route needs a token */
-	const char		*params[ROUTER_PARAMS_MAX];
-	json_object		*body;		/* parsed body of ROUTE_BODY routes */
-};
-
-/* Route tables, one per module; api_handle dispatches over all of them. */
-extern const struct route	api_native_routes[];
-extern const size_t		api_native_nroutes;
-extern const struct route	api_v1_routes[];	/* seed 001 */
-extern const size_t		api_v1_nroutes;
-extern const struct route	api_chatbot_routes[];	/* seed 002 */
-extern const size_t		api_chatbot_nroutes;
-/* Events and deliveries (api_events.c): POST /api/2.0/events, the test
- * endpoint, the attempt log, manual retry. */
-extern const struct route	api_events_routes[];
-extern const size_t		api_events_nroutes;
 
 /* Seconds a request may take before the process is deemed wedged (see
  * api_handle).  A test delivery waits PROBE_WAIT_MS at most, well within. */
@@ -57,8 +28,21 @@ void	api_handle(struct store *, const struct cfg *, struct http_req *,
 /* Answers status with a JSON body (takes ownership of j, may be NULL for no
  * body). */
 void	api_json(struct api_ctx *, int status, json_object *j);
-/* Answers an error in the route's dialect; errs may be NULL. */
+/* Answers an error in the dialect of the route (or of the path, before
+ * routing); errs may be NULL. */
 void	api_error(struct api_ctx *, int status, const char *message,
+	    const struct wh_errors *errs);
+/* For the dialects' error functions: adds {"field": ["message", ...]} as
+ * "errors" to j (as Laravel answers a 422), nothing when errs is NULL or
+ * empty. */
+void	api_error_fields(json_object *j, const struct wh_errors *errs);
+/* The message of an error in the dialects whose clients may read only the
+ * message: message followed by each bad field ("The given data was
+ * invalid: name must not be empty; url is required."), or a copy of
+ * message when errs names none.  The caller frees it. */
+char	*api_error_message(const char *message, const struct wh_errors *errs);
+/* Seed 000's error: {"message", "errors"?}; the events routes share it. */
+void	api_native_error(struct api_ctx *, int status, const char *message,
 	    const struct wh_errors *errs);
 /* Maps a store result to an answer (404, 503...) and returns 1, or 0 for
  * STORE_OK. */
@@ -71,28 +55,11 @@ int	api_native_page_params(struct api_ctx *, long *page, long *per_page);
 void	api_native_paginate(struct api_ctx *, json_object *, const char *path,
 	    long page, long per_page, size_t n, size_t total);
 
-/* Each dialect's encoder, a new json object the caller owns. */
-/* Seed 001: the bare webhook with "id" and the union fields. */
-json_object *api_v1_json(const struct webhook *);
-/* Seed 001's answer to a test: {id, event: "webhook.test", delivered,
- * status (HTTP status or null), latency_ms, error (string or null)}. */
-struct deliver_result;
-json_object *api_v1_test_json(const char *id, const struct deliver_result *);
-/* Seed 002's one webhook: {id, name, url, token, headers [{name, value}],
- * auth {username, password masked}, error {date, message} ("" when none)},
- * then the union fields the seed does not name. */
-json_object *api_chatbot_json(const struct webhook *);
-/* Seed 002's list entry: {id, name, url, error: message or ""}. */
-json_object *api_chatbot_item_json(const struct webhook *);
-/* Seed 002's answer to a write: {id, timestamp (ms, ISO 8601),
- * status: {code: 200, type: "success"}}. */
-json_object *api_chatbot_status_json(const char *id, int64_t ms);
-
 /*
  * The webhook operations every dialect shares.  Each checks the path's
  * uuid and the body, calls the model and, on any failure, answers in the
- * route's dialect (a bad body: 422 natively, 400 where the seed lists no
- * 422) and returns -1.  On 0, *w is filled and the caller answers and frees
+ * route's dialect (a bad body: the dialect's invalid status) and returns
+ * -1.  On 0, *w is filled and the caller answers and frees
  * it with webhook_free.  flags: STORE_UNIQUE_URL where the dialect refuses
  * a url registered twice.
  */

@@ -7,7 +7,7 @@
  * max_attempts, created_at, updated_at), so that what another dialect wrote
  * reads back whole.  Create, update and delete answer
  * {id, timestamp, status: {code: 200, type: "success"}}; errors answer the
- * same shape with type "error" (api_error).  The seed lists no status codes:
+ * same shape with type "error" (chatbot_error).  The seed lists no status codes:
  * a bad body is 400, its message naming each bad field.
  *
  * Choices: no basic auth is served as {"username": "", "password": ""} and
@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "api_chatbot.h"
 #include "log.h"
 
 #define BASE		"/webhooks"
@@ -157,16 +158,43 @@ chatbot_delete(struct api_ctx *c)
 		    util_now_ms()));
 }
 
-const struct route api_chatbot_routes[] = {
-	{ HTTP_M(HTTP_GET), BASE, chatbot_list, SCOPE_VIEW, 0, API_CHATBOT },
-	{ HTTP_M(HTTP_POST), BASE, chatbot_create, SCOPE_ADD, ROUTE_BODY,
-	    API_CHATBOT },
-	{ HTTP_M(HTTP_GET), BASE "/:id", chatbot_get, SCOPE_VIEW, 0,
-	    API_CHATBOT },
+/* Seed 002 answers {id, timestamp, status{code, type}}: an error is
+ * {id?, timestamp, status: {code, type: "error", message}, errors?}, naming
+ * the webhook when the path does, the message naming each bad field. */
+static void
+chatbot_error(struct api_ctx *c, int status, const char *message,
+    const struct wh_errors *errs)
+{
+	json_object	*j, *e;
+	char		 ts[UTIL_ISO_LEN], *full;
+
+	full = api_error_message(message, errs);
+	j = json_object_new_object();
+	if (c->route != NULL && c->params[0] != NULL)
+		json_object_object_add(j, "id",
+		    json_object_new_string(c->params[0]));
+	util_iso8601(util_now_ms(), ts);
+	json_object_object_add(j, "timestamp", json_object_new_string(ts));
+	e = json_object_new_object();
+	json_object_object_add(e, "code", json_object_new_int(status));
+	json_object_object_add(e, "type", json_object_new_string("error"));
+	json_object_object_add(e, "message", json_object_new_string(full));
+	json_object_object_add(j, "status", e);
+	api_error_fields(j, errs);
+	free(full);
+	api_json(c, status, j);
+}
+
+static const struct route api_chatbot_routes[] = {
+	{ HTTP_M(HTTP_GET), BASE, chatbot_list, SCOPE_VIEW, 0 },
+	{ HTTP_M(HTTP_POST), BASE, chatbot_create, SCOPE_ADD, ROUTE_BODY },
+	{ HTTP_M(HTTP_GET), BASE "/:id", chatbot_get, SCOPE_VIEW, 0 },
 	{ HTTP_M(HTTP_PUT), BASE "/:id", chatbot_update, SCOPE_EDIT,
-	    ROUTE_BODY, API_CHATBOT },
-	{ HTTP_M(HTTP_DELETE), BASE "/:id", chatbot_delete, SCOPE_REMOVE, 0,
-	    API_CHATBOT },
+	    ROUTE_BODY },
+	{ HTTP_M(HTTP_DELETE), BASE "/:id", chatbot_delete, SCOPE_REMOVE, 0 },
 };
-const size_t api_chatbot_nroutes = sizeof(api_chatbot_routes) /
-    sizeof(api_chatbot_routes[0]);
+const struct dialect api_chatbot_dialect = {
+	"chatbot", "/webhooks", api_chatbot_routes,
+	sizeof(api_chatbot_routes) / sizeof(api_chatbot_routes[0]),
+	400, chatbot_error
+};

@@ -2,7 +2,8 @@
  * api_native: seed 000 (Passona API 2.0) at /api/2.0/webhooks.  A webhook is
  * served inside a "data" envelope with "links" [{rel: self, uri}], the list
  * is paginated Laravel-style ("data", "links", "meta"), create answers 201,
- * delete 204 with no body, bad fields 422 naming each one.
+ * delete 204 with no body, bad fields 422 naming each one, errors
+ * {"message", "errors"?}.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -327,15 +328,29 @@ native_list(struct api_ctx *c)
 	buf_putc(b, '}');
 }
 
-const struct route api_native_routes[] = {
-	{ HTTP_M(HTTP_GET), BASE, native_list, SCOPE_VIEW, 0, API_NATIVE },
-	{ HTTP_M(HTTP_POST), BASE, native_create, SCOPE_ADD, ROUTE_BODY,
-	    API_NATIVE },
-	{ HTTP_M(HTTP_GET), BASE "/:id", native_get, SCOPE_VIEW, 0, API_NATIVE },
+static const struct route api_native_routes[] = {
+	{ HTTP_M(HTTP_GET), BASE, native_list, SCOPE_VIEW, 0 },
+	{ HTTP_M(HTTP_POST), BASE, native_create, SCOPE_ADD, ROUTE_BODY },
+	{ HTTP_M(HTTP_GET), BASE "/:id", native_get, SCOPE_VIEW, 0 },
 	{ HTTP_M(HTTP_PUT) | HTTP_M(HTTP_PATCH), BASE "/:id", native_update,
-	    SCOPE_EDIT, ROUTE_BODY, API_NATIVE },
-	{ HTTP_M(HTTP_DELETE), BASE "/:id", native_delete, SCOPE_REMOVE, 0,
-	    API_NATIVE },
+	    SCOPE_EDIT, ROUTE_BODY },
+	{ HTTP_M(HTTP_DELETE), BASE "/:id", native_delete, SCOPE_REMOVE, 0 },
 };
-const size_t api_native_nroutes = sizeof(api_native_routes) /
-    sizeof(api_native_routes[0]);
+
+void
+api_native_error(struct api_ctx *c, int status, const char *message,
+    const struct wh_errors *errs)
+{
+	json_object	*j;
+
+	j = json_object_new_object();
+	json_object_object_add(j, "message", json_object_new_string(message));
+	api_error_fields(j, errs);
+	api_json(c, status, j);
+}
+
+const struct dialect api_native_dialect = {
+	"native", "/api/2.0", api_native_routes,
+	sizeof(api_native_routes) / sizeof(api_native_routes[0]),
+	422, api_native_error
+};

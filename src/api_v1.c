@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "api_v1.h"
 #include "deliver.h"
 
 #define BASE		"/api/web/v1/webhooks"
@@ -132,15 +133,40 @@ v1_test(struct api_ctx *c)
 	webhook_free(&w);
 }
 
-const struct route api_v1_routes[] = {
-	{ HTTP_M(HTTP_GET), BASE, v1_list, SCOPE_VIEW, 0, API_V1 },
-	{ HTTP_M(HTTP_POST), BASE, v1_create, SCOPE_ADD, ROUTE_BODY, API_V1 },
-	{ HTTP_M(HTTP_GET), BASE "/:id", v1_get, SCOPE_VIEW, 0, API_V1 },
-	{ HTTP_M(HTTP_PUT), BASE "/:id", v1_update, SCOPE_EDIT, ROUTE_BODY,
-	    API_V1 },
-	{ HTTP_M(HTTP_DELETE), BASE "/:id", v1_delete, SCOPE_REMOVE, 0,
-	    API_V1 },
-	{ HTTP_M(HTTP_POST), BASE "/test/:id", v1_test, SCOPE_EDIT, 0, API_V1 },
+/* Seed 001 is a generated Spring client: its error shape,
+ * {timestamp, status, error, message, path, errors?}, the message naming
+ * each bad field. */
+static void
+v1_error(struct api_ctx *c, int status, const char *message,
+    const struct wh_errors *errs)
+{
+	json_object	*j;
+	char		 ts[UTIL_ISO_LEN], *full;
+
+	full = api_error_message(message, errs);
+	util_iso8601(util_now_ms(), ts);
+	j = json_object_new_object();
+	json_object_object_add(j, "timestamp", json_object_new_string(ts));
+	json_object_object_add(j, "status", json_object_new_int(status));
+	json_object_object_add(j, "error",
+	    json_object_new_string(http_reason(status)));
+	json_object_object_add(j, "message", json_object_new_string(full));
+	json_object_object_add(j, "path", json_object_new_string(c->req->path));
+	api_error_fields(j, errs);
+	free(full);
+	api_json(c, status, j);
+}
+
+static const struct route api_v1_routes[] = {
+	{ HTTP_M(HTTP_GET), BASE, v1_list, SCOPE_VIEW, 0 },
+	{ HTTP_M(HTTP_POST), BASE, v1_create, SCOPE_ADD, ROUTE_BODY },
+	{ HTTP_M(HTTP_GET), BASE "/:id", v1_get, SCOPE_VIEW, 0 },
+	{ HTTP_M(HTTP_PUT), BASE "/:id", v1_update, SCOPE_EDIT, ROUTE_BODY },
+	{ HTTP_M(HTTP_DELETE), BASE "/:id", v1_delete, SCOPE_REMOVE, 0 },
+	{ HTTP_M(HTTP_POST), BASE "/test/:id", v1_test, SCOPE_EDIT, 0 },
 };
-const size_t api_v1_nroutes = sizeof(api_v1_routes) /
-    sizeof(api_v1_routes[0]);
+const struct dialect api_v1_dialect = {
+	"v1", "/api/web/v1", api_v1_routes,
+	sizeof(api_v1_routes) / sizeof(api_v1_routes[0]),
+	400, v1_error
+};

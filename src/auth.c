@@ -79,16 +79,7 @@ auth_scopes_format(unsigned bits)
 int
 auth_team_valid(const char *name)
 {
-	size_t	 i;
-
-	for (i = 0; name[i] != '\0'; i++) {
-		char c = name[i];
-		if (i >= AUTH_TEAM_MAX || !((c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return i > 0;
+	return team_name_valid(name);
 }
 
 int
@@ -317,6 +308,42 @@ auth_token_revoke(struct store *st, const char *id_or_token)
 	} else
 		util_sha256_hex(id_or_token, strlen(id_or_token), f.hash);
 	return store_token_del(st, f.hash);
+}
+
+struct token_each {
+	auth_token_each_fn	 fn;
+	void			*arg;
+};
+
+static int
+token_each_record(const char *key, const char *json, void *arg)
+{
+	struct token_each	*e = arg;
+	struct auth_token_info	 t;
+	json_object		*j, *v;
+	int			 rc;
+
+	if ((j = json_tokener_parse(json)) == NULL)
+		return 0;
+	memset(&t, 0, sizeof(t));
+	snprintf(t.id, sizeof(t.id), "%.*s", AUTH_ID_LEN, key);
+	if (json_object_object_get_ex(j, "team", &v))
+		t.team = json_object_get_string(v);
+	if (json_object_object_get_ex(j, "scopes", &v))
+		t.scopes = json_object_get_string(v);
+	if (json_object_object_get_ex(j, "created_at", &v))
+		t.created_at = json_object_get_int64(v);
+	rc = e->fn(&t, e->arg);
+	json_object_put(j);
+	return rc;
+}
+
+int
+auth_token_foreach(struct store *st, auth_token_each_fn fn, void *arg)
+{
+	struct token_each	 e = { fn, arg };
+
+	return store_token_foreach(st, token_each_record, &e);
 }
 
 /* ---- admin sessions and CSRF ------------------------------------------ */

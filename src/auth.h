@@ -6,6 +6,7 @@
 #define AUTH_H
 
 #include "store.h"
+#include "team.h"
 
 #define SCOPE_VIEW	0x01	/* webhooks:view   WEBHOOKS:VIEW */
 #define SCOPE_ADD	0x02	/* webhooks:add    WEBHOOKS:ADD */
@@ -14,7 +15,7 @@
 #define SCOPE_PUBLISH	0x10	/* events:publish  EVENTS:PUBLISH */
 #define SCOPE_ALL	0x1f
 
-#define AUTH_TEAM_MAX	64
+#define AUTH_TEAM_MAX	TEAM_NAME_MAX
 #define AUTH_ID_LEN	12	/* a token's public id: hex of its hash */
 
 struct auth {
@@ -28,7 +29,7 @@ struct auth {
 int	 auth_scopes_parse(const char *list, unsigned *out);
 /* The canonical spelling, comma-separated; the caller frees it. */
 char	*auth_scopes_format(unsigned);
-/* 1 if name is a valid team name: 1..64 of [A-Za-z0-9._-]. */
+/* team_name_valid (team.h), for the callers that know only auth. */
 int	 auth_team_valid(const char *name);
 
 /*
@@ -41,6 +42,18 @@ int	auth_token_create(struct store *, const char *team, unsigned scopes,
 int	auth_token_check(struct store *, const char *token, struct auth *out);
 /* Revokes by public id (or by the token text itself). */
 int	auth_token_revoke(struct store *, const char *id_or_token);
+/* A token as a listing shows it (never its text, which is not kept). */
+struct auth_token_info {
+	char		 id[AUTH_ID_LEN + 1];
+	const char	*team;		/* NULL when the record lacks it */
+	const char	*scopes;	/* auth_scopes_format's, or NULL */
+	int64_t		 created_at;	/* ms; 0 when unknown */
+};
+/* Calls fn for each token in the order of their hashes (a readable record
+ * each; others are skipped); a non-zero return stops early.  A store
+ * result. */
+typedef int (*auth_token_each_fn)(const struct auth_token_info *, void *arg);
+int	auth_token_foreach(struct store *, auth_token_each_fn, void *arg);
 
 /* ---- admin sessions and CSRF ------------------------------------------ */
 /*

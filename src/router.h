@@ -1,5 +1,5 @@
 /*
- * router: a table of (methods, path pattern, handler, scope).  Patterns are
+ * router: a table of (methods, path pattern, handler, scope, flags).  Patterns are
  * segments; ":name" matches one segment.  A trailing slash is ignored.
  * Wrong method: 405 with Allow; no pattern matches: 404.
  */
@@ -19,7 +19,6 @@ struct route {
 	route_fn	 fn;
 	unsigned	 scope;		/* SCOPE_* needed, 0: none */
 	unsigned	 flags;		/* ROUTE_* */
-	int		 dialect;	/* API_DIALECT_*: error shapes */
 };
 #define ROUTE_BODY	0x01	/* JSON body expected (415, 413, 400) */
 #define ROUTE_NOAUTH	0x02	/* no Bearer token (admin, static) */

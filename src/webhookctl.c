@@ -21,6 +21,7 @@
 #include "priv.h"
 #include "spool.h"
 #include "store.h"
+#include "team.h"
 #include "util.h"
 
 static struct cfg	 cfg;
@@ -120,25 +121,17 @@ static int
 cmd_team(int argc, char **argv)
 {
 	struct store	*st;
-	json_object	*j;
 	int		 rc;
 
 	if (argc != 3 || strcmp(argv[1], "add") != 0)
 		usage();
-	if (!auth_team_valid(argv[2])) {
+	if (!team_name_valid(argv[2])) {
 		fprintf(stderr, "webhookctl: a team name is 1 to %d of "
-		    "A-Z a-z 0-9 . _ -\n", AUTH_TEAM_MAX);
+		    "A-Z a-z 0-9 . _ -\n", TEAM_NAME_MAX);
 		return 1;
 	}
 	st = open_store(0);
-	j = json_object_new_object();
-	json_object_object_add(j, "v", json_object_new_int(1));
-	json_object_object_add(j, "name", json_object_new_string(argv[2]));
-	json_object_object_add(j, "created_at",
-	    json_object_new_int64(util_now_ms()));
-	rc = store_team_add(st, argv[2],
-	    json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
-	json_object_put(j);
+	rc = team_add(st, argv[2]);
 	store_close(st);
 	if (rc != STORE_OK)
 		return fail(argv[2], rc);
@@ -147,32 +140,24 @@ cmd_team(int argc, char **argv)
 }
 
 static int
-print_team(const char *key, const char *json, void *arg)
+print_team(const char *name, int64_t created_at, void *arg)
 {
-	(void)json;
+	(void)created_at;
 	(void)arg;
-	printf("%s\n", key);
+	printf("%s\n", name);
 	return 0;
 }
 
 static int
-print_token(const char *key, const char *json, void *arg)
+print_token(const struct auth_token_info *t, void *arg)
 {
-	json_object	*j, *v;
-	const char	*team = "?", *scopes = "?";
-	char		 when[UTIL_ISO_LEN] = "?";
+	char	 when[UTIL_ISO_LEN] = "?";
 
 	(void)arg;
-	if ((j = json_tokener_parse(json)) == NULL)
-		return 0;
-	if (json_object_object_get_ex(j, "team", &v))
-		team = json_object_get_string(v);
-	if (json_object_object_get_ex(j, "scopes", &v))
-		scopes = json_object_get_string(v);
-	if (json_object_object_get_ex(j, "created_at", &v))
-		util_iso8601(json_object_get_int64(v), when);
-	printf("%.12s  %-16s %s  %s\n", key, team, when, scopes);
-	json_object_put(j);
+	if (t->created_at != 0)
+		util_iso8601(t->created_at, when);
+	printf("%s  %-16s %s  %s\n", t->id, t->team != NULL ? t->team : "?",
+	    when, t->scopes != NULL ? t->scopes : "?");
 	return 0;
 }
 
@@ -181,7 +166,7 @@ cmd_token(int argc, char **argv)
 {
 	struct store	*st;
 	const char	*team = NULL, *scopes = "all";
-	char		*token, id[AUTH_ID_LEN + 1], *tj;
+	char		*token, id[AUTH_ID_LEN + 1], *scopes_text;
 	unsigned	 bits;
 	int		 i, rc;
 
@@ -191,7 +176,7 @@ cmd_token(int argc, char **argv)
 		st = open_store(0);
 		printf("%-12s  %-16s %-24s  %s\n", "ID", "TEAM", "CREATED",
 		    "SCOPES");
-		rc = store_token_foreach(st, print_token, NULL);
+		rc = auth_token_foreach(st, print_token, NULL);
 		store_close(st);
 		return rc != STORE_OK ? fail("token list", rc) : 0;
 	}
@@ -223,19 +208,18 @@ cmd_token(int argc, char **argv)
 		return 1;
 	}
 	st = open_store(0);
-	if ((rc = store_team_get(st, team, &tj)) != STORE_OK) {
+	if ((rc = team_exists(st, team)) != STORE_OK) {
 		store_close(st);
 		return fail(team, rc);
 	}
-	free(tj);
 	rc = auth_token_create(st, team, bits, &token, id);
 	store_close(st);
 	if (rc != STORE_OK)
 		return fail("token add", rc);
-	tj = auth_scopes_format(bits);
+	scopes_text = auth_scopes_format(bits);
 	printf("token %s for team %s, scopes %s (shown once):\n%s\n", id,
-	    team, tj, token);
-	free(tj);
+	    team, scopes_text, token);
+	free(scopes_text);
 	free(token);
 	return 0;
 }
@@ -465,7 +449,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "team") == 0) {
 		if (argc == 3 && strcmp(argv[2], "list") == 0) {
 			st = open_store(0);
-			rc = store_team_foreach(st, print_team, NULL);
+			rc = team_foreach(st, print_team, NULL);
 			store_close(st);
 			return rc != STORE_OK ? fail("team list", rc) : 0;
 		}

@@ -27,6 +27,8 @@
 #include <json-c/json.h>
 
 #include "api.h"
+#include "api_chatbot.h"
+#include "api_v1.h"
 #include "util.h"
 #include "webhook.h"
 

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "api.h"
+#include "api_chatbot.h"
 #include "auth.h"
 #include "cfg.h"
 #include "http.h"

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "api.h"
+#include "api_v1.h"
 #include "auth.h"
 #include "cfg.h"
 #include "deliver.h"

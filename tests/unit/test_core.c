@@ -20,10 +20,10 @@ static void h_b(struct api_ctx *c) { (void)c; }
 static void h_c(struct api_ctx *c) { (void)c; }
 
 static const struct route routes[] = {
-	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_POST), "/api/2.0/webhooks", h_a, 0, 0, 0 },
-	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_PUT), "/api/2.0/webhooks/:id", h_b, 0, 0, 0 },
-	{ HTTP_M(HTTP_POST), "/api/2.0/webhooks/:id/test", h_c, 0, 0, 0 },
-	{ HTTP_M(HTTP_POST), "/x/test/:id", h_c, 0, 0, 0 },
+	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_POST), "/api/2.0/webhooks", h_a, 0, 0 },
+	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_PUT), "/api/2.0/webhooks/:id", h_b, 0, 0 },
+	{ HTTP_M(HTTP_POST), "/api/2.0/webhooks/:id/test", h_c, 0, 0 },
+	{ HTTP_M(HTTP_POST), "/x/test/:id", h_c, 0, 0 },
 };
 
 static void

@@ -1184,7 +1184,7 @@ test_sigbus_panics(void **state)
 	int		 st, fnret;
 
 	pid_t		 watcher;
-	int		 p[2];
+	int		 p[2], ready[2];
 	char		 c;
 
 	assert_int_equal(wh_create(fx->s, "t", "bus", "http://x.test/",
@@ -1198,13 +1198,17 @@ test_sigbus_panics(void **state)
 	store_close(fx->s);
 	fx->s = NULL;
 	assert_int_equal(pipe(p), 0);
+	assert_int_equal(pipe(ready), 0);
 	watcher = fork();
 	assert_true(watcher != -1);
 	if (watcher == 0) {
 		struct store *ws = store_open(fx->home, 0);
 
 		close(p[1]);
-		if (ws == NULL || read(p[0], &c, 1) != 1)
+		close(ready[0]);
+		/* Open before the SIGBUS: an open after it would recover. */
+		if (ws == NULL || write(ready[1], "r", 1) != 1 ||
+		    read(p[0], &c, 1) != 1)
 			_exit(1);
 		/* The SIGBUS happened: this running process sees it. */
 		if (store_webhook_get(ws, "t", "bus", &json) != STORE_FATAL ||
@@ -1213,6 +1217,9 @@ test_sigbus_panics(void **state)
 		_exit(0);
 	}
 	close(p[0]);
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
 	pid = fork();
 	assert_true(pid != -1);
 	if (pid == 0) {
