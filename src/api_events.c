@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "attempt.h"
 #include "deliver.h"
 #include "event.h"
 #include "spool.h"
@@ -205,7 +206,7 @@ webhook_deliveries(struct api_ctx *c)
 		return;
 	}
 	memset(&pg, 0, sizeof(pg));
-	if (api_store_error(c, store_attempt_list(c->st, c->params[0],
+	if (api_store_error(c, attempt_list(c->st, c->params[0],
 	    (size_t)(page - 1) * (size_t)per_page, (size_t)per_page, &pg)))
 		return;
 	data = json_object_new_array();
@@ -221,7 +222,7 @@ webhook_deliveries(struct api_ctx *c)
 	path = xasprintf("/api/2.0/webhooks/%s/deliveries", c->params[0]);
 	api_native_paginate(c, j, path, page, per_page, n, pg.total);
 	free(path);
-	store_page_free(&pg);
+	attempt_page_free(&pg);
 	api_json(c, 200, j);
 }
 

@@ -239,7 +239,7 @@ cmd_publish(int argc, char **argv)
 	struct store		*st;
 	struct buf		 b;
 	const char		*team = NULL, *type = NULL, *file = NULL;
-	char			 chunk[8192], *text, *rec = NULL;
+	char			 chunk[8192], *text;
 	FILE			*f;
 	size_t			 n;
 	int			 i, rc, store_res;
@@ -262,9 +262,8 @@ cmd_publish(int argc, char **argv)
 		return 1;
 	}
 	st = open_store(0);
-	rc = store_team_get(st, team, &rec);
+	rc = team_exists(st, team);
 	store_close(st);
-	free(rec);
 	if (rc != STORE_OK)
 		return fail("publish: team", rc);
 	memset(&pub, 0, sizeof(pub));
