@@ -33,6 +33,10 @@ static const struct cfg_def {
 	{ "per_endpoint",   CFG_INT,    offsetof(struct cfg, per_endpoint), 4, 1, 256 },
 	/* Test only: multiplies every retry delay (0.001 turns 5 min into 0.3 s). */
 	{ "time_scale",	    CFG_DOUBLE, offsetof(struct cfg, time_scale), 1, 0.00001, 1 },
+	/* A FastCGI process leaves after this many requests (0: never); the
+	 * web server starts a fresh one.  For lighttpd, which has no such
+	 * setting of its own (mod_fcgid has FcgidMaxRequestsPerProcess). */
+	{ "max_requests",   CFG_INT,    offsetof(struct cfg, max_requests), 0, 0, 1000000000 },
 	/* The FastCGI program's test deliveries run this (see probe.h). */
 	{ "webhookd",	    CFG_PATH,   offsetof(struct cfg, webhookd), 0, 0,
 	    sizeof(((struct cfg *)0)->webhookd) - 1 },

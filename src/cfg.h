@@ -18,6 +18,9 @@ struct cfg {
 	int	 concurrency;	/* webhookd: transfers in flight (64) */
 	int	 per_endpoint;	/* webhookd: transfers per host (4) */
 	double	 time_scale;	/* test only: retry delays are multiplied by it (1) */
+	int	 max_requests;	/* FastCGI: a process exits after this many
+				   requests, the server starts another (0:
+				   never) */
 	char	 webhookd[4096]; /* the program test deliveries run ("": found
 				   next to this one, or under PREFIX) */
 	char	 base_url[512];	/* links' base, "http(s)://host[:port][/path]"
