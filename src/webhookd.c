@@ -1642,7 +1642,10 @@ maintain(struct wd *wd)
 	int64_t		 now = util_now_ms(), keep;
 	size_t		 n = 0, i;
 
-	keep = now - (int64_t)wd->cfg.retention_days * 86400 * 1000;
+	/* time_scale (test only) shortens the retention like every other
+	 * long wait, not the maintenance period: a soak sees pruning. */
+	keep = now - (int64_t)((double)wd->cfg.retention_days * 86400 * 1000 *
+	    wd->cfg.time_scale);
 	if (store_maintain(wd->st) != STORE_OK)
 		log_warn("webhookd: store maintenance failed");
 	if (store_attempt_prune(wd->st, keep, &n) == STORE_OK && n > 0)
