@@ -14,7 +14,7 @@ struct cfg {
 	long	 max_body;	/* request body limit in bytes (1 MiB) */
 	int	 per_page_max;	/* list page size cap (100) */
 	int	 timeout_ms;	/* delivery timeout (10000) */
-	int	 retention_days;/* attempt log retention (30) */
+	double	 retention_days;/* attempt log retention (30; fractions too) */
 	int	 concurrency;	/* webhookd: transfers in flight (64) */
 	int	 per_endpoint;	/* webhookd: transfers per host (4) */
 	double	 time_scale;	/* test only: retry delays are multiplied by it (1) */

@@ -1642,14 +1642,11 @@ maintain(struct wd *wd)
 	int64_t		 now = util_now_ms(), keep;
 	size_t		 n = 0, i;
 
-	/* time_scale (test only) shortens the retention like every other
-	 * long wait, not the maintenance period: a soak sees pruning. */
-	keep = now - (int64_t)((double)wd->cfg.retention_days * 86400 * 1000 *
-	    wd->cfg.time_scale);
+	keep = now - (int64_t)(wd->cfg.retention_days * 86400 * 1000);
 	if (store_maintain(wd->st) != STORE_OK)
 		log_warn("webhookd: store maintenance failed");
 	if (store_attempt_prune(wd->st, keep, &n) == STORE_OK && n > 0)
-		log_info("webhookd: pruned %zu attempts older than %d days", n,
+		log_info("webhookd: pruned %zu attempts older than %g days", n,
 		    wd->cfg.retention_days);
 	if (spool_prune(wd->sp, SPOOL_DEAD, keep, &n) == 0 && n > 0)
 		log_info("webhookd: pruned %zu dead deliveries", n);

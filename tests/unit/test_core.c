@@ -226,6 +226,13 @@ test_cfg(void **state)
 	assert_int_equal(c.timeout_ms, 5000);
 	assert_int_equal(c.allow_private, 1);
 	assert_int_equal(c.max_requests, 500);
+	assert_true(c.retention_days == 30);
+	setenv("WEBHOOKS_RETENTION_DAYS", "0.001", 1);
+	assert_int_equal(cfg_load(&c, err, sizeof(err)), 0);
+	assert_true(c.retention_days == 0.001);
+	setenv("WEBHOOKS_RETENTION_DAYS", "0", 1);
+	assert_int_equal(cfg_load(&c, err, sizeof(err)), -1);
+	unsetenv("WEBHOOKS_RETENTION_DAYS");
 	setenv("WEBHOOKS_MAX_REQUESTS", "-1", 1);
 	assert_int_equal(cfg_load(&c, err, sizeof(err)), -1);
 	unsetenv("WEBHOOKS_MAX_REQUESTS");
