@@ -158,7 +158,7 @@ export async function soak(ctx) {
 
   // --- the clients ----------------------------------------------------------------------
   const ops = {};
-  const op = (k) => (ops[k] ||= { n: 0, ok: 0, r503: 0, bad: 0, ms: 0 });
+  const op = (k) => (ops[k] ||= { n: 0, ok: 0, r503: 0, bad: 0, ms: 0, lat: [] });
   const badSamples = [];
   const published = new Set();
   let seq = 0;
@@ -170,6 +170,7 @@ export async function soak(ctx) {
     try {
       const r = await lib.api(srv.base, method, p, { token, body, timeoutMs: 30000 });
       o.ms += performance.now() - ts;
+      o.lat.push(performance.now() - ts);
       if (r.status === want) { o.ok++; return r; }
       if (r.status === 503 && r.headers.get('retry-after')) { o.r503++; return null; }
       o.bad++;
@@ -286,7 +287,8 @@ export async function soak(ctx) {
   const maxFds = (s) => Math.max(...s.fcgi.map((f) => f.fds));
   const noise = (a, b) => b <= a * 1.10 || b - a <= 1024;	// kB: 10 % or 1 MiB
   const totalReq = Object.values(ops).reduce((a, o) => a + o.n, 0);
-  const opsText = Object.entries(ops).map(([k, o]) => `${k} ${o.n} (${fmt(o.n / loadSecs)}/s, mean ${fmt(o.ms / Math.max(1, o.n), 1)} ms${o.r503 ? `, ${o.r503} x 503 with Retry-After` : ''}${o.bad ? `, **${o.bad} failed**` : ''})`).join('; ');
+  const pct = (a, p) => { const b = [...a].sort((x, y) => x - y); return b.length ? b[Math.min(b.length - 1, Math.ceil(p / 100 * b.length) - 1)] : NaN; };
+  const opsText = Object.entries(ops).map(([k, o]) => `${k} ${o.n} (${fmt(o.n / loadSecs)}/s, mean ${fmt(o.ms / Math.max(1, o.n), 1)} ms, p99 ${fmt(pct(o.lat, 99), 1)} ms, max ${fmt(Math.max(...o.lat), 0)} ms${o.r503 ? `, ${o.r503} x 503 with Retry-After` : ''}${o.bad ? `, **${o.bad} failed**` : ''})`).join('; ');
   const cmd = `\`cd tests && BENCH_SOAK_SECONDS=${SECS} node bench/bench.mjs soak\` (tests/bench/soak.mjs): lighttpd.conf.example as it is (4 FastCGI processes) and webhookd (delivery_lib's startDaemon), webhooks.conf ${Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join(', ')}; ${CLIENTS} Node clients without pause; samples every ${SAMPLE_S} s`;
   const pidsSame = JSON.stringify(first.fcgi.map((f) => f.pid)) === JSON.stringify(last.fcgi.map((f) => f.pid));
 
@@ -321,6 +323,16 @@ export async function soak(ctx) {
     value: w1.anon, refValue: w0.anon,
     target: 'no growth beyond noise: RssAnon within 10 % or 1 MiB, descriptors no more (RssFile holds the shared Berkeley DB regions, warming, as above)',
     met: noise(w0.anon, w1.anon) && w1.fds <= w0.fds,
+  });
+  const l0 = first.lighttpd, l1 = last.lighttpd;
+  record({
+    section: S, name: 'lighttpd: resident memory and open descriptors, start against end',
+    cmd: `the same figures of lighttpd's PID, at ${fmt(first.t)} s and at ${fmt(last.t)} s`,
+    valueText: `end: VmRSS ${MiB(l1.rss)} MiB (RssAnon ${MiB(l1.anon)}), ${l1.fds} descriptors`,
+    ref: `start: VmRSS ${MiB(l0.rss)} MiB (RssAnon ${MiB(l0.anon)}), ${l0.fds} descriptors (its descriptors follow the connections open at the moment)`,
+    value: l1.anon, refValue: l0.anon,
+    target: 'no growth beyond noise: RssAnon within 10 % or 1 MiB; descriptors within the clients\' connections (the sample\'s own included)',
+    met: noise(l0.anon, l1.anon) && l1.fds <= l0.fds + CLIENTS + 2,
   });
   const half = samples.filter((s) => s.t <= last.t / 2 + 1).pop() || first;
   const maxLogs = Math.max(...samples.map((s) => s.db.logs));
