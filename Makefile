@@ -37,8 +37,8 @@ CORE	 = util log cfg store webhook auth
 # `webhookd --test` (src/probe.h).
 FCGI	 = http router api api_native api_v1 api_chatbot api_events spool \
 	   deliver_retry probe admin tmpl webhooks_fcgi
-DAEMON	 = spool deliver deliver_retry probe webhookd
-CTL	 = webhookctl spool
+DAEMON	 = spool deliver deliver_retry probe priv webhookd
+CTL	 = webhookctl spool backup priv
 
 obj	 = $(addprefix $(OBJDIR)/,$(addsuffix .o,$(1)))
 CORE_O	 = $(call obj,$(CORE))
@@ -92,7 +92,7 @@ webhookctl: $(CORE_O) $(call obj,$(CTL))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
 
 # Each tests/unit/test_X.c links with every core module.
-$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(CORE_O) $(call obj,http router api api_native api_v1 api_chatbot api_events spool deliver deliver_retry probe admin tmpl)
+$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(CORE_O) $(call obj,http router api api_native api_v1 api_chatbot api_events spool deliver deliver_retry probe admin tmpl backup priv)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi $(LDLIBS_DELIVER) -lcmocka
 
 run: deps all

@@ -12,7 +12,8 @@
  * Sessions: the cookie wh_session (HttpOnly, SameSite=Strict, Path=/admin/,
  * Secure over HTTPS) holds the session id; every form carries
  * auth_csrf_token(session id).  The login form, before any session, is
- * protected the same way by a random cookie wh_login.
+ * protected the same way by a random cookie wh_login.  Logins go through
+ * auth_login's rate limit (429 with Retry-After).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -335,14 +336,15 @@ admin_begin(struct admin *a, struct api_ctx *c, int flags, unsigned scope)
 		rc = auth_session_check(c->st, sid, &c->auth);
 		if (rc == STORE_OK) {
 			memcpy(a->sid, sid, sizeof(a->sid));
-			auth_csrf_token(a->sid, a->csrf);
-		} else if (rc != STORE_NOTFOUND) {
+			rc = auth_csrf_token(c->st, a->sid, a->csrf);
+		}
+		if (rc != STORE_OK && rc != STORE_NOTFOUND) {
 			store_failed(a, rc);
 			return -1;
 		}
 	}
 	if (post && !(flags & NO_CSRF) && (a->sid[0] == '\0' ||
-	    !auth_csrf_check(a->sid, form_get(&a->form, "csrf")))) {
+	    !auth_csrf_check(c->st, a->sid, form_get(&a->form, "csrf")))) {
 		fail(a, 403, a->sid[0] == '\0' ? "Your session has ended: log "
 		    "in again." : "The form's security token is missing or "
 		    "stale: reload the page and try again.");
@@ -517,19 +519,53 @@ attempt_item(struct tmpl_data *it, const char *rec, char **newer,
 
 /* ---- pages --------------------------------------------------------------------- */
 
+/*
+ * The login form's pre-session value: 20 random bytes and the time in
+ * seconds, 48 hex digits.  The form's CSRF token is its HMAC, so the time
+ * cannot be changed: a value and token taken from the login page to be
+ * planted in someone's browser are good for an hour at most.
+ */
+#define PRE_LEN		48
+#define PRE_LIFE_S	3600
+
+static void
+pre_make(char out[PRE_LEN + 1])
+{
+	unsigned char	 raw[20];
+
+	util_random(raw, sizeof(raw));
+	util_hex(raw, sizeof(raw), out);
+	snprintf(out + 2 * sizeof(raw), PRE_LEN + 1 - 2 * sizeof(raw), "%08llx",
+	    (unsigned long long)(util_now_ms() / 1000) & 0xffffffffULL);
+}
+
+/* 1 if pre has the shape of pre_make's and was made within the hour. */
+static int
+pre_fresh(const char *pre)
+{
+	long long	 made, now = util_now_ms() / 1000;
+
+	if (strlen(pre) != PRE_LEN || strspn(pre, "0123456789abcdef") !=
+	    PRE_LEN)
+		return 0;
+	made = strtoll(pre + PRE_LEN - 8, NULL, 16);
+	return made <= (now & 0xffffffffLL) + 60 &&
+	    (now & 0xffffffffLL) - made <= PRE_LIFE_S;
+}
+
 static void
 page_login(struct admin *a, int status, const char *error)
 {
-	unsigned char	 raw[24];
-	char		*pre, csrf[AUTH_CSRF_LEN + 1];
+	char		 pre[PRE_LEN + 1], csrf[AUTH_CSRF_LEN + 1];
+	int		 rc;
 
 	/* A fresh pre-session value each time the form is shown. */
-	util_random(raw, sizeof(raw));
-	pre = xmalloc(sizeof(raw) * 2 + 1);
-	util_hex(raw, sizeof(raw), pre);
-	set_cookie(a, COOKIE_LOGIN, pre, 0);
-	auth_csrf_token(pre, csrf);
-	free(pre);
+	pre_make(pre);
+	rc = auth_csrf_token(a->c->st, pre, csrf);
+	if (rc == STORE_OK)
+		set_cookie(a, COOKIE_LOGIN, pre, 0);
+	if (store_failed(a, rc))
+		return;
 	tmpl_set(a->d, "login_csrf", csrf);
 	tmpl_set(a->d, "error", error);
 	render(a, status, "login.html", "Log in");
@@ -559,16 +595,16 @@ admin_login(struct api_ctx *c)
 {
 	struct admin	 a;
 	struct auth	 au;
-	char		 pre[64], sid[AUTH_SID_LEN + 1];
+	char		 pre[64], sid[AUTH_SID_LEN + 1], n[16], *msg;
 	const char	*token;
-	int		 rc;
+	int		 rc, retry;
 
 	if (admin_begin(&a, c, NO_CSRF, 0) == -1)
 		goto out;
 	/* The pre-session cookie and the form's token must agree. */
 	if (cookie_get(c->req, COOKIE_LOGIN, pre, sizeof(pre)) == -1 ||
-	    strlen(pre) != 48 ||
-	    !auth_csrf_check(pre, form_get(&a.form, "csrf"))) {
+	    !pre_fresh(pre) ||
+	    !auth_csrf_check(c->st, pre, form_get(&a.form, "csrf"))) {
 		fail(&a, 403, "The login form's security token is missing or "
 		    "stale: reload the login page and try again.");
 		goto out;
@@ -576,10 +612,18 @@ admin_login(struct api_ctx *c)
 	token = form_str(&a.form, "token");
 	while (*token == ' ')
 		token++;
-	rc = auth_session_create(c->st, token, sid, &au);
+	rc = auth_login(c->st, c->req->remote_addr, token, sid, &au, &retry);
+	if (rc == AUTH_LIMITED) {
+		/* Logged by auth_login: the first failure and the limit. */
+		snprintf(n, sizeof(n), "%d", retry);
+		http_header(c->resp, "Retry-After", n);
+		msg = xasprintf("Too many failed logins: try again in %d "
+		    "seconds.", retry);
+		page_login(&a, 429, msg);
+		free(msg);
+		goto out;
+	}
 	if (rc == STORE_NOTFOUND) {
-		log_info("admin_login: refused a token from %s",
-		    c->req->remote_addr);
 		page_login(&a, 401, "This token is not valid.");
 		goto out;
 	}

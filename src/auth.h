@@ -48,16 +48,18 @@ int	auth_token_revoke(struct store *, const char *id_or_token);
  * SHA-256 keys a record in STORE_SESSIONS.  The record remembers the hash of
  * the API token that logged in, so the team and scopes are the token's own
  * at every request and revoking the token ends its sessions.  A session
- * ends at logout, when its token is revoked, or after 12 hours idle.
+ * ends at logout, when its token is revoked, after 2 hours idle, and in any
+ * case 12 hours after the login.
  */
-#define AUTH_SESSION_IDLE_MS	(12LL * 3600 * 1000)
+#define AUTH_SESSION_IDLE_MS	(2LL * 3600 * 1000)
+#define AUTH_SESSION_MAX_MS	(12LL * 3600 * 1000)
 #define AUTH_SID_LEN		43	/* base64url of 32 random bytes */
-#define AUTH_CSRF_LEN		64	/* hex of a SHA-256 */
+#define AUTH_CSRF_LEN		64	/* hex of an HMAC-SHA256 */
 
 /*
  * Logs in with an API token: STORE_OK with the new session's id in sid and
  * the token's holder in *out; STORE_NOTFOUND for a bad token.  Removes
- * expired sessions on the way.
+ * expired sessions on the way.  (No rate limit: auth_login adds it.)
  */
 int	auth_session_create(struct store *, const char *token,
 	    char sid[AUTH_SID_LEN + 1], struct auth *out);
@@ -66,10 +68,42 @@ int	auth_session_create(struct store *, const char *token,
 int	auth_session_check(struct store *, const char *sid, struct auth *out);
 /* Ends a session (STORE_OK also when it did not exist). */
 int	auth_session_destroy(struct store *, const char *sid);
-/* The CSRF token of a session id: hex SHA-256 of a tag and the id, so that
- * it is tied to the session and reveals nothing of the id. */
-void	auth_csrf_token(const char *sid, char out[AUTH_CSRF_LEN + 1]);
+/*
+ * The CSRF token of a session id (or of the login form's cookie value):
+ * hex HMAC-SHA256 of a tag and the id under the server's CSRF key, so that
+ * it is tied to the session, reveals nothing of the id, and cannot be made
+ * without the key.  The key is 32 random bytes made once, by the first
+ * process that needs it, in the store (STORE_SECRETS "csrf"), and kept by
+ * each process once read.  STORE_OK, or the store's error when the key can
+ * be neither read nor made (then out is "").
+ */
+int	auth_csrf_token(struct store *, const char *sid,
+	    char out[AUTH_CSRF_LEN + 1]);
 /* 1 if token is sid's CSRF token (compared in constant time), else 0. */
-int	auth_csrf_check(const char *sid, const char *token);
+int	auth_csrf_check(struct store *, const char *sid, const char *token);
+
+/* ---- the admin login's rate limit --------------------------------------- */
+/*
+ * Failed logins are counted per client address, and per team for the
+ * failures that name one (the text tried was the public id of one of the
+ * team's tokens: a wrong token reveals no team).  AUTH_LOGIN_FAILS failures
+ * of one key within AUTH_LOGIN_WINDOW_MS of its first one refuse its next
+ * logins until that window ends, at most a minute.  The counts live in the
+ * store (STORE_LIMITS), shared by every process.  A team's limit never
+ * refuses one of its own tokens.
+ */
+#define AUTH_LOGIN_FAILS	10
+#define AUTH_LOGIN_WINDOW_MS	(60 * 1000)
+#define AUTH_LIMITED		(-2)	/* auth_login: too many failures */
+
+/*
+ * auth_session_create under the rate limit, for a client at addr.
+ * STORE_OK (a session), STORE_NOTFOUND (a bad token: counted, and logged
+ * when it is the first of its window or reaches the limit), AUTH_LIMITED
+ * with *retry_s (seconds until the window ends) without trying the token,
+ * or a store error.
+ */
+int	auth_login(struct store *, const char *addr, const char *token,
+	    char sid[AUTH_SID_LEN + 1], struct auth *out, int *retry_s);
 
 #endif /* AUTH_H */

@@ -161,12 +161,14 @@ static EVP_MAC_CTX *
 mac_for(const char *secret)
 {
 	unsigned char	*key = NULL;
-	size_t		 keylen = 0, i;
+	size_t		 keylen = 0, i, len = strlen(secret);
 	OSSL_PARAM	 params[2];
 	struct mac	*m;
 
+	/* Secrets are compared in constant time, here too. */
 	for (i = 0; i < nmacs; i++)
-		if (strcmp(macs[i].secret, secret) == 0)
+		if (strlen(macs[i].secret) == len &&
+		    util_ct_compare(macs[i].secret, secret, len) == 0)
 			return macs[i].ctx;
 	if (nmacs < MACS_MAX)
 		m = &macs[nmacs++];

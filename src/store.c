@@ -45,7 +45,8 @@
  *                   at_time.db: store_upgrade moves their attempts
  *                   over.)  A record is packed (see ATREC_V2) or, from
  *                   older stores, the JSON itself.
- *   deliveries.db, events.db, idempotency.db, sessions.db: key -> json
+ *   deliveries.db, events.db, idempotency.db, sessions.db, limits.db,
+ *   secrets.db: key -> json
  *
  * be64(at_ms) is the time with its sign bit flipped, big-endian, so that
  * byte order is time order.  Keys are stored without a terminating NUL;
@@ -148,6 +149,8 @@ static const struct dbspec {
 	[DBI_TABLES + STORE_EVENTS] =	  { "events.db",     8192, 0 },
 	[DBI_TABLES + STORE_IDEMPOTENCY] = { "idempotency.db", 4096, 0 },
 	[DBI_TABLES + STORE_SESSIONS] =	  { "sessions.db",   4096, 0 },
+	[DBI_TABLES + STORE_LIMITS] =	  { "limits.db",     4096, 0 },
+	[DBI_TABLES + STORE_SECRETS] =	  { "secrets.db",    4096, 0 },
 };
 
 struct store {
@@ -765,8 +768,9 @@ store_maintain_every(struct store *s, int minutes)
 /*
  * DB_ENV->backup copies the databases and then the logs into dir (emptied
  * first), the way db_hotbackup does; then catastrophic recovery in a
- * private environment makes the copy consistent on its own.  Restore by
- * putting the directory in place of $WEBHOOKS_HOME/db while nothing runs.
+ * private environment makes the copy consistent on its own.  webhookctl
+ * restore copies it into a new data directory (backup.c) and runs
+ * catastrophic recovery once more (store_recover_copy).
  */
 int
 store_backup(struct store *s, const char *dir)
@@ -789,6 +793,19 @@ store_backup(struct store *s, const char *dir)
 	if (recover_fatal(s, dir, 1) == -1)
 		return STORE_ERR;
 	return STORE_OK;
+}
+
+int
+store_recover_copy(const char *dir)
+{
+	struct store	*s;
+	int		 rc;
+
+	s = xcalloc(1, sizeof(*s));
+	s->pid = getpid();
+	rc = recover_fatal(s, dir, 1) == -1 ? STORE_ERR : STORE_OK;
+	free(s);
+	return rc;
 }
 
 static void
@@ -1198,6 +1215,63 @@ store_foreach(struct store *s, enum store_table t, store_each_fn fn,
     void *arg)
 {
 	return kv_foreach(s, table_dbi(t), fn, arg, "store_foreach");
+}
+
+struct rmw {
+	int		 dbi;
+	const char	*key;
+	store_rmw_fn	 fn;
+	void		*arg;
+	int		 fnret;
+};
+
+static int
+rmw_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct rmw	*op = arg;
+	DB		*db = s->db[op->dbi];
+	DBT		 key, data;
+	char		*old = NULL, *njson = NULL;
+	int		 res, rc;
+
+	dbt_in(&key, op->key, strlen(op->key));
+	dbt_out(&data);
+	res = dberr(s, db->get(db, txn, &key, &data, DB_RMW), "store_update",
+	    dbspecs[op->dbi].file);
+	if (res == STORE_OK)
+		old = xstrndup(data.data, data.size);
+	else if (res != STORE_NOTFOUND)
+		return res;
+	if ((rc = op->fn(old, &njson, op->arg)) != 0) {
+		op->fnret = rc;
+		res = STORE_ABORTED;
+	} else if (njson == NULL) {
+		log_warn("store_update: the callback gave no json");
+		res = STORE_ERR;
+	} else {
+		dbt_in(&key, op->key, strlen(op->key));
+		dbt_in(&data, njson, strlen(njson));
+		res = dberr(s, db->put(db, txn, &key, &data, 0),
+		    "store_update", dbspecs[op->dbi].file);
+	}
+	free(old);
+	free(njson);
+	return res;
+}
+
+int
+store_update(struct store *s, enum store_table t, const char *key,
+    store_rmw_fn fn, void *arg, int *fnret)
+{
+	struct rmw	 op = { table_dbi(t), key, fn, arg, 0 };
+	int		 res;
+
+	if (s->fatal)
+		return STORE_FATAL;
+	res = run(s, "store_update", TX_WRITE, rmw_body, &op);
+	if (fnret != NULL)
+		*fnret = op.fnret;
+	return res;
 }
 
 /* ---- webhooks ---------------------------------------------------------- */

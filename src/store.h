@@ -79,6 +79,12 @@ int		 store_maintain_every(struct store *, int minutes);
 int		 store_check(const char *home);
 /* Hot backup of the environment into dir (created). */
 int		 store_backup(struct store *, const char *dir);
+/*
+ * Catastrophic recovery, in a private environment, of a copy of the
+ * environment in dir (a restored backup) that no process uses: no region
+ * files are left behind.  STORE_OK or STORE_ERR (logged).
+ */
+int		 store_recover_copy(const char *dir);
 
 /* ---- teams: name -> json -------------------------------------------- */
 int	store_team_add(struct store *, const char *name, const char *json);
@@ -217,6 +223,9 @@ enum store_table {
 	STORE_EVENTS,		/* event id -> event json, for manual retry */
 	STORE_IDEMPOTENCY,	/* team "\n" key -> {"event": id, "at": ms} */
 	STORE_SESSIONS,		/* SHA-256 hex of session id -> session json */
+	STORE_LIMITS,		/* "addr " address or "team " name -> the admin
+				   login's failures in the current minute */
+	STORE_SECRETS,		/* name -> a server secret (the CSRF key) */
 	STORE_NTABLES
 };
 int	store_put(struct store *, enum store_table, const char *key,
@@ -228,5 +237,16 @@ int	store_get(struct store *, enum store_table, const char *key, char **json);
 int	store_del(struct store *, enum store_table, const char *key);
 /* Calls fn for each record; used for pruning expired entries. */
 int	store_foreach(struct store *, enum store_table, store_each_fn, void *arg);
+/*
+ * Read-modify-write of one record in one transaction (a counter that
+ * several processes bump).  fn gets the current json (NULL when the key is
+ * absent) and returns 0 with *json set (malloc'd; the store frees it) to
+ * write it, or non-zero to write nothing (then the value is left in *fnret
+ * and the call returns STORE_ABORTED).  fn may run more than once
+ * (deadlock retry): no side effects beyond *json.
+ */
+typedef int (*store_rmw_fn)(const char *old, char **json, void *arg);
+int	store_update(struct store *, enum store_table, const char *key,
+	    store_rmw_fn fn, void *arg, int *fnret);
 
 #endif /* STORE_H */

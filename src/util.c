@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include <nettle/base64.h>
+#include <nettle/hmac.h>
 #include <nettle/memops.h>
 #include <nettle/sha2.h>
 
@@ -512,6 +513,19 @@ util_sha256_hex(const void *data, size_t len, char *out)
 	sha256_init(&ctx);
 	sha256_update(&ctx, len, data);
 	sha256_digest(&ctx, sizeof(md), md);
+	util_hex(md, sizeof(md), out);
+}
+
+void
+util_hmac_sha256_hex(const void *key, size_t keylen, const void *data,
+    size_t len, char *out)
+{
+	struct hmac_sha256_ctx	 ctx;
+	uint8_t			 md[SHA256_DIGEST_SIZE];
+
+	hmac_sha256_set_key(&ctx, keylen, key);
+	hmac_sha256_update(&ctx, len, data);
+	hmac_sha256_digest(&ctx, sizeof(md), md);
 	util_hex(md, sizeof(md), out);
 }
 

@@ -1,6 +1,6 @@
 /*
  * util: allocation that succeeds or aborts, a growing byte buffer, time,
- * randomness, UUIDs, base64 and SHA-256.  Nothing here knows HTTP or the store.
+ * randomness, UUIDs, base64, SHA-256 and HMAC-SHA256.  Nothing here knows HTTP or the store.
  */
 #ifndef UTIL_H
 #define UTIL_H
@@ -74,6 +74,9 @@ char	*util_base64(const void *, size_t);
 int	 util_base64_decode(const char *, unsigned char **out, size_t *outlen);
 /* SHA-256 as 64 hex characters into out[65]. */
 void	 util_sha256_hex(const void *, size_t, char *out);
+/* HMAC-SHA256 of data under key, as 64 hex characters into out[65]. */
+void	 util_hmac_sha256_hex(const void *key, size_t keylen, const void *,
+	    size_t, char *out);
 /* Constant-time comparison of two equal-length buffers: 0 if equal. */
 int	 util_ct_compare(const void *, const void *, size_t);
 

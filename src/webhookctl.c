@@ -1,18 +1,23 @@
 /*
  * webhookctl: the operator's command line.  Every command works on
- * $WEBHOOKS_HOME (default ./var).
+ * $WEBHOOKS_HOME (default ./var).  Run as root on a data directory that
+ * another user owns, it becomes that user first (priv.h), so that nothing
+ * it creates (a log file, a region file, a spool file) is root's.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "auth.h"
+#include "backup.h"
 #include "cfg.h"
 #include "log.h"
+#include "priv.h"
 #include "spool.h"
 #include "store.h"
 #include "util.h"
@@ -28,7 +33,8 @@ usage(void)
 	    "       webhookctl token add --team NAME [--scopes LIST]\n"
 	    "       webhookctl token list | token revoke ID|TOKEN\n"
 	    "       webhookctl publish --team NAME --event TYPE [--data FILE|-]\n"
-	    "       webhookctl backup DIR | check | recover\n"
+	    "       webhookctl backup DIR | restore DIR | check [--fix] | "
+	    "recover\n"
 	    "scopes: webhooks:view,webhooks:add,webhooks:edit,webhooks:remove,"
 	    "events:publish (default: all)\n");
 	exit(2);
@@ -325,10 +331,117 @@ cmd_publish(int argc, char **argv)
 	return 0;
 }
 
+/* maildir's rule: a file in tmp/ older than this was never finished. */
+#define TMP_STRAY_MS	(36LL * 3600 * 1000)
+
+/*
+ * check [--fix]: the store's files (store_check), stray tmp/ files (older
+ * than 36 h: a writer died before its rename; --fix removes them) and what
+ * the quarantine holds (listed, never touched: a person decides).  1 when
+ * the store has errors or strays are left.
+ */
+static int
+cmd_check(int argc, char **argv)
+{
+	struct spool_ent	*v;
+	struct spool		*sp;
+	char			 when[UTIL_ISO_LEN];
+	size_t			 n, i, strays = 0, fixed = 0;
+	int64_t			 now = util_now_ms();
+	int			 fix = 0, bad = 0;
+
+	if (argc == 2 && strcmp(argv[1], "--fix") == 0)
+		fix = 1;
+	else if (argc != 1)
+		usage();
+	if (store_check(cfg.home) != 0) {
+		fprintf(stderr, "webhookctl: check: the store has errors "
+		    "(see above)\n");
+		bad = 1;
+	} else
+		printf("store OK\n");
+	if ((sp = spool_open(cfg.home, 0)) == NULL) {
+		fprintf(stderr, "webhookctl: check: cannot open %s/spool\n",
+		    cfg.home);
+		return 1;
+	}
+	if (spool_list(sp, SPOOL_TMP, &v, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			if (v[i].mtime_ms >= now - TMP_STRAY_MS)
+				continue;
+			strays++;
+			util_iso8601(v[i].mtime_ms, when);
+			if (fix && spool_remove(sp, SPOOL_TMP, v[i].name) == 0) {
+				fixed++;
+				printf("spool: removed stray tmp/%s (%s)\n",
+				    v[i].name, when);
+			} else
+				printf("spool: stray tmp/%s (%s), unfinished "
+				    "for over 36 h\n", v[i].name, when);
+		}
+		spool_list_free(v, n);
+	} else
+		bad = 1;
+	if (strays > fixed) {
+		fprintf(stderr, "webhookctl: check: %zu stray files in "
+		    "spool/tmp/ (--fix removes them)\n", strays - fixed);
+		bad = 1;
+	} else
+		printf("spool: tmp/ clean%s\n", fixed > 0 ? " (fixed)" : "");
+	if (spool_list(sp, SPOOL_QUARANTINE, &v, &n) == 0) {
+		if (n == 0)
+			printf("spool: quarantine empty\n");
+		else
+			printf("spool: quarantine holds %zu files (they "
+			    "could not be read; the log said why):\n", n);
+		for (i = 0; i < n; i++) {
+			util_iso8601(v[i].mtime_ms, when);
+			printf("  %s/%s  %s\n",
+			    spool_path(sp, SPOOL_QUARANTINE), v[i].name, when);
+		}
+		spool_list_free(v, n);
+	} else
+		bad = 1;
+	spool_close(sp);
+	return bad;
+}
+
+/* backup DIR: the spool, then the store, then the log trimmed (backup.h). */
+static int
+cmd_backup(const char *dir)
+{
+	struct store	*st;
+	struct spool	*sp;
+	unsigned long	 n = 0;
+	int		 rc;
+
+	if ((sp = spool_open(cfg.home, 0)) == NULL) {
+		fprintf(stderr, "webhookctl: backup: cannot open %s/spool\n",
+		    cfg.home);
+		return 1;
+	}
+	st = open_store(0);
+	if (backup_make(st, sp, cfg.home, dir, &n) == -1) {
+		store_close(st);
+		spool_close(sp);
+		fprintf(stderr, "webhookctl: backup: failed (see above); "
+		    "%s is as it was\n", dir);
+		return 1;
+	}
+	rc = store_maintain(st);
+	store_close(st);
+	spool_close(sp);
+	if (rc != STORE_OK)
+		return fail("backup written, but trimming the log", rc);
+	printf("backup written to %s (%lu spool files)\n", dir, n);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct store	*st;
+	struct stat	 sb;
 	char		 err[512];
 	int		 rc;
 
@@ -336,6 +449,12 @@ main(int argc, char **argv)
 	if (argc < 2)
 		usage();
 	if (cfg_load(&cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "webhookctl: %s\n", err);
+		return 1;
+	}
+	if (geteuid() == 0 && stat(cfg.home, &sb) == 0 &&
+	    priv_drop(cfg.home, NULL, PRIV_KEEP_ROOT, NULL, err,
+	    sizeof(err)) == -1) {
 		fprintf(stderr, "webhookctl: %s\n", err);
 		return 1;
 	}
@@ -354,24 +473,14 @@ main(int argc, char **argv)
 		return cmd_token(argc - 1, argv + 1);
 	if (strcmp(argv[1], "publish") == 0)
 		return cmd_publish(argc - 1, argv + 1);
-	if (strcmp(argv[1], "check") == 0) {
-		if (store_check(cfg.home) != 0) {
-			fprintf(stderr, "webhookctl: check: the store has "
-			    "errors (see above)\n");
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "backup") == 0 && argc == 3)
+		return cmd_backup(argv[2]);
+	if (strcmp(argv[1], "restore") == 0 && argc == 3) {
+		if (backup_restore(argv[2], cfg.home) == -1)
 			return 1;
-		}
-		printf("store OK\n");
-		return 0;
-	}
-	if (strcmp(argv[1], "backup") == 0 && argc == 3) {
-		st = open_store(0);
-		rc = store_backup(st, argv[2]);
-		if (rc == STORE_OK)
-			rc = store_maintain(st);
-		store_close(st);
-		if (rc != STORE_OK)
-			return fail("backup", rc);
-		printf("backup written to %s\n", argv[2]);
+		printf("restored %s into %s\n", argv[2], cfg.home);
 		return 0;
 	}
 	if (strcmp(argv[1], "recover") == 0) {

@@ -9,6 +9,10 @@
  *   webhookd          run until SIGTERM / SIGINT
  *   webhookd --once   deliver what is due now and exit (for cron)
  *   webhookd -n       check the configuration: "configuration OK"
+ *   webhookd --user NAME ...
+ *                     started as root: run as NAME ("root" to stay root);
+ *                     without it root becomes the owner of $WEBHOOKS_HOME,
+ *                     and a root-owned $WEBHOOKS_HOME is refused (priv.h)
  *   webhookd --test TEAM UUID
  *                     one test delivery for the FastCGI program (probe.h):
  *                     deliver, record, print the outcome as a JSON line
@@ -68,6 +72,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -82,6 +87,7 @@
 #include "cfg.h"
 #include "deliver.h"
 #include "log.h"
+#include "priv.h"
 #include "probe.h"
 #include "spool.h"
 #include "store.h"
@@ -1974,7 +1980,8 @@ net_run(struct wd *wd)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: webhookd [--once | -n | --test TEAM UUID]\n");
+	fprintf(stderr, "usage: webhookd [--user NAME] [--once | -n | "
+	    "--test TEAM UUID]\n");
 	exit(2);
 }
 
@@ -1986,7 +1993,7 @@ usage(void)
  * PROBE_EXIT_NOTFOUND, or 2 (bad arguments), or 1 (logged).
  */
 static int
-test_one(const char *team, const char *uuid)
+test_one(const char *team, const char *uuid, const char *user)
 {
 	struct cfg		 cfg;
 	struct store		*st = NULL;
@@ -2002,6 +2009,13 @@ test_one(const char *team, const char *uuid)
 	}
 	if (cfg_load(&cfg, err, sizeof(err)) == -1) {
 		log_warn("webhookd --test: configuration: %s", err);
+		return 1;
+	}
+	/* Run by the web server's program as its user; a web server that
+	 * runs it as root on a root-owned home already is root. */
+	if (priv_drop(cfg.home, user, PRIV_KEEP_ROOT, NULL, err,
+	    sizeof(err)) == -1) {
+		log_warn("webhookd --test: %s", err);
 		return 1;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -2040,14 +2054,20 @@ int
 main(int argc, char *argv[])
 {
 	struct wd	*wd;
+	const char	*user = NULL;
 	char		 err[512];
 	double		 net_cpu[2];
 	size_t		 n;
-	int		 i, check = 0, rc;
+	int		 i, check = 0, rc, dropped;
 
 	log_init("webhookd");
+	if (argc >= 3 && strcmp(argv[1], "--user") == 0) {
+		user = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc == 4 && strcmp(argv[1], "--test") == 0)
-		return test_one(argv[2], argv[3]);
+		return test_one(argv[2], argv[3], user);
 	wd = xcalloc(1, sizeof(*wd));
 	wd->ifd = wd->sfd = wd->efd = -1;
 	pthread_mutex_init(&wd->h.mu, NULL);
@@ -2056,6 +2076,9 @@ main(int argc, char *argv[])
 			wd->once = 1;
 		else if (strcmp(argv[i], "-n") == 0)
 			check = 1;
+		else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc &&
+		    user == NULL)
+			user = argv[++i];
 		else
 			usage();
 	}
@@ -2069,6 +2092,22 @@ main(int argc, char *argv[])
 		free(wd);
 		return 0;
 	}
+	/* Before anything is opened or created: every file this process
+	 * makes must be usable by the web server's program. */
+	if (priv_drop(wd->cfg.home, user, PRIV_REFUSE_ROOT, &dropped, err,
+	    sizeof(err)) == -1) {
+		log_warn("webhookd: %s", err);
+		free(wd);
+		return 1;
+	}
+	if (dropped)
+		log_info("webhookd: running as %s (uid %u, gid %u)%s%s",
+		    getpwuid(getuid()) != NULL ? getpwuid(getuid())->pw_name :
+		    "?", (unsigned)getuid(), (unsigned)getgid(),
+		    user == NULL ? ", the owner of " : "",
+		    user == NULL ? wd->cfg.home : "");
+	else if (geteuid() == 0)
+		log_info("webhookd: running as root (--user root)");
 	wd->opts.allow_private = wd->cfg.allow_private;
 	wd->jobs_max = (size_t)wd->cfg.concurrency * 8;
 	if (wd->jobs_max < JOBS_MIN)

@@ -10,6 +10,13 @@
 # it is built, prints how to reach the API, and waits.  Ctrl-C or SIGTERM
 # stops what it started, and only that.  If webhookd dies, the API stays up
 # and webhookd is started again.
+#
+# Started as root (a fresh machine), the service does not run as root: a new
+# data directory is given to www-data (RUN_USER), the web server's user on
+# Debian, and lighttpd's FastCGI processes and webhookd run as the owner of
+# the data directory.  Only where that user cannot reach the program (a
+# clone under /root, mode 0700) or the data directory is root's already does
+# it stay root, explicitly (webhookd --user root), and says so.
 set -eu
 
 PORT=${1:-${PORT:-8080}}
@@ -21,9 +28,48 @@ case $PORT in
 esac
 
 WEBHOOKS_HOME=${WEBHOOKS_HOME:-./var}
+fresh=0
+[ -e "$WEBHOOKS_HOME" ] || fresh=1
 (umask 077 && mkdir -p "$WEBHOOKS_HOME")
 WEBHOOKS_HOME=$(cd "$WEBHOOKS_HOME" && pwd)
 export WEBHOOKS_HOME
+
+# As root: who runs the service (see above).  USER_ARGS go to webhookd.
+RUN_USER=${RUN_USER:-www-data}
+USER_ARGS=
+# 0 if user $1 can run the program from here and write the data directory.
+can_run() {
+	runuser -u "$1" -- sh -c 'test -x "$1/cgi-bin/webhooks.fcgi" &&
+	    test -r "$1/templates" && test -x "$1/templates" &&
+	    test -w "$2" && test -x "$2"' sh "$ROOT" "$WEBHOOKS_HOME" \
+	    2>/dev/null
+}
+if [ "$(id -u)" = 0 ]; then
+	if [ "$fresh" = 1 ] && id "$RUN_USER" >/dev/null 2>&1; then
+		chown "$RUN_USER:$(id -gn "$RUN_USER")" "$WEBHOOKS_HOME"
+		if ! can_run "$RUN_USER"; then
+			chown root:root "$WEBHOOKS_HOME"
+			echo "run: $RUN_USER cannot reach $ROOT/cgi-bin or" \
+			    "$WEBHOOKS_HOME (a clone under /root?): the service" \
+			    "runs as root; clone elsewhere (/srv, /opt) to run" \
+			    "it as $RUN_USER" >&2
+		fi
+	fi
+	owner=$(stat -c %U "$WEBHOOKS_HOME")
+	if [ "$owner" = root ]; then
+		USER_ARGS="--user root"
+		echo "run: $WEBHOOKS_HOME belongs to root: the service runs as" \
+		    "root (webhookd --user root); chown -R $RUN_USER:" \
+		    "$WEBHOOKS_HOME to run it as $RUN_USER" >&2
+	elif ! can_run "$owner"; then
+		echo "run: $owner owns $WEBHOOKS_HOME but cannot reach" \
+		    "$ROOT/cgi-bin or write $WEBHOOKS_HOME" >&2
+		exit 1
+	else
+		WEBHOOKS_USER=$owner
+		export WEBHOOKS_USER
+	fi
+fi
 
 LIGHTTPD=$(command -v lighttpd || true)
 [ -n "$LIGHTTPD" ] || for p in /usr/sbin/lighttpd /usr/local/sbin/lighttpd; do
@@ -56,6 +102,9 @@ if [ ! -s "$TOKEN_FILE" ]; then
 	fi
 	(umask 077 && printf '%s\n' "$token" > "$TOKEN_FILE.tmp")
 	chmod 600 "$TOKEN_FILE.tmp"
+	# The owner's, like the rest of the directory (a backup copies it).
+	[ -z "${WEBHOOKS_USER:-}" ] ||
+	    chown "$WEBHOOKS_USER:$(id -gn "$WEBHOOKS_USER")" "$TOKEN_FILE.tmp"
 	mv "$TOKEN_FILE.tmp" "$TOKEN_FILE"
 fi
 TOKEN=$(head -n 1 "$TOKEN_FILE")
@@ -88,7 +137,8 @@ start_webhookd() {
 	DPID=
 	dstart=$(date +%s)
 	if [ -x ./webhookd ]; then
-		./webhookd &
+		# shellcheck disable=SC2086
+		./webhookd $USER_ARGS &
 		DPID=$!
 	fi
 }
@@ -124,6 +174,7 @@ cat <<EOF
   The webhook service is running (Ctrl-C stops it).
 
   data directory  $WEBHOOKS_HOME
+  running as      ${WEBHOOKS_USER:-$(id -un)}
   admin token     $TOKEN
                   (also in $TOKEN_FILE)
   API             $BASE/api/2.0/

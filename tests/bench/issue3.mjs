@@ -127,7 +127,7 @@ export async function issue3(ctx) {
     // BENCH_WEBHOOKD_WRAP (a diagnostic, e.g. "perf record -g -o FILE"):
     // a command line webhookd is run under.
     const wrap = (process.env.BENCH_WEBHOOKD_WRAP || '').split(' ').filter(Boolean);
-    const argv = [...wrap, path.join(lib.REPO, 'webhookd')];
+    const argv = [...wrap, path.join(lib.REPO, 'webhookd'), ...lib.daemonArgs(home)];
     // A wrapped webhookd gets a process group of its own, and the signals
     // go to the group: a wrapper such as strace detaches on SIGTERM and
     // would leave webhookd running.

@@ -19,7 +19,7 @@ import { chromium } from 'playwright-core';
 
 import { spawn } from 'node:child_process';
 
-import { REPO, addToken, api, ctl, startLighttpd } from '../e2e/lib.mjs';
+import { REPO, addToken, api, ctl, daemonArgs, startLighttpd } from '../e2e/lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SHOTS = path.join(HERE, 'screenshots');
@@ -70,7 +70,7 @@ async function closeBrowser(ctx) {
 // spawnSync: the receiver lives in this process and must keep answering.
 function webhookdOnce(home) {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(REPO, 'webhookd'), ['--once'], {
+    const child = spawn(path.join(REPO, 'webhookd'), daemonArgs(home, ['--once']), {
       env: { ...process.env, WEBHOOKS_HOME: home, WEBHOOKS_ALLOW_PRIVATE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
-import { REPO, api, show, sleep } from './lib.mjs';
+import { REPO, api, daemonArgs, show, sleep } from './lib.mjs';
 
 export const WEBHOOKD = path.join(REPO, 'webhookd');
 
@@ -67,7 +67,7 @@ export async function startReceiver(answer = () => ({ status: 204 })) {
 
 // The real webhookd on home; env adds WEBHOOKS_* settings.
 export function startDaemon(home, { env = {}, args = [] } = {}) {
-  const child = spawn(WEBHOOKD, args, {
+  const child = spawn(WEBHOOKD, daemonArgs(home, args), {
     env: { ...process.env, WEBHOOKS_HOME: home, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -98,7 +98,7 @@ export function startDaemon(home, { env = {}, args = [] } = {}) {
 // event loop (the receiver lives in it); answers {status, stdout, stderr}.
 export function runDaemon(home, args, env = {}, timeoutMs = 60000) {
   return new Promise((resolve, reject) => {
-    const child = spawn(WEBHOOKD, args, { env: { ...process.env, WEBHOOKS_HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(WEBHOOKD, daemonArgs(home, args), { env: { ...process.env, WEBHOOKS_HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => { stdout += c; });

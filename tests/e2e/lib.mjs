@@ -74,6 +74,17 @@ export function ctl(home, args, { input, allowFail = false } = {}) {
   return r;
 }
 
+// webhookd's arguments for a data directory: run as root (CI, make test)
+// on a root-owned directory, webhookd refuses to start unless told to stay
+// root (README, "Permissions"); the tests say so explicitly.
+export function daemonArgs(home, args = []) {
+  if (process.getuid && process.getuid() === 0 && !args.includes('--user') &&
+      fs.existsSync(home) && ownerOf(home).uid === 0) {
+    return ['--user', 'root', ...args];
+  }
+  return args;
+}
+
 // Adds a team (if new) and a token for it; returns the token (the last line
 // of webhookctl's output).
 export function addToken(home, team, scopes = ALL_SCOPES) {

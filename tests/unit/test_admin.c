@@ -1,5 +1,5 @@
-/* Unit tests of the admin page's sessions and CSRF tokens (auth_session_*,
- * auth_csrf_*), through a real store. */
+/* Unit tests of the admin page's sessions, CSRF tokens and login rate
+ * limit (auth_session_*, auth_csrf_*, auth_login), through a real store. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -123,7 +123,8 @@ test_session_bad_ids(void **state)
 	}
 }
 
-/* A session idle for more than 12 hours is over (and removed). */
+/* A session idle for more than 2 hours, or logged in more than 12 hours
+ * ago, is over (and removed). */
 static void
 test_session_expiry(void **state)
 {
@@ -137,7 +138,7 @@ test_session_expiry(void **state)
 	util_sha256_hex(sid, strlen(sid), key);
 	util_sha256_hex(f->token, strlen(f->token), th);
 
-	/* Idle for just under 12 hours: alive, and its clock restarts. */
+	/* Idle for just under 2 hours: alive, and its clock restarts. */
 	rec = xasprintf("{\"v\":1,\"token\":\"%s\",\"created\":%lld,"
 	    "\"last\":%lld}", th, (long long)(now - AUTH_SESSION_IDLE_MS),
 	    (long long)(now - AUTH_SESSION_IDLE_MS + 60000));
@@ -151,7 +152,7 @@ test_session_expiry(void **state)
 	free(got);
 	assert_int_equal(auth_session_check(f->st, sid, &a), STORE_OK);
 
-	/* Idle for 12 hours and a minute: over. */
+	/* Idle for 2 hours and a minute: over. */
 	rec = xasprintf("{\"v\":1,\"token\":\"%s\",\"created\":%lld,"
 	    "\"last\":%lld}", th, (long long)(now - 2 * AUTH_SESSION_IDLE_MS),
 	    (long long)(now - AUTH_SESSION_IDLE_MS - 60000));
@@ -161,25 +162,44 @@ test_session_expiry(void **state)
 	assert_int_equal(store_get(f->st, STORE_SESSIONS, key, &got),
 	    STORE_NOTFOUND);
 
+	/* Used a minute ago, but logged in over 12 hours ago: over. */
+	rec = xasprintf("{\"v\":1,\"token\":\"%s\",\"created\":%lld,"
+	    "\"last\":%lld}", th, (long long)(now - AUTH_SESSION_MAX_MS - 1000),
+	    (long long)(now - 60000));
+	assert_int_equal(store_put(f->st, STORE_SESSIONS, key, rec), STORE_OK);
+	free(rec);
+	assert_int_equal(auth_session_check(f->st, sid, &a), STORE_NOTFOUND);
+	/* And just under 12 hours: alive. */
+	rec = xasprintf("{\"v\":1,\"token\":\"%s\",\"created\":%lld,"
+	    "\"last\":%lld}", th, (long long)(now - AUTH_SESSION_MAX_MS + 60000),
+	    (long long)(now - 60000));
+	assert_int_equal(store_put(f->st, STORE_SESSIONS, key, rec), STORE_OK);
+	free(rec);
+	assert_int_equal(auth_session_check(f->st, sid, &a), STORE_OK);
+
 	/* An unreadable record is no session either. */
 	assert_int_equal(store_put(f->st, STORE_SESSIONS, key, "{nonsense"),
 	    STORE_OK);
 	assert_int_equal(auth_session_check(f->st, sid, &a), STORE_NOTFOUND);
 }
 
+static char	*grab(const char *, const char *, const char *);
+
 static void
 test_csrf(void **state)
 {
 	static const char sid1[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 	static const char sid2[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB";
+	struct fixture	*f = *state;
 	char		 t1[AUTH_CSRF_LEN + 1], t1b[AUTH_CSRF_LEN + 1];
 	char		 t2[AUTH_CSRF_LEN + 1], bad[AUTH_CSRF_LEN + 1];
-	char		 sidhash[65];
+	char		 sidhash[65], want[65], *rec, *hex, *msg;
+	unsigned char	 key[32];
+	size_t		 i;
 
-	(void)state;
-	auth_csrf_token(sid1, t1);
-	auth_csrf_token(sid1, t1b);
-	auth_csrf_token(sid2, t2);
+	assert_int_equal(auth_csrf_token(f->st, sid1, t1), STORE_OK);
+	assert_int_equal(auth_csrf_token(f->st, sid1, t1b), STORE_OK);
+	assert_int_equal(auth_csrf_token(f->st, sid2, t2), STORE_OK);
 	assert_int_equal(strlen(t1), AUTH_CSRF_LEN);
 	assert_int_equal(strspn(t1, "0123456789abcdef"), AUTH_CSRF_LEN);
 	assert_string_equal(t1, t1b);			/* tied to the session */
@@ -187,15 +207,126 @@ test_csrf(void **state)
 	/* Not the store key (the session id's plain SHA-256). */
 	util_sha256_hex(sid1, strlen(sid1), sidhash);
 	assert_string_not_equal(t1, sidhash);
+	/* Not the unkeyed SHA-256 that anyone could compute (the old way). */
+	msg = xasprintf("webhooks admin csrf\n%s", sid1);
+	util_sha256_hex(msg, strlen(msg), sidhash);
+	assert_string_not_equal(t1, sidhash);
+	/* But the HMAC under the 32-byte key kept in the store. */
+	assert_int_equal(store_get(f->st, STORE_SECRETS, "csrf", &rec),
+	    STORE_OK);
+	hex = grab(rec, "\"key\":\"", "\"");
+	assert_non_null(hex);
+	assert_int_equal(strlen(hex), 64);
+	for (i = 0; i < sizeof(key); i++) {
+		unsigned v;
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
+		key[i] = (unsigned char)v;
+	}
+	util_hmac_sha256_hex(key, sizeof(key), msg, strlen(msg), want);
+	assert_string_equal(t1, want);
+	free(hex);
+	free(rec);
+	free(msg);
 
-	assert_int_equal(auth_csrf_check(sid1, t1), 1);
-	assert_int_equal(auth_csrf_check(sid2, t1), 0);	/* another session's */
-	assert_int_equal(auth_csrf_check(sid1, NULL), 0);
-	assert_int_equal(auth_csrf_check(sid1, ""), 0);
-	assert_int_equal(auth_csrf_check(sid1, "abc"), 0);
+	assert_int_equal(auth_csrf_check(f->st, sid1, t1), 1);
+	assert_int_equal(auth_csrf_check(f->st, sid2, t1), 0);
+	assert_int_equal(auth_csrf_check(f->st, sid1, NULL), 0);
+	assert_int_equal(auth_csrf_check(f->st, sid1, ""), 0);
+	assert_int_equal(auth_csrf_check(f->st, sid1, "abc"), 0);
 	memcpy(bad, t1, sizeof(bad));
 	bad[AUTH_CSRF_LEN - 1] = bad[AUTH_CSRF_LEN - 1] == '0' ? '1' : '0';
-	assert_int_equal(auth_csrf_check(sid1, bad), 0);
+	assert_int_equal(auth_csrf_check(f->st, sid1, bad), 0);
+}
+
+/* Moves the window of a limit record back by ms (as if time passed). */
+static void
+age_limit(struct store *st, const char *key, int64_t ms)
+{
+	char	*rec, *p, *nrec;
+	long long start;
+
+	assert_int_equal(store_get(st, STORE_LIMITS, key, &rec), STORE_OK);
+	assert_non_null(p = strstr(rec, "\"start\":"));
+	start = strtoll(p + 8, NULL, 10);
+	nrec = xasprintf("{\"v\":1,\"start\":%lld,\"fails\":%d,\"refused\":0}",
+	    start - (long long)ms, AUTH_LOGIN_FAILS);
+	assert_int_equal(store_put(st, STORE_LIMITS, key, nrec), STORE_OK);
+	free(nrec);
+	free(rec);
+}
+
+static void
+test_login_limit(void **state)
+{
+	struct fixture	*f = *state;
+	struct auth	 a;
+	char		 sid[AUTH_SID_LEN + 1], addr[32], *rec;
+	int		 i, retry;
+
+	/* Ten failures from one address... */
+	for (i = 0; i < AUTH_LOGIN_FAILS; i++) {
+		assert_int_equal(auth_login(f->st, "192.0.2.1", "wh_nope", sid,
+		    &a, &retry), STORE_NOTFOUND);
+		assert_int_equal(retry, 0);
+	}
+	/* ...and it is refused, even its right token, for at most a
+	 * minute; the token is not even tried. */
+	assert_int_equal(auth_login(f->st, "192.0.2.1", "wh_nope", sid, &a,
+	    &retry), AUTH_LIMITED);
+	assert_true(retry > 0 && retry <= AUTH_LOGIN_WINDOW_MS / 1000);
+	assert_int_equal(auth_login(f->st, "192.0.2.1", f->token, sid, &a,
+	    &retry), AUTH_LIMITED);
+	assert_string_equal(sid, "");
+	/* The refusals are counted (for the log), not as failures. */
+	assert_int_equal(store_get(f->st, STORE_LIMITS, "addr 192.0.2.1",
+	    &rec), STORE_OK);
+	assert_non_null(strstr(rec, "\"fails\":10,\"refused\":2"));
+	free(rec);
+	/* Another address is not affected. */
+	assert_int_equal(auth_login(f->st, "192.0.2.2", f->token, sid, &a,
+	    &retry), STORE_OK);
+	assert_string_equal(a.team, "red");
+	/* Once the minute is over, the address may log in again. */
+	age_limit(f->st, "addr 192.0.2.1", AUTH_LOGIN_WINDOW_MS);
+	assert_int_equal(auth_login(f->st, "192.0.2.1", f->token, sid, &a,
+	    &retry), STORE_OK);
+
+	/* IPv6: a /64 is one client; an IPv4-mapped address is the IPv4. */
+	for (i = 0; i < AUTH_LOGIN_FAILS; i++) {
+		snprintf(addr, sizeof(addr), "2001:db8:1:2::%x", i + 1);
+		assert_int_equal(auth_login(f->st, addr, "wh_nope", sid, &a,
+		    &retry), STORE_NOTFOUND);
+	}
+	assert_int_equal(auth_login(f->st, "2001:db8:1:2:ffff:1:2:3",
+	    "wh_nope", sid, &a, &retry), AUTH_LIMITED);
+	assert_int_equal(auth_login(f->st, "2001:db8:1:3::1", "wh_nope", sid,
+	    &a, &retry), STORE_NOTFOUND);
+	for (i = 0; i < AUTH_LOGIN_FAILS; i++)
+		assert_int_equal(auth_login(f->st, i % 2 ? "192.0.2.77" :
+		    "::ffff:192.0.2.77", "wh_nope", sid, &a, &retry),
+		    STORE_NOTFOUND);
+	assert_int_equal(auth_login(f->st, "192.0.2.77", "wh_nope", sid, &a,
+	    &retry), AUTH_LIMITED);
+
+	/* Per team: its token's public id tried as a token, from many
+	 * addresses, counts against the team... */
+	for (i = 0; i < AUTH_LOGIN_FAILS; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%d", i + 1);
+		assert_int_equal(auth_login(f->st, addr, f->id, sid, &a,
+		    &retry), STORE_NOTFOUND);
+	}
+	assert_int_equal(auth_login(f->st, "198.51.100.99", f->id, sid, &a,
+	    &retry), AUTH_LIMITED);
+	assert_true(retry > 0 && retry <= AUTH_LOGIN_WINDOW_MS / 1000);
+	/* ...an id no token has does not... */
+	assert_int_equal(auth_login(f->st, "198.51.100.99", "0123456789ab",
+	    sid, &a, &retry), STORE_NOTFOUND);
+	/* ...and never keeps the team's own token out. */
+	assert_int_equal(auth_login(f->st, "198.51.100.99", f->token, sid, &a,
+	    &retry), STORE_OK);
+	assert_int_equal(store_get(f->st, STORE_LIMITS, "team red", &rec),
+	    STORE_OK);
+	free(rec);
 }
 
 /* ---- the pages through api_handle -------------------------------------- */
@@ -272,6 +403,8 @@ test_pages(void **state)
 	struct fixture	*f = *state;
 	struct answer	 a;
 	char		*pre, *csrf, *sid, *body, *cookie;
+	const char	*p;
+	int		 i;
 
 	setenv("WEBHOOKS_TEMPLATES", TEMPLATES_DIR, 1);
 
@@ -309,6 +442,37 @@ test_pages(void **state)
 	    "token=x", &a);
 	assert_int_equal(a.status, 403);
 	answer_free(&a);
+	/* A pre-session value older than an hour, with its right token
+	 * (taken from the login page long ago): 403. */
+	{
+		char	 old[49], oldcsrf[AUTH_CSRF_LEN + 1], *ob, *oc;
+
+		snprintf(old, sizeof(old), "%.40s%08llx", pre,
+		    (unsigned long long)(util_now_ms() / 1000 - 3700));
+		assert_int_equal(auth_csrf_token(f->st, old, oldcsrf),
+		    STORE_OK);
+		ob = xasprintf("csrf=%s&token=%s", oldcsrf, f->token);
+		oc = xasprintf("wh_login=%s", old);
+		serve(f->st, HTTP_POST, "/admin/login", 1, oc, form, ob, &a);
+		assert_int_equal(a.status, 403);
+		assert_null(strstr(a.headers, "wh_session="));
+		answer_free(&a);
+		/* The same made 50 minutes ago is still good (no session
+		 * made here: the wrong token). */
+		snprintf(old, sizeof(old), "%.40s%08llx", pre,
+		    (unsigned long long)(util_now_ms() / 1000 - 3000));
+		assert_int_equal(auth_csrf_token(f->st, old, oldcsrf),
+		    STORE_OK);
+		free(ob);
+		free(oc);
+		ob = xasprintf("csrf=%s&token=wh_wrong_but_fresh", oldcsrf);
+		oc = xasprintf("wh_login=%s", old);
+		serve(f->st, HTTP_POST, "/admin/login", 1, oc, form, ob, &a);
+		assert_int_equal(a.status, 401);
+		answer_free(&a);
+		free(ob);
+		free(oc);
+	}
 	/* The wrong content type: 415. */
 	serve(f->st, HTTP_POST, "/admin/login", 1, cookie, "application/json",
 	    body, &a);
@@ -363,6 +527,34 @@ test_pages(void **state)
 	free(csrf);
 	free(sid);
 	free(pre);
+
+	/* Ten wrong tokens (the first was above): 401 each; then 429 with
+	 * Retry-After, also for the right token. */
+	serve(f->st, HTTP_GET, "/admin/login", 0, NULL, NULL, NULL, &a);
+	pre = grab(a.headers, "wh_login=", ";");
+	csrf = grab(a.body, "name=\"csrf\" value=\"", "\"");
+	answer_free(&a);
+	cookie = xasprintf("wh_login=%s", pre);
+	body = xasprintf("csrf=%s&token=wh_wrong", csrf);
+	for (i = 1; i < AUTH_LOGIN_FAILS; i++) {
+		serve(f->st, HTTP_POST, "/admin/login", 0, cookie, form, body,
+		    &a);
+		assert_int_equal(a.status, 401);
+		answer_free(&a);
+	}
+	free(body);
+	body = xasprintf("csrf=%s&token=%s", csrf, f->token);
+	serve(f->st, HTTP_POST, "/admin/login", 0, cookie, form, body, &a);
+	assert_int_equal(a.status, 429);
+	assert_non_null(p = strstr(a.headers, "Retry-After: "));
+	assert_true(atoi(p + 13) > 0 && atoi(p + 13) <= 60);
+	assert_non_null(strstr(a.body, "Too many failed logins"));
+	assert_null(strstr(a.headers, "wh_session="));
+	answer_free(&a);
+	free(body);
+	free(cookie);
+	free(csrf);
+	free(pre);
 }
 
 int
@@ -375,7 +567,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_session_expiry, setup,
 		    teardown),
-		cmocka_unit_test(test_csrf),
+		cmocka_unit_test_setup_teardown(test_csrf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_login_limit, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
 	};
 

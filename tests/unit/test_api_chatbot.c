@@ -387,10 +387,15 @@ test_handlers(void **state)
 		    "\"auth\": {\"username\": \"u\", \"password\": "
 		    "\"hunter2-pw\"}}", 200, "{\"id\":\"{0}\",\"timestamp\":",
 		    NULL, -1 },
-		{ "get: password masked", HTTP_GET, "/webhooks/{0}", T_VIEW, NULL,
+		{ "get: password masked", HTTP_GET, "/webhooks/{0}", T_ALL, NULL,
 		    NULL, 200, "\"token\":\"qwerty\",\"headers\":[{\"name\":"
 		    "\"X-A\",\"value\":\"1\"}],\"auth\":{\"username\":\"u\","
 		    "\"password\":\"********\"}", "hunter2-pw", -1 },
+		{ "get, view-only: secret and header values masked too", HTTP_GET,
+		    "/webhooks/{0}", T_VIEW, NULL, NULL, 200,
+		    "\"token\":\"********\",\"headers\":[{\"name\":"
+		    "\"X-A\",\"value\":\"********\"}],\"auth\":{\"username\":"
+		    "\"u\",\"password\":\"********\"}", "qwerty", -1 },
 		{ "update sending the mask back keeps it", HTTP_PUT,
 		    "/webhooks/{0}", T_ALL, JSON, "{\"auth\": {\"username\": "
 		    "\"u2\", \"password\": \"********\"}}", 200,

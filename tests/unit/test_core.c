@@ -353,6 +353,11 @@ test_util(void **state)
 		util_sha256_hex(sha[i].in, strlen(sha[i].in), hex);
 		assert_string_equal(hex, sha[i].want);
 	}
+	/* HMAC-SHA256: RFC 4231, test case 2. */
+	util_hmac_sha256_hex("Jefe", 4, "what do ya want for nothing?", 28,
+	    hex);
+	assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c7"
+	    "5a003f089d2739839dec58b964ec3843");
 	assert_int_equal(util_ct_compare("abcd", "abcd", 4), 0);
 	assert_int_not_equal(util_ct_compare("abcd", "abce", 4), 0);
 	util_uuid4(u);

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 
-import { FCGI, REPO, WEBHOOKCTL } from '../e2e/lib.mjs';
+import { FCGI, REPO, WEBHOOKCTL, daemonArgs } from '../e2e/lib.mjs';
 import { WEBHOOKD, spoolFiles, startReceiver, writeConf } from '../e2e/delivery_lib.mjs';
 
 const VG = ['valgrind', '-q', '--error-exitcode=9', '--leak-check=full',
@@ -121,7 +121,7 @@ try {
   assert.equal(r.status, 202, r.text);
   assert.equal((await cgi('POST', '/api/2.0/events', { token, body: JSON.stringify({ event: 'order.paid', data: { n: 1 }, idempotency_key: 'k1' }) })).json.id, r.json.id);
   await ctl(['publish', '--team', 'default', '--event', 'order.paid', '--data', '-'], '{"n":2}');
-  const d = await vg(WEBHOOKD, ['--once'], { env });
+  const d = await vg(WEBHOOKD, daemonArgs(home, ['--once']), { env });
   assert.equal(d.status, 0, d.stderr);
   const got = rx.requests.filter((q) => q.url === '/vg');
   assert.equal(got.length, 2, d.stderr);
