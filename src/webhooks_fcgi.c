@@ -116,7 +116,9 @@ serve(struct store **st, struct cfg *cfg, FCGX_Request *fr)
  * instead of being reset.  (A process that exits loses them: lighttpd
  * answers 503 for each, disables the backend for a second and starts
  * another only after that.)  The PID stays, so the web server sees no
- * change.  Returns only if exec failed; the caller serves on.
+ * change; /proc/self/exe is the same program even if its file has been
+ * replaced since (an upgrade takes a restart of the web server).  Returns
+ * only if exec failed; the caller serves on.
  */
 static void
 renew(char **argv, struct store **st, long served)
