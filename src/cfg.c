@@ -28,11 +28,16 @@ static const struct cfg_def {
 	{ "max_body",	    CFG_LONG,   offsetof(struct cfg, max_body), 1048576, 1024, 67108864 },
 	{ "per_page_max",   CFG_INT,    offsetof(struct cfg, per_page_max), 100, 1, 1000 },
 	{ "timeout_ms",	    CFG_INT,    offsetof(struct cfg, timeout_ms), 10000, 100, 120000 },
-	{ "retention_days", CFG_INT,    offsetof(struct cfg, retention_days), 30, 1, 3650 },
+	/* Fractions of a day too: a soak keeps attempts a minute or two. */
+	{ "retention_days", CFG_DOUBLE, offsetof(struct cfg, retention_days), 30, 0.00001, 3650 },
 	{ "concurrency",    CFG_INT,    offsetof(struct cfg, concurrency), 64, 1, 4096 },
 	{ "per_endpoint",   CFG_INT,    offsetof(struct cfg, per_endpoint), 4, 1, 256 },
 	/* Test only: multiplies every retry delay (0.001 turns 5 min into 0.3 s). */
 	{ "time_scale",	    CFG_DOUBLE, offsetof(struct cfg, time_scale), 1, 0.00001, 1 },
+	/* A FastCGI process leaves after this many requests (0: never); the
+	 * web server starts a fresh one.  For lighttpd, which has no such
+	 * setting of its own (mod_fcgid has FcgidMaxRequestsPerProcess). */
+	{ "max_requests",   CFG_INT,    offsetof(struct cfg, max_requests), 0, 0, 1000000000 },
 	/* The FastCGI program's test deliveries run this (see probe.h). */
 	{ "webhookd",	    CFG_PATH,   offsetof(struct cfg, webhookd), 0, 0,
 	    sizeof(((struct cfg *)0)->webhookd) - 1 },

@@ -14,10 +14,13 @@ struct cfg {
 	long	 max_body;	/* request body limit in bytes (1 MiB) */
 	int	 per_page_max;	/* list page size cap (100) */
 	int	 timeout_ms;	/* delivery timeout (10000) */
-	int	 retention_days;/* attempt log retention (30) */
+	double	 retention_days;/* attempt log retention (30; fractions too) */
 	int	 concurrency;	/* webhookd: transfers in flight (64) */
 	int	 per_endpoint;	/* webhookd: transfers per team and host (4) */
 	double	 time_scale;	/* test only: retry delays are multiplied by it (1) */
+	int	 max_requests;	/* FastCGI: a process exits after this many
+				   requests, the server starts another (0:
+				   never) */
 	char	 webhookd[4096]; /* the program test deliveries run ("": found
 				   next to this one, or under PREFIX) */
 	char	 base_url[512];	/* links' base, "http(s)://host[:port][/path]"

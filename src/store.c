@@ -1027,6 +1027,12 @@ store_failchk(struct store *s)
 int
 store_maintain(struct store *s)
 {
+	return store_maintain_every(s, 0);
+}
+
+int
+store_maintain_every(struct store *s, int minutes)
+{
 	char	**list = NULL;
 	int	  ret, res;
 
@@ -1034,7 +1040,10 @@ store_maintain(struct store *s)
 		return STORE_FATAL;
 	if ((res = failchk(s, "store_maintain")) != STORE_OK)
 		return res;
-	if ((ret = s->env->txn_checkpoint(s->env, 0, 0, 0)) != 0)
+	/* Berkeley DB's own rule: min minutes since the last checkpoint,
+	 * kept in the shared region. */
+	if ((ret = s->env->txn_checkpoint(s->env, 0, (u_int32_t)minutes, 0))
+	    != 0)
 		return dberr(s, ret, "store_maintain", "txn_checkpoint");
 	if ((ret = s->env->log_archive(s->env, &list, DB_ARCH_REMOVE)) != 0)
 		return dberr(s, ret, "store_maintain", "log_archive");

@@ -72,6 +72,12 @@ void		 store_read_end(struct store *);
 /* Checkpoint, then remove log files no longer needed for normal recovery. */
 int		 store_maintain(struct store *);
 /*
+ * The same, but the checkpoint only if the environment's last one (by any
+ * process) is at least `minutes` old: for processes that each call it
+ * now and then, so that together they checkpoint about that often.
+ */
+int		 store_maintain_every(struct store *, int minutes);
+/*
  * Verifies every database file (like db_verify); 0 when clean.  Meant for a
  * quiescent environment (nothing else running, no store open in the caller).
  */

@@ -1797,11 +1797,11 @@ maintain(struct wd *wd)
 	int64_t		 now = util_now_ms(), keep;
 	size_t		 n = 0;
 
-	keep = now - (int64_t)wd->cfg.retention_days * 86400 * 1000;
+	keep = now - (int64_t)(wd->cfg.retention_days * 86400 * 1000);
 	if (store_maintain(wd->st) != STORE_OK)
 		log_warn("webhookd: store maintenance failed");
 	if (store_attempt_prune(wd->st, keep, &n) == STORE_OK && n > 0)
-		log_info("webhookd: pruned %zu attempts older than %d days", n,
+		log_info("webhookd: pruned %zu attempts older than %g days", n,
 		    wd->cfg.retention_days);
 	if (spool_prune(wd->sp, SPOOL_DEAD, keep, &n) == 0 && n > 0)
 		log_info("webhookd: pruned %zu dead deliveries", n);

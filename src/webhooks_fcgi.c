@@ -3,6 +3,9 @@
  * (lighttpd mod_fastcgi, Apache mod_fcgid) or, when started as plain CGI,
  * for one request.  Thin: the accept loop, one context a pass.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,15 +108,54 @@ serve(struct store **st, struct cfg *cfg, FCGX_Request *fr)
 	return *st != NULL && store_is_fatal(*st) ? -1 : 0;
 }
 
+/*
+ * max_requests reached: the program starts afresh in the same process.  It
+ * closes the store and execs itself, keeping only the listening socket (fd
+ * 0) and stdout and stderr, so that the connections the web server has
+ * already queued on that socket wait a few milliseconds for the new image
+ * instead of being reset.  (A process that exits loses them: lighttpd
+ * answers 503 for each, disables the backend for a second and starts
+ * another only after that.)  The PID stays, so the web server sees no
+ * change; /proc/self/exe is the same program even if its file has been
+ * replaced since (an upgrade takes a restart of the web server).  Returns
+ * only if exec failed; the caller serves on.
+ */
+static void
+renew(char **argv, struct store **st, long served)
+{
+	DIR		*d;
+	struct dirent	*e;
+	int		 fd;
+
+	if (*st != NULL) {
+		store_close(*st);
+		*st = NULL;
+	}
+	/* Whatever else is open (nothing should be) stays behind. */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1 &&
+	    (d = opendir("/proc/self/fd")) != NULL) {
+		while ((e = readdir(d)) != NULL)
+			if ((fd = atoi(e->d_name)) > 2 && fd != dirfd(d))
+				(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+		closedir(d);
+	}
+	log_info("served %ld requests (max_requests): starting afresh",
+	    served);
+	execv("/proc/self/exe", argv);
+	log_warn("execv /proc/self/exe: %s: serving on", strerror(errno));
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct cfg	 cfg;
 	struct store	*st = NULL;
 	FCGX_Request	 fr;
 	char		 err[512];
 	int64_t		 last = 0, now;
+	long		 served = 0;
 
+	(void)argc;
 	log_init("webhooks.fcgi");
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGALRM, wedged);
@@ -142,10 +184,16 @@ main(void)
 			    "process recovers it");
 			break;
 		}
+		if (cfg.max_requests > 0 && ++served >= cfg.max_requests) {
+			renew(argv, &st, served);
+			served = 0;
+		}
+		/* Also at the first request of each image (max_requests may
+		 * renew it more often than this): the checkpoint itself is
+		 * made only when the environment's last is a minute old. */
 		now = util_now_ms();
 		if (st != NULL && now - last > MAINTAIN_EVERY_MS) {
-			if (last != 0)
-				store_maintain(st);
+			store_maintain_every(st, MAINTAIN_EVERY_MS / 60000);
 			last = now;
 		}
 	}

@@ -3,10 +3,13 @@
 // settings.  Writes tests/bench/RESULTS.md (keeping whatever follows the
 // "notes" marker in the old file) and prints every figure as it goes.
 //
-//   cd tests && node bench/bench.mjs [issue2] [issue3] [issue3:PART ...]
+//   cd tests && node bench/bench.mjs [issue2] [issue3] [issue3:PART ...] [soak]
 //
 // issue3:delivery, issue3:latency, issue3:intake run only those parts of
 // issue 3 (quick trials: set BENCH_OUT too, or RESULTS.md holds only them).
+// soak (issue 16, tests/bench/soak.mjs) runs last: BENCH_SOAK_SECONDS (600)
+// of mixed load with FastCGI processes renewed every
+// BENCH_SOAK_MAX_REQUESTS (500) requests, BENCH_SOAK_CLIENTS (6) clients.
 //
 // Environment (for quick trials; `make bench` uses the defaults):
 //   BENCH_SECONDS   length of each wrk run (10)
@@ -508,6 +511,7 @@ function writeReport(m, endLoad) {
     lines.push(`- load average (1 min) when recorded: ${r.load.toFixed(2)}`);
     if (r.note) lines.push(`- ${r.note}`);
     lines.push('');
+    if (r.table) lines.push(...r.table, '');
   }
   if (notes.length) {
     lines.push('## Notes from this run');
@@ -537,6 +541,10 @@ async function main() {
     if (want('issue3')) {
       const mod = await import('./issue3.mjs');
       await mod.issue3({ say, run, wrk, record, notes, tmpDir, makeRoot, stopServer, cleanups, fmt, mean, median, BIN, NEVENTS, SECS, CONNS, ROUNDS, parts: parts3 });
+    }
+    if (want('soak')) {
+      const mod = await import('./soak.mjs');
+      await mod.soak({ say, record, notes, cleanups, fmt, stopServer });
     }
   } catch (e) {
     failed = e;

@@ -6,7 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 
-import { addToken, api, dbVerify, show, sleep, startLighttpd } from './lib.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { addToken, api, dbVerify, makeHome, show, sleep, startLighttpd } from './lib.mjs';
 
 const CLIENTS = 8;
 
@@ -202,6 +205,41 @@ describe('several FastCGI processes behind lighttpd', { timeout: 180000 }, () =>
       }
       assert.ok(total >= st.creates - st.deletes - st.uncertain.size, 'no acknowledged webhook is missing');
 
+      await s.stop();
+      assertDbClean(s.home);
+    })(t);
+  });
+
+  // max_requests: each process execs itself afresh every 10 requests,
+  // keeping its listening socket, so that the requests lighttpd queued on
+  // it wait instead of being refused (a process that exits loses them).
+  test('max_requests 10: processes start afresh under load, no request refused, nothing leaks', async (t) => {
+    const { home, token: admin } = makeHome('webhooks-e2e-renew-');
+    fs.writeFileSync(path.join(home, 'webhooks.conf'), 'max_requests = 10\n');
+    const s = await startLighttpd({ home, token: admin });
+    servers.push(s);
+    await s.wrap(async () => {
+      const pids = s.fcgiPids();
+      assert.ok(pids.length >= 2, `several FastCGI processes run (found ${pids.length})`);
+      const token = addToken(s.home, 'renew');
+      const st = newStats();
+      await load(s.base, token, 4000, st);
+      t.diagnostic(summary(st));
+      assert.ok(st.creates > 50, `some work was done: ${summary(st)}`);
+      assert.deepEqual(st.failures, [], 'no request failed');
+      assert.deepEqual(st.errors, [], 'no connection failed');
+      const renewals = (s.logText(1e9).match(/served 10 requests \(max_requests\): starting afresh/g) || []).length;
+      t.diagnostic(`renewals logged: ${renewals}`);
+      assert.ok(renewals >= (st.creates + st.updates + st.deletes) / 10 / 2, `processes started afresh (${renewals} logged)`);
+      assert.deepEqual(s.fcgiPids(), pids, 'the same processes: none exited, lighttpd restarted none');
+      // A descriptor left open at each renewal would number in the hundreds.
+      for (const pid of pids) {
+        const fds = fs.readdirSync(`/proc/${pid}/fd`).length;
+        assert.ok(fds < 30, `process ${pid} holds ${fds} descriptors after ${renewals} renewals among ${pids.length}`);
+      }
+      const { all, total } = await listAll(s.base, token);
+      assert.equal(total, st.creates - st.deletes, `meta.total == creates - deletes (${summary(st)})`);
+      assert.equal(all.length, total, 'the pages hold meta.total webhooks');
       await s.stop();
       assertDbClean(s.home);
     })(t);

@@ -254,3 +254,34 @@ describe('a webhook failing every attempt for 5 days (clock scaled by 0.00001)',
     assert.equal(s.at('/sick').length, n, 'nothing more to an inactive webhook');
   }));
 });
+
+// retention_days in fractions of a day: 0.00001 = 0.86 s.  webhookd's first
+// maintenance, 10 s after its start, prunes the attempt log (and only it).
+describe('retention_days 0.00001: webhookd prunes the attempt log', () => {
+  const s = {};
+  before(async () => {
+    s.rx = await startReceiver();
+    const { home, token } = makeHome('webhooks-retention-');
+    writeConf(home, { allow_private: 1, retention_days: 0.00001 });
+    s.srv = await startLighttpd({ home, token });
+    s.daemon = startDaemon(home);
+  });
+  after(async () => {
+    if (s.daemon) await s.daemon.stop();
+    if (s.srv) await s.srv.stopAndClean();
+    if (s.rx) await s.rx.close();
+  });
+
+  test('an attempt is listed, then pruned at the first maintenance', async () => {
+    const wh = await createWebhook(s.srv, { name: 'kept briefly', url: `${s.rx.url}/brief` });
+    assert.equal((await publish(s.srv, 'brief.event', { n: 1 })).status, 202);
+    await s.rx.waitFor(1, 10000);
+    const listed = await until(async () => (await deliveries(s.srv, wh.id)).length === 1, 5000, 'attempt listed');
+    assert.ok(listed);
+    await until(() => /pruned 1 attempts older than 1e-05 days/.test(s.daemon.logText()), 20000, 'webhookd pruned');
+    assert.deepEqual(await deliveries(s.srv, wh.id), [], 'the attempt log is empty');
+    const r = await api(s.srv.base, 'GET', `/api/2.0/webhooks/${wh.id}/deliveries?per_page=1`, { token: s.srv.token });
+    assert.equal(r.json.meta.total, 0, show(r));
+    assert.equal((await getWebhook(s.srv, wh.id)).name, 'kept briefly', 'the webhook stays');
+  });
+});

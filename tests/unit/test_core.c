@@ -215,14 +215,27 @@ test_cfg(void **state)
 	assert_int_equal(c.per_page_max, 100);
 	assert_int_equal(c.timeout_ms, 10000);
 	assert_int_equal(c.allow_private, 0);
+	assert_int_equal(c.max_requests, 0);
 
 	snprintf(path, sizeof(path), "%s/webhooks.conf", dir);
 	f = fopen(path, "w");
-	fputs("# comment\ntimeout_ms = 5000\nallow_private = yes\n", f);
+	fputs("# comment\ntimeout_ms = 5000\nallow_private = yes\n"
+	    "max_requests = 500\n", f);
 	fclose(f);
 	assert_int_equal(cfg_load(&c, err, sizeof(err)), 0);
 	assert_int_equal(c.timeout_ms, 5000);
 	assert_int_equal(c.allow_private, 1);
+	assert_int_equal(c.max_requests, 500);
+	assert_true(c.retention_days == 30);
+	setenv("WEBHOOKS_RETENTION_DAYS", "0.001", 1);
+	assert_int_equal(cfg_load(&c, err, sizeof(err)), 0);
+	assert_true(c.retention_days == 0.001);
+	setenv("WEBHOOKS_RETENTION_DAYS", "0", 1);
+	assert_int_equal(cfg_load(&c, err, sizeof(err)), -1);
+	unsetenv("WEBHOOKS_RETENTION_DAYS");
+	setenv("WEBHOOKS_MAX_REQUESTS", "-1", 1);
+	assert_int_equal(cfg_load(&c, err, sizeof(err)), -1);
+	unsetenv("WEBHOOKS_MAX_REQUESTS");
 	setenv("WEBHOOKS_TIMEOUT_MS", "7000", 1);
 	assert_int_equal(cfg_load(&c, err, sizeof(err)), 0);
 	assert_int_equal(c.timeout_ms, 7000);
