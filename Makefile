@@ -33,7 +33,8 @@ else
 OBJDIR	 = build/normal
 endif
 
-CORE	 = util log cfg store webhook auth
+CORE	 = util log cfg store_env store_range store_team store_webhook \
+	   store_attempt store_upgrade attempt webhook auth
 # The FastCGI program links no libcurl: its test deliveries run in
 # `webhookd --test` (src/probe.h).
 FCGI	 = http router api api_native api_v1 api_chatbot api_events spool \

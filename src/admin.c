@@ -23,6 +23,7 @@
 
 #include "admin.h"
 #include "api.h"
+#include "attempt.h"
 #include "deliver.h"
 #include "log.h"
 #include "probe.h"
@@ -693,7 +694,7 @@ last_outcome(struct admin *a, struct tmpl_data *row, const char *uuid)
 	struct tmpl_data	*it;
 
 	memset(&pg, 0, sizeof(pg));
-	if (store_attempt_list(a->c->st, uuid, 0, 1, &pg) != STORE_OK)
+	if (attempt_list(a->c->st, uuid, 0, 1, &pg) != STORE_OK)
 		return;
 	if (pg.n > 0) {
 		it = tmpl_add(row, "last");
@@ -1186,7 +1187,7 @@ page_webhook(struct admin *a, int status, const struct webhook *w,
 	tmpl_flag(a->d, "can_test", can(a, SCOPE_EDIT));
 	tmpl_flag(a->d, "can_retry", can(a, SCOPE_EDIT));
 	memset(&pg, 0, sizeof(pg));
-	if (store_attempt_list(a->c->st, w->uuid, 0, ATTEMPTS_SHOWN, &pg)
+	if (attempt_list(a->c->st, w->uuid, 0, ATTEMPTS_SHOWN, &pg)
 	    == STORE_OK) {
 		tmpl_flag(a->d, "has_attempts", pg.n > 0);
 		for (i = 0; i < pg.n; i++) {

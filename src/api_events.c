@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "attempt.h"
 #include "deliver.h"
 #include "log.h"
 #include "spool.h"
@@ -324,7 +325,7 @@ webhook_deliveries(struct api_ctx *c)
 		return;
 	}
 	memset(&pg, 0, sizeof(pg));
-	if (api_store_error(c, store_attempt_list(c->st, c->params[0],
+	if (api_store_error(c, attempt_list(c->st, c->params[0],
 	    (size_t)(page - 1) * (size_t)per_page, (size_t)per_page, &pg)))
 		return;
 	data = json_object_new_array();

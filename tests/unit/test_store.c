@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <db.h>
 
+#include "attempt.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -66,7 +67,7 @@ teardown(void **state)
 	return 0;
 }
 
-/* ---- key -> json kinds: teams, tokens, the four tables --------------- */
+/* ---- key -> json kinds: teams, tokens, two of the tables --------------- */
 
 struct kind {
 	const char *label;
@@ -154,10 +155,6 @@ table_each(struct store *s, int t, store_each_fn fn, void *arg)
 static const struct kind kinds[] = {
 	{ "teams", team_add, team_get, NULL, team_each, 0, 1 },
 	{ "tokens", token_add, token_get, token_del, token_each, 0, 1 },
-	{ "deliveries", table_add, table_get, table_del, table_each,
-	  STORE_DELIVERIES, 0 },
-	{ "events", table_add, table_get, table_del, table_each,
-	  STORE_EVENTS, 0 },
 	{ "idempotency", table_add, table_get, table_del, table_each,
 	  STORE_IDEMPOTENCY, 0 },
 	{ "sessions", table_add, table_get, table_del, table_each,
@@ -648,7 +645,7 @@ static void
 test_attempt_record(void **state)
 {
 	struct fx			*fx = *state;
-	struct store_attempt_info	 i;
+	struct attempt_info		 i;
 	struct store_attempt		 a[2];
 	struct store_page		 pg;
 	char				*rec[2], want[1024], at[UTIL_ISO_LEN],
@@ -669,7 +666,7 @@ test_attempt_record(void **state)
 	i.manual = 1;
 	i.latency_ms = 1234;
 	i.next_ms = t + 5000;
-	rec[0] = store_attempt_pack(&i, &len[0]);
+	rec[0] = attempt_pack(&i, &len[0]);
 	/* Far smaller than its JSON (about 420 bytes for a 204). */
 	assert_true(len[0] < 140);
 	i.error = "";
@@ -681,7 +678,7 @@ test_attempt_record(void **state)
 	i.attempt = 4;
 	i.latency_ms = 0;
 	i.next_ms = 0;
-	rec[1] = store_attempt_pack(&i, &len[1]);
+	rec[1] = attempt_pack(&i, &len[1]);
 	a[0] = (struct store_attempt){ "w9", "01a2-one", t, rec[0], len[0] };
 	a[1] = (struct store_attempt){ "w9", "01a2-two", t + 1, rec[1],
 	    len[1] };
@@ -691,7 +688,7 @@ test_attempt_record(void **state)
 	free(rec[0]);
 	free(rec[1]);
 
-	assert_int_equal(store_attempt_list(fx->s, "w9", 0, 10, &pg),
+	assert_int_equal(attempt_list(fx->s, "w9", 0, 10, &pg),
 	    STORE_OK);
 	assert_int_equal(pg.n, 3);
 	util_iso8601(t, at);
@@ -723,7 +720,7 @@ test_attempt_record(void **state)
 	a[0] = (struct store_attempt){ "w9", "01a2-zcut", t + 2,
 	    "\x02\x01\x00\x01", 4 };
 	assert_int_equal(store_attempt_add_many(fx->s, a, 1), STORE_OK);
-	assert_int_equal(store_attempt_list(fx->s, "w9", 0, 10, &pg),
+	assert_int_equal(attempt_list(fx->s, "w9", 0, 10, &pg),
 	    STORE_OK);
 	assert_int_equal(pg.n, 3);
 	assert_non_null(strstr(pg.recs[0], "\"id\":\"01a2-two\""));
@@ -756,7 +753,7 @@ test_attempts(void **state)
 	    STORE_EXISTS);
 
 	/* newest first */
-	assert_int_equal(store_attempt_list(fx->s, "w1", 0, 10, &pg),
+	assert_int_equal(attempt_list(fx->s, "w1", 0, 10, &pg),
 	    STORE_OK);
 	assert_int_equal(pg.total, 200);
 	assert_int_equal(pg.n, 10);
@@ -765,21 +762,21 @@ test_attempts(void **state)
 		assert_string_equal(pg.recs[i], want);
 	}
 	store_page_free(&pg);
-	assert_int_equal(store_attempt_list(fx->s, "w1", 195, 10, &pg),
+	assert_int_equal(attempt_list(fx->s, "w1", 195, 10, &pg),
 	    STORE_OK);
 	assert_int_equal(pg.n, 5);
 	assert_string_equal(pg.recs[4], "{\"k\":0}");
 	store_page_free(&pg);
-	assert_int_equal(store_attempt_list(fx->s, "w1", 200, 10, &pg),
+	assert_int_equal(attempt_list(fx->s, "w1", 200, 10, &pg),
 	    STORE_OK);
 	assert_int_equal(pg.n, 0);
 	store_page_free(&pg);
-	assert_int_equal(store_attempt_list(fx->s, "w2", 0, 100, &pg),
+	assert_int_equal(attempt_list(fx->s, "w2", 0, 100, &pg),
 	    STORE_OK);
 	assert_int_equal(pg.total, 50);
 	assert_string_equal(pg.recs[0], "{\"k\":196}");
 	store_page_free(&pg);
-	assert_int_equal(store_attempt_list(fx->s, "w3", 0, 100, &pg),
+	assert_int_equal(attempt_list(fx->s, "w3", 0, 100, &pg),
 	    STORE_OK);
 	assert_int_equal(pg.total, 0);
 	store_page_free(&pg);
@@ -788,12 +785,12 @@ test_attempts(void **state)
 	assert_int_equal(store_attempt_prune(fx->s, 1000 + 10 * 150,
 	    &removed), STORE_OK);
 	assert_int_equal(removed, 150 + 38);
-	assert_int_equal(store_attempt_list(fx->s, "w1", 0, 100, &pg),
+	assert_int_equal(attempt_list(fx->s, "w1", 0, 100, &pg),
 	    STORE_OK);
 	assert_int_equal(pg.total, 50);
 	assert_string_equal(pg.recs[49], "{\"k\":150}");
 	store_page_free(&pg);
-	assert_int_equal(store_attempt_list(fx->s, "w2", 0, 100, &pg),
+	assert_int_equal(attempt_list(fx->s, "w2", 0, 100, &pg),
 	    STORE_OK);
 	assert_int_equal(pg.total, 12);
 	store_page_free(&pg);
@@ -874,7 +871,7 @@ test_upgrade_attempts(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 	snprintf(path, sizeof(path), "%s/db/attempts.db", fx->home);
 	assert_int_equal(access(path, F_OK), -1);
-	assert_int_equal(store_attempt_list(fx->s, "w1", 0, 2, &pg),
+	assert_int_equal(attempt_list(fx->s, "w1", 0, 2, &pg),
 	    STORE_OK);
 	assert_int_equal(pg.total, 1200);
 	assert_int_equal(pg.n, 2);
@@ -953,7 +950,7 @@ test_attempt_prune_walk(void **state)
 	assert_int_equal(store_attempt_prune(fx->s, 1000, &removed),
 	    STORE_OK);
 	assert_int_equal(removed, 0);
-	assert_int_equal(store_attempt_list(fx->s, "w00777", 0, 10, &pg),
+	assert_int_equal(attempt_list(fx->s, "w00777", 0, 10, &pg),
 	    STORE_OK);
 	assert_int_equal(pg.total, 1);
 	store_page_free(&pg);
