@@ -883,6 +883,96 @@ test_upgrade_attempts(void **state)
 	assert_int_equal(moved, 0);
 }
 
+/*
+ * Stores made before kept deliveries.db and events.db, which nothing
+ * used: store_upgrade removes them.  One that a process (of an older
+ * version) still has open is left for the next start, at once: the
+ * upgrade neither blocks on it nor fails.
+ */
+static void
+old_table(const char *home, const char *file)
+{
+	DB	*db;
+	char	 path[512];
+
+	snprintf(path, sizeof(path), "%s/db/%s", home, file);
+	assert_int_equal(db_create(&db, NULL, 0), 0);
+	assert_int_equal(db->open(db, NULL, path, NULL, DB_BTREE, DB_CREATE,
+	    0600), 0);
+	old_put(db, "k", 1, "{}");
+	assert_int_equal(db->close(db, 0), 0);
+}
+
+static void
+old_holder(const char *home, int ready, int hold)
+{
+	DB_ENV	*env;
+	DB	*db;
+	char	 path[512], c = 'r';
+
+	snprintf(path, sizeof(path), "%s/db", home);
+	if (db_env_create(&env, 0) != 0 || env->open(env, path,
+	    DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN, 0) != 0 ||
+	    db_create(&db, env, 0) != 0 || db->open(db, NULL,
+	    "deliveries.db", NULL, DB_BTREE, DB_AUTO_COMMIT, 0) != 0)
+		_exit(2);
+	if (write(ready, &c, 1) != 1)
+		_exit(3);
+	while (read(hold, &c, 1) > 0)
+		;
+	(void)db->close(db, 0);
+	(void)env->close(env, 0);
+	_exit(0);
+}
+
+static void
+test_upgrade_unused(void **state)
+{
+	struct fx	*fx = *state;
+	char		 del[512], ev[512], c;
+	size_t		 moved;
+	int		 ready[2], hold[2], status;
+	int64_t		 t0;
+	pid_t		 pid;
+
+	store_close(fx->s);
+	old_table(fx->home, "deliveries.db");
+	old_table(fx->home, "events.db");
+	snprintf(del, sizeof(del), "%s/db/deliveries.db", fx->home);
+	snprintf(ev, sizeof(ev), "%s/db/events.db", fx->home);
+	assert_non_null(fx->s = store_open(fx->home, 0));
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(hold), 0);
+	if ((pid = fork()) == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		old_holder(fx->home, ready[1], hold[0]);
+	}
+	assert_true(pid > 0);
+	close(ready[1]);
+	close(hold[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+
+	t0 = util_now_ms();
+	assert_int_equal(store_upgrade(fx->s, fx->home, &moved), STORE_OK);
+	assert_true(util_now_ms() - t0 < 5000);
+	assert_int_equal(moved, 0);
+	assert_int_equal(access(ev, F_OK), -1);
+	assert_int_equal(access(del, F_OK), 0);	/* still open over there */
+
+	close(hold[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(ready[0]);
+	assert_int_equal(store_upgrade(fx->s, fx->home, &moved), STORE_OK);
+	assert_int_equal(access(del, F_OK), -1);
+	/* The store goes on as before. */
+	assert_int_equal(store_team_add(fx->s, "t", "{}"), STORE_OK);
+	store_close(fx->s);
+	assert_non_null(fx->s = store_open(fx->home, 0));
+	assert_int_equal(access(del, F_OK), -1);
+}
+
 static void
 test_attempt_prune_many(void **state)
 {
@@ -1496,6 +1586,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_attempt_prune_walk, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_prune_many, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_unused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_attempts, setup,
 		    teardown),
