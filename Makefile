@@ -33,8 +33,9 @@ else
 OBJDIR	 = build/normal
 endif
 
-CORE	 = util log cfg store_env store_range store_team store_webhook \
-	   store_attempt store_upgrade attempt webhook auth
+STORE	 = store_env store_range store_team store_webhook store_attempt \
+	   store_upgrade
+CORE	 = util log cfg $(STORE) attempt webhook auth
 # The FastCGI program links no libcurl: its test deliveries run in
 # `webhookd --test` (src/probe.h).
 FCGI	 = http router api api_native api_v1 api_chatbot api_events spool \
@@ -94,8 +95,15 @@ webhookd: $(CORE_O) $(call obj,$(DAEMON))
 webhookctl: $(CORE_O) $(call obj,$(CTL))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
 
-# Each tests/unit/test_X.c links with every core module.
-$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(CORE_O) $(call obj,http router api api_native api_v1 api_chatbot api_events spool deliver deliver_retry probe admin tmpl backup priv)
+# Each tests/unit/test_X.c links with the modules UNIT_LINK_X names, or
+# else with every module.
+UNIT_ALL = $(CORE) http router api api_native api_v1 api_chatbot \
+	   api_events spool deliver deliver_retry probe admin tmpl backup priv
+UNIT_LINK_attempt = util log attempt $(STORE)
+UNIT_LINK_store = util log $(STORE) attempt
+.SECONDEXPANSION:
+$(OBJDIR)/test_%: $(OBJDIR)/test_%.o \
+	    $$(call obj,$$(or $$(UNIT_LINK_$$*),$$(UNIT_ALL)))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi $(LDLIBS_DELIVER) -lcmocka
 
 run: deps all
