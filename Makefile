@@ -101,6 +101,7 @@ UNIT_ALL = $(CORE) http router api api_native api_v1 api_chatbot \
 	   api_events spool deliver deliver_retry probe admin tmpl backup priv
 UNIT_LINK_attempt = util log attempt $(STORE)
 UNIT_LINK_store = util log $(STORE) attempt
+UNIT_LINK_store_attempt = $(UNIT_LINK_store)
 .SECONDEXPANSION:
 $(OBJDIR)/test_%: $(OBJDIR)/test_%.o \
 	    $$(call obj,$$(or $$(UNIT_LINK_$$*),$$(UNIT_ALL)))
