@@ -41,10 +41,10 @@ atrec_add64(struct buf *b, uint64_t v)
 }
 
 /*
- * An attempt's record in the attempt log (at_log.db).  Its webhook, time and id are in the
- * key; the rest is packed, a third the size of the JSON it is listed as
- * (Berkeley DB logs a page split whole, so the log grows by about three
- * times a record's size):
+ * An attempt's record in the attempt log (at_log.db).  Its webhook, time
+ * and id are in the key; the rest is packed, a third the size of the JSON
+ * it is listed as (Berkeley DB logs a page split whole, so the log grows
+ * by about three times a record's size):
  *   0x02, flags (1 success, 2 manual), be16 attempt, be16 status (0:
  *   none), be64 latency_ms, be64 next_ms (0: none), then delivery_id,
  *   event_id, event_type, state, error, body, each be16 length + bytes.

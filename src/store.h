@@ -184,8 +184,8 @@ struct store_attempt {
 /*
  * Appends n attempts in one transaction (one commit instead of n: the
  * daemon logs all the attempts that ended in one pass of its loop).  An
- * attempt whose key (webhook, time, id) is taken already is left out (and logged); otherwise
- * all or none are written.
+ * attempt whose key (webhook, time, id) is taken already is left out (and
+ * logged); otherwise all or none are written.
  */
 int	store_attempt_add_many(struct store *, const struct store_attempt *v,
 	    size_t n);

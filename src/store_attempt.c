@@ -61,8 +61,8 @@ attempt_add_body(struct store *s, DB_TXN *txn, void *arg)
 		    at_enc(ab->v[i].at_ms), ab->v[i].id, strlen(ab->v[i].id));
 		dbt_in(&key, b.p, b.len);
 		dbt_in(&data, ab->v[i].rec, ab->v[i].len);
-		res = store_dberr(s, db->put(db, txn, &key, &data, DB_NOOVERWRITE),
-		    "store_attempt_add", "put at_log.db");
+		res = store_dberr(s, db->put(db, txn, &key, &data,
+		    DB_NOOVERWRITE), "store_attempt_add", "put at_log.db");
 		/* A taken id is that attempt's problem, not the batch's. */
 		if (res == STORE_EXISTS && ab->n > 1) {
 			ab->dup++;
@@ -94,8 +94,8 @@ store_attempt_add_many(struct store *s, const struct store_attempt *v,
 		return STORE_FATAL;
 	if (n == 0)
 		return STORE_OK;
-	res = store_run(s, "store_attempt_add", TX_WRITE_NOSYNC, attempt_add_body,
-	    &ab);
+	res = store_run(s, "store_attempt_add", TX_WRITE_NOSYNC,
+	    attempt_add_body, &ab);
 	if (res == STORE_OK && ab.dup > 0)
 		log_warn("store_attempt_add: %zu of %zu attempt ids were taken "
 		    "already; those attempts were not logged", ab.dup, n);

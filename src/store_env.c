@@ -9,8 +9,8 @@
  * Concurrency: every process opens its own DB_ENV with DB_REGISTER |
  * DB_RECOVER | DB_FAILCHK (no DB_THREAD, no DB_PRIVATE).  Every read and
  * write runs in a DB_TXN_NOWAIT transaction: a lock that is not free at
- * once fails the call with DB_LOCK_NOTGRANTED, and store_run() tries the whole
- * transaction again after a short random sleep.
+ * once fails the call with DB_LOCK_NOTGRANTED, and store_run() tries the
+ * whole transaction again after a short random sleep.
  *
  * Why never wait for a lock: a Berkeley DB lock waiter sleeps on a
  * pthread condition variable in the shared region.  If it is SIGKILLed
@@ -808,8 +808,8 @@ store_close(struct store *s)
 			continue;
 		if ((ret = s->db[i]->close(s->db[i], DB_NOSYNC)) != 0 &&
 		    !s->fatal)
-			log_warn("store_close: close %s: %s", store_dbspecs[i].file,
-			    db_strerror(ret));
+			log_warn("store_close: close %s: %s",
+			    store_dbspecs[i].file, db_strerror(ret));
 	}
 	if (s->env != NULL &&
 	    (ret = s->env->close(s->env, 0)) != 0 && !s->fatal)

@@ -307,8 +307,8 @@ list_body(struct store *s, DB_TXN *txn, void *arg)
 	if (op->bounds != NULL)
 		ret = op->bounds(s, c, op, &first, &last);
 	if (ret == DB_NOTFOUND)
-		ret = store_range_recnos(c, op->prefix.p, op->prefix.len, &first,
-		    &last);
+		ret = store_range_recnos(c, op->prefix.p, op->prefix.len,
+		    &first, &last);
 	if (ret != 0)
 		goto dberror;
 	if (first == 0 || last < first)

@@ -218,8 +218,8 @@ rmw_body(struct store *s, DB_TXN *txn, void *arg)
 
 	dbt_in(&key, op->key, strlen(op->key));
 	dbt_out(&data);
-	res = store_dberr(s, db->get(db, txn, &key, &data, DB_RMW), "store_update",
-	    store_dbspecs[op->dbi].file);
+	res = store_dberr(s, db->get(db, txn, &key, &data, DB_RMW),
+	    "store_update", store_dbspecs[op->dbi].file);
 	if (res == STORE_OK)
 		old = xstrndup(data.data, data.size);
 	else if (res != STORE_NOTFOUND)

@@ -164,7 +164,8 @@ store_upgrade(struct store *s, const char *home, size_t *moved)
 		res = STORE_ERR;
 	}
 	while (res == STORE_OK && !op.done) {
-		res = store_run(s, "store_upgrade", TX_WRITE, migrate_body, &op);
+		res = store_run(s, "store_upgrade", TX_WRITE, migrate_body,
+		    &op);
 		if (res != STORE_OK)
 			break;
 		*moved += op.moved;

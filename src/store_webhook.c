@@ -300,7 +300,8 @@ count_add(struct store *s, DB_TXN *txn, const char *team, int delta,
 		if (ret != 0)
 			res = store_dberr(s, ret, fn, "count wh_team.db");
 		if ((ret = c->close(c)) != 0 && res == STORE_OK)
-			res = store_dberr(s, ret, fn, "cursor close wh_team.db");
+			res = store_dberr(s, ret, fn,
+			    "cursor close wh_team.db");
 		if (res != STORE_OK)
 			goto out;
 	} else {
@@ -542,8 +543,8 @@ create_body(struct store *s, DB_TXN *txn, void *arg)
 		teamval(&v, wh->uuid, wh->json);
 		dbt_in(&key, b.p, b.len);
 		dbt_in(&data, v.p, v.len);
-		res = store_dberr(s, ti->put(ti, txn, &key, &data, DB_NOOVERWRITE),
-		    fn, "put wh_team.db");
+		res = store_dberr(s, ti->put(ti, txn, &key, &data,
+		    DB_NOOVERWRITE), fn, "put wh_team.db");
 		buf_free(&v);
 		if (res == STORE_EXISTS) {
 			log_warn("%s: wh_team.db: sequence taken", fn);
