@@ -33,9 +33,11 @@ else
 OBJDIR	 = build/normal
 endif
 
+STORE	 = store_env store_range store_team store_webhook store_attempt \
+	   store_upgrade
 # event (the event-type rule that webhook's subscriptions share, publishing)
 # needs the spool: both are core.
-CORE	 = util log cfg store spool event webhook auth team attempt
+CORE	 = util log cfg $(STORE) spool event attempt webhook auth team
 # The API's dialects: every src/api_*.c (src/dialect.h lists them).
 DIALECTS = $(patsubst src/%.c,%,$(wildcard src/api_*.c))
 # The FastCGI program links no libcurl: its test deliveries run in
@@ -97,14 +99,19 @@ webhookd: $(CORE_O) $(call obj,$(DAEMON))
 webhookctl: $(CORE_O) $(call obj,$(CTL))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
 
-# Each tests/unit/test_X.c links with every core module.
+# Each tests/unit/test_X.c links with the modules UNIT_LINK_X names, or
+# else with every module.
 TEST_MODS = $(WEB) deliver deliver_retry probe backup priv
-$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(CORE_O) $(call obj,$(TEST_MODS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi $(LDLIBS_DELIVER) -lcmocka
+UNIT_ALL = $(CORE) $(TEST_MODS)
+UNIT_LINK_attempt = util log attempt $(STORE)
+UNIT_LINK_store = util log $(STORE) attempt
+UNIT_LINK_store_attempt = $(UNIT_LINK_store)
 # test_dialect brings a fifth dialect and its own table of dialects
 # (src/dialect.c's, plus one line): it links everything but dialect.o.
-$(OBJDIR)/test_dialect: $(OBJDIR)/test_dialect.o $(CORE_O) \
-	    $(call obj,$(filter-out dialect,$(TEST_MODS)))
+UNIT_LINK_dialect = $(CORE) $(filter-out dialect,$(TEST_MODS))
+.SECONDEXPANSION:
+$(OBJDIR)/test_%: $(OBJDIR)/test_%.o \
+	    $$(call obj,$$(or $$(UNIT_LINK_$$*),$$(UNIT_ALL)))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi $(LDLIBS_DELIVER) -lcmocka
 
 run: deps all

@@ -27,6 +27,7 @@
 #include <openssl/hmac.h>
 #include <openssl/params.h>
 
+#include "attempt.h"
 #include "deliver.h"
 #include "log.h"
 #include "spool.h"
@@ -969,7 +970,7 @@ deliver_attempt_pack(const struct deliver_attempt *a, char id[37],
     size_t *len)
 {
 	const struct deliver_result	*r = a->r;
-	struct store_attempt_info	 i;
+	struct attempt_info		 i;
 
 	/* Time-ordered, like the at_log.db key it ends. */
 	util_uuid7(id);
@@ -985,7 +986,7 @@ deliver_attempt_pack(const struct deliver_attempt *a, char id[37],
 	i.manual = a->manual;
 	i.latency_ms = r->latency_ms;
 	i.next_ms = a->next_ms;
-	return store_attempt_pack(&i, len);
+	return attempt_pack(&i, len);
 }
 
 int

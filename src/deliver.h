@@ -183,7 +183,7 @@ struct deliver_attempt {
 };
 /* Appends a to the attempt log; a store result. */
 int	 deliver_log_attempt(struct store *, const struct deliver_attempt *a);
-/* The attempt log's record of a (store_attempt_pack), with a new id
+/* The attempt log's record of a (attempt_pack), with a new id
  * written into id; the caller frees it (webhookd logs many in one
  * transaction). */
 char	*deliver_attempt_pack(const struct deliver_attempt *a, char id[37],

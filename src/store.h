@@ -1,23 +1,26 @@
 /*
- * store: the Berkeley DB 5.3 transactional environment in $WEBHOOKS_HOME/db
- * and every database in it.  Records are opaque JSON strings (the callers
- * put a format version in them); the store owns keys, indexes, transactions,
- * deadlock retry and recovery.  Nothing here knows HTTP.
+ * store: the service's durable state in $WEBHOOKS_HOME/db: teams, tokens,
+ * webhooks (listed per team in creation order), the attempt log, and a few
+ * small key -> JSON tables.  Records are opaque bytes, mostly JSON text
+ * (the model puts a format version in them: webhook.c, attempt.c); the
+ * store owns keys, indexes, ordering, pages, transactions and recovery.
+ * Nothing here knows HTTP.
  *
- * Every process (FastCGI processes, webhookd, webhookctl) opens the one
- * environment with DB_REGISTER | DB_RECOVER | DB_FAILCHK: a process killed in
- * the middle of a transaction never wedges the others.  Every call runs in a
- * DB_TXN_NOWAIT transaction retried while a lock is taken.  When Berkeley DB says
- * DB_RUNRECOVERY (or another process ran recovery under us) every call
- * returns STORE_FATAL and the process should answer 503 and exit; the next
- * process to open the environment recovers it.
+ * Every call is atomic on its own (one transaction), and never waits for
+ * another process: a process killed anywhere, even in the middle of a
+ * write, never wedges the others.  Several processes share the store (the
+ * FastCGI processes, webhookd, webhookctl), each with its own handle.
+ * When the store can no longer be used by this process (it needs
+ * recovery) every call returns STORE_FATAL and the process should answer
+ * 503 and exit; the next process to open the store recovers it.
  *
  * A full or failing disk makes writes return STORE_ERR (the caller answers
- * 503) and never a signal: the shared regions have their disk blocks from
- * the start.  Reads go on (a process whose open cannot log, on a full disk,
- * opens the databases read-only, and read-write again at its next write).
+ * 503) and never a signal; reads go on, and writes again once there is
+ * space.
  *
  * Strings returned through char ** are the caller's to free.
+ * The implementation (Berkeley DB 5.3) is in store_env.c, store_range.c,
+ * store_team.c, store_webhook.c, store_attempt.c and store_upgrade.c.
  */
 #ifndef STORE_H
 #define STORE_H
@@ -42,20 +45,18 @@ struct store;
 /*
  * Opens (and recovers if a registered process died) $home/db.  NULL on error.
  * Without STORE_CREATE the directory $home/db must exist.  One store per
- * process (DB_REGISTER): a forked child opens its own and never uses its
- * parent's.  STORE_FATAL_RECOVER only while no other process uses the
- * environment.
+ * process: a forked child opens its own and never uses its parent's.
+ * STORE_FATAL_RECOVER only while no other process uses the store.
  */
 struct store	*store_open(const char *home, int flags);
 void		 store_close(struct store *);
-/* 1 once the environment has panicked or was recovered by another process. */
+/* 1 once the store needs recovery, or another process recovered it. */
 int		 store_is_fatal(struct store *);
 /*
- * Frees the locks and aborts the transactions of processes that died in the
- * environment (DB_ENV->failchk).  A process opening the environment does
- * this too (DB_REGISTER), and so does a lock wait that times out while other
- * processes use the locks; but a lone process blocked on a dead process's
- * lock waits until someone calls this: webhookd should, every second or so.
+ * Frees what processes that died in the middle of a call left held (their
+ * locks, their transactions).  The store does this by itself when a
+ * process opens it, when a call keeps finding a lock taken, and in
+ * store_maintain; this is for a caller that wants it alone.
  */
 int		 store_failchk(struct store *);
 /*
@@ -69,7 +70,12 @@ int		 store_failchk(struct store *);
  */
 void		 store_read_begin(struct store *);
 void		 store_read_end(struct store *);
-/* Checkpoint, then remove log files no longer needed for normal recovery. */
+/*
+ * Housekeeping for a long-running process, every few minutes (webhookd:
+ * every 5; each FastCGI process: every minute): frees what dead processes
+ * left (store_failchk), checkpoints, and removes the log files normal
+ * recovery no longer needs.
+ */
 int		 store_maintain(struct store *);
 /*
  * The same, but the checkpoint only if the environment's last one (by any
@@ -173,68 +179,60 @@ int	store_webhook_gen(struct store *, const char *team, uint64_t *gen);
  */
 int	store_attempt_add(struct store *, const char *webhook_uuid,
 	    const char *id, int64_t at_ms, const char *json);
-/*
- * What the log keeps of an attempt besides its webhook, id and time (which
- * are its key).  The log lists it as the JSON object of the API:
- * {"v":1,"id","delivery_id","event_id","event_type","webhook_id","attempt",
- * "created_at","status_code","latency_ms","success","error",
- * "response_body","state","next_attempt_at","manual"}.
- */
-struct store_attempt_info {
-	const char	*delivery_id;
-	const char	*event_id;
-	const char	*event_type;
-	const char	*state;
-	const char	*error;		/* "": none (null) */
-	const char	*body;		/* the response's first bytes */
-	int		 attempt;
-	int		 status;	/* 0: no answer (null) */
-	int		 success;
-	int		 manual;
-	int64_t		 latency_ms;
-	int64_t		 next_ms;	/* 0: none (null) */
-};
-/* The log's record of i (a third the size of its JSON), for
- * store_attempt_add_many; *len its size.  The caller frees it. */
-char	*store_attempt_pack(const struct store_attempt_info *i, size_t *len);
 /* One attempt of the log, for store_attempt_add_many. */
 struct store_attempt {
 	const char	*uuid;		/* the webhook's */
 	const char	*id;
 	int64_t		 at_ms;
-	const char	*rec;		/* store_attempt_pack's, or JSON text */
+	const char	*rec;		/* the record's bytes (attempt_pack's) */
 	size_t		 len;
 };
 /*
  * Appends n attempts in one transaction (one commit instead of n: the
  * daemon logs all the attempts that ended in one pass of its loop).  An
- * attempt whose key (webhook, time, id) is taken already is left out (and logged); otherwise
- * all or none are written.
+ * attempt whose key (webhook, time, id) is taken already is left out (and
+ * logged); otherwise all or none are written.
  */
 int	store_attempt_add_many(struct store *, const struct store_attempt *v,
 	    size_t n);
 /*
- * The JSON object the log lists for the at_log.db record key -> rec (its
- * key: uuid NUL be64(at) id), appended to out: 0, or -1 when the record is
- * malformed (a listing leaves it out).  A record that starts with '{' is
- * taken as it is.  store_attempt_list reads every record with it.
+ * An attempt of the log as store_attempt_list hands it to its renderer:
+ * its key (webhook, time, id) and its record's bytes, in the store's
+ * memory for the call only.
+ */
+struct store_attempt_view {
+	const char	*uuid;		/* the webhook's, ulen bytes */
+	size_t		 ulen;
+	const char	*id;		/* idlen bytes */
+	size_t		 idlen;
+	int64_t		 at_ms;
+	const void	*rec;		/* len bytes */
+	size_t		 len;
+};
+/*
+ * Appends what a lists as (its JSON) to out: 0, or -1 when it cannot be
+ * read: the listing then leaves it out (and logs it).
  */
 struct buf;
-int	store_attempt_json(struct buf *out, const void *key, size_t klen,
-	    const void *rec, size_t len);
-/* Newest first, O(log n + limit) like store_webhook_list. */
+typedef int (*store_render_fn)(struct buf *out,
+	    const struct store_attempt_view *a);
+/*
+ * A page of the webhook's attempts, newest first, each rendered by render
+ * straight into the page: O(log n + limit) like store_webhook_list.
+ */
 int	store_attempt_list(struct store *, const char *webhook_uuid,
-	    size_t offset, size_t limit, struct store_page *);
+	    size_t offset, size_t limit, store_render_fn render,
+	    struct store_page *);
 /* Removes attempts older than before_ms; *removed counts them. */
 int	store_attempt_prune(struct store *, int64_t before_ms, size_t *removed);
-/* Moves the attempt log of a store made by an older version into the
- * current format (webhookd, at start); *moved counts the attempts. */
+/* Brings a store made by an older version up to date (webhookd, at
+ * start): moves its attempt log into the current format (*moved counts the
+ * attempts; STORE_ERR when that failed) and removes the tables nothing
+ * uses (deliveries.db, events.db; a failure there is only logged). */
 int	store_upgrade(struct store *, const char *home, size_t *moved);
 
 /* ---- generic small tables: key -> json -------------------------------- */
 enum store_table {
-	STORE_DELIVERIES,	/* delivery id -> state (event, webhook, attempts) */
-	STORE_EVENTS,		/* event id -> event json, for manual retry */
 	STORE_IDEMPOTENCY,	/* team "\n" key -> {"event": id, "at": ms} */
 	STORE_SESSIONS,		/* SHA-256 hex of session id -> session json */
 	STORE_LIMITS,		/* "addr " address or "team " name -> the admin

@@ -152,7 +152,7 @@ struct batched {
 	char			 uuid[37];	/* the webhook's */
 	char			 id[37];
 	int64_t			 at_ms;
-	char			*rec;		/* store_attempt_pack's */
+	char			*rec;		/* attempt_pack's */
 	size_t			 len;
 	struct endpoint		*ep;		/* told once recorded */
 };

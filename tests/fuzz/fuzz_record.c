@@ -12,8 +12,8 @@
  *     what was read (the union JSON of every answer);
  *   - as an at_log.db record: the first byte is the key's length, that
  *     many bytes the key (uuid NUL be64(at) id), the rest the value
- *     (store_attempt_pack's packed record, or JSON text), read by
- *     store_attempt_json as every listing of attempts reads it.  A packed
+ *     (attempt_pack's packed record, or JSON text), read by
+ *     attempt_json as every listing of attempts reads it.  A packed
  *     record that reads must come out as one JSON object.
  * Any difference aborts.
  *
@@ -29,6 +29,7 @@
 #include <json-c/json.h>
 
 #include "api.h"
+#include "attempt.h"
 #include "store.h"
 #include "util.h"
 #include "webhook.h"
@@ -101,17 +102,34 @@ attempt_record(const uint8_t *data, size_t size)
 {
 	struct json_tokener	*tok;
 	json_object		*o;
+	struct store_attempt_view a;
 	struct buf		 out;
-	size_t			 klen;
+	const char		*key, *nul;
+	uint64_t		 at;
+	size_t			 klen, i;
 
 	if (size < 1)
 		return;
 	klen = data[0];
 	if (klen > size - 1)
 		klen = size - 1;
+	/* The key's parts, as the store hands them over (a key without
+	 * them is the store's to leave out). */
+	key = (const char *)data + 1;
+	if ((nul = memchr(key, '\0', klen)) == NULL ||
+	    (size_t)(key + klen - nul) < 1 + 8)
+		return;
+	a.uuid = key;
+	a.ulen = (size_t)(nul - key);
+	for (i = 0, at = 0; i < 8; i++)
+		at = at << 8 | (unsigned char)nul[1 + i];
+	a.at_ms = (int64_t)(at ^ ((uint64_t)1 << 63));
+	a.id = nul + 9;
+	a.idlen = (size_t)(key + klen - (nul + 9));
+	a.rec = data + 1 + klen;
+	a.len = size - 1 - klen;
 	buf_init(&out);
-	if (store_attempt_json(&out, data + 1, klen, data + 1 + klen,
-	    size - 1 - klen) == 0 && out.len > 0 && out.p[0] == '{' &&
+	if (attempt_json(&out, &a) == 0 && out.len > 0 && out.p[0] == '{' &&
 	    (size - 1 - klen == 0 || data[1 + klen] != '{')) {
 		/* A packed record: written by us, so it must be JSON. */
 		tok = json_tokener_new();

@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "attempt.h"
 #include "deliver.h"
 #include "store.h"
 #include "util.h"
@@ -1082,7 +1083,7 @@ test_outcome(void **state)
 	a.r = &r;
 	a.state = "dead";
 	assert_int_equal(deliver_log_attempt(st, &a), STORE_OK);
-	assert_int_equal(store_attempt_list(st, w.uuid, 0, 10, &pg), STORE_OK);
+	assert_int_equal(attempt_list(st, w.uuid, 0, 10, &pg), STORE_OK);
 	assert_int_equal(pg.n, 1);
 	assert_non_null(strstr(pg.recs[0], "\"delivery_id\":\"msg_1\""));
 	assert_non_null(strstr(pg.recs[0], "\"status_code\":410"));
