@@ -997,6 +997,11 @@ struct ftype {
 	void	(*settle)(const struct field *, struct webhook *);
 	/* webhook_redact, for rows with FL_SECRET. */
 	void	(*redact)(const struct field *, struct webhook *);
+	/* A form's one input (rows with FL_FORM): its kind, and the value
+	 * as the input's text. */
+	enum wh_input_kind	 input;
+	void	(*text)(const struct field *, struct buf *,
+		    const struct webhook *);
 };
 
 #define FL_RECORD	0x01	/* a member of the stored record */
@@ -1005,6 +1010,7 @@ struct ftype {
 #define FL_REQ_ENVELOPE	0x08	/* seed 003's envelope must send it (under
 				   the second spelling when there is one) */
 #define FL_SECRET	0x10	/* masked by webhook_redact */
+#define FL_FORM		0x20	/* one input of a form (webhook_form_field) */
 
 struct field {
 	const char		*key;
@@ -1016,6 +1022,7 @@ struct field {
 	unsigned		 set;	/* WF_*, 0: not from a body */
 	unsigned		 flags;	/* FL_* */
 	int64_t			 min, max, def;
+	const char		*label;	/* a form's name for it */
 };
 
 #define AT(f, w, T)	((T *)(void *)((char *)(w) + (f)->off))
@@ -1069,6 +1076,13 @@ t_str_redact(const struct field *f, struct webhook *w)
 {
 	if (*AT(f, w, char *) != NULL)
 		replace(AT(f, w, char *), PASSWORD_MASK);
+}
+
+static void
+t_str_text(const struct field *f, struct buf *b, const struct webhook *w)
+{
+	if (*CAT(f, w, char *) != NULL)
+		buf_puts(b, *CAT(f, w, char *));
 }
 
 /* Text of min..max bytes (check_text). */
@@ -1252,6 +1266,20 @@ t_bool_quick(const struct field *f, struct qrd *r, struct webhook *w)
 	else
 		return QR_OTHER;
 	return QR_OK;
+}
+
+/* A check box's text: "1" when on, "" when off. */
+static void
+t_bool_text(const struct field *f, struct buf *b, const struct webhook *w)
+{
+	if (*CAT(f, w, int))
+		buf_putc(b, '1');
+}
+
+static void
+t_int_text(const struct field *f, struct buf *b, const struct webhook *w)
+{
+	buf_printf(b, "%d", *CAT(f, w, int));
 }
 
 static void
@@ -1775,11 +1803,13 @@ static const struct ftype t_text = {
 	.decode = t_text_decode, .apply = t_str_apply, .free = t_str_free,
 	.rec_put = t_str_put, .rec_get = t_str_get, .rec_quick = t_str_quick,
 	.json_put = t_str_put, .settle = t_str_settle, .redact = t_str_redact,
+	.input = WH_INPUT_TEXT, .text = t_str_text,
 };
 static const struct ftype t_url = {
 	.decode = t_url_decode, .apply = t_str_apply, .free = t_str_free,
 	.rec_put = t_str_put, .rec_get = t_str_get, .rec_quick = t_str_quick,
 	.json_put = t_str_put, .settle = t_str_settle,
+	.input = WH_INPUT_TEXT, .text = t_str_text,
 };
 static const struct ftype t_token = {
 	.decode = t_token_decode, .apply = t_token_apply, .free = t_str_free,
@@ -1816,11 +1846,12 @@ static const struct ftype t_bool = {
 	.decode = t_bool_decode, .apply = t_int_apply, .rec_put = t_bool_put,
 	.rec_get = t_bool_get, .rec_quick = t_bool_quick,
 	.json_put = t_bool_put, .init = t_int_init,
+	.input = WH_INPUT_CHECK, .text = t_bool_text,
 };
 static const struct ftype t_int = {
 	.decode = t_int_decode, .apply = t_int_apply, .rec_put = t_int_put,
 	.rec_get = t_int_get, .rec_quick = t_int_quick, .json_put = t_int_put,
-	.init = t_int_init,
+	.init = t_int_init, .input = WH_INPUT_NUMBER, .text = t_int_text,
 };
 static const struct ftype t_error = {
 	.free = t_error_free, .rec_put = t_error_put, .rec_get = t_error_get,
@@ -1839,34 +1870,41 @@ static const struct ftype t_time = {
 #define RJ		(FL_RECORD | FL_JSON)
 
 static const struct field fields[] = {
-	{ KEY("uuid"), NULL, &t_uuid, OFF(uuid), 0, RJ, 0, 0, 0 },
-	{ KEY("id"), NULL, &t_uuid, OFF(uuid), 0, FL_JSON, 0, 0, 0 },
-	{ KEY("team"), NULL, &t_label, OFF(team), 0, FL_RECORD, 0, 0, 0 },
+	{ KEY("uuid"), NULL, &t_uuid, OFF(uuid), 0, RJ, 0, 0, 0, NULL },
+	{ KEY("id"), NULL, &t_uuid, OFF(uuid), 0, FL_JSON, 0, 0, 0, NULL },
+	{ KEY("team"), NULL, &t_label, OFF(team), 0, FL_RECORD, 0, 0, 0,
+	    NULL },
 	{ KEY("name"), NULL, &t_text, OFF(name), WF_NAME,
-	    RJ | FL_REQ_CREATE | FL_REQ_ENVELOPE, 1, WH_NAME_MAX, 0 },
+	    RJ | FL_REQ_CREATE | FL_REQ_ENVELOPE | FL_FORM, 1, WH_NAME_MAX, 0,
+	    "Name" },
 	{ KEY("url"), NULL, &t_url, OFF(url), WF_URL,
-	    RJ | FL_REQ_CREATE | FL_REQ_ENVELOPE, 1, WH_URL_MAX, 0 },
+	    RJ | FL_REQ_CREATE | FL_REQ_ENVELOPE | FL_FORM, 1, WH_URL_MAX, 0,
+	    "URL" },
 	{ KEY("http_method"), NULL, &t_method, OFF(method), WF_METHOD,
-	    RJ | FL_REQ_ENVELOPE, 0, 0, WH_POST },
+	    RJ | FL_REQ_ENVELOPE, 0, 0, WH_POST, "Method" },
 	{ KEY("headers"), NULL, &t_headers, OFF(headers), WF_HEADERS,
-	    RJ | FL_SECRET, 0, WH_HEADERS_MAX, 0 },
+	    RJ | FL_SECRET, 0, WH_HEADERS_MAX, 0, "Headers" },
 	{ KEY("auth"), NULL, &t_auth, OFF(auth_user), WF_AUTH, RJ,
-	    1, WH_AUTH_MAX, 0 },
+	    1, WH_AUTH_MAX, 0, "Basic auth" },
 	{ KEY("token"), NULL, &t_token, OFF(token), WF_TOKEN, RJ | FL_SECRET,
-	    1, WH_TOKEN_MAX, 0 },
+	    1, WH_TOKEN_MAX, 0, "The signing secret" },
 	{ KEY("events"), "settings", &t_events, OFF(events), WF_EVENTS,
-	    RJ | FL_REQ_ENVELOPE, 0, WH_EVENTS_MAX, 0 },
+	    RJ | FL_REQ_ENVELOPE, 0, WH_EVENTS_MAX, 0, "Events" },
 	{ KEY("settings"), NULL, &t_settings, OFF(events), 0, FL_JSON,
-	    0, 0, 0 },
+	    0, 0, 0, NULL },
 	{ KEY("active"), NULL, &t_bool, OFF(active), WF_ACTIVE,
-	    RJ | FL_REQ_ENVELOPE, 0, 1, 1 },
+	    RJ | FL_REQ_ENVELOPE | FL_FORM, 0, 1, 1, "Active" },
 	{ KEY("max_attempts"), NULL, &t_int, OFF(max_attempts),
-	    WF_MAX_ATTEMPTS, RJ, 1, WH_ATTEMPTS_MAX, WH_ATTEMPTS_DEFAULT },
-	{ KEY("error"), NULL, &t_error, OFF(error_date), 0, RJ, 0, 0, 0 },
+	    WF_MAX_ATTEMPTS, RJ | FL_FORM, 1, WH_ATTEMPTS_MAX,
+	    WH_ATTEMPTS_DEFAULT, "Max attempts" },
+	{ KEY("error"), NULL, &t_error, OFF(error_date), 0, RJ, 0, 0, 0,
+	    NULL },
 	{ KEY("fail_since"), NULL, &t_ms, OFF(fail_since), 0, FL_RECORD,
-	    0, 0, 0 },
-	{ KEY("created_at"), NULL, &t_time, OFF(created_at), 0, RJ, 0, 0, 0 },
-	{ KEY("updated_at"), NULL, &t_time, OFF(updated_at), 0, RJ, 0, 0, 0 },
+	    0, 0, 0, NULL },
+	{ KEY("created_at"), NULL, &t_time, OFF(created_at), 0, RJ, 0, 0, 0,
+	    NULL },
+	{ KEY("updated_at"), NULL, &t_time, OFF(updated_at), 0, RJ, 0, 0, 0,
+	    NULL },
 };
 #define NFIELDS	(sizeof(fields) / sizeof(fields[0]))
 
@@ -1879,6 +1917,47 @@ fields_init(struct webhook *w)
 	for (i = 0; i < NFIELDS; i++)
 		if (fields[i].type->init != NULL)
 			fields[i].type->init(&fields[i], w);
+}
+
+const struct wh_form_field *
+webhook_form_field(size_t i, struct wh_form_field *out)
+{
+	size_t	 k;
+
+	for (k = 0; k < NFIELDS; k++)
+		if ((fields[k].flags & FL_FORM) && i-- == 0) {
+			out->key = fields[k].key;
+			out->label = fields[k].label;
+			out->input = fields[k].type->input;
+			out->index = k;
+			return out;
+		}
+	return NULL;
+}
+
+void
+webhook_form_text(const struct wh_form_field *ff, const struct webhook *w,
+    struct buf *b)
+{
+	struct webhook	 def;
+
+	if (w == NULL) {
+		memset(&def, 0, sizeof(def));
+		fields_init(&def);
+		w = &def;
+	}
+	fields[ff->index].type->text(&fields[ff->index], b, w);
+}
+
+const char *
+webhook_field_label(const char *key)
+{
+	size_t	 k;
+
+	for (k = 0; k < NFIELDS; k++)
+		if (strcmp(fields[k].key, key) == 0)
+			return fields[k].label;
+	return NULL;
 }
 
 /* ---- the loops over the table ------------------------------------------ */

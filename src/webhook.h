@@ -116,6 +116,34 @@ void	webhook_free(struct webhook *);
  * always.  For answers to tokens without webhooks:edit. */
 void	webhook_redact(struct webhook *);
 
+/*
+ * The plain fields a form shows as one input each (name, url, active,
+ * max_attempts): the admin form reads, writes, shows and labels them from
+ * the field table, so that a plain field added to the table needs in the
+ * form only its template's input (named by its key, errors in err_KEY).
+ */
+enum wh_input_kind {
+	WH_INPUT_NONE = 0,
+	WH_INPUT_TEXT,		/* a string */
+	WH_INPUT_NUMBER,	/* an integer, sent as one when it is */
+	WH_INPUT_CHECK		/* a boolean: "1" on, "" off */
+};
+struct wh_form_field {
+	const char	*key;	/* the body's key, the form's input name */
+	const char	*label;	/* what the form calls it */
+	enum wh_input_kind	 input;
+	size_t		 index;	/* in the table */
+};
+/* The i-th such field into *out and out, or NULL past the last. */
+const struct wh_form_field *webhook_form_field(size_t i,
+	    struct wh_form_field *out);
+/* Its value in w as the input's text, appended to b; w NULL: the value a
+ * new webhook starts with. */
+void	webhook_form_text(const struct wh_form_field *, const struct webhook *,
+	    struct buf *);
+/* A field's label by its key (any field that has one), or NULL. */
+const char *webhook_field_label(const char *key);
+
 /* "whsec_" + base64 of 24 random bytes; the caller frees it. */
 char	*webhook_new_secret(void);
 /* 1 if the webhook is active and subscribed to the event type. */
