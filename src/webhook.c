@@ -980,6 +980,9 @@ struct ftype {
 	void	(*apply)(const struct field *, struct webhook *,
 		    const struct webhook *src);
 	void	(*free)(const struct field *, struct webhook *);
+	/* dst is a shallow copy of src: give it its own copies. */
+	void	(*copy)(const struct field *, struct webhook *dst,
+		    const struct webhook *src);
 	/* The record: written; read by json-c (v NULL when absent); read by
 	 * the quick reader. */
 	void	(*rec_put)(const struct field *, struct buf *,
@@ -1015,7 +1018,7 @@ struct ftype {
 struct field {
 	const char		*key;
 	size_t			 klen;
-	const char		*jkey;	/* "\"key\":" */
+	const char		*jkey;	/* ",\"key\":", klen + 4 bytes */
 	const char		*alt;	/* a second spelling decode reads */
 	const struct ftype	*type;
 	size_t			 off;	/* in struct webhook */
@@ -1042,6 +1045,18 @@ t_str_free(const struct field *f, struct webhook *w)
 {
 	free(*AT(f, w, char *));
 	*AT(f, w, char *) = NULL;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void
+t_str_copy(const struct field *f, struct webhook *d, const struct webhook *s)
+{
+	*AT(f, d, char *) = dup_or_null(*CAT(f, s, char *));
 }
 
 static void
@@ -1405,6 +1420,15 @@ t_headers_apply(const struct field *f, struct webhook *w,
 }
 
 static void
+t_headers_copy(const struct field *f, struct webhook *d,
+    const struct webhook *s)
+{
+	d->headers = NULL;
+	d->nheaders = 0;
+	t_headers_apply(f, d, s);
+}
+
+static void
 t_headers_free(const struct field *f, struct webhook *w)
 {
 	(void)f;
@@ -1555,6 +1579,14 @@ t_auth_apply(const struct field *f, struct webhook *w, const struct webhook *s)
 }
 
 static void
+t_auth_copy(const struct field *f, struct webhook *d, const struct webhook *s)
+{
+	(void)f;
+	d->auth_user = dup_or_null(s->auth_user);
+	d->auth_pass = dup_or_null(s->auth_pass);
+}
+
+static void
 t_auth_free(const struct field *f, struct webhook *w)
 {
 	(void)f;
@@ -1659,6 +1691,19 @@ t_events_apply(const struct field *f, struct webhook *w,
 }
 
 static void
+t_events_copy(const struct field *f, struct webhook *d,
+    const struct webhook *s)
+{
+	size_t	 i;
+
+	(void)f;
+	d->events = s->nevents > 0 ?
+	    xcalloc(s->nevents, sizeof(*d->events)) : NULL;
+	for (i = 0; i < s->nevents; i++)
+		d->events[i] = xstrdup(s->events[i]);
+}
+
+static void
 t_events_free(const struct field *f, struct webhook *w)
 {
 	(void)f;
@@ -1757,6 +1802,14 @@ t_error_free(const struct field *f, struct webhook *w)
 }
 
 static void
+t_error_copy(const struct field *f, struct webhook *d, const struct webhook *s)
+{
+	(void)f;
+	d->error_date = dup_or_null(s->error_date);
+	d->error_msg = dup_or_null(s->error_msg);
+}
+
+static void
 t_error_put(const struct field *f, struct buf *b, const struct webhook *w)
 {
 	(void)f;
@@ -1796,24 +1849,24 @@ static const struct ftype t_uuid = {
 };
 /* Text the service sets (team): no decode. */
 static const struct ftype t_label = {
-	.free = t_str_free, .rec_put = t_str_put, .rec_get = t_str_get,
-	.rec_quick = t_str_quick, .settle = t_str_settle,
+	.free = t_str_free, .copy = t_str_copy, .rec_put = t_str_put,
+	.rec_get = t_str_get, .rec_quick = t_str_quick, .settle = t_str_settle,
 };
 static const struct ftype t_text = {
 	.decode = t_text_decode, .apply = t_str_apply, .free = t_str_free,
-	.rec_put = t_str_put, .rec_get = t_str_get, .rec_quick = t_str_quick,
+	.copy = t_str_copy, .rec_put = t_str_put, .rec_get = t_str_get, .rec_quick = t_str_quick,
 	.json_put = t_str_put, .settle = t_str_settle, .redact = t_str_redact,
 	.input = WH_INPUT_TEXT, .text = t_str_text,
 };
 static const struct ftype t_url = {
 	.decode = t_url_decode, .apply = t_str_apply, .free = t_str_free,
-	.rec_put = t_str_put, .rec_get = t_str_get, .rec_quick = t_str_quick,
+	.copy = t_str_copy, .rec_put = t_str_put, .rec_get = t_str_get, .rec_quick = t_str_quick,
 	.json_put = t_str_put, .settle = t_str_settle,
 	.input = WH_INPUT_TEXT, .text = t_str_text,
 };
 static const struct ftype t_token = {
 	.decode = t_token_decode, .apply = t_token_apply, .free = t_str_free,
-	.rec_put = t_str_put, .rec_get = t_str_get, .rec_quick = t_str_quick,
+	.copy = t_str_copy, .rec_put = t_str_put, .rec_get = t_str_get, .rec_quick = t_str_quick,
 	.json_put = t_str_put, .settle = t_str_settle, .redact = t_str_redact,
 };
 static const struct ftype t_method = {
@@ -1824,18 +1877,20 @@ static const struct ftype t_method = {
 };
 static const struct ftype t_headers = {
 	.decode = t_headers_decode, .apply = t_headers_apply,
-	.free = t_headers_free, .rec_put = t_headers_put,
+	.free = t_headers_free, .copy = t_headers_copy,
+	.rec_put = t_headers_put,
 	.rec_get = t_headers_get, .rec_quick = t_headers_quick,
 	.json_put = t_headers_json, .redact = t_headers_redact,
 };
 static const struct ftype t_auth = {
 	.decode = t_auth_decode, .apply = t_auth_apply, .free = t_auth_free,
-	.rec_put = t_auth_put, .rec_get = t_auth_get,
+	.copy = t_auth_copy, .rec_put = t_auth_put, .rec_get = t_auth_get,
 	.rec_quick = t_auth_quick, .json_put = t_auth_json,
 };
 static const struct ftype t_events = {
 	.decode = t_events_decode, .apply = t_events_apply,
-	.free = t_events_free, .rec_put = t_events_put,
+	.free = t_events_free, .copy = t_events_copy,
+	.rec_put = t_events_put,
 	.rec_get = t_events_get, .rec_quick = t_events_quick,
 	.json_put = t_events_put, .settle = t_events_settle,
 };
@@ -1854,8 +1909,9 @@ static const struct ftype t_int = {
 	.init = t_int_init, .input = WH_INPUT_NUMBER, .text = t_int_text,
 };
 static const struct ftype t_error = {
-	.free = t_error_free, .rec_put = t_error_put, .rec_get = t_error_get,
-	.rec_quick = t_error_quick, .json_put = t_error_put,
+	.free = t_error_free, .copy = t_error_copy, .rec_put = t_error_put,
+	.rec_get = t_error_get, .rec_quick = t_error_quick,
+	.json_put = t_error_put,
 };
 static const struct ftype t_ms = {
 	.rec_put = t_ms_put, .rec_get = t_ms_get, .rec_quick = t_ms_quick,
@@ -1865,7 +1921,7 @@ static const struct ftype t_time = {
 	.json_put = t_time_json,
 };
 
-#define KEY(k)		k, sizeof(k) - 1, "\"" k "\":"
+#define KEY(k)		k, sizeof(k) - 1, ",\"" k "\":"
 #define OFF(m)		offsetof(struct webhook, m)
 #define RJ		(FL_RECORD | FL_JSON)
 
@@ -1947,17 +2003,6 @@ webhook_form_text(const struct wh_form_field *ff, const struct webhook *w,
 		w = &def;
 	}
 	fields[ff->index].type->text(&fields[ff->index], b, w);
-}
-
-const char *
-webhook_field_label(const char *key)
-{
-	size_t	 k;
-
-	for (k = 0; k < NFIELDS; k++)
-		if (strcmp(fields[k].key, key) == 0)
-			return fields[k].label;
-	return NULL;
 }
 
 /* ---- the loops over the table ------------------------------------------ */
@@ -2043,6 +2088,17 @@ webhook_free(struct webhook *w)
 }
 
 void
+webhook_dup(struct webhook *dst, const struct webhook *src)
+{
+	size_t	 i;
+
+	*dst = *src;
+	for (i = 0; i < NFIELDS; i++)
+		if (fields[i].type->copy != NULL)
+			fields[i].type->copy(&fields[i], dst, src);
+}
+
+void
 webhook_redact(struct webhook *w)
 {
 	size_t	 i;
@@ -2092,8 +2148,7 @@ webhook_to_record(const struct webhook *w)
 	for (i = 0; i < NFIELDS; i++) {
 		if (!(fields[i].flags & FL_RECORD))
 			continue;
-		buf_putc(&b, ',');
-		buf_puts(&b, fields[i].jkey);
+		buf_add(&b, fields[i].jkey, fields[i].klen + 4);
 		fields[i].type->rec_put(&fields[i], &b, w);
 	}
 	buf_putc(&b, '}');
@@ -2135,6 +2190,7 @@ static const struct {
 } qr_own[QR_NOWN] = {
 	QR_KEY("v"), QR_KEY("view_v"), QR_KEY("view_len"), QR_KEY("view"),
 };
+_Static_assert(NFIELDS + QR_NOWN <= 64, "quick_from_record's seen bits");
 
 /* QR_OK with w filled, or QR_OTHER with w empty. */
 static enum qr
@@ -2144,7 +2200,7 @@ quick_from_record(const char *json, struct webhook *w)
 	const char	*key;
 	uint64_t	 seen = 0;
 	int64_t		 ver = -1, vlen = -1, vver = -1;
-	size_t		 k, n;
+	size_t		 k, n, o;
 
 	record_init(w);
 	r.p = json;
@@ -2158,20 +2214,23 @@ quick_from_record(const char *json, struct webhook *w)
 		if (key == NULL)
 			goto other;
 		n = (size_t)(key - r.p);
-		for (k = 0; k < QR_NOWN; k++)
-			if (qr_own[k].n == n && memcmp(r.p, qr_own[k].s, n) == 0)
+		/* k: a row of the table, or NFIELDS + one of qr_own. */
+		for (k = 0; k < NFIELDS; k++)
+			if (fields[k].klen == n &&
+			    (fields[k].flags & FL_RECORD) &&
+			    memcmp(r.p, fields[k].key, n) == 0)
 				break;
-		if (k < QR_NOWN)
-			k += NFIELDS;
-		else {
-			for (k = 0; k < NFIELDS; k++)
-				if (fields[k].klen == n &&
-				    (fields[k].flags & FL_RECORD) &&
-				    memcmp(r.p, fields[k].key, n) == 0)
+		if (k == NFIELDS) {
+			for (o = 0; o < QR_NOWN; o++)
+				if (qr_own[o].n == n &&
+				    memcmp(r.p, qr_own[o].s, n) == 0)
 					break;
+			if (o == QR_NOWN)
+				goto other;
+			k += o;
 		}
 		r.p = key + 1;
-		if (k == NFIELDS || seen & (1ull << k))
+		if (seen & (1ull << k))
 			goto other;
 		seen |= 1ull << k;
 		if (qr_expect(&r, ':') != QR_OK)
@@ -2283,16 +2342,13 @@ fail:
 void
 webhook_json_members(struct buf *b, const struct webhook *w)
 {
-	size_t	 i;
-	int	 first = 1;
+	size_t	 i, comma = 1;	/* the first member goes without */
 
 	for (i = 0; i < NFIELDS; i++) {
 		if (!(fields[i].flags & FL_JSON))
 			continue;
-		if (!first)
-			buf_putc(b, ',');
-		first = 0;
-		buf_puts(b, fields[i].jkey);
+		buf_add(b, fields[i].jkey + comma, fields[i].klen + 4 - comma);
+		comma = 0;
 		fields[i].type->json_put(&fields[i], b, w);
 	}
 }

@@ -110,6 +110,9 @@ void	webhook_init(struct webhook *, const char *team);
 /* Applies the fields in->set to w (copies; in is unchanged). */
 void	webhook_apply(struct webhook *w, const struct wh_input *in);
 void	webhook_free(struct webhook *);
+/* dst becomes a copy of src with its own strings (free it with
+ * webhook_free). */
+void	webhook_dup(struct webhook *dst, const struct webhook *src);
 /* Masks what only a token that may edit sees: the signing secret and the
  * values of the webhook's own headers (a credential in an Authorization
  * header, an API key) become "********", as the basic-auth password is
@@ -141,8 +144,6 @@ const struct wh_form_field *webhook_form_field(size_t i,
  * new webhook starts with. */
 void	webhook_form_text(const struct wh_form_field *, const struct webhook *,
 	    struct buf *);
-/* A field's label by its key (any field that has one), or NULL. */
-const char *webhook_field_label(const char *key);
 
 /* "whsec_" + base64 of 24 random bytes; the caller frees it. */
 char	*webhook_new_secret(void);

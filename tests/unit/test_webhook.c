@@ -860,6 +860,78 @@ test_record_is_json_c(void **state)
 	}
 }
 
+/* webhook_dup: the same webhook, sharing no memory with the original. */
+static void
+test_dup(void **state)
+{
+	struct webhook	 w, d, e;
+	char		*rw, *rd;
+
+	(void)state;
+	full_webhook(&w);
+	webhook_dup(&d, &w);
+	rw = webhook_to_record(&w);
+	assert_ptr_not_equal(d.name, w.name);
+	assert_ptr_not_equal(d.headers, w.headers);
+	assert_ptr_not_equal(d.headers[0].value, w.headers[0].value);
+	assert_ptr_not_equal(d.events, w.events);
+	assert_ptr_not_equal(d.auth_pass, w.auth_pass);
+	assert_ptr_not_equal(d.error_msg, w.error_msg);
+	webhook_free(&w);	/* d must stand alone (ASan, valgrind) */
+	rd = webhook_to_record(&d);
+	assert_string_equal(rd, rw);
+	/* NULLs stay NULL. */
+	webhook_init(&w, "t");
+	webhook_dup(&e, &w);
+	assert_null(e.auth_user);
+	assert_null(e.error_date);
+	assert_int_equal(e.nheaders, 0);
+	assert_int_equal(e.nevents, 1);
+	webhook_free(&e);
+	webhook_free(&w);
+	webhook_free(&d);
+	free(rw);
+	free(rd);
+}
+
+/* The plain fields a form shows, from the table, with their texts. */
+static void
+test_form_fields(void **state)
+{
+	struct wh_form_field	 ff;
+	struct webhook		 w;
+	struct buf		 b;
+	const char		*want[][4] = {
+		/* key, input, new webhook's text, full_webhook's text */
+		{ "name", "t", "", "Caf\xc3\xa9 \"hook\"" },
+		{ "url", "t", "", "https://e.com/a/b?c=d" },
+		{ "active", "c", "1", "" },
+		{ "max_attempts", "n", "8", "1" },
+	};
+	size_t			 i;
+
+	(void)state;
+	full_webhook(&w);
+	buf_init(&b);
+	for (i = 0; webhook_form_field(i, &ff) != NULL; i++) {
+		assert_true(i < sizeof(want) / sizeof(want[0]));
+		assert_string_equal(ff.key, want[i][0]);
+		assert_non_null(ff.label);
+		assert_int_equal(ff.input, want[i][1][0] == 't' ?
+		    WH_INPUT_TEXT : want[i][1][0] == 'c' ? WH_INPUT_CHECK :
+		    WH_INPUT_NUMBER);
+		buf_reset(&b);
+		webhook_form_text(&ff, NULL, &b);
+		assert_string_equal(b.p != NULL ? b.p : "", want[i][2]);
+		buf_reset(&b);
+		webhook_form_text(&ff, &w, &b);
+		assert_string_equal(b.p != NULL ? b.p : "", want[i][3]);
+	}
+	assert_int_equal(i, sizeof(want) / sizeof(want[0]));
+	buf_free(&b);
+	webhook_free(&w);
+}
+
 static void
 test_record_damaged(void **state)
 {
@@ -1456,6 +1528,8 @@ main(void)
 		cmocka_unit_test(test_record_golden),
 		cmocka_unit_test(test_record_is_json_c),
 		cmocka_unit_test(test_record_damaged),
+		cmocka_unit_test(test_dup),
+		cmocka_unit_test(test_form_fields),
 		cmocka_unit_test(test_record_quick_reader),
 		cmocka_unit_test(test_record_view),
 		cmocka_unit_test(test_to_json),
