@@ -1,8 +1,9 @@
 /*
  * webhook: the model.  A request body becomes a checked struct wh_input
- * through one function (webhook_decode) that walks the fields against the
- * limits in webhook.h; a webhook becomes a stored record (JSON with "v") and
- * back; and the union JSON the dialects start their answers from.  Below the
+ * through one function (webhook_decode) that walks the field table
+ * (fields[], below) against the limits in webhook.h; a webhook becomes a
+ * stored record (JSON with "v") and back; and the union JSON the dialects
+ * start their answers from; each of them a loop over the same table.  Below the
  * model sits the store, whose records this module alone reads and writes.
  *
  * Choices made here (the seeds leave them open):

@@ -1,8 +1,12 @@
 /*
  * webhook: the model.  The union resource of the four seed dialects, its
- * validation against a table of limits, its stored record (JSON with a
- * format version) and the union JSON every dialect starts its output from.
- * Knows json-c and the store's interface; knows nothing of HTTP.
+ * validation, its stored record (JSON with a format version) and the union
+ * JSON every dialect starts its output from, all driven by one table of
+ * fields in webhook.c (key, type, member, limits below, flags).  Adding a
+ * field: its member in struct webhook and its WF_ bit here, its row in
+ * webhook.c's fields[], its input in templates/form.html (and the dialects
+ * that spell it otherwise).  Knows json-c and the store's interface;
+ * knows nothing of HTTP.
  */
 #ifndef WEBHOOK_H
 #define WEBHOOK_H
@@ -17,6 +21,7 @@ struct buf;
 
 #define WEBHOOK_RECORD_VERSION	1
 
+/* Limits; the field table (webhook.c) applies them. */
 #define WH_NAME_MAX	1024
 #define WH_URL_MAX	2048
 #define WH_HEADERS_MAX	99
