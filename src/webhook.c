@@ -346,7 +346,7 @@ check_secret(const char *s, struct wh_errors *errs)
 	return 0;
 }
 
-/* ---- the field decoders ----------------------------------------------- */
+/* ---- the shaped fields' decoders --------------------------------------- */
 
 static void
 add_event(struct webhook *w, const char *name)
@@ -718,8 +718,7 @@ check_combined(const struct webhook *w, struct wh_errors *errs)
 
 /* ---- reading and writing JSON text ------------------------------------ */
 
-
-/* s as a JSON string; NULL as "" (as jstr does). */
+/* s as a JSON string; NULL as "". */
 static void
 put_str(struct buf *b, const char *s)
 {
@@ -777,9 +776,9 @@ rec_int(json_object *o, const char *key, int64_t def)
  * (or null where the writer puts null), integers without fraction or
  * exponent, strings without \u escapes or raw control bytes, nothing after
  * the object.  On anything else it answers QR_OTHER and the caller reads
- * the record with json-c, so that what a record means is decided in one
- * place (the json-c reader below) and this is only a faster road to the
- * same result.
+ * the record with json-c, so that what a record means is decided on the
+ * json-c road (each field type's rec_get) and this one (its rec_quick) is
+ * only a faster way to the same result.
  */
 enum qr { QR_OK = 0, QR_OTHER };
 
