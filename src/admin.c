@@ -776,15 +776,17 @@ out:
 
 /* ---- the webhook form ------------------------------------------------------------ */
 
+/* The shaped fields' error slots; the plain ones (webhook_form_field:
+ * name, url, active, max_attempts) have err_KEY, from the model's table. */
 enum wfield {
-	F_NAME, F_URL, F_METHOD, F_HEADERS, F_AUTH_USER, F_AUTH_PASS,
-	F_EVENTS, F_ACTIVE, F_MAX, F_TOKEN, F_OTHER, F_NFIELDS
+	F_METHOD, F_HEADERS, F_AUTH_USER, F_AUTH_PASS, F_EVENTS, F_TOKEN,
+	F_OTHER, F_NFIELDS
 };
 static const char *const wfield_slot[F_NFIELDS] = {
-	"err_name", "err_url", "err_method", "err_headers", "err_auth_user",
-	"err_auth_pass", "err_events", "err_active", "err_max_attempts",
-	"err_token", "err_other"
+	"err_method", "err_headers", "err_auth_user", "err_auth_pass",
+	"err_events", "err_token", "err_other"
 };
+#define PLAIN_MAX	16	/* plain fields a form can hold */
 
 struct hrow {
 	const char	*name;
@@ -793,18 +795,25 @@ struct hrow {
 	struct buf	 err_value;
 };
 
-/* What the form holds (pointers into the request's form or a webhook). */
+/* One plain field of the form: its text, and its errors. */
+struct wplain {
+	struct wh_form_field	 ff;
+	struct buf		 text;
+	struct buf		 err;
+};
+
+/* What the form holds (the shaped fields point into the request's form or
+ * a webhook; the plain ones are copied). */
 struct wform {
-	const char	*name, *url, *method, *auth_user, *auth_pass;
-	const char	*max_attempts, *token;
-	int		 active;
+	const char	*method, *auth_user, *auth_pass, *token;
+	struct wplain	 plain[PLAIN_MAX];
+	size_t		 nplain;
 	int		 has_password;	/* edit: a password is stored */
 	int		 checked[NKNOWN];
 	struct buf	 other;		/* other event names, space-separated */
 	struct hrow	 rows[ROWS_MAX + 1];
 	size_t		 nrows;
 	struct buf	 err[F_NFIELDS];
-	char		 maxbuf[16];
 	int		 nerrs;
 };
 
@@ -814,12 +823,26 @@ wform_init(struct wform *f)
 	size_t	 i;
 
 	memset(f, 0, sizeof(*f));
-	f->name = f->url = f->auth_user = f->auth_pass = f->token = "";
+	f->auth_user = f->auth_pass = f->token = "";
 	f->method = "POST";
-	f->max_attempts = "8";
 	buf_init(&f->other);
 	for (i = 0; i < F_NFIELDS; i++)
 		buf_init(&f->err[i]);
+	/* The plain fields, with a new webhook's values. */
+	for (i = 0; i < PLAIN_MAX &&
+	    webhook_form_field(i, &f->plain[i].ff) != NULL; i++) {
+		buf_init(&f->plain[i].text);
+		buf_init(&f->plain[i].err);
+		webhook_form_text(&f->plain[i].ff, NULL, &f->plain[i].text);
+	}
+	f->nplain = i;
+}
+
+/* The text of plain field i, never NULL. */
+static const char *
+wplain_text(const struct wform *f, size_t i)
+{
+	return f->plain[i].text.p != NULL ? f->plain[i].text.p : "";
 }
 
 static void
@@ -830,6 +853,10 @@ wform_free(struct wform *f)
 	buf_free(&f->other);
 	for (i = 0; i < F_NFIELDS; i++)
 		buf_free(&f->err[i]);
+	for (i = 0; i < f->nplain; i++) {
+		buf_free(&f->plain[i].text);
+		buf_free(&f->plain[i].err);
+	}
 	for (i = 0; i < f->nrows; i++) {
 		buf_free(&f->rows[i].err_name);
 		buf_free(&f->rows[i].err_value);
@@ -868,8 +895,10 @@ wform_from_webhook(struct wform *f, const struct webhook *w)
 {
 	size_t	 i;
 
-	f->name = w->name;
-	f->url = w->url;
+	for (i = 0; i < f->nplain; i++) {
+		buf_reset(&f->plain[i].text);
+		webhook_form_text(&f->plain[i].ff, w, &f->plain[i].text);
+	}
 	f->method = webhook_method_name(w->method);
 	for (i = 0; i < w->nheaders; i++)
 		add_row(f, w->headers[i].name, w->headers[i].value);
@@ -877,9 +906,6 @@ wform_from_webhook(struct wform *f, const struct webhook *w)
 	f->has_password = w->auth_user != NULL;
 	for (i = 0; i < w->nevents; i++)
 		add_event(f, w->events[i]);
-	f->active = w->active;
-	snprintf(f->maxbuf, sizeof(f->maxbuf), "%d", w->max_attempts);
-	f->max_attempts = f->maxbuf;
 }
 
 /* The form as it was sent. */
@@ -891,14 +917,18 @@ wform_from_request(struct wform *f, const struct form *fm)
 	size_t		 i, n;
 	long		 rows;
 
-	f->name = form_str(fm, "name");
-	f->url = form_str(fm, "url");
+	for (i = 0; i < f->nplain; i++) {
+		buf_reset(&f->plain[i].text);
+		if (f->plain[i].ff.input != WH_INPUT_CHECK)
+			buf_puts(&f->plain[i].text,
+			    form_str(fm, f->plain[i].ff.key));
+		else if (form_get(fm, f->plain[i].ff.key) != NULL)
+			buf_putc(&f->plain[i].text, '1');
+	}
 	f->method = form_str(fm, "http_method");
 	f->auth_user = form_str(fm, "auth_user");
 	f->auth_pass = form_str(fm, "auth_pass");
-	f->max_attempts = form_str(fm, "max_attempts");
 	f->token = form_str(fm, "token");
-	f->active = form_get(fm, "active") != NULL;
 	v = form_get(fm, "rows");
 	rows = v != NULL ? strtol(v, NULL, 10) : 0;
 	if (rows < 0 || rows > ROWS_MAX)
@@ -945,8 +975,24 @@ wform_json(const struct wform *f, const struct webhook *old, size_t *rowmap)
 	long		 n;
 
 	j = json_object_new_object();
-	json_object_object_add(j, "name", json_object_new_string(f->name));
-	json_object_object_add(j, "url", json_object_new_string(f->url));
+	for (i = 0; i < f->nplain; i++) {
+		const char	*t = wplain_text(f, i);
+		json_object	*v;
+
+		switch (f->plain[i].ff.input) {
+		case WH_INPUT_CHECK:
+			v = json_object_new_boolean(t[0] != '\0');
+			break;
+		case WH_INPUT_NUMBER:
+			v = is_int(t, &n) ? json_object_new_int64(n) :
+			    json_object_new_string(t);
+			break;
+		default:
+			v = json_object_new_string(t);
+			break;
+		}
+		json_object_object_add(j, f->plain[i].ff.key, v);
+	}
 	json_object_object_add(j, "http_method",
 	    json_object_new_string(f->method));
 	arr = json_object_new_array();
@@ -982,10 +1028,6 @@ wform_json(const struct wform *f, const struct webhook *old, size_t *rowmap)
 		json_object_array_add(arr, json_object_new_string(tok));
 	free(copy);
 	json_object_object_add(j, "events", arr);
-	json_object_object_add(j, "active", json_object_new_boolean(f->active));
-	json_object_object_add(j, "max_attempts", is_int(f->max_attempts, &n)
-	    ? json_object_new_int64(n)
-	    : json_object_new_string(f->max_attempts));
 	if (old == NULL && f->token[0] != '\0')
 		json_object_object_add(j, "token",
 		    json_object_new_string(f->token));
@@ -1010,8 +1052,6 @@ wform_errors(struct wform *f, const struct wh_errors *errs,
 		enum wfield	 slot;
 		const char	*label;
 	} fields[] = {
-		{ "name", F_NAME, "Name" },
-		{ "url", F_URL, "URL" },
 		{ "http_method", F_METHOD, "Method" },
 		{ "headers", F_HEADERS, "Headers:" },
 		{ "auth.username", F_AUTH_USER, "User name" },
@@ -1019,8 +1059,6 @@ wform_errors(struct wform *f, const struct wh_errors *errs,
 		{ "auth", F_AUTH_USER, "Basic auth" },
 		{ "events", F_EVENTS, "Events" },
 		{ "settings", F_EVENTS, "Events" },
-		{ "active", F_ACTIVE, "Active" },
-		{ "max_attempts", F_MAX, "Max attempts" },
 		{ "token", F_TOKEN, "The signing secret" },
 	};
 	const char	*fld, *rest;
@@ -1055,6 +1093,14 @@ wform_errors(struct wform *f, const struct wh_errors *errs,
 				continue;
 			}
 		}
+		for (k = 0; k < f->nplain; k++)
+			if (strcmp(fld, f->plain[k].ff.key) == 0)
+				break;
+		if (k < f->nplain) {
+			add_err(&f->plain[k].err, f->plain[k].ff.label,
+			    errs->e[i].msg);
+			continue;
+		}
 		for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
 			if (strncmp(fld, fields[k].field,
 			    strlen(fields[k].field)) == 0)
@@ -1075,7 +1121,7 @@ page_form(struct admin *a, int status, struct wform *f,
 	struct tmpl_data	*it;
 	static const char *const methods[] = { "POST", "PUT", "PATCH" };
 	size_t			 i;
-	char			*title;
+	char			*title, *slot;
 
 	if (w != NULL) {
 		tmpl_set(a->d, "uuid", w->uuid);
@@ -1088,8 +1134,18 @@ page_form(struct admin *a, int status, struct wform *f,
 		title = xstrdup("New webhook");
 	}
 	tmpl_set(a->d, "heading", title);
-	tmpl_set(a->d, "name", f->name);
-	tmpl_set(a->d, "url", f->url);
+	/* The plain fields: their text (or flag) under their key, their
+	 * errors under err_KEY. */
+	for (i = 0; i < f->nplain; i++) {
+		if (f->plain[i].ff.input == WH_INPUT_CHECK)
+			tmpl_flag(a->d, f->plain[i].ff.key,
+			    wplain_text(f, i)[0] != '\0');
+		else
+			tmpl_set(a->d, f->plain[i].ff.key, wplain_text(f, i));
+		slot = xasprintf("err_%s", f->plain[i].ff.key);
+		tmpl_set(a->d, slot, f->plain[i].err.p);
+		free(slot);
+	}
 	for (i = 0; i < 3; i++) {
 		it = tmpl_add(a->d, "methods");
 		tmpl_set(it, "method", methods[i]);
@@ -1121,8 +1177,6 @@ page_form(struct admin *a, int status, struct wform *f,
 		tmpl_flag(it, "checked", f->checked[i]);
 	}
 	tmpl_set(a->d, "events_other", f->other.p);
-	tmpl_flag(a->d, "active", f->active);
-	tmpl_set(a->d, "max_attempts", f->max_attempts);
 	tmpl_setf(a->d, "attempts_max", "%d", WH_ATTEMPTS_MAX);
 	tmpl_set(a->d, "token", f->token);
 	for (i = 0; i < F_NFIELDS; i++)
@@ -1130,6 +1184,27 @@ page_form(struct admin *a, int status, struct wform *f,
 	tmpl_flag(a->d, "invalid", f->nerrs > 0);
 	render(a, status, "form.html", title);
 	free(title);
+}
+
+/* The plain fields of w (webhook_form_field) under their keys: text, or a
+ * flag for a check box. */
+static void
+show_plain(struct tmpl_data *d, const struct webhook *w)
+{
+	struct wh_form_field	 ff;
+	struct buf		 t;
+	size_t			 i;
+
+	buf_init(&t);
+	for (i = 0; webhook_form_field(i, &ff) != NULL; i++) {
+		buf_reset(&t);
+		webhook_form_text(&ff, w, &t);
+		if (ff.input == WH_INPUT_CHECK)
+			tmpl_flag(d, ff.key, t.len > 0);
+		else
+			tmpl_set(d, ff.key, t.p);
+	}
+	buf_free(&t);
 }
 
 /* The webhook's page.  secret: shown once (create, new secret); test: the
@@ -1147,8 +1222,7 @@ page_webhook(struct admin *a, int status, const struct webhook *w,
 	size_t			 i;
 
 	tmpl_set(a->d, "uuid", w->uuid);
-	tmpl_set(a->d, "name", w->name);
-	tmpl_set(a->d, "url", w->url);
+	show_plain(a->d, w);
 	tmpl_set(a->d, "method", webhook_method_name(w->method));
 	for (i = 0; i < w->nheaders; i++) {
 		it = tmpl_add(a->d, "headers");
@@ -1160,8 +1234,6 @@ page_webhook(struct admin *a, int status, const struct webhook *w,
 	events_text(w, &ev);
 	tmpl_set(a->d, "events", ev.p);
 	buf_free(&ev);
-	tmpl_flag(a->d, "active", w->active);
-	tmpl_setf(a->d, "max_attempts", "%d", w->max_attempts);
 	human_ms(w->created_at, date, sizeof(date));
 	tmpl_set(a->d, "created", date);
 	human_ms(w->updated_at, date, sizeof(date));
@@ -1214,7 +1286,6 @@ admin_new_form(struct api_ctx *c)
 
 	wform_init(&f);
 	if (admin_begin(&a, c, NEED_SESSION, SCOPE_ADD) == 0) {
-		f.active = 1;
 		f.checked[0] = 1;	/* "*" */
 		page_form(&a, 200, &f, NULL);
 	}

@@ -1,8 +1,12 @@
 /*
  * webhook: the model.  The union resource of the four seed dialects, its
- * validation against a table of limits, its stored record (JSON with a
- * format version) and the union JSON every dialect starts its output from.
- * Knows json-c and the store's interface; knows nothing of HTTP.
+ * validation, its stored record (JSON with a format version) and the union
+ * JSON every dialect starts its output from, all driven by one table of
+ * fields in webhook.c (key, type, member, limits below, flags).  Adding a
+ * field: its member in struct webhook and its WF_ bit here, its row in
+ * webhook.c's fields[], its input in templates/form.html (and the dialects
+ * that spell it otherwise).  Knows json-c and the store's interface;
+ * knows nothing of HTTP.
  */
 #ifndef WEBHOOK_H
 #define WEBHOOK_H
@@ -17,6 +21,7 @@ struct buf;
 
 #define WEBHOOK_RECORD_VERSION	1
 
+/* Limits; the field table (webhook.c) applies them. */
 #define WH_NAME_MAX	1024
 #define WH_URL_MAX	2048
 #define WH_HEADERS_MAX	99
@@ -110,11 +115,40 @@ void	webhook_init(struct webhook *, const char *team);
 /* Applies the fields in->set to w (copies; in is unchanged). */
 void	webhook_apply(struct webhook *w, const struct wh_input *in);
 void	webhook_free(struct webhook *);
+/* dst becomes a copy of src with its own strings (free it with
+ * webhook_free). */
+void	webhook_dup(struct webhook *dst, const struct webhook *src);
 /* Masks what only a token that may edit sees: the signing secret and the
  * values of the webhook's own headers (a credential in an Authorization
  * header, an API key) become "********", as the basic-auth password is
  * always.  For answers to tokens without webhooks:edit. */
 void	webhook_redact(struct webhook *);
+
+/*
+ * The plain fields a form shows as one input each (name, url, active,
+ * max_attempts): the admin form reads, writes, shows and labels them from
+ * the field table, so that a plain field added to the table needs in the
+ * form only its template's input (named by its key, errors in err_KEY).
+ */
+enum wh_input_kind {
+	WH_INPUT_NONE = 0,
+	WH_INPUT_TEXT,		/* a string */
+	WH_INPUT_NUMBER,	/* an integer, sent as one when it is */
+	WH_INPUT_CHECK		/* a boolean: "1" on, "" off */
+};
+struct wh_form_field {
+	const char	*key;	/* the body's key, the form's input name */
+	const char	*label;	/* what the form calls it */
+	enum wh_input_kind	 input;
+	size_t		 index;	/* in the table */
+};
+/* The i-th such field into *out and out, or NULL past the last. */
+const struct wh_form_field *webhook_form_field(size_t i,
+	    struct wh_form_field *out);
+/* Its value in w as the input's text, appended to b; w NULL: the value a
+ * new webhook starts with. */
+void	webhook_form_text(const struct wh_form_field *, const struct webhook *,
+	    struct buf *);
 
 /* "whsec_" + base64 of 24 random bytes; the caller frees it. */
 char	*webhook_new_secret(void);
