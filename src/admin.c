@@ -1514,15 +1514,11 @@ out:
 	admin_end(&a);
 }
 
-/* The spool, opened on first use and kept for the process's life. */
+/* The process's spool (api_ctx_spool). */
 static struct spool *
 admin_spool(struct admin *a)
 {
-	static struct spool	*sp;
-
-	if (sp == NULL)
-		sp = spool_open(a->c->cfg->home, 1);
-	return sp;
+	return api_ctx_spool(a->c);
 }
 
 /*

@@ -13,6 +13,7 @@
 #include "api.h"
 #include "log.h"
 #include "probe.h"
+#include "spool.h"
 
 const char *
 api_json_string(json_object *j)
@@ -151,6 +152,16 @@ decode_body(struct api_ctx *c, int create, struct wh_input *in)
 		return -1;
 	}
 	return 0;
+}
+
+struct spool *
+api_ctx_spool(struct api_ctx *c)
+{
+	static struct spool	*sp;
+
+	if (sp == NULL)
+		sp = spool_open(c->cfg->home, 1);
+	return sp;
 }
 
 int

@@ -20,20 +20,6 @@
 #include "event.h"
 #include "spool.h"
 
-/*
- * The spool, opened on first use and kept for the life of the process (a
- * FastCGI process serves many requests; the directory descriptors are
- * what every write needs).
- */
-static struct spool *
-spool_of(struct api_ctx *c)
-{
-	static struct spool	*sp;
-
-	if (sp == NULL)
-		sp = spool_open(c->cfg->home, 1);
-	return sp;
-}
 
 static void
 unavailable(struct api_ctx *c, const char *msg)
@@ -100,7 +86,7 @@ events_publish(struct api_ctx *c)
 		api_error(c, 422, "The given data was invalid.", &errs);
 		return;
 	}
-	if ((sp = spool_of(c)) == NULL) {
+	if ((sp = api_ctx_spool(c)) == NULL) {
 		unavailable(c, "The spool is unavailable; try again.");
 		return;
 	}
@@ -237,7 +223,7 @@ delivery_retry(struct api_ctx *c)
 	char		 webhook[37], event[SPOOL_ID_MAX + 1];
 	int		 store_res = STORE_OK;
 
-	if ((sp = spool_of(c)) == NULL) {
+	if ((sp = api_ctx_spool(c)) == NULL) {
 		unavailable(c, "The spool is unavailable; try again.");
 		return;
 	}

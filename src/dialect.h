@@ -31,6 +31,8 @@ struct wh_errors;
 struct dialect;
 
 /* One request, from routing to answer; freed by api_handle. */
+struct spool;
+
 struct api_ctx {
 	struct http_req		*req;
 	struct http_resp	*resp;
@@ -42,6 +44,11 @@ struct api_ctx {
 	const char		*params[ROUTER_PARAMS_MAX];
 	json_object		*body;		/* parsed body of ROUTE_BODY routes */
 };
+
+/* The spool of the request's data directory: opened on first use and
+ * kept for the life of the process (one a process: the admin page and the
+ * API share it); NULL if it cannot be opened (logged).  api.c's. */
+struct spool	*api_ctx_spool(struct api_ctx *);
 
 struct dialect {
 	const char		*name;		/* "native", "v1": tests, logs */
