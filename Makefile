@@ -33,7 +33,7 @@ else
 OBJDIR	 = build/normal
 endif
 
-CORE	 = util log cfg store webhook auth
+CORE	 = util log cfg store webhook webhook_outcome retry auth
 # The FastCGI program links no libcurl: its test deliveries run in
 # `webhookd --test` (src/probe.h).
 FCGI	 = http router api api_native api_v1 api_chatbot api_events spool \

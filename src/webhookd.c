@@ -1503,15 +1503,6 @@ reap(struct wd *wd)
 	}
 }
 
-static double
-jitter(void)
-{
-	uint32_t	 v;
-
-	util_random(&v, sizeof(v));
-	return (double)v / 4294967296.0;
-}
-
 /* The spool thread: the outcome of one attempt logged, recorded, and its
  * next state on disk before the event's file may go.  Frees j. */
 static void
@@ -1520,27 +1511,14 @@ job_resolve(struct wd *wd, struct job *j)
 	const struct deliver_result *r = &j->res;
 	struct deliver_attempt	 a;
 	struct event		*e = j->ev;
-	const char		*state;
+	enum delivery_state	 state;
 	char			*text, type[SPOOL_TYPE_MAX + 1];
-	int64_t			 now = util_now_ms(), next = 0, delay;
-	int			 rc, deact = 0, maxa, recorded = 1;
+	int64_t			 now = util_now_ms(), next;
+	int			 rc, deact = 0, recorded = 1;
 
-	maxa = j->wh.max_attempts > 0 ? j->wh.max_attempts : 1;
-	if (r->cls == DELIVER_DONE)
-		state = "done";
-	else if (e->ev.manual)
-		state = "failed";
-	else if (r->cls == DELIVER_PERMANENT || j->attempt >= maxa)
-		state = "dead";
-	else {
-		state = "retrying";
-		delay = deliver_backoff_ms(j->attempt, jitter());
-		/* Retry-After never shortens the schedule; bounded. */
-		if (r->retry_after_ms > delay)
-			delay = r->retry_after_ms > DELIVER_RETRY_AFTER_MAX ?
-			    DELIVER_RETRY_AFTER_MAX : r->retry_after_ms;
-		next = now + (int64_t)((double)delay * wd->cfg.time_scale);
-	}
+	state = retry_next(r->cls, e->ev.manual, j->attempt,
+	    j->wh.max_attempts, r->retry_after_ms, now, wd->cfg.time_scale,
+	    &next);
 
 	memset(&a, 0, sizeof(a));
 	a.delivery_id = j->msg_id;
@@ -1557,7 +1535,8 @@ job_resolve(struct wd *wd, struct job *j)
 	log_clean(e->ev.type, type, sizeof(type));
 	log_info("deliver: webhook %s event %s (%s) attempt %d/%d: %s, "
 	    "status %d, %lld ms%s%s", j->wh.uuid, e->ev.id, type, j->attempt,
-	    maxa, state, r->status, (long long)r->latency_ms,
+	    retry_max_attempts(j->wh.max_attempts), delivery_state_name(state),
+	    r->status, (long long)r->latency_ms,
 	    r->error[0] ? ": " : "", r->error);
 
 	/* The webhook's error and run of failures: a write only when
@@ -1566,28 +1545,30 @@ job_resolve(struct wd *wd, struct job *j)
 	    failing_find(wd, j->wh.uuid) != -1) {
 		rc = deliver_note_outcome(wd->st, j->wh.team != NULL ?
 		    j->wh.team : e->ev.team, j->wh.uuid, r, now,
-		    (int64_t)((double)DELIVER_FAIL_WINDOW_MS *
+		    (int64_t)((double)RETRY_FAIL_WINDOW_MS *
 		    wd->cfg.time_scale), 0, &deact);
 		if (rc == STORE_FATAL)
 			wd->fatal = 1;
 		failing_set(wd, j->wh.uuid, r->cls != DELIVER_DONE);
-		if (deact)
-			log_info("deliver: webhook %s deactivated: %s",
-			    j->wh.uuid, r->gone ? "410 Gone" :
-			    "failing for 5 days");
+		if (deact && r->gone)
+			log_info("deliver: webhook %s deactivated: 410 Gone",
+			    j->wh.uuid);
+		else if (deact)
+			log_info("deliver: webhook %s deactivated: failing "
+			    "for %d days", j->wh.uuid, RETRY_FAIL_WINDOW_DAYS);
 	}
 
 	/* The delivery's next state, durably, before the file goes. */
-	if (strcmp(state, "retrying") == 0) {
+	if (state == DELIVERY_RETRYING) {
 		if (defer_job(wd, j, j->attempt, next) == -1)
 			recorded = 0;
-	} else if (strcmp(state, "dead") == 0) {
+	} else if (state == DELIVERY_DEAD) {
 		text = delivery_text(j, j->attempt);
 		if (spool_write(wd->sp, SPOOL_DEAD, j->msg_id, text,
 		    strlen(text), 0) == -1)
 			recorded = 0;
 		free(text);
-	} else if (strcmp(state, "done") == 0 && e->ev.manual) {
+	} else if (state == DELIVERY_DONE && e->ev.manual) {
 		/* A manual retry got through: nothing left to retry. */
 		spool_remove(wd->sp, SPOOL_DEFERRED, j->msg_id);
 		spool_remove(wd->sp, SPOOL_DEAD, j->msg_id);
