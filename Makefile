@@ -38,7 +38,9 @@ CORE	 = util log cfg store webhook webhook_outcome retry auth
 # `webhookd --test` (src/probe.h).
 FCGI	 = http router api api_native api_v1 api_chatbot api_events spool \
 	   deliver_retry probe admin tmpl webhooks_fcgi
-DAEMON	 = spool deliver deliver_retry probe priv webhookd
+# webhookd's modules (src/wd.h), which its unit tests link too.
+WD	 = wd_endpoint wd_handoff wd_fanout wd_net wd_record wd_spool
+DAEMON	 = spool deliver deliver_retry probe priv $(WD) webhookd
 CTL	 = webhookctl spool backup priv
 
 obj	 = $(addprefix $(OBJDIR)/,$(addsuffix .o,$(1)))
@@ -94,7 +96,7 @@ webhookctl: $(CORE_O) $(call obj,$(CTL))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
 
 # Each tests/unit/test_X.c links with every core module.
-$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(CORE_O) $(call obj,http router api api_native api_v1 api_chatbot api_events spool deliver deliver_retry probe admin tmpl backup priv)
+$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(CORE_O) $(call obj,http router api api_native api_v1 api_chatbot api_events spool deliver deliver_retry probe admin tmpl backup priv $(WD))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) -lfcgi $(LDLIBS_DELIVER) -lcmocka
 
 run: deps all

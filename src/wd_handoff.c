@@ -1,0 +1,191 @@
+/*
+ * wd_handoff: what webhookd's two threads hand each other (struct hand,
+ * under its mutex): made jobs to the main thread, ended jobs and the
+ * endpoints whose attempts were recorded back.  Each side sleeps in poll
+ * and is woken by the other (an eventfd; curl_multi_wakeup) only when its
+ * flag says it sleeps; answers wake the spool thread in batches
+ * (RECORD_BATCH, RECORD_MS: see webhookd.c's top comment).
+ */
+#include <sys/resource.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+#include "wd.h"
+
+void
+wd_hand_append(struct job **h, struct job **t, struct job *j)
+{
+	j->hnext = NULL;
+	if (*t != NULL)
+		(*t)->hnext = j;
+	else
+		*h = j;
+	*t = j;
+}
+
+/* The main thread: j ended, or goes back unattempted (which the spool
+ * thread must see at once). */
+void
+wd_hand_out_add(struct wd *wd, struct job *j)
+{
+	wd_hand_append(&wd->out_h, &wd->out_t, j);
+	wd->out_n++;
+	if (j->kind != JOB_DONE)
+		wd->out_now = 1;
+}
+
+/* Appends the list fh..ft to h..t. */
+void
+wd_hand_join(struct job **h, struct job **t, struct job *fh, struct job *ft)
+{
+	if (fh == NULL)
+		return;
+	if (*t != NULL)
+		(*t)->hnext = fh;
+	else
+		*h = fh;
+	*t = ft;
+}
+
+/* Wakes the spool thread if it sleeps (h.mu held): a write only then, a
+ * system call saved on most passes. */
+void
+wd_hand_spool_wake(struct wd *wd)
+{
+	uint64_t	 one = 1;
+
+	if (!wd->h.spool_sleeps)
+		return;
+	wd->h.spool_sleeps = 0;
+	if (write(wd->efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_warn("webhookd: eventfd: %s", strerror(errno));
+}
+
+/* Wakes the main thread if it sleeps (h.mu held). */
+void
+wd_hand_net_wake(struct wd *wd)
+{
+	if (!wd->h.net_sleeps)
+		return;
+	wd->h.net_sleeps = 0;
+	(void)curl_multi_wakeup(wd->multi);
+}
+
+/* The spool thread: the jobs made so far go to the main thread. */
+void
+wd_hand_made(struct wd *wd)
+{
+	struct job	*j;
+
+	if (wd->made_h == NULL)
+		return;
+	pthread_mutex_lock(&wd->h.mu);
+	if (wd->h.net_done) {
+		/* Too late: the main thread is gone.  They come back to this
+		 * thread unattempted, as its next pass's last jobs. */
+		for (j = wd->made_h; j != NULL; j = j->hnext)
+			j->kind = JOB_ABANDON;
+		wd_hand_join(&wd->h.back_h, &wd->h.back_t, wd->made_h,
+		    wd->made_t);
+	} else {
+		wd_hand_join(&wd->h.new_h, &wd->h.new_t, wd->made_h,
+		    wd->made_t);
+		wd_hand_net_wake(wd);
+	}
+	pthread_mutex_unlock(&wd->h.mu);
+	wd->made_h = wd->made_t = NULL;
+}
+
+/* The spool thread: the batch's attempts are recorded, their endpoints
+ * may take more transfers. */
+void
+wd_hand_recorded(struct wd *wd)
+{
+	size_t	 i;
+
+	pthread_mutex_lock(&wd->h.mu);
+	for (i = 0; i < wd->nbatch; i++) {
+		if (wd->batch[i].ep == NULL)
+			continue;
+		if (wd->h.nrec == wd->h.rec_cap) {
+			wd->h.rec_cap = wd->h.rec_cap ? wd->h.rec_cap * 2 : 64;
+			wd->h.rec = xrealloc(wd->h.rec,
+			    wd->h.rec_cap * sizeof(*wd->h.rec));
+		}
+		wd->h.rec[wd->h.nrec++] = wd->batch[i].ep;
+	}
+	wd_hand_net_wake(wd);
+	pthread_mutex_unlock(&wd->h.mu);
+}
+
+/* The calling thread's CPU time in seconds: cpu[0] user, cpu[1] system. */
+void
+wd_thread_cpu(double cpu[2])
+{
+	struct rusage	 ru;
+
+	cpu[0] = cpu[1] = 0;
+	if (getrusage(RUSAGE_THREAD, &ru) == -1)
+		return;
+	cpu[0] = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+	cpu[1] = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/*
+ * The main thread: one exchange with the spool thread.  The jobs that
+ * ended go; the jobs made and the recorded attempts come.  *room: the
+ * spool thread waits for memory; returns its spool_done.
+ */
+int
+wd_hand_exchange(struct wd *wd, int *room)
+{
+	struct endpoint	**rec;
+	struct job	*in, *j;
+	size_t		 nrec, i;
+	int		 done;
+
+	pthread_mutex_lock(&wd->h.mu);
+	if (wd->out_h != NULL) {
+		if (wd->h.back_h == NULL)
+			wd->h.back_since = util_now_ms();
+		wd_hand_join(&wd->h.back_h, &wd->h.back_t, wd->out_h, wd->out_t);
+		wd->out_h = wd->out_t = NULL;
+		wd->h.back_n += wd->out_n;
+		wd->out_n = 0;
+	}
+	/* Answers wake the spool thread in batches (see the top). */
+	if (wd->h.back_h != NULL && (wd->out_now || wd->stopping ||
+	    wd->h.back_n >= RECORD_BATCH ||
+	    util_now_ms() - wd->h.back_since >= RECORD_MS)) {
+		wd->out_now = 0;
+		__atomic_store_n(&wd->h.back_ready, 1, __ATOMIC_RELAXED);
+		wd_hand_spool_wake(wd);
+	}
+	in = wd->h.new_h;
+	wd->h.new_h = wd->h.new_t = NULL;
+	rec = wd->h.rec;
+	nrec = wd->h.nrec;
+	wd->h.nrec = 0;
+	if (wd->stopping)
+		wd->h.stopping = 1;
+	*room = wd->h.room_wanted;
+	done = wd->h.spool_done;
+	/* The array stays the spool thread's; read under mu. */
+	for (i = 0; i < nrec; i++) {
+		rec[i]->unrec--;
+		wd_ep_ready_push(wd, rec[i]);
+		wd_ep_release(wd, rec[i]);
+	}
+	pthread_mutex_unlock(&wd->h.mu);
+	for (; in != NULL; in = j) {
+		j = in->hnext;
+		wd_ep_queue(wd, in);
+	}
+	return done;
+}
