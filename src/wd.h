@@ -44,7 +44,7 @@
 #define RECORD_MS	2	/* ... or the age of the oldest */
 #define NET_WAIT_MS	60000	/* the main thread's longest poll */
 #define PICK_SCAN	16	/* queued jobs looked at for one of another
-				   webhook (queue_take) */
+				   webhook (wd_ep_take) */
 
 struct endpoint;
 
@@ -118,7 +118,7 @@ struct job {
 	int			 attempt;	/* this one's number, 1-based */
 	int64_t			 started_ms;
 	int64_t			 queued_ms;
-	char			*epkey;		/* endpoint_key(), until queued */
+	char			*epkey;		/* wd_ep_key(), until queued */
 	struct endpoint		*ep;		/* the main thread's */
 	struct deliver_xfer	*x;
 	enum job_kind		 kind;
@@ -178,7 +178,7 @@ struct team_hooks {
 	uint64_t		 gen;
 	unsigned		 pass;		/* the claim batch gen was read in */
 	struct webhook		*ws;
-	char			**keys;		/* their endpoint_key()s */
+	char			**keys;		/* their wd_ep_key()s */
 	size_t			 n;
 	struct team_hooks	*next;
 };
@@ -260,14 +260,17 @@ struct job	*wd_ep_take(struct endpoint *ep);
 
 void	 wd_hand_append(struct job **h, struct job **t, struct job *j);
 void	 wd_hand_out_add(struct wd *wd, struct job *j);
-void	 wd_hand_join(struct job **h, struct job **t, struct job *fh,
-	    struct job *ft);
-void	 wd_hand_spool_wake(struct wd *wd);
-void	 wd_hand_net_wake(struct wd *wd);
 void	 wd_hand_made(struct wd *wd);
 void	 wd_hand_recorded(struct wd *wd);
 void	 wd_thread_cpu(double cpu[2]);
 int	 wd_hand_exchange(struct wd *wd, int *room);
+struct job	*wd_hand_spool_take(struct wd *wd, int *net_done,
+	    int *stopping);
+int	 wd_hand_spool_sleep(struct wd *wd, int room, int done, int timeout);
+void	 wd_hand_spool_awake(struct wd *wd);
+int	 wd_hand_net_sleep(struct wd *wd, int done, int64_t now, int timeout);
+void	 wd_hand_net_awake(struct wd *wd);
+void	 wd_hand_net_finish(struct wd *wd);
 
 /* ---- wd_fanout.c: fan-out, the per-team webhook cache (spool thread) */
 

@@ -3,7 +3,7 @@
  * An endpoint is a (team, scheme, host, port) with its queue of jobs; it
  * takes a new transfer while fewer than per_endpoint are on the wire and
  * fewer than UNREC_FACTOR x per_endpoint of its answers wait for their
- * record, and then sits in the ready list, which start_jobs (wd_net.c)
+ * record, and then sits in the ready list, which wd_net_start (wd_net.c)
  * pops in turn.  Within an endpoint, a webhook with nothing in flight
  * goes ahead of another's backlog (wd_ep_take).  Jobs that waited too
  * long behind their endpoint while memory is full are spilled back to the
@@ -53,7 +53,7 @@ wd_ep_hash(const char *s)
 	return h % EP_BUCKETS;
 }
 
-/* The endpoint of key (endpoint_key's), made when new. */
+/* The endpoint of key (wd_ep_key's), made when new. */
 static struct endpoint *
 wd_ep_get(struct wd *wd, const char *key)
 {
@@ -113,7 +113,7 @@ wd_ep_ready_pop(struct wd *wd)
 {
 	struct endpoint	*ep;
 
-	/* An endpoint whose queue spill_old emptied while it waited here
+	/* An endpoint whose queue wd_ep_spill_old emptied while it waited here
 	 * has nothing to start: it goes (and is freed if idle). */
 	while ((ep = wd->rhead) != NULL) {
 		wd->rhead = ep->rnext;

@@ -40,7 +40,7 @@ wd_fan_job_new(struct wd *wd, struct event *e, struct webhook *w, int attempt,
 }
 
 /* The spool thread: j is ready for the main thread (handed over by
- * hand_made). */
+ * wd_hand_made). */
 static void
 wd_fan_job_made(struct wd *wd, struct job *j, const char *key)
 {

@@ -41,7 +41,7 @@ wd_hand_out_add(struct wd *wd, struct job *j)
 }
 
 /* Appends the list fh..ft to h..t. */
-void
+static void
 wd_hand_join(struct job **h, struct job **t, struct job *fh, struct job *ft)
 {
 	if (fh == NULL)
@@ -55,7 +55,7 @@ wd_hand_join(struct job **h, struct job **t, struct job *fh, struct job *ft)
 
 /* Wakes the spool thread if it sleeps (h.mu held): a write only then, a
  * system call saved on most passes. */
-void
+static void
 wd_hand_spool_wake(struct wd *wd)
 {
 	uint64_t	 one = 1;
@@ -68,7 +68,7 @@ wd_hand_spool_wake(struct wd *wd)
 }
 
 /* Wakes the main thread if it sleeps (h.mu held). */
-void
+static void
 wd_hand_net_wake(struct wd *wd)
 {
 	if (!wd->h.net_sleeps)
@@ -188,4 +188,119 @@ wd_hand_exchange(struct wd *wd, int *room)
 		wd_ep_queue(wd, in);
 	}
 	return done;
+}
+
+/*
+ * The spool thread, at the top of its pass: the jobs the main thread gave
+ * back (a list by hnext), *net_done (the main thread has given back
+ * everything and ended) and *stopping (claim nothing more).
+ */
+struct job *
+wd_hand_spool_take(struct wd *wd, int *net_done, int *stopping)
+{
+	struct job	*back;
+
+	pthread_mutex_lock(&wd->h.mu);
+	back = wd->h.back_h;
+	wd->h.back_h = wd->h.back_t = NULL;
+	wd->h.back_n = 0;
+	__atomic_store_n(&wd->h.back_ready, 0, __ATOMIC_RELAXED);
+	*net_done = wd->h.net_done;
+	*stopping = wd->h.stopping;
+	pthread_mutex_unlock(&wd->h.mu);
+	return back;
+}
+
+/*
+ * The spool thread, before it polls for timeout ms: tells the main thread
+ * whether it waits for memory (room: the main thread spills) and whether
+ * it is done (--once finished, or fatal), and says it sleeps.  Returns
+ * the timeout, 0 when something came meanwhile.
+ */
+int
+wd_hand_spool_sleep(struct wd *wd, int room, int done, int timeout)
+{
+	pthread_mutex_lock(&wd->h.mu);
+	if (room && !wd->h.room_wanted)
+		wd_hand_net_wake(wd);
+	wd->h.room_wanted = room;
+	if (done && !wd->h.spool_done) {
+		wd->h.spool_done = wd->fatal ? 2 : 1;
+		wd->h.stopping = 1;
+		wd_hand_net_wake(wd);
+	}
+	if (wd->h.back_h != NULL || wd->h.net_done)
+		timeout = 0;
+	else if (timeout > 0)
+		wd->h.spool_sleeps = 1;
+	pthread_mutex_unlock(&wd->h.mu);
+	return timeout;
+}
+
+/* The spool thread, after its poll. */
+void
+wd_hand_spool_awake(struct wd *wd)
+{
+	pthread_mutex_lock(&wd->h.mu);
+	wd->h.spool_sleeps = 0;
+	pthread_mutex_unlock(&wd->h.mu);
+}
+
+/*
+ * The main thread, before it polls for timeout ms (done: the spool_done
+ * it last saw): no longer than the oldest answer a sleeping spool thread
+ * was not woken for may wait (RECORD_MS), not at all when something came
+ * meanwhile; says it sleeps.  Returns the timeout.
+ */
+int
+wd_hand_net_sleep(struct wd *wd, int done, int64_t now, int timeout)
+{
+	pthread_mutex_lock(&wd->h.mu);
+	/* Answers the sleeping spool thread was not woken for yet. */
+	if (wd->h.back_h != NULL && wd->h.spool_sleeps &&
+	    wd->h.back_since + RECORD_MS - now < timeout)
+		timeout = (int)(wd->h.back_since + RECORD_MS - now);
+	if (timeout < 0 || wd->h.new_h != NULL || wd->h.nrec > 0 ||
+	    wd->h.spool_done != done)
+		timeout = 0;
+	else if (timeout > 0)
+		wd->h.net_sleeps = 1;
+	pthread_mutex_unlock(&wd->h.mu);
+	return timeout;
+}
+
+/* The main thread, after its poll. */
+void
+wd_hand_net_awake(struct wd *wd)
+{
+	pthread_mutex_lock(&wd->h.mu);
+	wd->h.net_sleeps = 0;
+	pthread_mutex_unlock(&wd->h.mu);
+}
+
+/*
+ * The main thread, at its end (its endpoints abandoned): the jobs made
+ * for it and not yet taken go back unattempted with the rest, and the
+ * spool thread learns that everything is back.
+ */
+void
+wd_hand_net_finish(struct wd *wd)
+{
+	struct job	*in, *j;
+
+	pthread_mutex_lock(&wd->h.mu);
+	in = wd->h.new_h;
+	wd->h.new_h = wd->h.new_t = NULL;
+	for (; in != NULL; in = j) {
+		j = in->hnext;
+		in->kind = JOB_ABANDON;
+		wd_hand_out_add(wd, in);
+	}
+	wd_hand_join(&wd->h.back_h, &wd->h.back_t, wd->out_h, wd->out_t);
+	wd->out_h = wd->out_t = NULL;
+	wd->out_n = 0;
+	wd->h.stopping = 1;
+	wd->h.net_done = 1;
+	wd_hand_spool_wake(wd);
+	pthread_mutex_unlock(&wd->h.mu);
 }

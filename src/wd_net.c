@@ -168,7 +168,6 @@ void
 wd_net_run(struct wd *wd)
 {
 	struct curl_waitfd	 fds[1];
-	struct job		*in, *j;
 	int64_t			 now;
 	int			 running, timeout, room, done;
 
@@ -200,43 +199,17 @@ wd_net_run(struct wd *wd)
 		if (timeout < 0 || wd->out_h != NULL)
 			timeout = 0;
 		log_flush();
-		pthread_mutex_lock(&wd->h.mu);
-		/* Answers the sleeping spool thread was not woken for yet. */
-		if (wd->h.back_h != NULL && wd->h.spool_sleeps &&
-		    wd->h.back_since + RECORD_MS - now < timeout)
-			timeout = (int)(wd->h.back_since + RECORD_MS - now);
-		if (timeout < 0 || wd->h.new_h != NULL || wd->h.nrec > 0 ||
-		    wd->h.spool_done != done)
-			timeout = 0;
-		else if (timeout > 0)
-			wd->h.net_sleeps = 1;
-		pthread_mutex_unlock(&wd->h.mu);
+		timeout = wd_hand_net_sleep(wd, done, now, timeout);
 		fds[0].fd = wd->sfd;
 		fds[0].events = CURL_WAIT_POLLIN;
 		fds[0].revents = 0;
 		if (curl_multi_poll(wd->multi, fds, 1, timeout, NULL) !=
 		    CURLM_OK)
 			fds[0].revents = CURL_WAIT_POLLIN;
-		pthread_mutex_lock(&wd->h.mu);
-		wd->h.net_sleeps = 0;
-		pthread_mutex_unlock(&wd->h.mu);
+		wd_hand_net_awake(wd);
 		if (fds[0].revents != 0)
 			wd_net_read_signals(wd);
 	}
 	wd_net_abandon_all(wd);
-	pthread_mutex_lock(&wd->h.mu);
-	in = wd->h.new_h;
-	wd->h.new_h = wd->h.new_t = NULL;
-	for (; in != NULL; in = j) {
-		j = in->hnext;
-		in->kind = JOB_ABANDON;
-		wd_hand_out_add(wd, in);
-	}
-	wd_hand_join(&wd->h.back_h, &wd->h.back_t, wd->out_h, wd->out_t);
-	wd->out_h = wd->out_t = NULL;
-	wd->out_n = 0;
-	wd->h.stopping = 1;
-	wd->h.net_done = 1;
-	wd_hand_spool_wake(wd);
-	pthread_mutex_unlock(&wd->h.mu);
+	wd_hand_net_finish(wd);
 }

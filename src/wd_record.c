@@ -3,7 +3,7 @@
  * outcome goes into the attempt log (batched: one transaction a pass),
  * onto the webhook (webhook_outcome.h) and, by the delivery policy
  * (retry.h), into deferred/ or dead/; only then may its event leave cur/
- * (event_close), or stay there to be taken out later on a failing disk
+ * (wd_rec_event_close), or stay there to be taken out later on a failing disk
  * (stranded files).  Progress lines record the deliveries an event with
  * several is done with.
  */
@@ -173,7 +173,7 @@ wd_rec_stranded_retry(struct wd *wd, int64_t now)
 }
 
 /* The last job of e is resolved (or abandoned): the file leaves cur/ (or,
- * on a failing disk, is kept to leave it later: strand). */
+ * on a failing disk, is kept to leave it later: wd_rec_strand). */
 static void
 wd_rec_event_close(struct wd *wd, struct event *e)
 {
@@ -223,7 +223,7 @@ wd_rec_event_unref(struct wd *wd, struct event *e)
 		wd_rec_event_close(wd, e);
 }
 
-/* Keeps a's record (id new) for batch_flush; ep (the main thread's) is
+/* Keeps a's record (id new) for wd_rec_batch_flush; ep (the main thread's) is
  * told once it is written. */
 static void
 wd_rec_batch_add(struct wd *wd, struct event *e,

@@ -256,7 +256,7 @@ wd_spool_claim_more(struct wd *wd, size_t n)
 /*
  * Claims what may be taken now (due deferred deliveries, new events), at
  * most CLAIM_BATCH, and turns them into jobs.  Every claim of the batch
- * comes before the fan-out reads the webhooks' generation (team_hooks),
+ * comes before the fan-out reads the webhooks' generation (wd_fan_team),
  * so one read serves the batch.  1 if more is waiting.
  */
 static int
@@ -400,14 +400,7 @@ wd_spool_main(void *arg)
 	wd->next_rescan = 0;
 	wd->next_maintain = util_now_ms() + (wd->once ? 0 : 10000);
 	for (;;) {
-		pthread_mutex_lock(&wd->h.mu);
-		back = wd->h.back_h;
-		wd->h.back_h = wd->h.back_t = NULL;
-		wd->h.back_n = 0;
-		__atomic_store_n(&wd->h.back_ready, 0, __ATOMIC_RELAXED);
-		net_done = wd->h.net_done;
-		stopping = wd->h.stopping;
-		pthread_mutex_unlock(&wd->h.mu);
+		back = wd_hand_spool_take(wd, &net_done, &stopping);
 
 		/* Going back to the spool: what was done must be on disk. */
 		if (net_done)
@@ -443,20 +436,7 @@ wd_spool_main(void *arg)
 		timeout = wd_spool_timeout(wd, now, more, stopping);
 		log_flush();
 
-		pthread_mutex_lock(&wd->h.mu);
-		if (room && !wd->h.room_wanted)
-			wd_hand_net_wake(wd);
-		wd->h.room_wanted = room;
-		if (done && !wd->h.spool_done) {
-			wd->h.spool_done = wd->fatal ? 2 : 1;
-			wd->h.stopping = 1;
-			wd_hand_net_wake(wd);
-		}
-		if (wd->h.back_h != NULL || wd->h.net_done)
-			timeout = 0;
-		else if (timeout > 0)
-			wd->h.spool_sleeps = 1;
-		pthread_mutex_unlock(&wd->h.mu);
+		timeout = wd_hand_spool_sleep(wd, room, done, timeout);
 		if (timeout == 0)
 			continue;
 
@@ -467,9 +447,7 @@ wd_spool_main(void *arg)
 		pfd[0].revents = pfd[1].revents = 0;
 		if (poll(pfd, 2, timeout) == -1 && errno != EINTR)
 			log_warn("webhookd: poll: %s", strerror(errno));
-		pthread_mutex_lock(&wd->h.mu);
-		wd->h.spool_sleeps = 0;
-		pthread_mutex_unlock(&wd->h.mu);
+		wd_hand_spool_awake(wd);
 		if (pfd[1].revents != 0)
 			(void)!read(wd->efd, &v, sizeof(v));
 		if (pfd[0].revents != 0)

@@ -7,7 +7,7 @@
  * endpoint only ever waits behind itself, and a team whose webhooks hang
  * on a host never holds up another team's deliveries to the same host
  * (within a team's endpoint, a webhook with nothing in flight goes ahead of
- * another's backlog: queue_take).
+ * another's backlog: wd_ep_take).
  *
  *   webhookd          run until SIGTERM / SIGINT
  *   webhookd --once   deliver what is due now and exit (for cron)
@@ -67,6 +67,20 @@
  * to be recorded, so that a crash repeats at most (1 + UNREC_FACTOR) x
  * per_endpoint deliveries an endpoint (of one team): those in flight, on
  * the wire or answered but not yet in the attempt log.
+ *
+ * The files, the way Postfix splits its queue manager (the state they
+ * share is struct wd, in wd.h):
+ *   webhookd.c     this: arguments, settings, privileges, the threads;
+ *                  --once, -n, --test [--detach]
+ *   wd_endpoint.c  endpoints per team, their limits, the ready list
+ *   wd_handoff.c   what the threads hand each other, and their wake-ups
+ *   wd_net.c       the main thread: the libcurl multi loop
+ *   wd_spool.c     the spool thread: inotify, claims, the deferred heap,
+ *                  maintenance
+ *   wd_fanout.c    claimed files into jobs; the per-team webhook cache
+ *   wd_record.c    outcomes recorded: the attempt log, the webhook
+ *                  (webhook_outcome.h), deferred/ and dead/ by the
+ *                  delivery policy (retry.h), files out of cur/
  */
 #include <sys/inotify.h>
 #include <sys/resource.h>
