@@ -258,6 +258,8 @@ struct job	*wd_ep_take(struct endpoint *ep);
 
 /* ---- wd_handoff.c: the hand-off between the threads */
 
+void	 wd_hand_init(struct wd *wd);
+void	 wd_hand_free(struct wd *wd);
 void	 wd_hand_append(struct job **h, struct job **t, struct job *j);
 void	 wd_hand_out_add(struct wd *wd, struct job *j);
 void	 wd_hand_made(struct wd *wd);
@@ -290,12 +292,13 @@ void	 wd_rec_progress_flush(struct wd *wd, int64_t now, int force);
 void	 wd_rec_stranded_retry(struct wd *wd, int64_t now);
 void	 wd_rec_event_unref(struct wd *wd, struct event *e);
 void	 wd_rec_batch_flush(struct wd *wd, int64_t now);
+void	 wd_rec_free(struct wd *wd);
 void	 wd_rec_take_back(struct wd *wd, struct job *j, int64_t now,
 	    size_t *spilled);
 
 /* ---- wd_spool.c: claims, inotify, the deferred heap, maintenance */
 
-void	 wd_spool_pend_clear(struct wd *wd);
+void	 wd_spool_free(struct wd *wd);
 void	 wd_spool_heap_push(struct wd *wd, int64_t due, const char *name);
 char	*wd_spool_heap_pop(struct wd *wd);
 void	 wd_spool_list_deferred(struct wd *wd);

@@ -19,6 +19,20 @@
 #include "wd.h"
 
 void
+wd_hand_init(struct wd *wd)
+{
+	pthread_mutex_init(&wd->h.mu, NULL);
+}
+
+void
+wd_hand_free(struct wd *wd)
+{
+	free(wd->h.rec);
+	wd->h.rec = NULL;
+	pthread_mutex_destroy(&wd->h.mu);
+}
+
+void
 wd_hand_append(struct job **h, struct job **t, struct job *j)
 {
 	j->hnext = NULL;

@@ -456,3 +456,23 @@ wd_rec_take_back(struct wd *wd, struct job *j, int64_t now, size_t *spilled)
 		break;
 	}
 }
+
+/* At the end: what recording keeps between passes (the batch, the
+ * failing webhooks, the files stranded in cur/, which stay there). */
+void
+wd_rec_free(struct wd *wd)
+{
+	struct stranded	*st;
+
+	free(wd->failing);
+	free(wd->batch);
+	free(wd->batchv);
+	wd->failing = NULL;
+	wd->batch = NULL;
+	wd->batchv = NULL;
+	while ((st = wd->stranded) != NULL) {
+		wd->stranded = st->next;
+		free(st->name);
+		free(st);
+	}
+}

@@ -55,7 +55,7 @@ wd_spool_pend_pop(struct wd *wd)
 	return s;
 }
 
-void
+static void
 wd_spool_pend_clear(struct wd *wd)
 {
 	char	*s;
@@ -456,4 +456,18 @@ wd_spool_main(void *arg)
 	wd_thread_cpu(wd->spool_cpu);
 	log_flush();
 	return NULL;
+}
+
+/* At the end: what the spool thread keeps of the spool's directories. */
+void
+wd_spool_free(struct wd *wd)
+{
+	wd_spool_pend_clear(wd);
+	free(wd->pend);
+	wd->pend = NULL;
+	while (wd->nheap > 0)
+		free(wd_spool_heap_pop(wd));
+	free(wd->heap);
+	wd->heap = NULL;
+	wd->heap_cap = 0;
 }

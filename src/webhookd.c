@@ -311,7 +311,6 @@ main(int argc, char *argv[])
 {
 	struct wd	*wd;
 	const char	*user = NULL;
-	struct stranded	*st;
 	char		 err[512];
 	double		 net_cpu[2];
 	size_t		 n;
@@ -332,7 +331,7 @@ main(int argc, char *argv[])
 	}
 	wd = xcalloc(1, sizeof(*wd));
 	wd->ifd = wd->sfd = wd->efd = -1;
-	pthread_mutex_init(&wd->h.mu, NULL);
+	wd_hand_init(wd);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--once") == 0)
 			wd->once = 1;
@@ -442,21 +441,9 @@ out:
 		curl_multi_cleanup(wd->multi);
 	deliver_cleanup();
 	curl_global_cleanup();
-	wd_spool_pend_clear(wd);
-	free(wd->pend);
-	while (wd->nheap > 0)
-		free(wd_spool_heap_pop(wd));
-	free(wd->heap);
-	free(wd->failing);
-	free(wd->batch);
-	free(wd->batchv);
-	while ((st = wd->stranded) != NULL) {
-		wd->stranded = st->next;
-		free(st->name);
-		free(st);
-	}
-	free(wd->h.rec);
-	pthread_mutex_destroy(&wd->h.mu);
+	wd_spool_free(wd);
+	wd_rec_free(wd);
+	wd_hand_free(wd);
 	if (wd->efd != -1)
 		close(wd->efd);
 	if (wd->ifd != -1)
