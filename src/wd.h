@@ -49,7 +49,7 @@
 struct endpoint;
 
 /* A claimed spool file: an event, or one delivery of one. */
-struct event {
+struct wd_event {
 	char			*name;		/* in cur/ */
 	enum spool_dir		 from;		/* where it was claimed from */
 	struct spool_event	 ev;
@@ -63,9 +63,9 @@ struct event {
 	int			 has_prog;	/* its progress file exists */
 	struct buf		 prog;		/* progress lines not yet written */
 	int64_t			 prog_since;	/* when the first of them came */
-	struct event		*pnext, *pprev;	/* events with such lines */
+	struct wd_event		*pnext, *pprev;	/* events with such lines */
 	int			 logging;	/* attempts in wd->batch */
-	struct event		*cnext;		/* wd->closing */
+	struct wd_event		*cnext;		/* wd->closing */
 };
 
 /* An attempt's record waiting for the batch's commit. */
@@ -111,7 +111,7 @@ enum job_kind {
 
 /* One attempt of one delivery. */
 struct job {
-	struct event		*ev;		/* the spool thread's (the main
+	struct wd_event		*ev;		/* the spool thread's (the main
 						   thread reads its body) */
 	struct webhook		 wh;
 	char			 msg_id[DELIVER_ID_LEN + 1];
@@ -226,13 +226,13 @@ struct wd {
 
 	struct job		*made_h, *made_t; /* made, not yet handed over */
 
-	struct event		*prog_head;	/* events with unwritten progress */
+	struct wd_event		*prog_head;	/* events with unwritten progress */
 
 	struct batched		*batch;		/* attempts not yet logged */
 	struct store_attempt	*batchv;
 	size_t			 nbatch, batch_cap;
 	int64_t			 batch_retry;	/* a failed commit: try then */
-	struct event		*closing;	/* resolved, waiting for them */
+	struct wd_event		*closing;	/* resolved, waiting for them */
 	struct stranded		*stranded;	/* in cur/, to take out again */
 	int64_t			 stranded_next;	/* the next try */
 
@@ -277,8 +277,8 @@ void	 wd_hand_net_finish(struct wd *wd);
 /* ---- wd_fanout.c: fan-out, the per-team webhook cache (spool thread) */
 
 void	 wd_fan_teams_free(struct wd *wd);
-void	 wd_fan_event(struct wd *wd, struct event *e);
-void	 wd_fan_delivery(struct wd *wd, struct event *e);
+void	 wd_fan_event(struct wd *wd, struct wd_event *e);
+void	 wd_fan_delivery(struct wd *wd, struct wd_event *e);
 
 /* ---- wd_net.c: the network loop (the main thread) */
 
@@ -286,11 +286,11 @@ void	 wd_net_run(struct wd *wd);
 
 /* ---- wd_record.c: recording outcomes (spool thread) */
 
-void	 wd_rec_event_free(struct event *e);
-void	 wd_rec_progress_unlist(struct wd *wd, struct event *e);
+void	 wd_rec_event_free(struct wd_event *e);
+void	 wd_rec_progress_unlist(struct wd *wd, struct wd_event *e);
 void	 wd_rec_progress_flush(struct wd *wd, int64_t now, int force);
 void	 wd_rec_stranded_retry(struct wd *wd, int64_t now);
-void	 wd_rec_event_unref(struct wd *wd, struct event *e);
+void	 wd_rec_event_unref(struct wd *wd, struct wd_event *e);
 void	 wd_rec_batch_flush(struct wd *wd, int64_t now);
 void	 wd_rec_free(struct wd *wd);
 void	 wd_rec_take_back(struct wd *wd, struct job *j, int64_t now,

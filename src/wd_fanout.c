@@ -20,8 +20,8 @@
 /* A job for e to w (taking over w's strings); msg_id, when known, is
  * deliver_msg_id's of the two. */
 static struct job *
-wd_fan_job_new(struct wd *wd, struct event *e, struct webhook *w, int attempt,
-    const char *msg_id)
+wd_fan_job_new(struct wd *wd, struct wd_event *e, struct webhook *w,
+    int attempt, const char *msg_id)
 {
 	struct job	*j;
 
@@ -189,7 +189,7 @@ wd_fan_has_line(const char *text, const char *line)
 
 /* An event: one job per webhook that wants it and has no outcome yet. */
 void
-wd_fan_event(struct wd *wd, struct event *e)
+wd_fan_event(struct wd *wd, struct wd_event *e)
 {
 	struct team_hooks	*t;
 	struct job		**js = NULL;
@@ -237,7 +237,7 @@ wd_fan_event(struct wd *wd, struct event *e)
 
 /* A delivery file (deferred, or a manual retry): one job. */
 void
-wd_fan_delivery(struct wd *wd, struct event *e)
+wd_fan_delivery(struct wd *wd, struct wd_event *e)
 {
 	struct webhook	 w;
 	struct job	*j;

@@ -50,7 +50,7 @@ wd_rec_failing_set(struct wd *wd, const char *uuid, int on)
 }
 
 void
-wd_rec_event_free(struct event *e)
+wd_rec_event_free(struct wd_event *e)
 {
 	spool_event_free(&e->ev);
 	buf_free(&e->prog);
@@ -69,7 +69,7 @@ wd_rec_event_free(struct event *e)
  * in flight.  SIGTERM writes them all.
  */
 void
-wd_rec_progress_unlist(struct wd *wd, struct event *e)
+wd_rec_progress_unlist(struct wd *wd, struct wd_event *e)
 {
 	if (e->prog.len == 0 && e->pprev == NULL && wd->prog_head != e)
 		return;
@@ -83,7 +83,7 @@ wd_rec_progress_unlist(struct wd *wd, struct event *e)
 }
 
 static void
-wd_rec_progress_note(struct wd *wd, struct event *e, const char *uuid)
+wd_rec_progress_note(struct wd *wd, struct wd_event *e, const char *uuid)
 {
 	if (e->prog.len == 0) {
 		e->prog_since = util_now_ms();
@@ -98,7 +98,7 @@ wd_rec_progress_note(struct wd *wd, struct event *e, const char *uuid)
 }
 
 static void
-wd_rec_progress_write(struct wd *wd, struct event *e)
+wd_rec_progress_write(struct wd *wd, struct wd_event *e)
 {
 	if (e->prog.len == 0)
 		return;
@@ -115,7 +115,7 @@ wd_rec_progress_write(struct wd *wd, struct event *e)
 void
 wd_rec_progress_flush(struct wd *wd, int64_t now, int force)
 {
-	struct event	*e, *next;
+	struct wd_event	*e, *next;
 
 	for (e = wd->prog_head; e != NULL; e = next) {
 		next = e->pnext;
@@ -175,7 +175,7 @@ wd_rec_stranded_retry(struct wd *wd, int64_t now)
 /* The last job of e is resolved (or abandoned): the file leaves cur/ (or,
  * on a failing disk, is kept to leave it later: wd_rec_strand). */
 static void
-wd_rec_event_close(struct wd *wd, struct event *e)
+wd_rec_event_close(struct wd *wd, struct wd_event *e)
 {
 	int64_t	 due;
 	int	 progress;
@@ -212,7 +212,7 @@ wd_rec_event_close(struct wd *wd, struct event *e)
 /* An event whose attempts are in the batch leaves cur/ only once the
  * batch is committed: a crash before sends them again, never loses them. */
 void
-wd_rec_event_unref(struct wd *wd, struct event *e)
+wd_rec_event_unref(struct wd *wd, struct wd_event *e)
 {
 	if (--e->pending > 0)
 		return;
@@ -226,7 +226,7 @@ wd_rec_event_unref(struct wd *wd, struct event *e)
 /* Keeps a's record (id new) for wd_rec_batch_flush; ep (the main thread's) is
  * told once it is written. */
 static void
-wd_rec_batch_add(struct wd *wd, struct event *e,
+wd_rec_batch_add(struct wd *wd, struct wd_event *e,
     const struct deliver_attempt *a, struct endpoint *ep)
 {
 	struct batched	*b;
@@ -259,7 +259,7 @@ wd_rec_batch_add(struct wd *wd, struct event *e,
 void
 wd_rec_batch_flush(struct wd *wd, int64_t now)
 {
-	struct event	*e;
+	struct wd_event	*e;
 	size_t		 i;
 	int		 rc;
 
@@ -348,7 +348,7 @@ wd_rec_defer(struct wd *wd, struct job *j, int attempts, int64_t due)
 static void
 wd_rec_spill(struct wd *wd, struct job *j, int64_t now)
 {
-	struct event	*e = j->ev;
+	struct wd_event	*e = j->ev;
 
 	if (wd_rec_defer(wd, j, j->attempt - 1, now + SPILL_DELAY_MS) == -1)
 		e->keep = 1;
@@ -365,7 +365,7 @@ wd_rec_resolve(struct wd *wd, struct job *j)
 {
 	const struct deliver_result *r = &j->res;
 	struct deliver_attempt	 a;
-	struct event		*e = j->ev;
+	struct wd_event		*e = j->ev;
 	enum delivery_state	 state;
 	char			*text, type[SPOOL_TYPE_MAX + 1];
 	int64_t			 now = util_now_ms(), next;

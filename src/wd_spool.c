@@ -119,10 +119,10 @@ wd_spool_heap_pop(struct wd *wd)
 }
 
 /* Claims from/name and reads it: the event, or NULL. */
-static struct event *
+static struct wd_event *
 wd_spool_claim(struct wd *wd, enum spool_dir from, const char *name)
 {
-	struct event	*e;
+	struct wd_event	*e;
 	char		*text, err[128];
 	size_t		 len;
 	int64_t		 ms;
@@ -168,7 +168,7 @@ wd_spool_claim(struct wd *wd, enum spool_dir from, const char *name)
 
 /* A claimed event turned into jobs. */
 static void
-wd_spool_take_event(struct wd *wd, struct event *e)
+wd_spool_take_event(struct wd *wd, struct wd_event *e)
 {
 	if (e->ev.webhook != NULL)
 		wd_fan_delivery(wd, e);
@@ -262,7 +262,7 @@ wd_spool_claim_more(struct wd *wd, size_t n)
 static int
 wd_spool_take_work(struct wd *wd, int64_t now)
 {
-	struct event	*evs[CLAIM_BATCH];
+	struct wd_event	*evs[CLAIM_BATCH];
 	char		*name;
 	size_t		 n = 0, i;
 
