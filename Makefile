@@ -37,14 +37,17 @@ STORE	 = store_env store_range store_team store_webhook store_attempt \
 	   store_upgrade
 # event (the event-type rule that webhook's subscriptions share, publishing)
 # needs the spool: both are core.
-CORE	 = util log cfg $(STORE) spool event attempt webhook auth team
+CORE	 = util log cfg $(STORE) spool event attempt webhook webhook_outcome \
+	   retry auth team
 # The API's dialects: every src/api_*.c (src/dialect.h lists them).
 DIALECTS = $(patsubst src/%.c,%,$(wildcard src/api_*.c))
 # The FastCGI program links no libcurl: its test deliveries run in
 # `webhookd --test` (src/probe.h).
 WEB	 = http router api dialect $(DIALECTS) admin tmpl
 FCGI	 = $(WEB) deliver_retry probe webhooks_fcgi
-DAEMON	 = deliver deliver_retry probe priv webhookd
+# webhookd's modules (src/wd.h), which its unit tests link too.
+WD	 = wd_endpoint wd_handoff wd_fanout wd_net wd_record wd_spool
+DAEMON	 = deliver deliver_retry probe priv $(WD) webhookd
 CTL	 = webhookctl backup priv
 
 obj	 = $(addprefix $(OBJDIR)/,$(addsuffix .o,$(1)))
@@ -101,7 +104,7 @@ webhookctl: $(CORE_O) $(call obj,$(CTL))
 
 # Each tests/unit/test_X.c links with the modules UNIT_LINK_X names, or
 # else with every module.
-TEST_MODS = $(WEB) deliver deliver_retry probe backup priv
+TEST_MODS = $(WEB) deliver deliver_retry probe backup priv $(WD)
 UNIT_ALL = $(CORE) $(TEST_MODS)
 UNIT_LINK_attempt = util log attempt $(STORE)
 UNIT_LINK_store = util log $(STORE) attempt

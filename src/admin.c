@@ -496,7 +496,7 @@ attempt_item(struct tmpl_data *it, const char *rec, char **newer,
 	id = jstr(j, "delivery_id");
 	state = jstr(j, "state");
 	retry = !jbool(j, "success") && id != NULL && state != NULL &&
-	    (strcmp(state, "dead") == 0 || strcmp(state, "retrying") == 0);
+	    delivery_state_retryable(state);
 	for (k = 0; retry && k < nnewer; k++) {
 		if ((o = json_tokener_parse(newer[k])) == NULL)
 			continue;

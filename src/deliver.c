@@ -32,6 +32,7 @@
 #include "log.h"
 #include "spool.h"
 #include "util.h"
+#include "webhook_outcome.h"
 
 #define USER_AGENT	"webhooks/1.0"
 
@@ -438,26 +439,6 @@ deliver_classify(CURLcode rc, int status)
 	if (status == 410)
 		return DELIVER_PERMANENT;
 	return DELIVER_TEMPORARY;
-}
-
-int64_t
-deliver_backoff_ms(int attempts, double jitter)
-{
-	static const int64_t sched[] = {
-		5LL * 1000, 5LL * 60 * 1000, 30LL * 60 * 1000,
-		2LL * 3600 * 1000, 5LL * 3600 * 1000, 10LL * 3600 * 1000,
-	};
-	const size_t	 n = sizeof(sched) / sizeof(sched[0]);
-	int64_t		 d;
-
-	if (attempts < 1)
-		attempts = 1;
-	d = (size_t)attempts <= n ? sched[attempts - 1] : 10LL * 3600 * 1000;
-	if (jitter < 0)
-		jitter = 0;
-	if (jitter >= 1)
-		jitter = 0.999999;
-	return (int64_t)((double)d * (0.8 + 0.4 * jitter));
 }
 
 /* Copies src[0..len) into out (len + 1 bytes) as valid UTF-8 without
@@ -977,7 +958,7 @@ deliver_attempt_pack(const struct deliver_attempt *a, char id[37],
 	i.delivery_id = a->delivery_id;
 	i.event_id = a->event_id;
 	i.event_type = a->event_type;
-	i.state = a->state;
+	i.state = delivery_state_name(a->state);
 	i.error = r->error;
 	i.body = r->body;
 	i.attempt = a->attempt;
@@ -1008,85 +989,20 @@ deliver_log_attempt(struct store *st, const struct deliver_attempt *a)
 	return rc;
 }
 
-struct outcome {
-	const struct deliver_result	*r;
-	int64_t				 now_ms;
-	int64_t				 window_ms;
-	int				 test;
-	int				 deactivated;	/* output */
-};
-
-#define OUTCOME_NOTHING	1	/* nothing to write */
-#define OUTCOME_BAD	2	/* the record cannot be read */
-
-static int
-outcome_apply(const char *old, char **url, char **json, void *arg)
-{
-	struct outcome	*o = arg;
-	struct webhook	 w;
-	char		 ts[UTIL_ISO_LEN], *msg;
-
-	o->deactivated = 0;
-	if (webhook_from_record(old, &w) == -1)
-		return OUTCOME_BAD;
-	if (o->r->cls == DELIVER_DONE) {
-		if (w.fail_since == 0) {
-			webhook_free(&w);
-			return OUTCOME_NOTHING;
-		}
-		w.fail_since = 0;
-	} else {
-		msg = xstrdup(o->r->error[0] ? o->r->error : "delivery failed");
-		if (!o->test) {
-			if (w.fail_since == 0)
-				w.fail_since = o->now_ms;
-			if (w.active && o->r->gone) {
-				w.active = 0;
-				o->deactivated = 1;
-				free(msg);
-				msg = xasprintf("%s; the webhook was "
-				    "deactivated (410 Gone)", o->r->error);
-			} else if (w.active &&
-			    o->now_ms - w.fail_since >= o->window_ms) {
-				w.active = 0;
-				o->deactivated = 1;
-				free(msg);
-				msg = xasprintf("%s; the webhook was "
-				    "deactivated after failing every attempt "
-				    "for 5 days", o->r->error);
-			}
-		}
-		util_iso8601(o->now_ms, ts);
-		free(w.error_date);
-		free(w.error_msg);
-		w.error_date = xstrdup(ts);
-		w.error_msg = msg;
-	}
-	*url = xstrdup(w.url);
-	*json = webhook_to_record(&w);
-	webhook_free(&w);
-	return 0;
-}
-
 int
 deliver_note_outcome(struct store *st, const char *team, const char *uuid,
     const struct deliver_result *r, int64_t now_ms, int64_t fail_window_ms,
     int test, int *deactivated)
 {
-	struct outcome	 o;
-	int		 rc, fnret = 0;
+	struct webhook_outcome	 o;
 
-	memset(&o, 0, sizeof(o));
-	o.r = r;
-	o.now_ms = now_ms;
-	o.window_ms = fail_window_ms;
+	o.failed = r->cls != DELIVER_DONE;
+	o.gone = r->gone;
+	o.error = r->error;
 	o.test = test;
-	rc = store_webhook_update(st, team, uuid, 0, outcome_apply, &o, &fnret);
-	if (rc == STORE_ABORTED)
-		rc = fnret == OUTCOME_NOTHING ? STORE_OK : STORE_ERR;
-	if (deactivated != NULL)
-		*deactivated = rc == STORE_OK && o.deactivated;
-	return rc;
+	o.now_ms = now_ms;
+	o.fail_window_ms = fail_window_ms;
+	return webhook_record_outcome(st, team, uuid, &o, deactivated);
 }
 
 int
@@ -1120,14 +1036,14 @@ deliver_test(struct store *st, const struct cfg *cfg, const struct webhook *w,
 	a.attempt = 1;
 	a.at_ms = now;
 	a.r = r;
-	a.state = "test";
+	a.state = DELIVERY_TEST;
 	rc = deliver_log_attempt(st, &a);
 	log_info("deliver: webhook %s event %s (webhook.test) test: status %d, "
 	    "%lld ms%s%s", w->uuid, evid, r->status, (long long)r->latency_ms,
 	    r->error[0] ? ", " : "", r->error);
 	if (r->cls != DELIVER_DONE) {
 		rc2 = deliver_note_outcome(st, w->team, w->uuid, r, now,
-		    DELIVER_FAIL_WINDOW_MS, 1, NULL);
+		    RETRY_FAIL_WINDOW_MS, 1, NULL);
 		if (rc == STORE_OK)
 			rc = rc2;
 	}

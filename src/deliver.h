@@ -8,14 +8,14 @@
  * The transfer itself is a libcurl easy handle: webhookd runs many of them
  * in one multi loop (deliver_xfer_*), and one synchronously for the
  * FastCGI program's test endpoint (deliver_now, deliver_test, run by
- * `webhookd --test`: see probe.h).  The retry schedule lives here too, so
- * that its policy sits next to the classification.  The delivery id and
- * manual retry, which the FastCGI program uses, are in deliver_retry.c:
- * they need no libcurl.
+ * `webhookd --test`: see probe.h).  What an outcome means for the delivery
+ * (its state, the retry schedule) is the policy of retry.h, and what it
+ * means for the webhook the model's (webhook_outcome.h).  The delivery id
+ * and manual retry, which the FastCGI program uses, are in
+ * deliver_retry.c: they need no libcurl.
  *
- * The few functions at the end that record an attempt (attempt log, the
- * webhook's error) use the store and the model; nothing here knows HTTP
- * requests from the API's side.
+ * The few functions at the end that record an attempt (the attempt log)
+ * use the store; nothing here knows HTTP requests from the API's side.
  */
 #ifndef DELIVER_H
 #define DELIVER_H
@@ -28,6 +28,7 @@
 #include <json-c/json.h>
 
 #include "cfg.h"
+#include "retry.h"
 #include "store.h"
 #include "webhook.h"
 
@@ -36,15 +37,7 @@
 #define DELIVER_ERROR_MAX	256
 #define DELIVER_ID_LEN		36	/* "msg_" + 32 hex */
 
-/* The outcome of one attempt. */
-enum deliver_class {
-	DELIVER_DONE = 0,	/* 2xx: delivered */
-	DELIVER_TEMPORARY,	/* failed; try again on the schedule */
-	DELIVER_PERMANENT	/* failed; retrying cannot help (410 Gone, an
-				   address refused by the SSRF guard, a URL
-				   that is not http or https) */
-};
-
+/* The outcome of one attempt: enum deliver_class (retry.h). */
 struct deliver_result {
 	enum deliver_class cls;
 	int		 status;	/* HTTP status, 0 when none came */
@@ -123,16 +116,6 @@ int64_t	 deliver_retry_after(const char *value, int64_t now_ms);
  */
 enum deliver_class deliver_classify(CURLcode rc, int status);
 
-/*
- * The retry schedule: the delay after `attempts` attempts have failed
- * (attempts >= 1): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, then 10 h for every
- * later one, times (0.8 + 0.4 * jitter) for jitter in [0, 1) (+-20 %).
- */
-int64_t	 deliver_backoff_ms(int attempts, double jitter);
-
-/* Bounds on an honoured Retry-After (it never shortens the schedule). */
-#define DELIVER_RETRY_AFTER_MAX	(24LL * 3600 * 1000)
-
 /* ---- transfers ---------------------------------------------------------- */
 
 struct deliver_xfer;
@@ -176,9 +159,8 @@ struct deliver_attempt {
 	int		 attempt;	/* 1-based */
 	int64_t		 at_ms;		/* when it started */
 	const struct deliver_result *r;
-	const char	*state;		/* after it: "done", "retrying", "dead",
-					   "test" */
-	int64_t		 next_ms;	/* next attempt when "retrying", else 0 */
+	enum delivery_state state;	/* after it (retry.h) */
+	int64_t		 next_ms;	/* next attempt when retrying, else 0 */
 	int		 manual;	/* sent by POST /deliveries/{id}/retry */
 };
 /* Appends a to the attempt log; a store result. */
@@ -190,19 +172,13 @@ char	*deliver_attempt_pack(const struct deliver_attempt *a, char id[37],
 	    size_t *len);
 
 /*
- * Applies an attempt's outcome to the stored webhook in one transaction: a
- * failure sets its error {date, message} and, unless test, the start of
- * its run of failures; a 410, or failures for fail_window_ms in a row,
- * deactivate it (and say so in the error).  A success ends the run of
- * failures (the last error stays: it is the *last* error).  *deactivated
- * (may be NULL) is set to 1 when this call deactivated the webhook.
- * Returns a store result (STORE_OK also when nothing needed writing).
+ * The webhook model's record of an attempt's outcome (webhook_outcome.h):
+ * the webhook's error, its run of failures, its deactivation after
+ * fail_window_ms of them (retry.h) or a 410.  test: a test delivery.
  */
 int	 deliver_note_outcome(struct store *, const char *team,
 	    const char *uuid, const struct deliver_result *, int64_t now_ms,
 	    int64_t fail_window_ms, int test, int *deactivated);
-/* Failures in a row for this long deactivate a webhook: 5 days. */
-#define DELIVER_FAIL_WINDOW_MS	(5LL * 24 * 3600 * 1000)
 
 /*
  * The test endpoint: sends a "webhook.test" event of id evid (a UUID) to w

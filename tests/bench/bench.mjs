@@ -3,10 +3,12 @@
 // settings.  Writes tests/bench/RESULTS.md (keeping whatever follows the
 // "notes" marker in the old file) and prints every figure as it goes.
 //
-//   cd tests && node bench/bench.mjs [issue2] [issue3] [issue3:PART ...] [soak]
+//   cd tests && node bench/bench.mjs [issue2] [events] [events:PART ...] [soak]
 //
-// issue3:delivery, issue3:latency, issue3:intake run only those parts of
-// issue 3 (quick trials: set BENCH_OUT too, or RESULTS.md holds only them).
+// events (bench/events_delivery.mjs: intake, latency and delivery, issue
+// 3's figures); events:delivery, events:latency, events:intake run only
+// those parts (quick trials: set BENCH_OUT too, or RESULTS.md holds only
+// them).  issue3 and issue3:PART, their old names, still work.
 // soak (issue 16, tests/bench/soak.mjs) runs last: BENCH_SOAK_SECONDS (600)
 // of mixed load with FastCGI processes renewed every
 // BENCH_SOAK_MAX_REQUESTS (500) requests, BENCH_SOAK_CLIENTS (6) clients.
@@ -41,8 +43,10 @@ const CONNS = 16;
 const THREADS = 2;
 
 const only = process.argv.slice(2);
-const parts3 = only.filter((s) => s.startsWith('issue3:')).map((s) => s.slice(7));
-const want = (s) => only.length === 0 || only.includes(s) || (s === 'issue3' && parts3.length > 0);
+// The old names of the events benchmarks (issue3, issue3:PART) still work.
+for (let i = 0; i < only.length; i++) only[i] = only[i].replace(/^issue3(?=$|:)/, 'events');
+const partsEv = only.filter((s) => s.startsWith('events:')).map((s) => s.slice(7));
+const want = (s) => only.length === 0 || only.includes(s) || (s === 'events' && partsEv.length > 0);
 
 const results = [];     // {section, name, cmd, value, unit, ref, refValue, ratio, target, met, note}
 const notes = [];       // free lines printed under the table
@@ -538,9 +542,9 @@ async function main() {
   let failed = null;
   try {
     if (want('issue2')) await issue2();
-    if (want('issue3')) {
-      const mod = await import('./issue3.mjs');
-      await mod.issue3({ say, run, wrk, record, notes, tmpDir, makeRoot, stopServer, cleanups, fmt, mean, median, BIN, NEVENTS, SECS, CONNS, ROUNDS, parts: parts3 });
+    if (want('events')) {
+      const mod = await import('./events_delivery.mjs');
+      await mod.eventsDelivery({ say, run, wrk, record, notes, tmpDir, makeRoot, stopServer, cleanups, fmt, mean, median, BIN, NEVENTS, SECS, CONNS, ROUNDS, parts: partsEv });
     }
     if (want('soak')) {
       const mod = await import('./soak.mjs');

@@ -1,6 +1,6 @@
 /* Unit tests of deliver: the SSRF guard over every spelling of an address,
  * the Standard Webhooks signature against the published test vector,
- * Retry-After, classification, the retry schedule, the payload, and real
+ * Retry-After, classification, the payload, and real
  * transfers against a one-shot responder on loopback (a forked child) and
  * a listener that never answers.  Then the recording of outcomes over a
  * real store.  Cases are tables. */
@@ -276,34 +276,6 @@ test_classify(void **state)
 		    cases[i].want)
 			fail_msg("case %zu (rc %d, status %d)", i,
 			    (int)cases[i].rc, cases[i].status);
-}
-
-static void
-test_backoff(void **state)
-{
-	static const struct {
-		int	 attempts;
-		double	 jitter;
-		int64_t	 want;
-	} cases[] = {
-		{ 1, 0.5, 5000 }, { 1, 0.0, 4000 }, { 2, 0.5, 300000 },
-		{ 3, 0.5, 1800000 }, { 4, 0.5, 7200000 }, { 5, 0.5, 18000000 },
-		{ 6, 0.5, 36000000 }, { 7, 0.5, 36000000 },
-		{ 19, 0.5, 36000000 }, { 0, 0.5, 5000 },
-		{ 2, 0.0, 240000 }, { 2, -3, 240000 },
-	};
-	size_t	 i;
-	int64_t	 d;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		assert_int_equal(deliver_backoff_ms(cases[i].attempts,
-		    cases[i].jitter), cases[i].want);
-	/* +20 % at the top, never beyond. */
-	d = deliver_backoff_ms(2, 0.9999999);
-	assert_true(d > 359000 && d < 360000);
-	d = deliver_backoff_ms(2, 7);
-	assert_true(d < 360000);
 }
 
 /* ---- real transfers --------------------------------------------------------- */
@@ -1014,7 +986,7 @@ test_outcome(void **state)
 	r.status = 500;
 	snprintf(r.error, sizeof(r.error), "Request failed with status code 500");
 	assert_int_equal(deliver_note_outcome(st, "team1", w.uuid, &r, t0,
-	    DELIVER_FAIL_WINDOW_MS, 0, &deact), STORE_OK);
+	    RETRY_FAIL_WINDOW_MS, 0, &deact), STORE_OK);
 	assert_int_equal(deact, 0);
 	assert_int_equal(webhook_get(st, "team1", w.uuid, &got), STORE_OK);
 	assert_string_equal(got.error_msg, "Request failed with status code 500");
@@ -1025,11 +997,11 @@ test_outcome(void **state)
 
 	/* Still failing just before 5 days: active; at 5 days: not. */
 	assert_int_equal(deliver_note_outcome(st, "team1", w.uuid, &r,
-	    t0 + DELIVER_FAIL_WINDOW_MS - 1, DELIVER_FAIL_WINDOW_MS, 0, &deact),
+	    t0 + RETRY_FAIL_WINDOW_MS - 1, RETRY_FAIL_WINDOW_MS, 0, &deact),
 	    STORE_OK);
 	assert_int_equal(deact, 0);
 	assert_int_equal(deliver_note_outcome(st, "team1", w.uuid, &r,
-	    t0 + DELIVER_FAIL_WINDOW_MS, DELIVER_FAIL_WINDOW_MS, 0, &deact),
+	    t0 + RETRY_FAIL_WINDOW_MS, RETRY_FAIL_WINDOW_MS, 0, &deact),
 	    STORE_OK);
 	assert_int_equal(deact, 1);
 	assert_int_equal(webhook_get(st, "team1", w.uuid, &got), STORE_OK);
@@ -1042,14 +1014,14 @@ test_outcome(void **state)
 	r.cls = DELIVER_DONE;
 	r.status = 200;
 	assert_int_equal(deliver_note_outcome(st, "team1", w.uuid, &r, t0 + 1,
-	    DELIVER_FAIL_WINDOW_MS, 0, NULL), STORE_OK);
+	    RETRY_FAIL_WINDOW_MS, 0, NULL), STORE_OK);
 	assert_int_equal(webhook_get(st, "team1", w.uuid, &got), STORE_OK);
 	assert_true(got.fail_since == 0);
 	assert_non_null(got.error_msg);
 	webhook_free(&got);
 	/* Nothing to write: still OK. */
 	assert_int_equal(deliver_note_outcome(st, "team1", w.uuid, &r, t0 + 2,
-	    DELIVER_FAIL_WINDOW_MS, 0, NULL), STORE_OK);
+	    RETRY_FAIL_WINDOW_MS, 0, NULL), STORE_OK);
 
 	/* 410 deactivates at once; a test failure never deactivates. */
 	memset(&r, 0, sizeof(r));
@@ -1058,10 +1030,10 @@ test_outcome(void **state)
 	r.gone = 1;
 	snprintf(r.error, sizeof(r.error), "Request failed with status code 410");
 	assert_int_equal(deliver_note_outcome(st, "team1", w.uuid, &r, t0 + 3,
-	    DELIVER_FAIL_WINDOW_MS, 1, &deact), STORE_OK);
+	    RETRY_FAIL_WINDOW_MS, 1, &deact), STORE_OK);
 	assert_int_equal(deact, 0);
 	assert_int_equal(deliver_note_outcome(st, "team1", w.uuid, &r, t0 + 4,
-	    DELIVER_FAIL_WINDOW_MS, 0, &deact), STORE_OK);
+	    RETRY_FAIL_WINDOW_MS, 0, &deact), STORE_OK);
 	/* Already inactive from the 5 days above: nothing deactivated now. */
 	assert_int_equal(deact, 0);
 	assert_int_equal(webhook_get(st, "team1", w.uuid, &got), STORE_OK);
@@ -1070,7 +1042,7 @@ test_outcome(void **state)
 
 	/* Another team's or an unknown webhook. */
 	assert_int_equal(deliver_note_outcome(st, "team2", w.uuid, &r, t0,
-	    DELIVER_FAIL_WINDOW_MS, 0, NULL), STORE_NOTFOUND);
+	    RETRY_FAIL_WINDOW_MS, 0, NULL), STORE_NOTFOUND);
 
 	/* The attempt log. */
 	memset(&a, 0, sizeof(a));
@@ -1081,7 +1053,7 @@ test_outcome(void **state)
 	a.attempt = 2;
 	a.at_ms = t0;
 	a.r = &r;
-	a.state = "dead";
+	a.state = DELIVERY_DEAD;
 	assert_int_equal(deliver_log_attempt(st, &a), STORE_OK);
 	assert_int_equal(attempt_list(st, w.uuid, 0, 10, &pg), STORE_OK);
 	assert_int_equal(pg.n, 1);
@@ -1117,7 +1089,7 @@ test_outcome_410(void **state)
 	r.gone = 1;
 	snprintf(r.error, sizeof(r.error), "Request failed with status code 410");
 	assert_int_equal(deliver_note_outcome(st, "team1", w.uuid, &r,
-	    util_now_ms(), DELIVER_FAIL_WINDOW_MS, 0, &deact), STORE_OK);
+	    util_now_ms(), RETRY_FAIL_WINDOW_MS, 0, &deact), STORE_OK);
 	assert_int_equal(deact, 1);
 	assert_int_equal(webhook_get(st, "team1", w.uuid, &got), STORE_OK);
 	assert_int_equal(got.active, 0);
@@ -1145,7 +1117,6 @@ main(void)
 		cmocka_unit_test(test_body),
 		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_classify),
-		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_broken_answers),

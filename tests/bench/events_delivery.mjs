@@ -1,4 +1,4 @@
-// The benchmarks of events and delivery (issue 3), run by bench.mjs:
+// The benchmarks of events and their delivery (issue 3), run by bench.mjs:
 //   delivery  NEVENTS events x 2 webhooks from the spool to a lighttpd
 //             receiver answering 204, against curlref (libcurl multi, the
 //             same concurrency, the same bodies, the same receiver)
@@ -6,7 +6,7 @@
 //             connections, against the disk's maildir ceiling (diskref)
 //   latency   publish-to-receipt on an idle system, against one plain POST
 //             to the same receiver
-// ctx.parts (bench.mjs issue3:PART) names the parts to run; all when empty.
+// ctx.parts (bench.mjs events:PART) names the parts to run; all when empty.
 // Everything runs on 127.0.0.1, on free ports, and is stopped by its PID.
 
 import { spawn } from 'node:child_process';
@@ -33,7 +33,7 @@ function cpuSecs(pid) {
   } catch { return null; }
 }
 
-export async function issue3(ctx) {
+export async function eventsDelivery(ctx) {
   const { say, run, wrk, record, notes, tmpDir, stopServer, cleanups, fmt, mean, median, BIN, NEVENTS, SECS, CONNS, ROUNDS } = ctx;
   const part = (p) => !ctx.parts || ctx.parts.length === 0 || ctx.parts.includes(p);
   const S = 'Events and delivery (issue 3)';
