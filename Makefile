@@ -16,8 +16,13 @@ CC	?= cc
 CFLAGS	?= -O2 -g
 WARN	 = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
 	   -Wpointer-arith
-CPPFLAGS += -D_GNU_SOURCE -Isrc -I$(OBJDIR)
-# nettle: SHA-256 and base64 for every program (src/util.c); OpenSSL's
+# The sources, one folder a layer (README, "Source layout"); a module is
+# named by its file, wherever it lives: headers are included by name.
+SRCDIRS	 = src/lib src/store src/model src/web src/daemon src/ctl
+HDRS	 = $(wildcard $(addsuffix /*.h,$(SRCDIRS)))
+vpath %.c $(SRCDIRS)
+CPPFLAGS += -D_GNU_SOURCE $(addprefix -I,$(SRCDIRS)) -I$(OBJDIR)
+# nettle: SHA-256 and base64 for every program (src/lib/util.c); OpenSSL's
 # libcrypto only where libcurl brings it anyway: webhookd's HMAC.
 LDLIBS_CORE = -ljson-c -ldb-5.3 -lnettle
 LDLIBS_DELIVER = -lcrypto -lcurl
@@ -39,13 +44,13 @@ STORE	 = store_env store_range store_team store_webhook store_attempt \
 # needs the spool: both are core.
 CORE	 = util log cfg $(STORE) spool event attempt webhook webhook_outcome \
 	   retry auth team
-# The API's dialects: every src/api_*.c (src/dialect.h lists them).
-DIALECTS = $(patsubst src/%.c,%,$(wildcard src/api_*.c))
+# The API's dialects: every src/web/api_*.c (src/web/dialect.h lists them).
+DIALECTS = $(patsubst src/web/%.c,%,$(wildcard src/web/api_*.c))
 # The FastCGI program links no libcurl: its test deliveries run in
-# `webhookd --test` (src/probe.h).
+# `webhookd --test` (src/web/probe.h).
 WEB	 = http router api dialect $(DIALECTS) admin tmpl
 FCGI	 = $(WEB) deliver_retry probe webhooks_fcgi
-# webhookd's modules (src/wd.h), which its unit tests link too.
+# webhookd's modules (src/daemon/wd.h), which its unit tests link too.
 WD	 = wd_endpoint wd_handoff wd_fanout wd_net wd_record wd_spool
 DAEMON	 = deliver deliver_retry probe priv $(WD) webhookd
 CTL	 = webhookctl backup priv
@@ -53,7 +58,7 @@ CTL	 = webhookctl backup priv
 obj	 = $(addprefix $(OBJDIR)/,$(addsuffix .o,$(1)))
 CORE_O	 = $(call obj,$(CORE))
 
-PROGS	 = cgi-bin/webhooks.fcgi webhookctl $(if $(wildcard src/webhookd.c),webhookd)
+PROGS	 = cgi-bin/webhooks.fcgi webhookctl $(if $(wildcard src/daemon/webhookd.c),webhookd)
 UNIT	 = $(patsubst tests/unit/%.c,$(OBJDIR)/%,$(wildcard tests/unit/test_*.c))
 
 # Debian packages the build, `make run` and the tests need.
@@ -80,9 +85,9 @@ deps:
 	  [ -d tests/node_modules/standardwebhooks ] || \
 	  (cd tests && npm install --no-audit --no-fund --loglevel=error)
 
-$(OBJDIR)/%.o: src/%.c $(wildcard src/*.h) | $(OBJDIR)
+$(OBJDIR)/%.o: %.c $(HDRS) | $(OBJDIR)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
-$(OBJDIR)/%.o: tests/unit/%.c $(wildcard src/*.h) | $(OBJDIR)
+$(OBJDIR)/%.o: tests/unit/%.c $(HDRS) | $(OBJDIR)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -c -o $@ $<
 $(OBJDIR):
 	mkdir -p $@
@@ -110,7 +115,7 @@ UNIT_LINK_attempt = util log attempt $(STORE)
 UNIT_LINK_store = util log $(STORE) attempt
 UNIT_LINK_store_attempt = $(UNIT_LINK_store)
 # test_dialect brings a fifth dialect and its own table of dialects
-# (src/dialect.c's, plus one line): it links everything but dialect.o.
+# (src/web/dialect.c's, plus one line): it links everything but dialect.o.
 UNIT_LINK_dialect = $(CORE) $(filter-out dialect,$(TEST_MODS))
 .SECONDEXPANSION:
 $(OBJDIR)/test_%: $(OBJDIR)/test_%.o \
@@ -122,7 +127,7 @@ run: deps all
 
 test: deps all test-unit test-e2e test-browser
 
-# webhookd: the test deliveries of test_api_v1 run it (src/probe.h).
+# webhookd: the test deliveries of test_api_v1 run it (src/web/probe.h).
 # tests/layers.sh: the layers point down (grep over src/).
 test-unit: $(UNIT) webhookd
 	@sh tests/layers.sh
@@ -188,15 +193,15 @@ FUZZ_CC	 = clang
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 	   -fsanitize=fuzzer-no-link
-FUZZ_CPPFLAGS = -D_GNU_SOURCE -Isrc -Ibuild/fuzz \
+FUZZ_CPPFLAGS = -D_GNU_SOURCE $(addprefix -I,$(SRCDIRS)) -Ibuild/fuzz \
 	   -DFUZZ_TEMPLATES='"$(CURDIR)/templates"'
 FUZZ_MODS = $(CORE) $(WEB) deliver deliver_retry probe
 FUZZ_O	 = $(addprefix build/fuzz/,$(addsuffix .o,$(FUZZ_MODS)))
 FUZZ_T	 = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN = $(addprefix build/fuzz/fuzz_,$(FUZZ_T))
-build/fuzz/%.o: src/%.c $(wildcard src/*.h) build/fuzz/prefix.h
+build/fuzz/%.o: %.c $(HDRS) build/fuzz/prefix.h
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) $(WARN) -c -o $@ $<
-build/fuzz/fuzz_%.o: tests/fuzz/fuzz_%.c $(wildcard src/*.h) build/fuzz/prefix.h
+build/fuzz/fuzz_%.o: tests/fuzz/fuzz_%.c $(HDRS) build/fuzz/prefix.h
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) $(WARN) -c -o $@ $<
 build/fuzz/fuzz_%: build/fuzz/fuzz_%.o $(FUZZ_O)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_CORE) \

@@ -330,7 +330,7 @@ describe('delivery', () => {
   }));
 
   test('a receiver slower than 10 s: "timeout of 10000ms exceeded"', wrap(async () => {
-    // The test call answers 202 after its bounded wait (2 s, src/probe.h);
+    // The test call answers 202 after its bounded wait (2 s, src/web/probe.h);
     // the attempt is recorded when the delivery timeout ends.
     const slow = await createWebhook(srv, { name: 't-slow', url: `${rx.url}/slow`, events: ['nothing'] });
     const t0 = Date.now();

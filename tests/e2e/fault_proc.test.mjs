@@ -8,7 +8,7 @@
 // lost, and `webhookctl check` is clean afterwards.
 //
 // To kill inside a write transaction rather than by luck, the processes run
-// with the store's test-only hook WEBHOOKS_TEST_TXN_PAUSE=MS[:FN] (src/store_env.c,
+// with the store's test-only hook WEBHOOKS_TEST_TXN_PAUSE=MS[:FN] (src/store/store_env.c,
 // test_pause): each write transaction sleeps MS ms in poll(NULL, 0, MS)
 // after its changes, its locks held, just before its commit.  The test
 // reads /proc/PID/task/TID/syscall and kills a process only while one of

@@ -1,5 +1,5 @@
 // The test deliveries of the FastCGI program run in a detached `webhookd
-// --test` (src/probe.h): the FastCGI processes map no libcurl, leave no
+// --test` (src/web/probe.h): the FastCGI processes map no libcurl, leave no
 // child behind, and answer a clear 500 in each dialect's shape when the
 // webhookd setting names no program.  A receiver that never answers holds
 // no FastCGI process longer than the bounded wait (202 with the delivery
@@ -16,7 +16,7 @@ import path from 'node:path';
 import { REPO, addToken, api, makeHome, show, startLighttpd } from './lib.mjs';
 import { createWebhook, deliveries, startReceiver, until, writeConf } from './delivery_lib.mjs';
 
-// src/probe.h: PROBE_WAIT_MS, PROBE_PER_TEAM.
+// src/web/probe.h: PROBE_WAIT_MS, PROBE_PER_TEAM.
 const WAIT_MS = 2000;
 const PER_TEAM = 2;
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the attempt record (src/attempt.c): the packed form the
+ * Unit tests of the attempt record (src/model/attempt.c): the packed form the
  * attempt log keeps and the JSON object the API lists it as, without a
  * store (test_store.c lists them through one).
  */

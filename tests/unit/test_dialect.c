@@ -4,7 +4,7 @@
  * own routes over api.h's shared operations, its own error shape and its
  * own invalid-input status (418, which no real dialect uses); and the one
  * line is its entry in this test's table of dialects, which the Makefile
- * links instead of src/dialect.c's.  api.c is the same object the
+ * links instead of src/web/dialect.c's.  api.c is the same object the
  * FastCGI program links: nothing in it knows the echo dialect.  The real
  * dialects are checked through the same api_handle beside it.
  */
@@ -112,7 +112,7 @@ static const struct dialect test_echo_dialect = {
 	418, echo_error
 };
 
-/* ---- the one line: src/dialect.c's table, and the echo dialect ----------- */
+/* ---- the one line: src/web/dialect.c's table, and the echo dialect ----------- */
 
 #define ENTRY(d)	&d,
 const struct dialect *const dialects[] = {

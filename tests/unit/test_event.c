@@ -1,5 +1,5 @@
 /*
- * Unit tests of the event model (src/event.c): the event-type rule as a
+ * Unit tests of the event model (src/model/event.c): the event-type rule as a
  * table, the same verdict from publishing and from subscribing (a webhook's
  * events and seed 003's settings keys) for every row, publishing into a
  * spool with and without an idempotency key, the key's 24 h and its

@@ -1,6 +1,6 @@
 /*
- * Unit tests of the attempt log (src/store_attempt.c, listed through the
- * model's attempt_list) and of store_upgrade (src/store_upgrade.c): a real
+ * Unit tests of the attempt log (src/store/store_attempt.c, listed through the
+ * model's attempt_list) and of store_upgrade (src/store/store_upgrade.c): a real
  * Berkeley DB environment in a fresh temporary directory per test.
  */
 #include <sys/types.h>

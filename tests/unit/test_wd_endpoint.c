@@ -1,4 +1,4 @@
-/* Unit tests of webhookd's endpoints (src/wd_endpoint.c): the endpoint key
+/* Unit tests of webhookd's endpoints (src/daemon/wd_endpoint.c): the endpoint key
  * (per team, scheme, host and port), the ready list and its limits
  * (per_endpoint transfers on the wire, UNREC_FACTOR x per_endpoint answers
  * waiting for their record), the pick of a webhook with nothing in flight

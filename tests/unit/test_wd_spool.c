@@ -1,4 +1,4 @@
-/* Unit tests of webhookd's spool thread (src/wd_spool.c): the heap of
+/* Unit tests of webhookd's spool thread (src/daemon/wd_spool.c): the heap of
  * deferred deliveries (due order, every name once, growth past its first
  * allocation) and its loading from deferred/ at start (by the files'
  * mtimes, which hold their next attempt). */
