@@ -254,6 +254,11 @@ struct endpoint	*wd_ep_ready_pop(struct wd *wd);
 void	 wd_ep_queue(struct wd *wd, struct job *j);
 void	 wd_ep_spill_old(struct wd *wd, int64_t now);
 struct job	*wd_ep_take(struct endpoint *ep);
+/* j, just taken from ep (wd_ep_take), goes on ep's wire. */
+void	 wd_ep_job_start(struct wd *wd, struct endpoint *ep, struct job *j);
+/* j's transfer ended: off its endpoint's wire (counted unrecorded until
+ * the spool thread records it), and the endpoint ready again if it may. */
+void	 wd_ep_job_done(struct wd *wd, struct job *j);
 
 /* ---- wd_handoff.c: the hand-off between the threads */
 

@@ -90,6 +90,35 @@ wd_ep_release(struct wd *wd, struct endpoint *ep)
 }
 
 void
+wd_ep_job_start(struct wd *wd, struct endpoint *ep, struct job *j)
+{
+	ep->active++;
+	j->fprev = NULL;
+	j->fnext = ep->fh;
+	if (ep->fh != NULL)
+		ep->fh->fprev = j;
+	ep->fh = j;
+	wd_ep_ready_push(wd, ep);
+}
+
+void
+wd_ep_job_done(struct wd *wd, struct job *j)
+{
+	struct endpoint	*ep = j->ep;
+
+	wd->njobs--;
+	ep->active--;
+	if (j->fprev != NULL)
+		j->fprev->fnext = j->fnext;
+	else
+		ep->fh = j->fnext;
+	if (j->fnext != NULL)
+		j->fnext->fprev = j->fprev;
+	ep->unrec++;
+	wd_ep_ready_push(wd, ep);
+}
+
+void
 wd_ep_ready_push(struct wd *wd, struct endpoint *ep)
 {
 	if (ep->ready || ep->qh == NULL || ep->active >= wd->cfg.per_endpoint)

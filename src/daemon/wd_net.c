@@ -21,22 +21,11 @@
 static void
 wd_net_done(struct wd *wd, struct job *j)
 {
-	struct endpoint	*ep = j->ep;
-
 	if (j->x != NULL) {
 		deliver_xfer_free(j->x);
 		j->x = NULL;
 	}
-	wd->njobs--;
-	ep->active--;
-	if (j->fprev != NULL)
-		j->fprev->fnext = j->fnext;
-	else
-		ep->fh = j->fnext;
-	if (j->fnext != NULL)
-		j->fnext->fprev = j->fprev;
-	ep->unrec++;
-	wd_ep_ready_push(wd, ep);
+	wd_ep_job_done(wd, j);
 	j->kind = JOB_DONE;
 	wd_hand_out_add(wd, j);
 }
@@ -52,13 +41,7 @@ wd_net_start(struct wd *wd)
 	while (!wd->stopping && wd->ninflight < (size_t)wd->cfg.concurrency &&
 	    (ep = wd_ep_ready_pop(wd)) != NULL) {
 		j = wd_ep_take(ep);
-		ep->active++;
-		j->fprev = NULL;
-		j->fnext = ep->fh;
-		if (ep->fh != NULL)
-			ep->fh->fprev = j;
-		ep->fh = j;
-		wd_ep_ready_push(wd, ep);
+		wd_ep_job_start(wd, ep, j);
 		j->started_ms = util_now_ms();
 		if (deliver_xfer_new(&j->wh, j->msg_id, j->ev->body,
 		    j->ev->bodylen, &wd->opts, j, &j->x, &j->res) == -1) {

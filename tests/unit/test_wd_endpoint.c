@@ -47,37 +47,6 @@ queued(struct wd *wd, const char *team, const char *url, const char *uuid)
 	return j;
 }
 
-/* What wd_net_start does with a job it took: on the wire at ep. */
-static void
-start(struct wd *wd, struct endpoint *ep, struct job *j)
-{
-	ep->active++;
-	j->fprev = NULL;
-	j->fnext = ep->fh;
-	if (ep->fh != NULL)
-		ep->fh->fprev = j;
-	ep->fh = j;
-	wd_ep_ready_push(wd, ep);
-}
-
-/* What wd_net_done does: off the wire, its answer not yet recorded. */
-static void
-finish(struct wd *wd, struct job *j)
-{
-	struct endpoint	*ep = j->ep;
-
-	wd->njobs--;
-	ep->active--;
-	if (j->fprev != NULL)
-		j->fprev->fnext = j->fnext;
-	else
-		ep->fh = j->fnext;
-	if (j->fnext != NULL)
-		j->fnext->fprev = j->fprev;
-	ep->unrec++;
-	wd_ep_ready_push(wd, ep);
-}
-
 /* What the recorded answer does (wd_hand_exchange). */
 static void
 recorded(struct wd *wd, struct endpoint *ep)
@@ -165,28 +134,28 @@ test_limit(void **state)
 		assert_non_null(ep);
 		t = wd_ep_take(ep);
 		assert_ptr_equal(t, j[i]);
-		start(wd, ep, t);
+		wd_ep_job_start(wd, ep, t);
 	}
 	assert_null(wd_ep_ready_pop(wd));
 	assert_int_equal(j[0]->ep->qlen, 2);
 
 	/* One ends: the endpoint may start the next. */
-	finish(wd, j[0]);
+	wd_ep_job_done(wd, j[0]);
 	ep = wd_ep_ready_pop(wd);
 	assert_ptr_equal(ep, j[2]->ep);
 	t = wd_ep_take(ep);
 	assert_ptr_equal(t, j[2]);
-	start(wd, ep, t);
+	wd_ep_job_start(wd, ep, t);
 	assert_null(wd_ep_ready_pop(wd));
 
 	/* Everything ends and is recorded: the endpoint goes. */
-	finish(wd, j[1]);
+	wd_ep_job_done(wd, j[1]);
 	ep = wd_ep_ready_pop(wd);
 	t = wd_ep_take(ep);
 	assert_ptr_equal(t, j[3]);
-	start(wd, ep, t);
-	finish(wd, j[2]);
-	finish(wd, j[3]);
+	wd_ep_job_start(wd, ep, t);
+	wd_ep_job_done(wd, j[2]);
+	wd_ep_job_done(wd, j[3]);
 	assert_null(wd_ep_ready_pop(wd));
 	assert_int_equal(ep->unrec, 4);
 	for (i = 0; i < 4; i++)
@@ -211,8 +180,8 @@ test_unrecorded(void **state)
 		ep = wd_ep_ready_pop(wd);
 		assert_non_null(ep);
 		assert_ptr_equal(wd_ep_take(ep), j);
-		start(wd, ep, j);
-		finish(wd, j);
+		wd_ep_job_start(wd, ep, j);
+		wd_ep_job_done(wd, j);
 	}
 	assert_int_equal(ep->unrec, n);
 	assert_int_equal(wd->out_now, 0);
@@ -247,11 +216,11 @@ test_turns(void **state)
 	ep = wd_ep_ready_pop(wd);
 	assert_ptr_equal(ep, a1->ep);
 	assert_ptr_equal(wd_ep_take(ep), a1);
-	start(wd, ep, a1);
+	wd_ep_job_start(wd, ep, a1);
 	ep = wd_ep_ready_pop(wd);
 	assert_ptr_equal(ep, b1->ep);
 	assert_ptr_equal(wd_ep_take(ep), b1);
-	start(wd, ep, b1);
+	wd_ep_job_start(wd, ep, b1);
 	assert_null(wd_ep_ready_pop(wd));
 	assert_ptr_equal(a2->ep, a1->ep);
 	done(wd);
@@ -274,20 +243,20 @@ test_take_other_webhook(void **state)
 	ep = wd_ep_ready_pop(wd);
 	assert_true(ep->mixed);
 	assert_ptr_equal(wd_ep_take(ep), j[0]);
-	start(wd, ep, j[0]);
+	wd_ep_job_start(wd, ep, j[0]);
 	/* w1 is on the wire here: w2's first goes next. */
 	assert_ptr_equal(wd_ep_ready_pop(wd), ep);
 	assert_ptr_equal(wd_ep_take(ep), j[3]);
-	start(wd, ep, j[3]);
+	wd_ep_job_start(wd, ep, j[3]);
 	assert_null(wd_ep_ready_pop(wd));
 	assert_ptr_equal(ep->qh, j[1]);
 	assert_ptr_equal(ep->qt, j[4]);
 	/* Both in flight: the head of the queue, in order. */
-	finish(wd, j[3]);
+	wd_ep_job_done(wd, j[3]);
 	assert_ptr_equal(wd_ep_ready_pop(wd), ep);
 	assert_ptr_equal(wd_ep_take(ep), j[4]);
-	start(wd, ep, j[4]);
-	finish(wd, j[0]);
+	wd_ep_job_start(wd, ep, j[4]);
+	wd_ep_job_done(wd, j[0]);
 	assert_ptr_equal(wd_ep_ready_pop(wd), ep);
 	assert_ptr_equal(wd_ep_take(ep), j[1]);
 	assert_ptr_equal(ep->qh, j[2]);
