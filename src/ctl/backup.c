@@ -206,13 +206,92 @@ out:
 	return rc;
 }
 
+/* The names in the directory fd (not "." and ".."), into *v[0..*n).
+ * 0, or -1 (errno set). */
+static int
+list_names(int fd, char ***v, size_t *n)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 j;
+
+	*v = NULL;
+	*n = 0;
+	if ((j = dup(fd)) == -1 || (d = fdopendir(j)) == NULL)
+		return -1;
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	return 0;
+}
+
+static void
+names_free(char ***v, size_t *n)
+{
+	size_t	 i;
+
+	for (i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
+/*
+ * Copies name, listed in order[i], from where it is now: where it was
+ * listed, else the other states in the order files move (and into the same
+ * state of the copy).  Found nowhere: finished meanwhile.  0, or -1 on an
+ * error (logged).
+ */
+static int
+copy_found(const int *sfd, const int *dfd, const enum spool_dir *order,
+    size_t norder, size_t i, const char *name, unsigned long *n)
+{
+	enum spool_dir	 at;
+	size_t		 k;
+
+	for (k = 0; k <= norder; k++) {
+		at = k == 0 ? order[i] : order[k - 1];
+		if (k > 0 && (at == order[i] || !spool_name_ok(name)))
+			continue;
+		if (copy_at(sfd[at], name, dfd[at], name) == 0) {
+			(*n)++;
+			return 0;
+		}
+		if (errno == EINVAL) {
+			log_warn("backup: spool/%s/%s is no regular file: not "
+			    "copied", spool_dirs[at], name);
+			return 0;
+		}
+		if (errno == EEXIST)
+			return 0;
+		if (errno != ENOENT) {
+			log_warn("backup: copy spool/%s/%s: %s",
+			    spool_dirs[at], name, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
  * Copies the spool's files into to/spool while webhookd may be moving
  * them.  A file moves new -> cur -> (deferred -> cur ->) gone; one that is
  * gone from where it was listed is looked for in the other states (and
  * copied as it is there), and only a file found nowhere was finished
  * meanwhile.  Each name is copied once.  Progress files (cur/.NAME.done)
- * go along.  Not tmp/: nothing there is accepted yet.
+ * go along.  Not tmp/: nothing there is accepted yet.  A deferred file
+ * claimed for its retry goes back from deferred/ to cur/, a state already
+ * listed: not in cur/ when cur/ was listed, not in deferred/ when deferred/
+ * was, it would be missed.  So the states are listed back to back, names
+ * only, then copied, and listed again until two passes in a row find no
+ * name not seen yet (a file is in one of the states at every moment).
  */
 static int
 copy_spool(struct spool *sp, const char *to, unsigned long *n)
@@ -221,12 +300,11 @@ copy_spool(struct spool *sp, const char *to, unsigned long *n)
 	    SPOOL_DEFERRED, SPOOL_DEAD, SPOOL_QUARANTINE };
 	const size_t	 norder = sizeof(order) / sizeof(order[0]);
 	json_object	*seen;
-	DIR		*d;
-	struct dirent	*de;
 	char		*root, *p;
 	int		 sfd[SPOOL_NDIRS], dfd[SPOOL_NDIRS];
-	size_t		 i, k;
-	int		 j, rc = -1, copied;
+	char		**names[5] = { NULL };
+	size_t		 nnames[5] = { 0 }, i, m, pass, fresh, quiet;
+	int		 j, rc = -1;
 
 	for (j = 0; j < SPOOL_NDIRS; j++)
 		sfd[j] = dfd[j] = -1;
@@ -246,50 +324,33 @@ copy_spool(struct spool *sp, const char *to, unsigned long *n)
 		}
 		free(p);
 	}
-	for (i = 0; i < norder; i++) {
-		if ((j = dup(sfd[order[i]])) == -1 ||
-		    (d = fdopendir(j)) == NULL) {
-			log_warn("backup: %s: %s", spool_path(sp, order[i]),
-			    strerror(errno));
-			goto out;
-		}
-		rewinddir(d);
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0 ||
-			    json_object_object_get_ex(seen, de->d_name, NULL))
-				continue;
-			copied = 0;
-			for (k = 0; k <= norder && !copied; k++) {
-				/* First where it was listed, then the
-				 * other states in the order files move. */
-				enum spool_dir at = k == 0 ? order[i] :
-				    order[k - 1];
-				if (k > 0 && (at == order[i] ||
-				    !spool_name_ok(de->d_name)))
-					continue;
-				if (copy_at(sfd[at], de->d_name, dfd[at],
-				    de->d_name) == 0) {
-					copied = 1;
-					(*n)++;
-				} else if (errno == EINVAL) {
-					log_warn("backup: spool/%s/%s is no "
-					    "regular file: not copied",
-					    spool_dirs[at], de->d_name);
-					break;
-				} else if (errno == EEXIST) {
-					copied = 1;
-				} else if (errno != ENOENT) {
-					log_warn("backup: copy spool/%s/%s: %s",
-					    spool_dirs[at], de->d_name,
-					    strerror(errno));
-					closedir(d);
-					goto out;
-				}
+	for (pass = 0, quiet = 0; quiet < 2 && pass < 16; pass++) {
+		/* The states listed back to back, names only: a file moving
+		 * between them is missed only if it moves within this short
+		 * window, and then by one pass of several. */
+		for (i = 0; i < norder; i++)
+			if (list_names(sfd[order[i]], &names[i], &nnames[i]) ==
+			    -1) {
+				log_warn("backup: %s: %s",
+				    spool_path(sp, order[i]), strerror(errno));
+				goto out;
 			}
-			json_object_object_add(seen, de->d_name, NULL);
-		}
-		closedir(d);
+		fresh = 0;
+		for (i = 0; i < norder; i++)
+			for (m = 0; m < nnames[i]; m++) {
+				if (json_object_object_get_ex(seen,
+				    names[i][m], NULL))
+					continue;
+				fresh++;
+				if (copy_found(sfd, dfd, order, norder, i,
+				    names[i][m], n) == -1)
+					goto out;
+				json_object_object_add(seen, names[i][m],
+				    NULL);
+			}
+		for (i = 0; i < norder; i++)
+			names_free(&names[i], &nnames[i]);
+		quiet = fresh == 0 ? quiet + 1 : 0;
 	}
 	for (j = 0; j < SPOOL_NDIRS; j++)
 		if (fsync(dfd[j]) == -1) {
@@ -306,6 +367,8 @@ out:
 		if (dfd[j] != -1)
 			close(dfd[j]);
 	}
+	for (i = 0; i < norder; i++)
+		names_free(&names[i], &nnames[i]);
 	free(root);
 	json_object_put(seen);
 	return rc;
