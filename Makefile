@@ -142,8 +142,9 @@ build/fault:
 $(FAULT_SO): tests/fault/faultfs.c | build/fault
 	$(CC) -O2 -g $(WARN) -shared -fPIC -o $@ $< -ldl
 
+# WEBHOOKS_SAN tells the tests the programs are sanitizer builds (make asan).
 test-e2e: all $(FAULT_SO)
-	cd tests && node --test --test-concurrency=1 e2e/
+	cd tests && WEBHOOKS_SAN=$(SAN) node --test --test-concurrency=1 e2e/
 
 test-browser: all
 	cd tests && node --test --test-concurrency=1 browser/
