@@ -129,7 +129,9 @@ describe('least privilege', { skip: !isRoot && 'needs root' }, () => {
     let out = '';
     child.stdout.on('data', (c) => { out += c; });
     child.stderr.on('data', (c) => { out += c; });
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    // 'close', not 'exit': the script's last line (run: stopped) may still
+    // be in the pipe when the process has exited.
+    const exited = new Promise((resolve) => child.on('close', resolve));
     try {
       await until(() => /The webhook service is running/.test(out), 30000, `make run started\n${out}`);
       const token = fs.readFileSync(path.join(home, 'admin.token'), 'utf8').trim();
