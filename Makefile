@@ -42,7 +42,8 @@ STORE	 = store_env store_range store_team store_webhook store_attempt \
 	   store_upgrade
 # event (the event-type rule that webhook's subscriptions share, publishing)
 # needs the spool: both are core.
-CORE	 = util log cfg $(STORE) spool event attempt webhook webhook_outcome \
+CORE	 = util log cfg jscan $(STORE) spool spool_event event attempt \
+	   webhook webhook_check webhook_field webhook_outcome \
 	   retry auth team
 # The API's dialects: every src/web/api_*.c (src/web/dialect.h lists them).
 DIALECTS = $(patsubst src/web/%.c,%,$(wildcard src/web/api_*.c))
@@ -112,6 +113,7 @@ webhookctl: $(CORE_O) $(call obj,$(CTL))
 TEST_MODS = $(WEB) deliver deliver_retry probe backup priv $(WD)
 UNIT_ALL = $(CORE) $(TEST_MODS)
 UNIT_LINK_attempt = util log attempt $(STORE)
+UNIT_LINK_jscan = util log jscan
 UNIT_LINK_store = util log $(STORE) attempt
 UNIT_LINK_store_attempt = $(UNIT_LINK_store)
 # test_dialect brings a fifth dialect and its own table of dialects
