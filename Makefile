@@ -49,7 +49,7 @@ CORE	 = util log cfg jscan $(STORE) spool spool_event event attempt \
 DIALECTS = $(patsubst src/web/%.c,%,$(wildcard src/web/api_*.c))
 # The FastCGI program links no libcurl: its test deliveries run in
 # `webhookd --test` (src/web/probe.h).
-WEB	 = http router api dialect $(DIALECTS) admin tmpl
+WEB	 = http router api dialect $(DIALECTS) admin admin_webhook tmpl
 FCGI	 = $(WEB) deliver_retry probe webhooks_fcgi
 # webhookd's modules (src/daemon/wd.h), which its unit tests link too.
 WD	 = wd_endpoint wd_handoff wd_fanout wd_net wd_record wd_spool

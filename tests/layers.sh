@@ -63,7 +63,7 @@ done
 # also the delivery's result type and ids that the test delivery and the
 # manual retry use (a model header to split out of it); probe.h (web) is
 # the protocol of webhookd --test, read by both ends.
-CROSS="src/model/deliver_retry.c:deliver.h src/web/admin.c:deliver.h
+CROSS="src/model/deliver_retry.c:deliver.h src/web/admin_webhook.c:deliver.h
        src/web/api_events.c:deliver.h src/web/api_v1.c:deliver.h
        src/web/probe.h:deliver.h src/daemon/webhookd.c:probe.h"
 rank() {
