@@ -238,8 +238,14 @@ class Server {
     return r;
   }
 
+  // Stops the server, then its FastCGI processes if any outlived it (a
+  // server killed after its 10 s, or one that did not end its children):
+  // such an orphan holds the server's stderr open, and this test file's
+  // process would never end.  Each is ended by the PID it had under this
+  // server, and only if it is still that process (its start time).
   async stop() {
     if (this.exited) return this.exited;
+    const kids = this.fcgiPids().map((pid) => [pid, startTime(pid)]);
     try { process.kill(this.pid, 'SIGTERM'); } catch { /* gone */ }
     let timer;
     const t = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), 10000); });
@@ -249,7 +255,42 @@ class Server {
       try { process.kill(this.pid, 'SIGKILL'); } catch { /* gone */ }
       await this.exitPromise;
     }
+    await endOrphans(kids);
     return this.exited;
+  }
+}
+
+// The start time of a process (/proc/PID/stat's 22nd field), or null: with
+// its PID, it names one process for good.
+function startTime(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch { return null; }
+}
+
+// Ends those of pids (with their start times) that are still alive 2 s
+// after their server is gone (a server ends its FastCGI processes as it
+// exits, and they take a moment); SIGTERM, then SIGKILL after 2 s more.
+async function endOrphans(kids) {
+  const alive = ([pid, st]) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return f[19] === st && f[0] !== 'Z';
+    } catch { return false; }
+  };
+  let left = kids.filter(alive);
+  for (const sig of [null, 'SIGTERM', 'SIGKILL']) {
+    if (left.length === 0) return;
+    for (const [pid] of sig ? left : []) {
+      process.stderr.write(`lib: webhooks.fcgi ${pid} outlived its server: ${sig}\n`);
+      try { process.kill(pid, sig); } catch { /* gone */ }
+    }
+    for (let i = 0; i < 20 && left.length > 0; i++) {
+      await sleep(100);
+      left = left.filter(alive);
+    }
   }
 }
 
