@@ -44,7 +44,7 @@ STORE	 = store_env store_range store_team store_webhook store_attempt \
 # needs the spool: both are core.
 CORE	 = util log cfg jscan $(STORE) spool spool_event event attempt \
 	   webhook webhook_check webhook_field webhook_outcome \
-	   retry auth team
+	   retry auth auth_session team
 # The API's dialects: every src/web/api_*.c (src/web/dialect.h lists them).
 DIALECTS = $(patsubst src/web/%.c,%,$(wildcard src/web/api_*.c))
 # The FastCGI program links no libcurl: its test deliveries run in

@@ -1,6 +1,7 @@
 /*
  * auth: API tokens and their scopes.  A token belongs to one team; the store
- * keeps only its SHA-256.  (Admin sessions and CSRF tokens live here too.)
+ * keeps only its SHA-256 (auth.c).  The admin page's sessions, CSRF tokens
+ * and the login's rate limit are declared here too (auth_session.c).
  */
 #ifndef AUTH_H
 #define AUTH_H
