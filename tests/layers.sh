@@ -7,6 +7,9 @@
 #   2. No two source files include each other's header.
 #   3. api.c names no dialect: it dispatches over dialect.h's table.
 #   4. The folders point down (lib <- store <- model <- web, daemon, ctl).
+#   5. The programs (web/, daemon/, ctl/) call of the store only what runs
+#      a store handle (open, close, maintenance, check, backup, upgrade):
+#      every record they read or write goes through the model.
 # Prints each offence; exits 1 if there is one.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -85,5 +88,21 @@ for f in src/*/*.[ch]; do
 	done
 done
 
-[ $bad -eq 0 ] && echo "layers: edge -> model -> store, folders point down, no mutual includes, api.c names no dialect"
+# 5. The store's lifecycle, which a program's main and its maintenance
+# run; nothing else of store.h above the model.
+LIFECYCLE="store_open store_close store_maintain store_maintain_every
+	store_check store_backup store_recover_copy store_upgrade
+	store_is_fatal store_read_begin store_read_end"
+for f in src/web/*.c src/daemon/*.c src/ctl/*.c; do
+	for fn in $fns; do
+		case " $(echo $LIFECYCLE) " in *" $fn "*) continue ;; esac
+		if grep -n "\b$fn(" "$f" | grep -v '^[0-9]*:[ 	]*[/*]' \
+		    >/dev/null; then
+			echo "layers: $f calls $fn (store.h): go through the model"
+			bad=1
+		fi
+	done
+done
+
+[ $bad -eq 0 ] && echo "layers: edge -> model -> store, folders point down, no mutual includes, api.c names no dialect, the programs reach records only through the model"
 exit $bad

@@ -167,7 +167,7 @@ struct stranded {
 };
 
 /*
- * A team's webhooks as parsed at generation gen (store_webhook_gen): fan-out
+ * A team's webhooks as parsed at generation gen (webhook_team_gen): fan-out
  * reads the generation (one get) and lists and parses the webhooks again
  * only when it changed, so that a webhook changed or deactivated just
  * before a publish is seen by that event's fan-out.

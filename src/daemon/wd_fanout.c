@@ -49,18 +49,14 @@ wd_fan_job_made(struct wd *wd, struct job *j, const char *key)
 }
 
 static int
-wd_fan_each(const char *uuid, const char *json, void *arg)
+wd_fan_each(struct webhook *w, void *arg)
 {
 	struct team_hooks	*t = arg;
-	struct webhook		 w;
 
-	(void)uuid;
-	if (webhook_from_record(json, &w) == -1)
-		return 0;
 	t->ws = xrealloc(t->ws, (t->n + 1) * sizeof(*t->ws));
 	t->keys = xrealloc(t->keys, (t->n + 1) * sizeof(*t->keys));
-	t->keys[t->n] = wd_ep_key(t->team, w.url);
-	t->ws[t->n++] = w;
+	t->keys[t->n] = wd_ep_key(t->team, w->url);
+	t->ws[t->n++] = *w;
 	return 0;
 }
 
@@ -110,7 +106,7 @@ wd_fan_team(struct wd *wd, const char *team, int *rc)
 	*rc = STORE_OK;
 	if (t != NULL && t->pass == wd->pass)
 		return t;
-	if ((*rc = store_webhook_gen(wd->st, team, &gen)) != STORE_OK)
+	if ((*rc = webhook_team_gen(wd->st, team, &gen)) != STORE_OK)
 		return NULL;
 	if (t != NULL && t->gen == gen) {
 		t->pass = wd->pass;
@@ -128,7 +124,7 @@ wd_fan_team(struct wd *wd, const char *team, int *rc)
 	wd_fan_team_clear(t);
 	/* Listed after gen was read: a change in between makes the next
 	 * event list again, never keeps a stale copy. */
-	*rc = store_webhook_foreach(wd->st, team, wd_fan_each, t);
+	*rc = webhook_team_each(wd->st, team, wd_fan_each, t);
 	if (*rc != STORE_OK && *rc != STORE_NOTFOUND) {
 		wd_fan_team_clear(t);
 		t->gen = UINT64_MAX;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attempt.h"
 #include "deliver.h"
 #include "log.h"
 #include "retry.h"
@@ -273,7 +274,7 @@ wd_rec_batch_flush(struct wd *wd, int64_t now)
 			wd->batchv[i].rec = wd->batch[i].rec;
 			wd->batchv[i].len = wd->batch[i].len;
 		}
-		rc = store_attempt_add_many(wd->st, wd->batchv, wd->nbatch);
+		rc = attempt_add_many(wd->st, wd->batchv, wd->nbatch);
 		if (rc == STORE_FATAL)
 			wd->fatal = 1;
 		else if (rc != STORE_OK) {

@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "attempt.h"
 #include "deliver.h"
 #include "event.h"
 #include "log.h"
@@ -304,7 +305,7 @@ wd_spool_maintain(struct wd *wd)
 	keep = now - (int64_t)(wd->cfg.retention_days * 86400 * 1000);
 	if (store_maintain(wd->st) != STORE_OK)
 		log_warn("webhookd: store maintenance failed");
-	if (store_attempt_prune(wd->st, keep, &n) == STORE_OK && n > 0)
+	if (attempt_prune(wd->st, keep, &n) == STORE_OK && n > 0)
 		log_info("webhookd: pruned %zu attempts older than %g days", n,
 		    wd->cfg.retention_days);
 	if (spool_prune(wd->sp, SPOOL_DEAD, keep, &n) == 0 && n > 0)

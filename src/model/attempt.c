@@ -198,3 +198,15 @@ attempt_page_free(struct store_page *pg)
 {
 	store_page_free(pg);
 }
+
+int
+attempt_add_many(struct store *st, const struct store_attempt *v, size_t n)
+{
+	return store_attempt_add_many(st, v, n);
+}
+
+int
+attempt_prune(struct store *st, int64_t before_ms, size_t *removed)
+{
+	return store_attempt_prune(st, before_ms, removed);
+}

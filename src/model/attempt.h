@@ -52,5 +52,15 @@ int	 attempt_list(struct store *, const char *webhook_uuid, size_t offset,
 	    size_t limit, struct store_page *);
 /* Frees a page of attempt_list. */
 void	 attempt_page_free(struct store_page *);
+/*
+ * Appends n attempts (records of attempt_pack) to the log in one
+ * transaction, all or none but for a key taken already (left out, and
+ * logged): webhookd logs the attempts of one pass of its loop at once.
+ */
+int	 attempt_add_many(struct store *, const struct store_attempt *v,
+	    size_t n);
+/* Removes the attempts made before before_ms (the retention);
+ * *removed counts them. */
+int	 attempt_prune(struct store *, int64_t before_ms, size_t *removed);
 
 #endif /* ATTEMPT_H */

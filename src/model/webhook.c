@@ -215,6 +215,38 @@ webhook_list(struct store *st, const char *team, size_t offset, size_t limit,
 	return STORE_OK;
 }
 
+struct team_each {
+	webhook_each_fn	 fn;
+	void		*arg;
+};
+
+static int
+webhook_each_record(const char *uuid, const char *json, void *arg)
+{
+	struct team_each	*e = arg;
+	struct webhook		 w;
+
+	(void)uuid;
+	if (webhook_from_record(json, &w) == -1)
+		return 0;
+	return e->fn(&w, e->arg);
+}
+
+int
+webhook_team_each(struct store *st, const char *team, webhook_each_fn fn,
+    void *arg)
+{
+	struct team_each	 e = { fn, arg };
+
+	return store_webhook_foreach(st, team, webhook_each_record, &e);
+}
+
+int
+webhook_team_gen(struct store *st, const char *team, uint64_t *gen)
+{
+	return store_webhook_gen(st, team, gen);
+}
+
 /* ---- views ------------------------------------------------------------- */
 
 void

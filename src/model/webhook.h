@@ -2,11 +2,11 @@
  * webhook: the model.  The union resource of the four seed dialects, its
  * validation, its stored record (JSON with a format version) and the union
  * JSON every dialect starts its output from, all driven by one table of
- * fields in webhook.c (key, type, member, limits below, flags).  Adding a
- * field: its member in struct webhook and its WF_ bit here, its row in
- * webhook.c's fields[], its input in templates/form.html (and the dialects
- * that spell it otherwise).  Knows json-c and the store's interface;
- * knows nothing of HTTP.
+ * fields in webhook_field.c (key, type, member, limits below, flags).
+ * Adding a field: its member in struct webhook and its WF_ bit here, its
+ * row in webhook_field.c's fields[], its input in templates/form.html
+ * (and the dialects that spell it otherwise): README, "Where to change
+ * what".  Knows json-c and the store's interface; knows nothing of HTTP.
  */
 #ifndef WEBHOOK_H
 #define WEBHOOK_H
@@ -21,7 +21,7 @@ struct buf;
 
 #define WEBHOOK_RECORD_VERSION	1
 
-/* Limits; the field table (webhook.c) applies them. */
+/* Limits; the field table (webhook_field.c) applies them. */
 #define WH_NAME_MAX	1024
 #define WH_URL_MAX	2048
 #define WH_HEADERS_MAX	99
@@ -226,5 +226,17 @@ void	webhook_views_free(struct webhook_views *);
 /* One page: ws[0..n) (free each with webhook_free, then the array). */
 int	webhook_list(struct store *, const char *team, size_t offset,
 	    size_t limit, struct webhook **ws, size_t *n, size_t *total);
+/*
+ * Every webhook of team, in creation order, for webhookd's fan-out: fn
+ * receives each (a record that cannot be read is left out, and logged)
+ * and owns it (webhook_free); a non-zero return stops the walk.
+ * webhook_team_gen changes with every create, update or delete of one of
+ * team's webhooks (0 before the first): read before webhook_team_each, it
+ * says whether a copy made then is still good.
+ */
+typedef int (*webhook_each_fn)(struct webhook *w, void *arg);
+int	webhook_team_each(struct store *, const char *team, webhook_each_fn,
+	    void *arg);
+int	webhook_team_gen(struct store *, const char *team, uint64_t *gen);
 
 #endif /* WEBHOOK_H */

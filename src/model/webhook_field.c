@@ -1,5 +1,10 @@
 /*
- * webhook_field: the field table (below) and the loops over it.
+ * webhook_field: the table of a webhook's fields (fields[], below) and the
+ * loops over it that are the model's verbs on a webhook's data: decode a
+ * body (webhook_decode), apply, copy, free, redact, write the stored
+ * record and read it back (json-c, or the quick reader on jscan), write
+ * the union JSON, and the admin form's plain inputs.  The checks the rows
+ * call are webhook_check.c's (webhook_int.h).
  */
 #include <stddef.h>
 #include <stdint.h>
