@@ -420,23 +420,21 @@ has_registry(pid_t pid, const char *reg)
  * its default action ends the others), and their server or supervisor
  * starts them again on the recovered environment.  A process still
  * registered and not blocked would fail its next call for good anyway.
+ * Berkeley DB names every slot of the registry but the dead one's, empty
+ * ones as pid 0.  The event comes inside env->open, where DB_ENV->get_home
+ * is refused (BDB1565, "method not permitted before handle's open
+ * method"): the registry's path is the store's, made before the open.
  */
 static void
-stop_stale(DB_ENV *env, pid_t pid)
+stop_stale(struct store *s, pid_t pid)
 {
-	const char	*home;
-	char		 dir[PATH_MAX], *reg;
-
-	if (pid <= 1 || pid == getpid() || env->get_home(env, &home) != 0 ||
-	    home == NULL || realpath(home, dir) == NULL)
+	if (pid <= 1 || pid == getpid() || s->registry == NULL)
 		return;
-	reg = xasprintf("%s/__db.register", dir);
-	if (has_registry(pid, reg)) {
+	if (has_registry(pid, s->registry)) {
 		log_warn("store: recovery: process %ld is still in the "
 		    "environment: ending it", (long)pid);
 		(void)kill(pid, SIGALRM);
 	}
-	free(reg);
 }
 
 static void
@@ -444,8 +442,8 @@ event_cb(DB_ENV *env, u_int32_t event, void *info)
 {
 	struct store	*s = env->app_private;
 
-	if (event == DB_EVENT_REG_ALIVE && info != NULL)
-		stop_stale(env, *(pid_t *)info);
+	if (event == DB_EVENT_REG_ALIVE && info != NULL && s != NULL)
+		stop_stale(s, *(pid_t *)info);
 	if ((event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC) &&
 	    s != NULL)
 		s->fatal = 1;
@@ -724,7 +722,7 @@ store_open(const char *home, int flags)
 {
 	struct store	*s;
 	struct stat	 st;
-	char		*path;
+	char		*path, dir[PATH_MAX];
 	u_int32_t	 fl;
 	int		 i, ret;
 
@@ -753,6 +751,8 @@ store_open(const char *home, int flags)
 	if ((s->lockfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
 	    -1)
 		log_warn("store_open: %s: %s", path, strerror(errno));
+	if (realpath(path, dir) != NULL)
+		s->registry = xasprintf("%s/__db.register", dir);
 	failchk_lock(s, LOCK_EX);
 	ret = s->env->open(s->env, path, fl, 0600);
 	failchk_lock(s, LOCK_UN);
@@ -817,6 +817,7 @@ store_close(struct store *s)
 		    db_strerror(ret));
 	if (s->lockfd != -1)
 		close(s->lockfd);
+	free(s->registry);
 	free(s);
 }
 

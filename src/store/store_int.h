@@ -72,6 +72,8 @@ struct store {
 	DB			*db[DBI_N];
 	pid_t			 pid;		/* for thread_id, set at open */
 	int			 lockfd;	/* the db directory: failchk_lock */
+	char			*registry;	/* the real path of its
+						   __db.register: stop_stale */
 	volatile sig_atomic_t	 fatal;		/* panic or recovered under us */
 	unsigned int		 rnd;		/* back-off jitter */
 	int			 scoped;	/* in store_read_begin/end */
