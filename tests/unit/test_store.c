@@ -877,7 +877,7 @@ test_sigbus_panics(void **state)
 
 /*
  * A DB_REGISTER recovery ends the processes still in the environment
- * (store_env.c, stop_stale): a member that sits idle (or blocked on a
+ * (store_env.c, env_stop_stale): a member that sits idle (or blocked on a
  * mutex of the dead one's) sees no panic, so the recovering opener sends
  * it SIGALRM.  Here the environment is panicked (a SIGBUS, see above), so
  * failchk cannot fix it and the next open runs a full recovery while an
