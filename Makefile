@@ -117,6 +117,9 @@ UNIT_LINK_attempt = util log attempt $(STORE)
 UNIT_LINK_jscan = util log jscan
 UNIT_LINK_store = util log $(STORE) attempt
 UNIT_LINK_store_attempt = $(UNIT_LINK_store)
+# The FastCGI program's side of the test delivery: no deliver.o (libcurl).
+UNIT_LINK_probe = $(CORE) probe
+UNIT_LINK_api_v1 = $(CORE) $(WEB) probe
 # test_dialect brings a fifth dialect and its own table of dialects
 # (src/web/dialect.c's, plus one line): it links everything but dialect.o.
 UNIT_LINK_dialect = $(CORE) $(filter-out dialect,$(TEST_MODS))
