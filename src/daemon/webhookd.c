@@ -167,8 +167,8 @@ stderr_release(void *arg)
 {
 	int	 fd = (int)(intptr_t)arg;
 
-	(void)poll(NULL, 0, DELIVER_TEST_WAIT_MS + 100);	/* a cancellation
-							   point */
+	/* a cancellation point */
+	(void)poll(NULL, 0, DELIVER_TEST_WAIT_MS + 100);
 	(void)dup2(fd, STDERR_FILENO);
 	return NULL;
 }
@@ -262,8 +262,8 @@ test_one(const char *team, const char *uuid, const char *evid, int detached,
 	if (detached) {
 		if (detach(&thr, &nullfd) == -1)
 			return 1;
-		alarm((unsigned)((cfg.timeout_ms + DELIVER_TEST_SLACK_MS + 999) /
-		    1000));
+		alarm((unsigned)((cfg.timeout_ms + DELIVER_TEST_SLACK_MS +
+		    999) / 1000));
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_warn("webhookd --test: curl_global_init failed");

@@ -407,9 +407,11 @@ probe_run(const struct cfg *cfg, const char *team, const char *uuid,
 		log_info("probe: team %s: webhook %s: test delivery %s goes on "
 		    "after %d ms", team, uuid, id, DELIVER_TEST_WAIT_MS);
 		res = PROBE_PENDING;
-	} else if (out.len > 0 && strcmp(out.p, DELIVER_TEST_NOTFOUND_LINE) == 0)
+	} else if (out.len > 0 &&
+	    strcmp(out.p, DELIVER_TEST_NOTFOUND_LINE) == 0)
 		res = PROBE_NOTFOUND;
-	else if (out.len == 0 || deliver_result_parse(out.p, r, store_res) == -1) {
+	else if (out.len == 0 ||
+	    deliver_result_parse(out.p, r, store_res) == -1) {
 		log_warn("probe: %s --test %s: no outcome in its answer",
 		    path, uuid);
 		res = PROBE_FAILED;

@@ -44,10 +44,11 @@
 
 /* What probe_run found; each caller answers it in its own shape. */
 enum probe_res {
-	PROBE_OK = 0,		/* attempted within DELIVER_TEST_WAIT_MS: r is the
-				   attempt, whatever its outcome */
-	PROBE_PENDING,		/* started, not finished within DELIVER_TEST_WAIT_MS:
-				   it goes on alone and is recorded when done */
+	PROBE_OK = 0,		/* attempted within DELIVER_TEST_WAIT_MS: r
+				   is the attempt, whatever its outcome */
+	PROBE_PENDING,		/* started, not finished within
+				   DELIVER_TEST_WAIT_MS: it goes on alone and
+				   is recorded when done */
 	PROBE_BUSY,		/* PROBE_PER_TEAM tests of the team are in
 				   flight already */
 	PROBE_NOTFOUND,		/* the webhook is gone (deleted meanwhile) */

@@ -238,8 +238,8 @@ test_run(void **state)
 		{ "silent", PROBE_FAILED, NULL, 0 },
 		{ "killed", PROBE_FAILED, NULL, 0 },
 		{ "missing", PROBE_NOSTART, NULL, 0 },
-		/* Last: they wait out the wait (DELIVER_TEST_WAIT_MS); the first two
-		 * are killed. */
+		/* Last: they wait out the wait (DELIVER_TEST_WAIT_MS); the
+		 * first two are killed. */
 		{ "lingers", PROBE_FAILED, NULL, 0 },
 		{ "hangs", PROBE_FAILED, NULL, 0 },
 		{ "detaches", PROBE_PENDING, NULL, 0 },
