@@ -41,19 +41,20 @@ endif
 STORE	 = store_env store_range store_team store_webhook store_attempt \
 	   store_upgrade
 # event (the event-type rule that webhook's subscriptions share, publishing)
-# needs the spool: both are core.
+# needs the spool: both are core.  delivery (a delivery's id, the record of
+# an attempt, manual retry, the test delivery's answer) needs no libcurl.
 CORE	 = util log cfg jscan $(STORE) spool spool_event event attempt \
 	   webhook webhook_check webhook_field webhook_outcome \
-	   retry auth auth_session team
+	   retry delivery auth auth_session team
 # The API's dialects: every src/web/api_*.c (src/web/dialect.h lists them).
 DIALECTS = $(patsubst src/web/%.c,%,$(wildcard src/web/api_*.c))
-# The FastCGI program links no libcurl: its test deliveries run in
-# `webhookd --test` (src/web/probe.h).
+# The FastCGI program links no libcurl (no src/daemon/deliver.c): its test
+# deliveries run in `webhookd --test` (src/web/probe.h).
 WEB	 = http router api dialect $(DIALECTS) admin admin_webhook tmpl
-FCGI	 = $(WEB) deliver_retry probe webhooks_fcgi
+FCGI	 = $(WEB) probe webhooks_fcgi
 # webhookd's modules (src/daemon/wd.h), which its unit tests link too.
 WD	 = wd_endpoint wd_handoff wd_fanout wd_net wd_record wd_spool
-DAEMON	 = deliver deliver_retry probe priv $(WD) webhookd
+DAEMON	 = deliver priv $(WD) webhookd
 CTL	 = webhookctl backup priv
 
 obj	 = $(addprefix $(OBJDIR)/,$(addsuffix .o,$(1)))
@@ -110,12 +111,15 @@ webhookctl: $(CORE_O) $(call obj,$(CTL))
 
 # Each tests/unit/test_X.c links with the modules UNIT_LINK_X names, or
 # else with every module.
-TEST_MODS = $(WEB) deliver deliver_retry probe backup priv $(WD)
+TEST_MODS = $(WEB) deliver probe backup priv $(WD)
 UNIT_ALL = $(CORE) $(TEST_MODS)
 UNIT_LINK_attempt = util log attempt $(STORE)
 UNIT_LINK_jscan = util log jscan
 UNIT_LINK_store = util log $(STORE) attempt
 UNIT_LINK_store_attempt = $(UNIT_LINK_store)
+# The FastCGI program's side of the test delivery: no deliver.o (libcurl).
+UNIT_LINK_probe = $(CORE) probe
+UNIT_LINK_api_v1 = $(CORE) $(WEB) probe
 # test_dialect brings a fifth dialect and its own table of dialects
 # (src/web/dialect.c's, plus one line): it links everything but dialect.o.
 UNIT_LINK_dialect = $(CORE) $(filter-out dialect,$(TEST_MODS))
@@ -198,7 +202,7 @@ FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 	   -fsanitize=fuzzer-no-link
 FUZZ_CPPFLAGS = -D_GNU_SOURCE $(addprefix -I,$(SRCDIRS)) -Ibuild/fuzz \
 	   -DFUZZ_TEMPLATES='"$(CURDIR)/templates"'
-FUZZ_MODS = $(CORE) $(WEB) deliver deliver_retry probe
+FUZZ_MODS = $(CORE) $(WEB) deliver probe
 FUZZ_O	 = $(addprefix build/fuzz/,$(addsuffix .o,$(FUZZ_MODS)))
 FUZZ_T	 = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN = $(addprefix build/fuzz/fuzz_,$(FUZZ_T))

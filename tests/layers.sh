@@ -61,14 +61,11 @@ for d in $(sed -n 's/^[ 	]*X(\([a-z_0-9]*\)).*/\1/p' src/web/dialect.h); do
 done
 
 # 4. The folders point down: lib <- store <- model <- web, daemon, ctl;
-# the three at the top include none of each other's headers.  What still
-# crosses, each named here so that nothing is added: deliver.h (daemon) is
-# also the delivery's result type and ids that the test delivery and the
-# manual retry use (a model header to split out of it); probe.h (web) is
-# the protocol of webhookd --test, read by both ends.
-CROSS="src/model/deliver_retry.c:deliver.h src/web/admin_webhook.c:deliver.h
-       src/web/api_events.c:deliver.h src/web/api_v1.c:deliver.h
-       src/web/probe.h:deliver.h src/daemon/webhookd.c:probe.h"
+# the three at the top include none of each other's headers.  What would
+# still cross is named here, "file:header", so that nothing is added
+# unseen: nothing (the delivery's result, ids and the protocol of
+# webhookd --test, which both ends read, are the model's delivery.h).
+CROSS=""
 rank() {
 	case $1 in lib) echo 0 ;; store) echo 1 ;; model) echo 2 ;; *) echo 3 ;; esac
 }

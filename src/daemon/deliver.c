@@ -27,12 +27,9 @@
 #include <openssl/hmac.h>
 #include <openssl/params.h>
 
-#include "attempt.h"
 #include "deliver.h"
 #include "log.h"
-#include "spool.h"
 #include "util.h"
-#include "webhook_outcome.h"
 
 #define USER_AGENT	"webhooks/1.0"
 
@@ -944,66 +941,7 @@ deliver_now(const struct webhook *w, const char *msg_id, const char *body,
 	deliver_xfer_free(x);
 }
 
-/* ---- recording ----------------------------------------------------------- */
-
-char *
-deliver_attempt_pack(const struct deliver_attempt *a, char id[37],
-    size_t *len)
-{
-	const struct deliver_result	*r = a->r;
-	struct attempt_info		 i;
-
-	/* Time-ordered, like the at_log.db key it ends. */
-	util_uuid7(id);
-	i.delivery_id = a->delivery_id;
-	i.event_id = a->event_id;
-	i.event_type = a->event_type;
-	i.state = delivery_state_name(a->state);
-	i.error = r->error;
-	i.body = r->body;
-	i.attempt = a->attempt;
-	i.status = r->status;
-	i.success = r->cls == DELIVER_DONE;
-	i.manual = a->manual;
-	i.latency_ms = r->latency_ms;
-	i.next_ms = a->next_ms;
-	return attempt_pack(&i, len);
-}
-
-int
-deliver_log_attempt(struct store *st, const struct deliver_attempt *a)
-{
-	struct store_attempt	 sa;
-	char			*rec, id[37];
-	size_t			 len;
-	int			 rc;
-
-	rec = deliver_attempt_pack(a, id, &len);
-	sa.uuid = a->webhook;
-	sa.id = id;
-	sa.at_ms = a->at_ms;
-	sa.rec = rec;
-	sa.len = len;
-	rc = store_attempt_add_many(st, &sa, 1);
-	free(rec);
-	return rc;
-}
-
-int
-deliver_note_outcome(struct store *st, const char *team, const char *uuid,
-    const struct deliver_result *r, int64_t now_ms, int64_t fail_window_ms,
-    int test, int *deactivated)
-{
-	struct webhook_outcome	 o;
-
-	o.failed = r->cls != DELIVER_DONE;
-	o.gone = r->gone;
-	o.error = r->error;
-	o.test = test;
-	o.now_ms = now_ms;
-	o.fail_window_ms = fail_window_ms;
-	return webhook_record_outcome(st, team, uuid, &o, deactivated);
-}
+/* ---- the test delivery ------------------------------------------------- */
 
 int
 deliver_test(struct store *st, const struct cfg *cfg, const struct webhook *w,

@@ -8,14 +8,13 @@
  * The transfer itself is a libcurl easy handle: webhookd runs many of them
  * in one multi loop (deliver_xfer_*), and one synchronously for the
  * FastCGI program's test endpoint (deliver_now, deliver_test, run by
- * `webhookd --test`: see probe.h).  What an outcome means for the delivery
- * (its state, the retry schedule) is the policy of retry.h, and what it
- * means for the webhook the model's (webhook_outcome.h).  The delivery id
- * and manual retry, which the FastCGI program uses, are in
- * deliver_retry.c: they need no libcurl.
- *
- * The few functions at the end that record an attempt (the attempt log)
- * use the store; nothing here knows HTTP requests from the API's side.
+ * `webhookd --test`: see probe.h).  What a delivery is apart from its
+ * transfer (its id, the outcome of an attempt and its record, the manual
+ * retry, the test delivery's answer line) is the model's delivery.h, which
+ * needs no libcurl and which the FastCGI program links; what an outcome
+ * means for the delivery (its state, the retry schedule) is the policy of
+ * retry.h, and what it means for the webhook webhook_outcome.h's.
+ * Nothing here knows HTTP requests from the API's side.
  */
 #ifndef DELIVER_H
 #define DELIVER_H
@@ -28,26 +27,11 @@
 #include <json-c/json.h>
 
 #include "cfg.h"
-#include "retry.h"
+#include "delivery.h"
 #include "store.h"
 #include "webhook.h"
 
 #define DELIVER_RESPONSE_MAX	65536	/* bytes of a response read at most */
-#define DELIVER_LOG_BODY	1024	/* bytes of it kept for the attempt log */
-#define DELIVER_ERROR_MAX	256
-#define DELIVER_ID_LEN		36	/* "msg_" + 32 hex */
-
-/* The outcome of one attempt: enum deliver_class (retry.h). */
-struct deliver_result {
-	enum deliver_class cls;
-	int		 status;	/* HTTP status, 0 when none came */
-	int64_t		 latency_ms;
-	int64_t		 retry_after_ms; /* Retry-After of a 429/503, else -1 */
-	int		 gone;		/* 410: the webhook is to be deactivated */
-	char		 error[DELIVER_ERROR_MAX]; /* "" on success */
-	/* The start of the response body, made valid UTF-8, NUL-terminated. */
-	char		 body[DELIVER_LOG_BODY + 1];
-};
 
 struct deliver_opts {
 	int	 allow_private;	/* WEBHOOKS_ALLOW_PRIVATE: no SSRF guard */
@@ -55,14 +39,6 @@ struct deliver_opts {
 };
 
 /* ---- pure parts (unit-tested on their own) ---------------------------- */
-
-/*
- * The webhook-id of an event's delivery to a webhook: "msg_" + 32 hex of
- * SHA-256(event id "\n" webhook uuid).  The same for every retry, distinct
- * per webhook.  It is also the delivery's id in the API.
- */
-void	 deliver_msg_id(const char *event_id, const char *webhook_uuid,
-	    char out[DELIVER_ID_LEN + 1]);
 
 /*
  * The payload {"type", "timestamp", "data"}; data is JSON text (already
@@ -148,37 +124,7 @@ void	 deliver_now(const struct webhook *w, const char *msg_id,
  * checkers. */
 void	 deliver_cleanup(void);
 
-/* ---- recording attempts (store + model) -------------------------------- */
-
-/* What the attempt log keeps of one attempt. */
-struct deliver_attempt {
-	const char	*delivery_id;	/* = webhook-id */
-	const char	*event_id;
-	const char	*event_type;
-	const char	*webhook;	/* uuid */
-	int		 attempt;	/* 1-based */
-	int64_t		 at_ms;		/* when it started */
-	const struct deliver_result *r;
-	enum delivery_state state;	/* after it (retry.h) */
-	int64_t		 next_ms;	/* next attempt when retrying, else 0 */
-	int		 manual;	/* sent by POST /deliveries/{id}/retry */
-};
-/* Appends a to the attempt log; a store result. */
-int	 deliver_log_attempt(struct store *, const struct deliver_attempt *a);
-/* The attempt log's record of a (attempt_pack), with a new id
- * written into id; the caller frees it (webhookd logs many in one
- * transaction). */
-char	*deliver_attempt_pack(const struct deliver_attempt *a, char id[37],
-	    size_t *len);
-
-/*
- * The webhook model's record of an attempt's outcome (webhook_outcome.h):
- * the webhook's error, its run of failures, its deactivation after
- * fail_window_ms of them (retry.h) or a 410.  test: a test delivery.
- */
-int	 deliver_note_outcome(struct store *, const char *team,
-	    const char *uuid, const struct deliver_result *, int64_t now_ms,
-	    int64_t fail_window_ms, int test, int *deactivated);
+/* ---- the test delivery ------------------------------------------------- */
 
 /*
  * The test endpoint: sends a "webhook.test" event of id evid (a UUID) to w
@@ -189,33 +135,5 @@ int	 deliver_note_outcome(struct store *, const char *team,
 int	 deliver_test(struct store *, const struct cfg *,
 	    const struct webhook *w, const char *evid,
 	    struct deliver_result *r);
-
-/* ---- manual retry ------------------------------------------------------ */
-
-struct spool;
-
-/* What deliver_requeue found; each caller answers it in its own shape. */
-enum deliver_requeue_res {
-	REQUEUE_OK = 0,		/* queued for webhookd as a manual retry */
-	REQUEUE_NOTFOUND,	/* no dead or deferred delivery of that id for
-				   this team (and webhook, when one is given) */
-	REQUEUE_BUSY,		/* being attempted right now */
-	REQUEUE_GONE,		/* its webhook was deleted */
-	REQUEUE_INACTIVE,	/* its webhook is inactive */
-	REQUEUE_SPOOL,		/* the spool could not be written: try later */
-	REQUEUE_STORE		/* the store failed; *store_res says how */
-};
-
-/* 1 if s is a delivery id: "msg_" + 32 lower-case hex digits. */
-int	 deliver_id_valid(const char *s);
-/*
- * Sends a dead or deferred delivery again: its file, checked to be the
- * team's (and webhook's, if not NULL), goes back into the spool as a manual
- * retry.  *webhook_out (if not NULL) receives the delivery's webhook uuid
- * (37 bytes) and *event_out its event id (at most SPOOL_ID_MAX + 1 bytes).
- */
-int	 deliver_requeue(struct store *, struct spool *, const char *team,
-	    const char *id, const char *webhook, char *webhook_out,
-	    char *event_out, size_t event_outlen, int *store_res);
 
 #endif /* DELIVER_H */

@@ -107,7 +107,6 @@
 #include "deliver.h"
 #include "log.h"
 #include "priv.h"
-#include "probe.h"
 #include "spool.h"
 #include "store.h"
 #include "util.h"
@@ -159,7 +158,7 @@ usage(void)
  * does.  A tester holding it would hold the request for the whole delivery.
  * So under CGI (GATEWAY_INTERFACE set, as RFC 3875 has it) the tester's
  * standard error becomes /dev/null once the request has stopped waiting
- * for it (PROBE_WAIT_MS): the log lines of a test slower than that are
+ * for it (DELIVER_TEST_WAIT_MS): the log lines of a test slower than that are
  * lost, its attempt is recorded all the same.  A thread: the delivery
  * itself blocks the main one.
  */
@@ -168,8 +167,8 @@ stderr_release(void *arg)
 {
 	int	 fd = (int)(intptr_t)arg;
 
-	(void)poll(NULL, 0, PROBE_WAIT_MS + 100);	/* a cancellation
-							   point */
+	/* a cancellation point */
+	(void)poll(NULL, 0, DELIVER_TEST_WAIT_MS + 100);
 	(void)dup2(fd, STDERR_FILENO);
 	return NULL;
 }
@@ -180,8 +179,8 @@ stderr_release(void *arg)
  * waits for it no longer than a fork; the tester leaves its session and
  * process group (a kill of the group the FastCGI program made, or of the
  * web server's, does not reach it), ignores SIGPIPE (the FastCGI program
- * reads its outcome only PROBE_WAIT_MS) and keeps every descriptor,
- * its slot's (probe.h) among them (standard error until PROBE_WAIT_MS
+ * reads its outcome only DELIVER_TEST_WAIT_MS) and keeps every descriptor,
+ * its slot's (probe.h) among them (standard error until DELIVER_TEST_WAIT_MS
  * only, under CGI: see stderr_release, whose thread goes into *thr and
  * its descriptor into *nullfd, else -1).  0 in the tester, -1 on an error
  * (logged); the first process does not return.
@@ -221,10 +220,10 @@ detach(pthread_t *thr, int *nullfd)
  * the API and the admin page, run for the FastCGI program (probe_run) so
  * that it needs no libcurl.  Needs neither the spool nor its lock: the
  * event (of id EVENT_ID, else a new one) is made here and goes nowhere
- * else.  Exits 0 with the outcome on stdout, or PROBE_EXIT_NOTFOUND (and
- * PROBE_NOTFOUND_LINE on stdout), or 2 (bad arguments), or 1 (logged).
+ * else.  Exits 0 with the outcome on stdout, or DELIVER_TEST_EXIT_NOTFOUND (and
+ * DELIVER_TEST_NOTFOUND_LINE on stdout), or 2 (bad arguments), or 1 (logged).
  * Detached, the outcome is all the caller learns; the tester ends itself
- * (SIGALRM) if the delivery timeout plus PROBE_SLACK_MS pass.
+ * (SIGALRM) if the delivery timeout plus DELIVER_TEST_SLACK_MS pass.
  */
 static int
 test_one(const char *team, const char *uuid, const char *evid, int detached,
@@ -263,8 +262,8 @@ test_one(const char *team, const char *uuid, const char *evid, int detached,
 	if (detached) {
 		if (detach(&thr, &nullfd) == -1)
 			return 1;
-		alarm((unsigned)((cfg.timeout_ms + PROBE_SLACK_MS + 999) /
-		    1000));
+		alarm((unsigned)((cfg.timeout_ms + DELIVER_TEST_SLACK_MS +
+		    999) / 1000));
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_warn("webhookd --test: curl_global_init failed");
@@ -274,8 +273,8 @@ test_one(const char *team, const char *uuid, const char *evid, int detached,
 		goto out;
 	if ((res = webhook_get(st, team, uuid, &w)) != STORE_OK) {
 		if (res == STORE_NOTFOUND) {
-			rc = PROBE_EXIT_NOTFOUND;
-			fputs(PROBE_NOTFOUND_LINE, stdout);
+			rc = DELIVER_TEST_EXIT_NOTFOUND;
+			fputs(DELIVER_TEST_NOTFOUND_LINE, stdout);
 		} else
 			log_warn("webhookd --test: webhook %s: store result %d",
 			    uuid, res);
@@ -284,7 +283,7 @@ test_one(const char *team, const char *uuid, const char *evid, int detached,
 	memset(&r, 0, sizeof(r));
 	res = deliver_test(st, &cfg, &w, evid, &r);
 	webhook_free(&w);
-	out = probe_format(&r, res);
+	out = deliver_result_format(&r, res);
 	if (fputs(out, stdout) != EOF && fflush(stdout) == 0)
 		rc = 0;
 	else if (detached && errno == EPIPE)

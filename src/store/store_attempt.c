@@ -5,6 +5,7 @@
  * log is positioned by record number, and pruning walks each webhook's
  * oldest attempts.  The record's bytes are the model's (attempt.c packs
  * them and renders them as JSON); the store keeps keys, bytes and ranges.
+ * Its static functions are named at_*.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@ struct attop {
 
 /* uuid "\0" be64(at) id: the key in at_log.db */
 static void
-atlogkey(struct buf *b, const char *uuid, size_t ulen, uint64_t at,
+at_logkey(struct buf *b, const char *uuid, size_t ulen, uint64_t at,
     const void *id, size_t idlen)
 {
 	buf_reset(b);
@@ -45,7 +46,7 @@ struct attbatch {
 
 /* One put an attempt. */
 static int
-attempt_add_body(struct store *s, DB_TXN *txn, void *arg)
+at_add_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct attbatch	*ab = arg;
 	DB		*db = s->db[DBI_AT_LOG];
@@ -57,7 +58,7 @@ attempt_add_body(struct store *s, DB_TXN *txn, void *arg)
 	buf_init(&b);
 	ab->dup = 0;
 	for (i = 0; i < ab->n && res == STORE_OK; i++) {
-		atlogkey(&b, ab->v[i].uuid, strlen(ab->v[i].uuid),
+		at_logkey(&b, ab->v[i].uuid, strlen(ab->v[i].uuid),
 		    at_enc(ab->v[i].at_ms), ab->v[i].id, strlen(ab->v[i].id));
 		dbt_in(&key, b.p, b.len);
 		dbt_in(&data, ab->v[i].rec, ab->v[i].len);
@@ -95,7 +96,7 @@ store_attempt_add_many(struct store *s, const struct store_attempt *v,
 	if (n == 0)
 		return STORE_OK;
 	res = store_run(s, "store_attempt_add", TX_WRITE_NOSYNC,
-	    attempt_add_body, &ab);
+	    at_add_body, &ab);
 	if (res == STORE_OK && ab.dup > 0)
 		log_warn("store_attempt_add: %zu of %zu attempt ids were taken "
 		    "already; those attempts were not logged", ab.dup, n);
@@ -169,7 +170,7 @@ store_attempt_list(struct store *s, const char *webhook_uuid, size_t offset,
  * cannot be read (no listing shows it) is removed too.
  */
 static int
-prune_body(struct store *s, DB_TXN *txn, void *arg)
+at_prune_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	static const char fn[] = "store_attempt_prune";
 	struct attop	*op = arg;
@@ -245,7 +246,7 @@ store_attempt_prune(struct store *s, int64_t before_ms, size_t *removed)
 			break;
 		}
 		res = store_run(s, "store_attempt_prune", TX_WRITE_NOSYNC,
-		    prune_body, &op);
+		    at_prune_body, &op);
 		if (res != STORE_OK)
 			break;
 		*removed += op.n;

@@ -4,7 +4,8 @@
  * (store_run), failchk, checkpoints and log removal (store_maintain), hot
  * backup, verification, and what keeps a full disk from killing processes.
  * The databases and their records are the other store_*.c files'
- * (store_int.h lists them); see store.h for the contract.
+ * (store_int.h lists them); see store.h for the contract.  Its static
+ * functions are named env_*.
  *
  * Concurrency: every process opens its own DB_ENV with DB_REGISTER |
  * DB_RECOVER | DB_FAILCHK (no DB_THREAD, no DB_PRIVATE).  Every read and
@@ -45,8 +46,8 @@
  * write each region whole at creation (ENOSPC is then an error of the
  * open), and every open reserves the blocks of each region up to the size
  * it may grow to (its mapping's length) with fallocate(FALLOC_FL_KEEP_SIZE)
- * (region_reserve).  Database files are never mapped (DB_NOMMAP: a
- * read-only handle, see db_open_one, would otherwise map a small file).
+ * (env_region_reserve).  Database files are never mapped (DB_NOMMAP: a
+ * read-only handle, see env_db_open_one, would otherwise map a small file).
  * What is left on a full disk are the log and database
  * files, written with write(2): ENOSPC comes back as an error, the
  * transaction aborts, the caller answers 503, and the next write after
@@ -54,7 +55,7 @@
  * the environment before the process dies, so that the others leave and the
  * next open recovers instead of waiting on the dead process's mutex.
  *
- * Process ids in the is_alive check may be reused by an unrelated process;
+ * Process ids in the env_is_alive check may be reused by an unrelated process;
  * then the dead process's locks stay until that pid goes too.  Rare, and
  * the lock timeout keeps waiters from hanging in the meantime.
  */
@@ -110,7 +111,7 @@ const struct dbspec store_dbspecs[DBI_N] = {
 	[DBI_TABLES + STORE_SECRETS] =	  { "secrets.db",    4096, 0 },
 };
 
-static int	reopen_rw(struct store *);
+static int	env_reopen_rw(struct store *);
 
 /* ---- transactions ------------------------------------------------------ */
 
@@ -155,7 +156,7 @@ store_dberr(struct store *s, int ret, const char *fn, const char *what)
  * kernel drops the lock of a process that dies holding it.
  */
 static void
-failchk_lock(struct store *s, int op)
+env_failchk_lock(struct store *s, int op)
 {
 	if (s->lockfd == -1)
 		return;
@@ -165,13 +166,13 @@ failchk_lock(struct store *s, int op)
 
 /* Frees the locks and aborts the transactions of dead processes. */
 static int
-failchk(struct store *s, const char *fn)
+env_failchk(struct store *s, const char *fn)
 {
 	int	 ret;
 
-	failchk_lock(s, LOCK_EX);
+	env_failchk_lock(s, LOCK_EX);
 	ret = s->env->failchk(s->env, 0);
-	failchk_lock(s, LOCK_UN);
+	env_failchk_lock(s, LOCK_UN);
 	if (ret != 0)
 		return store_dberr(s, ret, fn, "failchk");
 	return STORE_OK;
@@ -183,12 +184,12 @@ failchk(struct store *s, const char *fn)
  * the lock that keeps being taken is one of theirs.
  */
 static void
-backoff(struct store *s, const char *fn, int try)
+env_backoff(struct store *s, const char *fn, int try)
 {
 	unsigned int	 max;
 
 	if (try % FAILCHK_EVERY == 0)
-		(void)failchk(s, fn);
+		(void)env_failchk(s, fn);
 	max = 50u << (try < 7 ? try : 7);
 	usleep(rand_r(&s->rnd) % max);
 }
@@ -202,7 +203,7 @@ backoff(struct store *s, const char *fn, int try)
  * the process never holds two transactions.  Returns a store result.
  */
 static int
-scope_txn(struct store *s, const char *fn, DB_TXN **txn)
+env_scope_txn(struct store *s, const char *fn, DB_TXN **txn)
 {
 	int	 ret, res;
 
@@ -219,7 +220,7 @@ scope_txn(struct store *s, const char *fn, DB_TXN **txn)
 /* Ends the scope's transaction, if one is open: commits it after reads
  * that succeeded, aborts it after one that did not (ok == 0). */
 static void
-scope_close(struct store *s, int ok, const char *fn)
+env_scope_close(struct store *s, int ok, const char *fn)
 {
 	DB_TXN	*txn = s->rtxn;
 	int	 ret;
@@ -241,7 +242,7 @@ store_read_begin(struct store *s)
 void
 store_read_end(struct store *s)
 {
-	scope_close(s, 1, "store_read_end");
+	env_scope_close(s, 1, "store_read_end");
 	s->scoped = 0;
 }
 
@@ -255,7 +256,7 @@ store_read_end(struct store *s)
  * outside the tests; unset, nothing happens.
  */
 static void
-test_pause(const char *fn)
+env_test_pause(const char *fn)
 {
 	const char	*v = getenv("WEBHOOKS_TEST_TXN_PAUSE");
 	char		*end;
@@ -285,23 +286,23 @@ store_run(struct store *s, const char *fn, enum txmode mode, body_fn body,
 	bflags = DB_TXN_NOWAIT | (mode == TX_READ ? DB_READ_COMMITTED : 0);
 	cflags = mode == TX_WRITE_NOSYNC ? DB_TXN_WRITE_NOSYNC : 0;
 	if (mode != TX_READ) {
-		scope_close(s, 1, fn);
-		if (s->degraded && (res = reopen_rw(s)) != STORE_OK)
+		env_scope_close(s, 1, fn);
+		if (s->degraded && (res = env_reopen_rw(s)) != STORE_OK)
 			return res;
 	}
 	for (try = 0; try < MAX_TRIES; try++) {
 		if (try > 0)
-			backoff(s, fn, try);
+			env_backoff(s, fn, try);
 		if (s->fatal)
 			return STORE_FATAL;
 		if (mode == TX_READ && s->scoped) {
-			if ((res = scope_txn(s, fn, &txn)) == RETRY)
+			if ((res = env_scope_txn(s, fn, &txn)) == RETRY)
 				continue;
 			if (res != STORE_OK)
 				return res;
 			res = body(s, txn, arg);
 			if (res != STORE_OK && res != STORE_NOTFOUND)
-				scope_close(s, 0, fn);
+				env_scope_close(s, 0, fn);
 			if (s->fatal)
 				return STORE_FATAL;
 			if (res != RETRY)
@@ -317,7 +318,7 @@ store_run(struct store *s, const char *fn, enum txmode mode, body_fn body,
 		res = body(s, txn, arg);
 		if (res == STORE_OK) {
 			if (mode != TX_READ)
-				test_pause(fn);
+				env_test_pause(fn);
 			if ((ret = txn->commit(txn, cflags)) == 0)
 				return STORE_OK;
 			res = store_dberr(s, ret, fn, "txn_commit");
@@ -342,7 +343,7 @@ struct get_op {
 };
 
 static int
-get_body(struct store *s, DB_TXN *txn, void *arg)
+env_get_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct get_op	*op = arg;
 	DB		*db = s->db[op->dbi];
@@ -362,13 +363,13 @@ store_get_one(struct store *s, int dbi, DBT *key, DBT *data, const char *fn)
 {
 	struct get_op	 op = { dbi, key, data, fn };
 
-	return store_run(s, fn, TX_READ, get_body, &op);
+	return store_run(s, fn, TX_READ, env_get_body, &op);
 }
 
 /* ---- environment ------------------------------------------------------ */
 
 static void
-errcall(const DB_ENV *env, const char *pfx, const char *msg)
+env_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 {
 	(void)env;
 	log_warn("%s: %s", pfx != NULL ? pfx : "store", msg);
@@ -376,7 +377,7 @@ errcall(const DB_ENV *env, const char *pfx, const char *msg)
 
 /* Berkeley DB's informational messages (failchk says what it freed). */
 static void
-msgcall(const DB_ENV *env, const char *msg)
+env_msgcall(const DB_ENV *env, const char *msg)
 {
 	(void)env;
 	log_info("store: bdb: %s", msg);
@@ -387,7 +388,7 @@ msgcall(const DB_ENV *env, const char *msg)
  * the environment, not some process that took a dead member's pid.
  */
 static int
-has_registry(pid_t pid, const char *reg)
+env_has_registry(pid_t pid, const char *reg)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -420,39 +421,37 @@ has_registry(pid_t pid, const char *reg)
  * its default action ends the others), and their server or supervisor
  * starts them again on the recovered environment.  A process still
  * registered and not blocked would fail its next call for good anyway.
+ * Berkeley DB names every slot of the registry but the dead one's, empty
+ * ones as pid 0.  The event comes inside env->open, where DB_ENV->get_home
+ * is refused (BDB1565, "method not permitted before handle's open
+ * method"): the registry's path is the store's, made before the open.
  */
 static void
-stop_stale(DB_ENV *env, pid_t pid)
+env_stop_stale(struct store *s, pid_t pid)
 {
-	const char	*home;
-	char		 dir[PATH_MAX], *reg;
-
-	if (pid <= 1 || pid == getpid() || env->get_home(env, &home) != 0 ||
-	    home == NULL || realpath(home, dir) == NULL)
+	if (pid <= 1 || pid == getpid() || s->registry == NULL)
 		return;
-	reg = xasprintf("%s/__db.register", dir);
-	if (has_registry(pid, reg)) {
+	if (env_has_registry(pid, s->registry)) {
 		log_warn("store: recovery: process %ld is still in the "
 		    "environment: ending it", (long)pid);
 		(void)kill(pid, SIGALRM);
 	}
-	free(reg);
 }
 
 static void
-event_cb(DB_ENV *env, u_int32_t event, void *info)
+env_event_cb(DB_ENV *env, u_int32_t event, void *info)
 {
 	struct store	*s = env->app_private;
 
-	if (event == DB_EVENT_REG_ALIVE && info != NULL)
-		stop_stale(env, *(pid_t *)info);
+	if (event == DB_EVENT_REG_ALIVE && info != NULL && s != NULL)
+		env_stop_stale(s, *(pid_t *)info);
 	if ((event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC) &&
 	    s != NULL)
 		s->fatal = 1;
 }
 
 static int
-is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
+env_is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
 {
 	struct store	*s = env->app_private;
 
@@ -466,7 +465,7 @@ is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
 /* One thread per process: the pid is the identity.  The pid is the one
  * saved at store_open, so a forked child must open its own store. */
 static void
-thread_id(DB_ENV *env, pid_t *pid, db_threadid_t *tid)
+env_thread_id(DB_ENV *env, pid_t *pid, db_threadid_t *tid)
 {
 	struct store	*s = env->app_private;
 
@@ -488,14 +487,14 @@ env_create(struct store *s, DB_ENV **envp, int private_env)
 		return -1;
 	}
 	env->app_private = s;
-	env->set_errcall(env, errcall);
+	env->set_errcall(env, env_errcall);
 	env->set_errpfx(env, "store: bdb");
-	env->set_msgcall(env, msgcall);
+	env->set_msgcall(env, env_msgcall);
 	if (private_env) {
 		*envp = env;
 		return 0;
 	}
-	if ((ret = env->set_event_notify(env, event_cb)) != 0 ||
+	if ((ret = env->set_event_notify(env, env_event_cb)) != 0 ||
 	    (ret = env->set_cachesize(env, 0, CACHE_BYTES, 1)) != 0 ||
 	    (ret = env->set_lg_max(env, LOG_MAX_BYTES)) != 0 ||
 	    (ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0 ||
@@ -503,8 +502,8 @@ env_create(struct store *s, DB_ENV **envp, int private_env)
 	    (ret = env->set_lk_max_objects(env, 5000)) != 0 ||
 	    (ret = env->set_lk_max_lockers(env, 2000)) != 0 ||
 	    (ret = env->set_thread_count(env, THREAD_COUNT)) != 0 ||
-	    (ret = env->set_isalive(env, is_alive)) != 0 ||
-	    (ret = env->set_thread_id(env, thread_id)) != 0 ||
+	    (ret = env->set_isalive(env, env_is_alive)) != 0 ||
+	    (ret = env->set_thread_id(env, env_thread_id)) != 0 ||
 	    (ret = env->set_timeout(env, REG_TIMEOUT_US,
 	    DB_SET_REG_TIMEOUT)) != 0 ||
 	    (ret = env->set_timeout(env, LOCK_TIMEOUT_US,
@@ -524,7 +523,7 @@ env_create(struct store *s, DB_ENV **envp, int private_env)
 /* Catastrophic recovery, alone: DB_RECOVER_FATAL excludes DB_REGISTER.
  * Only when no other process uses the environment (webhookctl recover). */
 static int
-recover_fatal(struct store *s, const char *path, int private_env)
+env_recover_fatal(struct store *s, const char *path, int private_env)
 {
 	DB_ENV		*env;
 	u_int32_t	 fl;
@@ -551,7 +550,7 @@ recover_fatal(struct store *s, const char *path, int private_env)
 }
 
 static int
-mkdir_ok(const char *path)
+env_mkdir(const char *path)
 {
 	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
 		log_warn("store_open: mkdir %s: %s", path, strerror(errno));
@@ -563,7 +562,7 @@ mkdir_ok(const char *path)
 /* 1 for the errors of a file system that cannot take a write now (full,
  * over quota, failing): a database is then opened read-only instead. */
 static int
-disk_error(int ret)
+env_disk_error(int ret)
 {
 	return ret == ENOSPC || ret == EDQUOT || ret == EIO;
 }
@@ -575,7 +574,7 @@ disk_error(int ret)
  * Berkeley DB error (logged) or -1.
  */
 static int
-db_open_one(struct store *s, int i, int rdonly, DB **dbp)
+env_db_open_one(struct store *s, int i, int rdonly, DB **dbp)
 {
 	const struct dbspec *sp = &store_dbspecs[i];
 	DB	*db;
@@ -583,7 +582,7 @@ db_open_one(struct store *s, int i, int rdonly, DB **dbp)
 
 	for (try = 0; try < MAX_TRIES; try++) {
 		if (try > 0)
-			backoff(s, "store_open", try);
+			env_backoff(s, "store_open", try);
 		if ((ret = db_create(&db, s->env, 0)) != 0) {
 			log_warn("store_open: db_create %s: %s", sp->file,
 			    db_strerror(ret));
@@ -616,7 +615,7 @@ db_open_one(struct store *s, int i, int rdonly, DB **dbp)
  * still fails.
  */
 static int
-reopen_rw(struct store *s)
+env_reopen_rw(struct store *s)
 {
 	DB	*db, *old;
 	int	 i;
@@ -624,7 +623,7 @@ reopen_rw(struct store *s)
 	for (i = 0; i < DBI_N; i++) {
 		if (!s->ro[i])
 			continue;
-		if (db_open_one(s, i, 0, &db) != 0)
+		if (env_db_open_one(s, i, 0, &db) != 0)
 			return s->fatal ? STORE_FATAL : STORE_ERR;
 		old = s->db[i];
 		s->db[i] = db;
@@ -646,7 +645,7 @@ reopen_rw(struct store *s)
  * environment, a first touch of a page could be a SIGBUS.
  */
 static int
-region_reserve(const char *dir)
+env_region_reserve(const char *dir)
 {
 	FILE		*fp;
 	char		*real, line[4096], *name, *p;
@@ -698,7 +697,7 @@ region_reserve(const char *dir)
 static struct store *bus_store;
 
 static void
-on_sigbus(int sig)
+env_on_sigbus(int sig)
 {
 	static const char msg[] = "store: SIGBUS in the environment "
 	    "(disk full under a region?): panicking it so that the next "
@@ -724,18 +723,18 @@ store_open(const char *home, int flags)
 {
 	struct store	*s;
 	struct stat	 st;
-	char		*path;
+	char		*path, dir[PATH_MAX];
 	u_int32_t	 fl;
 	int		 i, ret;
 
 	s = xcalloc(1, sizeof(*s));
 	s->pid = getpid();
 	s->lockfd = -1;
-	signal(SIGBUS, on_sigbus);
+	signal(SIGBUS, env_on_sigbus);
 	s->rnd = (unsigned int)s->pid ^ (unsigned int)now_us();
 	path = xasprintf("%s/db", home);
 	if (flags & STORE_CREATE) {
-		if (mkdir_ok(home) == -1 || mkdir_ok(path) == -1)
+		if (env_mkdir(home) == -1 || env_mkdir(path) == -1)
 			goto fail;
 	} else if (stat(path, &st) == -1) {
 		log_warn("store_open: %s: %s", path, strerror(errno));
@@ -744,7 +743,8 @@ store_open(const char *home, int flags)
 		log_warn("store_open: %s: not a directory", path);
 		goto fail;
 	}
-	if ((flags & STORE_FATAL_RECOVER) && recover_fatal(s, path, 0) == -1)
+	if ((flags & STORE_FATAL_RECOVER) &&
+	    env_recover_fatal(s, path, 0) == -1)
 		goto fail;
 	if (env_create(s, &s->env, 0) == -1)
 		goto fail;
@@ -753,9 +753,11 @@ store_open(const char *home, int flags)
 	if ((s->lockfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
 	    -1)
 		log_warn("store_open: %s: %s", path, strerror(errno));
-	failchk_lock(s, LOCK_EX);
+	if (realpath(path, dir) != NULL)
+		s->registry = xasprintf("%s/__db.register", dir);
+	env_failchk_lock(s, LOCK_EX);
 	ret = s->env->open(s->env, path, fl, 0600);
-	failchk_lock(s, LOCK_UN);
+	env_failchk_lock(s, LOCK_UN);
 	if (ret != 0) {
 		log_warn("store_open: open environment %s: %s", path,
 		    db_strerror(ret));
@@ -768,14 +770,15 @@ store_open(const char *home, int flags)
 	 * open succeeded, so this one is sound. */
 	s->fatal = 0;
 	bus_store = s;
-	if (region_reserve(path) == -1)
+	if (env_region_reserve(path) == -1)
 		goto fail;
 	/* Joining an existing environment keeps its lock timeout: set ours. */
 	(void)s->env->set_timeout(s->env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT);
 	for (i = 0; i < DBI_N; i++) {
-		if ((ret = db_open_one(s, i, 0, &s->db[i])) == 0)
+		if ((ret = env_db_open_one(s, i, 0, &s->db[i])) == 0)
 			continue;
-		if (!disk_error(ret) || db_open_one(s, i, 1, &s->db[i]) != 0)
+		if (!env_disk_error(ret) ||
+		    env_db_open_one(s, i, 1, &s->db[i]) != 0)
 			goto fail;
 		s->ro[i] = 1;
 		s->degraded = 1;
@@ -797,7 +800,7 @@ store_close(struct store *s)
 		return;
 	if (bus_store == s)
 		bus_store = NULL;
-	scope_close(s, 0, "store_close");
+	env_scope_close(s, 0, "store_close");
 	for (i = 0; i < RECNO_HINTS; i++)
 		free(s->hints[i].team);
 	/* DB_NOSYNC: every change is in the log already (transactions), so
@@ -817,6 +820,7 @@ store_close(struct store *s)
 		    db_strerror(ret));
 	if (s->lockfd != -1)
 		close(s->lockfd);
+	free(s->registry);
 	free(s);
 }
 
@@ -831,7 +835,7 @@ store_failchk(struct store *s)
 {
 	if (s->fatal)
 		return STORE_FATAL;
-	return failchk(s, "store_failchk");
+	return env_failchk(s, "store_failchk");
 }
 
 /*
@@ -855,7 +859,7 @@ store_maintain_every(struct store *s, int minutes)
 
 	if (s->fatal)
 		return STORE_FATAL;
-	if ((res = failchk(s, "store_maintain")) != STORE_OK)
+	if ((res = env_failchk(s, "store_maintain")) != STORE_OK)
 		return res;
 	/* Berkeley DB's own rule: min minutes since the last checkpoint,
 	 * kept in the shared region. */
@@ -882,7 +886,7 @@ store_backup(struct store *s, const char *dir)
 
 	if (s->fatal)
 		return STORE_FATAL;
-	if ((res = failchk(s, "store_backup")) != STORE_OK)
+	if ((res = env_failchk(s, "store_backup")) != STORE_OK)
 		return res;
 	if ((ret = s->env->txn_checkpoint(s->env, 0, 0, DB_FORCE)) != 0)
 		return store_dberr(s, ret, "store_backup", "txn_checkpoint");
@@ -893,7 +897,7 @@ store_backup(struct store *s, const char *dir)
 	if ((ret = s->env->backup(s->env, dir, DB_CREATE | DB_BACKUP_CLEAN))
 	    != 0)
 		return store_dberr(s, ret, "store_backup", dir);
-	if (recover_fatal(s, dir, 1) == -1)
+	if (env_recover_fatal(s, dir, 1) == -1)
 		return STORE_ERR;
 	return STORE_OK;
 }
@@ -906,13 +910,13 @@ store_recover_copy(const char *dir)
 
 	s = xcalloc(1, sizeof(*s));
 	s->pid = getpid();
-	rc = recover_fatal(s, dir, 1) == -1 ? STORE_ERR : STORE_OK;
+	rc = env_recover_fatal(s, dir, 1) == -1 ? STORE_ERR : STORE_OK;
 	free(s);
 	return rc;
 }
 
 static void
-verify_errcall(const DB_ENV *env, const char *pfx, const char *msg)
+env_verify_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 {
 	(void)env;
 	log_warn("store_check: %s%s%s", pfx != NULL ? pfx : "",
@@ -955,7 +959,7 @@ store_check(const char *home)
 			    db_strerror(ret));
 			bad++;
 		} else {
-			db->set_errcall(db, verify_errcall);
+			db->set_errcall(db, env_verify_errcall);
 			/* verify always discards the handle */
 			if ((ret = db->verify(db, file, NULL, NULL, 0)) != 0) {
 				log_warn("store_check: %s: %s", file,

@@ -70,8 +70,10 @@ extern const struct dbspec store_dbspecs[DBI_N];
 struct store {
 	DB_ENV			*env;
 	DB			*db[DBI_N];
-	pid_t			 pid;		/* for thread_id, set at open */
-	int			 lockfd;	/* the db directory: failchk_lock */
+	pid_t			 pid;		/* env_thread_id's, from open */
+	int			 lockfd;	/* the db directory (flock) */
+	char			*registry;	/* the real path of its
+						   __db.register */
 	volatile sig_atomic_t	 fatal;		/* panic or recovered under us */
 	unsigned int		 rnd;		/* back-off jitter */
 	int			 scoped;	/* in store_read_begin/end */

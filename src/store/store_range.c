@@ -3,7 +3,8 @@
  * batched scans of the foreach functions (SCAN_BATCH records a read
  * transaction, called back with no lock held, so that a callback may
  * write) and the pages of the indexes with record numbers (wh_team.db,
- * at_log.db), positioned by record number and read in bulk.
+ * at_log.db), positioned by record number and read in bulk.  Its static
+ * functions are named range_*.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 /* ---- batched scans for the foreach functions ------------------------ */
 
 static void
-scan_reset(struct scan *sc)
+range_scan_reset(struct scan *sc)
 {
 	size_t	 i;
 
@@ -27,7 +28,7 @@ scan_reset(struct scan *sc)
 }
 
 static int
-scan_body(struct store *s, DB_TXN *txn, void *arg)
+range_scan_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct scan	*sc = arg;
 	DB		*db = s->db[sc->dbi];
@@ -35,7 +36,7 @@ scan_body(struct store *s, DB_TXN *txn, void *arg)
 	DBT		 key, data;
 	int		 ret, res;
 
-	scan_reset(sc);
+	range_scan_reset(sc);
 	if ((ret = db->cursor(db, txn, &c, 0)) != 0)
 		return store_dberr(s, ret, sc->fn, "cursor");
 	dbt_out(&data);
@@ -102,16 +103,16 @@ store_scan_run(struct store *s, struct scan *sc, store_each_fn fn, void *arg)
 			res = STORE_FATAL;
 			break;
 		}
-		if ((res = store_run(s, sc->fn, TX_READ, scan_body, sc)) !=
-		    STORE_OK)
+		if ((res = store_run(s, sc->fn, TX_READ, range_scan_body,
+		    sc)) != STORE_OK)
 			break;
 		sc->started = 1;
 		got = sc->n;
 		for (i = 0; i < sc->n && !stop; i++)
 			stop = fn(sc->keys[i], sc->vals[i], arg) != 0;
-		scan_reset(sc);
+		range_scan_reset(sc);
 	} while (got == SCAN_BATCH && !stop);
-	scan_reset(sc);
+	range_scan_reset(sc);
 	buf_free(&sc->last);
 	return res;
 }
@@ -221,7 +222,7 @@ store_page_add(struct listop *op, const char *json, size_t len)
  * Returns 0 or a Berkeley DB error; *res a store error from list_deref.
  */
 static int
-list_bulk(struct store *s, DB_TXN *txn, struct listop *op, DBC *c,
+range_list_bulk(struct store *s, DB_TXN *txn, struct listop *op, DBC *c,
     db_recno_t recno, size_t want, int *res)
 {
 	struct store_page *pg = op->pg;
@@ -285,7 +286,7 @@ list_bulk(struct store *s, DB_TXN *txn, struct listop *op, DBC *c,
 }
 
 static int
-list_body(struct store *s, DB_TXN *txn, void *arg)
+range_list_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct listop	*op = arg;
 	struct store_page *pg = op->pg;
@@ -325,7 +326,8 @@ list_body(struct store *s, DB_TXN *txn, void *arg)
 	recno = op->backward ? last - (db_recno_t)op->offset :
 	    first + (db_recno_t)op->offset;
 	if (!op->backward) {
-		if ((ret = list_bulk(s, txn, op, c, recno, want, &res)) != 0)
+		if ((ret = range_list_bulk(s, txn, op, c, recno, want,
+		    &res)) != 0)
 			goto dberror;
 		if (res != STORE_OK)
 			goto fail;
@@ -374,7 +376,7 @@ store_list_run(struct store *s, struct listop *op)
 	if (s->fatal)
 		return STORE_FATAL;
 	buf_init(&op->mem);
-	res = store_run(s, op->fn, TX_READ, list_body, op);
+	res = store_run(s, op->fn, TX_READ, range_list_body, op);
 	if (res != STORE_OK)
 		store_page_free(op->pg);
 	buf_free(&op->prefix);

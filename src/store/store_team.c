@@ -3,7 +3,7 @@
  * tokens (the SHA-256 hex of a token) and the small tables of enum
  * store_table (idempotency records, admin sessions, login limits, server
  * secrets), with a read-modify-write for counters.  The JSON is the
- * callers'; the store only keeps it.
+ * callers'; the store only keeps it.  Its static functions are named kv_*.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -158,7 +158,7 @@ store_token_foreach(struct store *s, store_each_fn fn, void *arg)
 /* ---- generic tables -------------------------------------------------- */
 
 static int
-table_dbi(enum store_table t)
+kv_table_dbi(enum store_table t)
 {
 	if ((int)t < 0 || t >= STORE_NTABLES)
 		log_panic("store: no table %d", (int)t);
@@ -169,34 +169,34 @@ int
 store_put(struct store *s, enum store_table t, const char *key,
     const char *json)
 {
-	return kv_put(s, table_dbi(t), key, json, 0, NULL, "store_put");
+	return kv_put(s, kv_table_dbi(t), key, json, 0, NULL, "store_put");
 }
 
 int
 store_put_new(struct store *s, enum store_table t, const char *key,
     const char *json, char **existing)
 {
-	return kv_put(s, table_dbi(t), key, json, DB_NOOVERWRITE, existing,
+	return kv_put(s, kv_table_dbi(t), key, json, DB_NOOVERWRITE, existing,
 	    "store_put_new");
 }
 
 int
 store_get(struct store *s, enum store_table t, const char *key, char **json)
 {
-	return kv_get(s, table_dbi(t), key, json, "store_get");
+	return kv_get(s, kv_table_dbi(t), key, json, "store_get");
 }
 
 int
 store_del(struct store *s, enum store_table t, const char *key)
 {
-	return kv_del(s, table_dbi(t), key, "store_del");
+	return kv_del(s, kv_table_dbi(t), key, "store_del");
 }
 
 int
 store_foreach(struct store *s, enum store_table t, store_each_fn fn,
     void *arg)
 {
-	return kv_foreach(s, table_dbi(t), fn, arg, "store_foreach");
+	return kv_foreach(s, kv_table_dbi(t), fn, arg, "store_foreach");
 }
 
 struct rmw {
@@ -208,7 +208,7 @@ struct rmw {
 };
 
 static int
-rmw_body(struct store *s, DB_TXN *txn, void *arg)
+kv_rmw_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct rmw	*op = arg;
 	DB		*db = s->db[op->dbi];
@@ -245,12 +245,12 @@ int
 store_update(struct store *s, enum store_table t, const char *key,
     store_rmw_fn fn, void *arg, int *fnret)
 {
-	struct rmw	 op = { table_dbi(t), key, fn, arg, 0 };
+	struct rmw	 op = { kv_table_dbi(t), key, fn, arg, 0 };
 	int		 res;
 
 	if (s->fatal)
 		return STORE_FATAL;
-	res = store_run(s, "store_update", TX_WRITE, rmw_body, &op);
+	res = store_run(s, "store_update", TX_WRITE, kv_rmw_body, &op);
 	if (fnret != NULL)
 		*fnret = op.fnret;
 	return res;

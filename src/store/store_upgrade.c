@@ -1,7 +1,8 @@
 /*
  * store_upgrade.c: bringing a store made by an older version up to date,
  * at webhookd's start (store_upgrade): the attempt log of three files
- * moved into at_log.db, and the tables nothing used removed.
+ * moved into at_log.db, and the tables nothing used removed.  Its static
+ * functions are named upgrade_*.
  */
 #include <sys/stat.h>
 
@@ -22,7 +23,7 @@
 static const char *const unused_tables[] = { "deliveries.db", "events.db" };
 
 static int
-unused_body(struct store *s, DB_TXN *txn, void *arg)
+upgrade_unused_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	const char	*file = arg;
 	int		 ret;
@@ -33,7 +34,7 @@ unused_body(struct store *s, DB_TXN *txn, void *arg)
 }
 
 static void
-unused_remove(struct store *s, const char *home)
+upgrade_unused_remove(struct store *s, const char *home)
 {
 	struct stat	 st;
 	char		*path;
@@ -47,7 +48,7 @@ unused_remove(struct store *s, const char *home)
 		free(path);
 		if (ret == -1)
 			continue;
-		if (store_run(s, "store_upgrade", TX_WRITE, unused_body,
+		if (store_run(s, "store_upgrade", TX_WRITE, upgrade_unused_body,
 		    (void *)(uintptr_t)unused_tables[i]) == STORE_OK)
 			log_info("store_upgrade: removed %s, which nothing "
 			    "uses", unused_tables[i]);
@@ -75,7 +76,7 @@ struct migop {
 };
 
 static int
-migrate_body(struct store *s, DB_TXN *txn, void *arg)
+upgrade_migrate_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	static const char fn[] = "store_upgrade";
 	struct migop	*op = arg;
@@ -115,7 +116,7 @@ migrate_body(struct store *s, DB_TXN *txn, void *arg)
 }
 
 static DB *
-old_open(struct store *s, const char *file)
+upgrade_old_open(struct store *s, const char *file)
 {
 	DB	*db;
 
@@ -144,7 +145,7 @@ store_upgrade(struct store *s, const char *home, size_t *moved)
 	int		 res = STORE_OK, ret;
 
 	*moved = 0;
-	unused_remove(s, home);
+	upgrade_unused_remove(s, home);
 	path = xasprintf("%s/db/at_hook.db", home);
 	ret = stat(path, &st);
 	free(path);
@@ -158,14 +159,15 @@ store_upgrade(struct store *s, const char *home, size_t *moved)
 	if (stat(path, &st) == -1 && errno == ENOENT)
 		op.done = 1;
 	free(path);
-	if (!op.done && ((op.hook = old_open(s, "at_hook.db")) == NULL ||
-	    (op.att = old_open(s, "attempts.db")) == NULL)) {
+	if (!op.done &&
+	    ((op.hook = upgrade_old_open(s, "at_hook.db")) == NULL ||
+	    (op.att = upgrade_old_open(s, "attempts.db")) == NULL)) {
 		log_warn("store_upgrade: cannot open the old attempt log");
 		res = STORE_ERR;
 	}
 	while (res == STORE_OK && !op.done) {
-		res = store_run(s, "store_upgrade", TX_WRITE, migrate_body,
-		    &op);
+		res = store_run(s, "store_upgrade", TX_WRITE,
+		    upgrade_migrate_body, &op);
 		if (res != STORE_OK)
 			break;
 		*moved += op.moved;

@@ -4,7 +4,7 @@
  * numbers for pages and the team's count), wh_url.db (the URL index of the
  * dialects that refuse a URL twice), and each team's webhook generation.
  * The JSON of a record is the model's (webhook.c); the store keeps the
- * owner, the URL and the order.
+ * owner, the URL and the order.  Its static functions are named wh_*.
  *
  *   webhooks.db     uuid -> team "\0" be64(seq) url "\0" json
  *                   (8 KiB pages: records are 1-3 KiB).  The prefix makes
@@ -99,7 +99,7 @@ wh_build(struct buf *b, const char *team, uint64_t seq, const char *url,
 
 /* team "\0" be64(seq): the key in wh_team.db */
 static void
-teamkey(struct buf *b, const char *team, uint64_t seq)
+wh_teamkey(struct buf *b, const char *team, uint64_t seq)
 {
 	buf_reset(b);
 	buf_addz(b, team);
@@ -108,7 +108,7 @@ teamkey(struct buf *b, const char *team, uint64_t seq)
 
 /* uuid "\0" json: the value in wh_team.db */
 static void
-teamval(struct buf *b, const char *uuid, const char *json)
+wh_teamval(struct buf *b, const char *uuid, const char *json)
 {
 	buf_reset(b);
 	buf_addz(b, uuid);
@@ -121,7 +121,7 @@ teamval(struct buf *b, const char *uuid, const char *json)
  * through webhooks.db.
  */
 static int
-teamval_json(const DBT *v, const char **json, size_t *jlen)
+wh_teamval_json(const DBT *v, const char **json, size_t *jlen)
 {
 	const char	*z;
 
@@ -134,7 +134,7 @@ teamval_json(const DBT *v, const char **json, size_t *jlen)
 
 /* team "\0" url: the key in wh_url.db */
 static void
-urlkey(struct buf *b, const char *team, const char *url)
+wh_urlkey(struct buf *b, const char *team, const char *url)
 {
 	buf_reset(b);
 	buf_addz(b, team);
@@ -144,7 +144,7 @@ urlkey(struct buf *b, const char *team, const char *url)
 /* STORE_EXISTS if url (non-empty) is indexed for team with a uuid other
  * than self (NULL: any). */
 static int
-url_taken(struct store *s, DB_TXN *txn, const char *team, const char *url,
+wh_url_taken(struct store *s, DB_TXN *txn, const char *team, const char *url,
     const char *self, const char *fn)
 {
 	DB		*db = s->db[DBI_WH_URL];
@@ -154,7 +154,7 @@ url_taken(struct store *s, DB_TXN *txn, const char *team, const char *url,
 	int		 ret, res = STORE_OK;
 
 	buf_init(&k);
-	urlkey(&k, team, url);
+	wh_urlkey(&k, team, url);
 	if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
 		buf_free(&k);
 		return store_dberr(s, ret, fn, "cursor wh_url.db");
@@ -179,7 +179,7 @@ url_taken(struct store *s, DB_TXN *txn, const char *team, const char *url,
 }
 
 static int
-url_add(struct store *s, DB_TXN *txn, const char *team, const char *url,
+wh_url_add(struct store *s, DB_TXN *txn, const char *team, const char *url,
     const char *uuid, const char *fn)
 {
 	DB		*db = s->db[DBI_WH_URL];
@@ -190,7 +190,7 @@ url_add(struct store *s, DB_TXN *txn, const char *team, const char *url,
 	if (*url == '\0')
 		return STORE_OK;
 	buf_init(&k);
-	urlkey(&k, team, url);
+	wh_urlkey(&k, team, url);
 	dbt_in(&key, k.p, k.len);
 	dbt_in(&data, uuid, strlen(uuid));
 	ret = db->put(db, txn, &key, &data, 0);
@@ -201,7 +201,7 @@ url_add(struct store *s, DB_TXN *txn, const char *team, const char *url,
 }
 
 static int
-url_del(struct store *s, DB_TXN *txn, const char *team, const char *url,
+wh_url_del(struct store *s, DB_TXN *txn, const char *team, const char *url,
     size_t ulen, const char *uuid, const char *fn)
 {
 	DB		*db = s->db[DBI_WH_URL];
@@ -264,7 +264,7 @@ wh_read(struct store *s, DB_TXN *txn, const char *team, const char *uuid,
  * already holds the change.
  */
 static int
-count_add(struct store *s, DB_TXN *txn, const char *team, int delta,
+wh_count_add(struct store *s, DB_TXN *txn, const char *team, int delta,
     const char *fn)
 {
 	DB		*db = s->db[DBI_WH_TEAM];
@@ -320,7 +320,7 @@ out:
 
 /* The hint kept for team, or NULL. */
 static struct recno_hint *
-hint_of(struct store *s, const char *team)
+wh_hint_of(struct store *s, const char *team)
 {
 	int	 i;
 
@@ -345,7 +345,7 @@ hint_of(struct store *s, const char *team)
  * count key is found by name as before and the hint renewed.
  */
 static int
-count_recnos(struct store *s, DBC *c, const char *p, size_t n,
+wh_count_recnos(struct store *s, DBC *c, const char *p, size_t n,
     db_recno_t *first, db_recno_t *last)
 {
 	struct recno_hint *h;
@@ -355,7 +355,7 @@ count_recnos(struct store *s, DBC *c, const char *p, size_t n,
 	int		 ret;
 
 	*first = *last = 0;
-	if ((h = hint_of(s, p)) != NULL) {
+	if ((h = wh_hint_of(s, p)) != NULL) {
 		r = h->recno;
 		dbt_in(&key, &r, sizeof(r));
 		dbt_out(&data);
@@ -395,7 +395,7 @@ found:
 /* The next sequence number of team's webhooks: creation time in
  * microseconds, or the team's last + 1 when that is not larger. */
 static int
-next_seq(struct store *s, DB_TXN *txn, const char *team, uint64_t *seq,
+wh_next_seq(struct store *s, DB_TXN *txn, const char *team, uint64_t *seq,
     const char *fn)
 {
 	DB		*db = s->db[DBI_WH_TEAM];
@@ -438,7 +438,7 @@ wh_take(struct store *s, DB_TXN *txn, struct scan *sc, const DBT *key,
 
 	if (key->size == sc->plen)
 		return STORE_OK;	/* the team's count, not a webhook */
-	if (teamval_json(data, &j, &jl)) {
+	if (wh_teamval_json(data, &j, &jl)) {
 		sc->keys[sc->n] = xstrdup(data->data);
 		sc->vals[sc->n++] = xstrndup(j, jl);
 		return STORE_OK;
@@ -454,12 +454,12 @@ wh_take(struct store *s, DB_TXN *txn, struct scan *sc, const DBT *key,
 	return res == STORE_NOTFOUND ? STORE_OK : res;
 }
 
-/* A list page's bounds: through the team's count (count_recnos). */
+/* A list page's bounds: through the team's count (wh_count_recnos). */
 static int
 wh_list_bounds(struct store *s, DBC *c, struct listop *op, db_recno_t *first,
     db_recno_t *last)
 {
-	return count_recnos(s, c, op->prefix.p, op->prefix.len, first, last);
+	return wh_count_recnos(s, c, op->prefix.p, op->prefix.len, first, last);
 }
 
 /* Appends the json the index value carries, or the json of the record
@@ -474,7 +474,7 @@ wh_list_deref(struct store *s, DB_TXN *txn, struct listop *op, const DBT *k,
 	int		 res;
 
 	(void)k;
-	if (teamval_json(v, &j, &jl)) {
+	if (wh_teamval_json(v, &j, &jl)) {
 		store_page_add(op, j, jl);
 		return STORE_OK;
 	}
@@ -493,7 +493,8 @@ wh_list_deref(struct store *s, DB_TXN *txn, struct listop *op, const DBT *k,
 	return res;
 }
 
-static int	gen_bump(struct store *, DB_TXN *, const char *, const char *);
+static int	wh_gen_bump(struct store *, DB_TXN *, const char *,
+	    const char *);
 
 struct whop {
 	const struct store_wh *wh;
@@ -506,7 +507,7 @@ struct whop {
 };
 
 static int
-create_body(struct store *s, DB_TXN *txn, void *arg)
+wh_create_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	static const char fn[] = "store_webhook_create";
 	struct whop	*op = arg;
@@ -527,9 +528,9 @@ create_body(struct store *s, DB_TXN *txn, void *arg)
 	if (res != STORE_NOTFOUND)
 		return res;
 	if ((op->flags & STORE_UNIQUE_URL) && *url != '\0' &&
-	    (res = url_taken(s, txn, wh->team, url, NULL, fn)) != STORE_OK)
+	    (res = wh_url_taken(s, txn, wh->team, url, NULL, fn)) != STORE_OK)
 		return res;
-	if ((res = next_seq(s, txn, wh->team, &seq, fn)) != STORE_OK)
+	if ((res = wh_next_seq(s, txn, wh->team, &seq, fn)) != STORE_OK)
 		return res;
 	buf_init(&b);
 	wh_build(&b, wh->team, seq, url, wh->json);
@@ -539,8 +540,8 @@ create_body(struct store *s, DB_TXN *txn, void *arg)
 	    "put webhooks.db");
 	if (res == STORE_OK) {
 		buf_init(&v);
-		teamkey(&b, wh->team, seq);
-		teamval(&v, wh->uuid, wh->json);
+		wh_teamkey(&b, wh->team, seq);
+		wh_teamval(&v, wh->uuid, wh->json);
 		dbt_in(&key, b.p, b.len);
 		dbt_in(&data, v.p, v.len);
 		res = store_dberr(s, ti->put(ti, txn, &key, &data,
@@ -553,11 +554,11 @@ create_body(struct store *s, DB_TXN *txn, void *arg)
 	}
 	buf_free(&b);
 	if (res == STORE_OK)
-		res = count_add(s, txn, wh->team, 1, fn);
+		res = wh_count_add(s, txn, wh->team, 1, fn);
 	if (res == STORE_OK)
-		res = url_add(s, txn, wh->team, url, wh->uuid, fn);
+		res = wh_url_add(s, txn, wh->team, url, wh->uuid, fn);
 	if (res == STORE_OK)
-		res = gen_bump(s, txn, wh->team, fn);
+		res = wh_gen_bump(s, txn, wh->team, fn);
 	return res;
 }
 
@@ -571,7 +572,8 @@ store_webhook_create(struct store *s, const struct store_wh *wh, int flags)
 	memset(&op, 0, sizeof(op));
 	op.wh = wh;
 	op.flags = flags;
-	return store_run(s, "store_webhook_create", TX_WRITE, create_body, &op);
+	return store_run(s, "store_webhook_create", TX_WRITE,
+	    wh_create_body, &op);
 }
 
 int
@@ -598,7 +600,7 @@ store_webhook_get(struct store *s, const char *team, const char *uuid,
 }
 
 static int
-update_body(struct store *s, DB_TXN *txn, void *arg)
+wh_update_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	static const char fn[] = "store_webhook_update";
 	struct whop	*op = arg;
@@ -639,12 +641,12 @@ update_body(struct store *s, DB_TXN *txn, void *arg)
 	url = nurl != NULL ? nurl : "";
 	if (strcmp(url, oldurl) != 0) {
 		if ((op->flags & STORE_UNIQUE_URL) && *url != '\0' &&
-		    (res = url_taken(s, txn, op->team, url, op->uuid, fn))
+		    (res = wh_url_taken(s, txn, op->team, url, op->uuid, fn))
 		    != STORE_OK)
 			goto out;
-		if ((res = url_del(s, txn, op->team, oldurl, strlen(oldurl),
+		if ((res = wh_url_del(s, txn, op->team, oldurl, strlen(oldurl),
 		    op->uuid, fn)) != STORE_OK ||
-		    (res = url_add(s, txn, op->team, url, op->uuid, fn))
+		    (res = wh_url_add(s, txn, op->team, url, op->uuid, fn))
 		    != STORE_OK)
 			goto out;
 	}
@@ -655,15 +657,15 @@ update_body(struct store *s, DB_TXN *txn, void *arg)
 	    "put webhooks.db");
 	if (res == STORE_OK) {
 		/* The index's copy (a value of an old store gains it here). */
-		teamkey(&b, op->team, seq);
-		teamval(&tv, op->uuid, njson);
+		wh_teamkey(&b, op->team, seq);
+		wh_teamval(&tv, op->uuid, njson);
 		dbt_in(&key, b.p, b.len);
 		dbt_in(&data, tv.p, tv.len);
 		res = store_dberr(s, ti->put(ti, txn, &key, &data, 0), fn,
 		    "put wh_team.db");
 	}
 	if (res == STORE_OK)
-		res = gen_bump(s, txn, op->team, fn);
+		res = wh_gen_bump(s, txn, op->team, fn);
 out:
 	buf_free(&tv);
 	free(old);
@@ -689,14 +691,15 @@ store_webhook_update(struct store *s, const char *team, const char *uuid,
 	op.flags = flags;
 	op.fn = fn;
 	op.arg = arg;
-	res = store_run(s, "store_webhook_update", TX_WRITE, update_body, &op);
+	res = store_run(s, "store_webhook_update", TX_WRITE,
+	    wh_update_body, &op);
 	if (fnret != NULL)
 		*fnret = res == STORE_ABORTED ? op.fnret : 0;
 	return res;
 }
 
 static int
-delete_body(struct store *s, DB_TXN *txn, void *arg)
+wh_delete_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	static const char fn[] = "store_webhook_delete";
 	struct whop	*op = arg;
@@ -723,21 +726,21 @@ delete_body(struct store *s, DB_TXN *txn, void *arg)
 	if ((res = store_dberr(s, db->del(db, txn, &key, 0), fn,
 	    "del webhooks.db")) != STORE_OK)
 		goto out;
-	teamkey(&b, op->team, seq);
+	wh_teamkey(&b, op->team, seq);
 	dbt_in(&key, b.p, b.len);
 	res = store_dberr(s, ti->del(ti, txn, &key, 0), fn, "del wh_team.db");
 	if (res == STORE_OK)
-		res = count_add(s, txn, op->team, -1, fn);
+		res = wh_count_add(s, txn, op->team, -1, fn);
 	else if (res == STORE_NOTFOUND) {
 		log_warn("%s: %s: not in wh_team.db", fn,
 		    clean(op->uuid, id, sizeof(id)));
 		res = STORE_OK;
 	}
 	if (res == STORE_OK)
-		res = url_del(s, txn, op->team, url, strlen(url), op->uuid,
+		res = wh_url_del(s, txn, op->team, url, strlen(url), op->uuid,
 		    fn);
 	if (res == STORE_OK)
-		res = gen_bump(s, txn, op->team, fn);
+		res = wh_gen_bump(s, txn, op->team, fn);
 out:
 	free(url);
 	buf_free(&b);
@@ -754,7 +757,8 @@ store_webhook_delete(struct store *s, const char *team, const char *uuid)
 	memset(&op, 0, sizeof(op));
 	op.team = team;
 	op.uuid = uuid;
-	return store_run(s, "store_webhook_delete", TX_WRITE, delete_body, &op);
+	return store_run(s, "store_webhook_delete", TX_WRITE,
+	    wh_delete_body, &op);
 }
 
 int
@@ -812,7 +816,7 @@ store_webhook_foreach(struct store *s, const char *team, store_each_fn fn,
 #define GEN_PREFIX	"\001gen"
 
 static void
-genkey(struct buf *b, const char *team)
+wh_genkey(struct buf *b, const char *team)
 {
 	buf_reset(b);
 	buf_add(b, GEN_PREFIX, sizeof(GEN_PREFIX) - 1);
@@ -820,7 +824,7 @@ genkey(struct buf *b, const char *team)
 }
 
 static int
-gen_bump(struct store *s, DB_TXN *txn, const char *team, const char *fn)
+wh_gen_bump(struct store *s, DB_TXN *txn, const char *team, const char *fn)
 {
 	DB		*db = s->db[DBI_WEBHOOKS];
 	DBT		 key, data;
@@ -830,7 +834,7 @@ gen_bump(struct store *s, DB_TXN *txn, const char *team, const char *fn)
 	int		 res;
 
 	buf_init(&b);
-	genkey(&b, team != NULL ? team : "");
+	wh_genkey(&b, team != NULL ? team : "");
 	dbt_in(&key, b.p, b.len);
 	dbt_out(&data);
 	res = store_dberr(s, db->get(db, txn, &key, &data, DB_RMW), fn,
@@ -860,7 +864,7 @@ store_webhook_gen(struct store *s, const char *team, uint64_t *gen)
 	if (s->fatal)
 		return STORE_FATAL;
 	buf_init(&b);
-	genkey(&b, team);
+	wh_genkey(&b, team);
 	dbt_in(&key, b.p, b.len);
 	res = store_get_one(s, DBI_WEBHOOKS, &key, &data, "store_webhook_gen");
 	buf_free(&b);

@@ -17,7 +17,7 @@
 #include "attempt.h"
 #include "auth.h"
 #include "cfg.h"
-#include "deliver.h"
+#include "delivery.h"
 #include "dialect.h"
 #include "http.h"
 #include "log.h"

@@ -17,7 +17,8 @@
 #include "webhook.h"
 
 /* Seconds a request may take before the process is deemed wedged (see
- * api_handle).  A test delivery waits PROBE_WAIT_MS at most, well within. */
+ * api_handle).  A test delivery waits DELIVER_TEST_WAIT_MS at most, well
+ * within. */
 #define API_DEADLINE_S	10
 
 /* Serves one request: route, authenticate, check the body, run the handler,
@@ -78,8 +79,8 @@ int	api_webhook_delete(struct api_ctx *);
 /*
  * The test delivery of w, now (probe_run: in a detached webhookd), its
  * delivery id into id (DELIVER_ID_LEN + 1 bytes): 0 and r, the attempt
- * whatever its outcome, when it came within PROBE_WAIT_MS; 1 when it goes
- * on (the caller answers 202 with id); or -1 with the failure to make one
+ * whatever its outcome, when it came within DELIVER_TEST_WAIT_MS; 1 when it
+ * goes on (the caller answers 202 with id); or -1 with the failure to make one
  * answered in the route's dialect (429 with Retry-After: the team's tests
  * in flight are at their cap; 404 the webhook is gone; 500 webhookd missing
  * or failing).

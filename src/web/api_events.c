@@ -16,7 +16,7 @@
 
 #include "api.h"
 #include "attempt.h"
-#include "deliver.h"
+#include "delivery.h"
 #include "event.h"
 #include "spool.h"
 
@@ -116,9 +116,9 @@ events_publish(struct api_ctx *c)
 /* ---- the test endpoint ---------------------------------------------------- */
 
 /*
- * 200 with the attempt when it was made within PROBE_WAIT_MS; else 202 with
- * its delivery id, "status": "in_progress" and where its attempt will be
- * listed (links.deliveries).
+ * 200 with the attempt when it was made within DELIVER_TEST_WAIT_MS; else
+ * 202 with its delivery id, "status": "in_progress" and where its attempt
+ * will be listed (links.deliveries).
  */
 static void
 webhook_test(struct api_ctx *c)

@@ -8,7 +8,7 @@
  * that would register it twice, is 409 Conflict.  POST .../test/{id} sends
  * the webhook.test event now, through the delivery code, and answers 200
  * with the attempt's outcome once it was attempted, whatever the outcome,
- * or 202 if the receiver has not answered within PROBE_WAIT_MS.
+ * or 202 if the receiver has not answered within DELIVER_TEST_WAIT_MS.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 
 #include "api.h"
 #include "api_v1.h"
-#include "deliver.h"
+#include "delivery.h"
 
 #define BASE		"/api/web/v1/webhooks"
 
@@ -96,8 +96,9 @@ api_v1_test_json(const char *id, const struct deliver_result *r)
 }
 
 /* The seed documents 200 and no body; a generated client takes any 2xx
- * as success.  202 when the receiver has not answered within PROBE_WAIT_MS:
- * {id, event, delivery_id, in_progress: true}, the outcome null. */
+ * as success.  202 when the receiver has not answered within
+ * DELIVER_TEST_WAIT_MS: {id, event, delivery_id, in_progress: true}, the
+ * outcome null. */
 static void
 v1_test(struct api_ctx *c)
 {

@@ -13,7 +13,7 @@
  * set to the data directory in use.
  *
  * The process started forks the tester and exits at once; the parent
- * reads the answer until PROBE_WAIT_MS have passed, and always waits for
+ * reads the answer until DELIVER_TEST_WAIT_MS have passed, and always waits for
  * the process it started (killing it if it has not exited by then): no
  * zombie outlives a request.  A tester still at work when the wait ends
  * writes its outcome into a pipe no one reads, and records it anyway.
@@ -44,12 +44,6 @@
 				   by the Makefile */
 
 extern char **environ;
-
-static const char *const class_names[] = {
-	[DELIVER_DONE] = "done",
-	[DELIVER_TEMPORARY] = "temporary",
-	[DELIVER_PERMANENT] = "permanent",
-};
 
 /* Why path is no program to run, or NULL when it is one. */
 static const char *
@@ -381,7 +375,7 @@ probe_run(const struct cfg *cfg, const char *team, const char *uuid,
 		return PROBE_NOSTART;
 	if ((slot = slot_take(cfg, team)) < 0)
 		return slot == -2 ? PROBE_BUSY : PROBE_FAILED;
-	deadline = util_now_ms() + PROBE_WAIT_MS;
+	deadline = util_now_ms() + DELIVER_TEST_WAIT_MS;
 	pid = spawn(cfg, path, team, uuid, evid, slot, &fd);
 	/* The tester holds the slot now: it frees when the tester ends. */
 	close(slot);
@@ -398,7 +392,7 @@ probe_run(const struct cfg *cfg, const char *team, const char *uuid,
 	if (rd == -1 || late)
 		res = PROBE_FAILED;
 	else if (status != -1 && WIFEXITED(status) &&
-	    WEXITSTATUS(status) == PROBE_EXIT_NOTFOUND)
+	    WEXITSTATUS(status) == DELIVER_TEST_EXIT_NOTFOUND)
 		res = PROBE_NOTFOUND;
 	else if (status == -1 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0) {
@@ -411,11 +405,13 @@ probe_run(const struct cfg *cfg, const char *team, const char *uuid,
 		res = PROBE_FAILED;
 	} else if (rd == -2) {
 		log_info("probe: team %s: webhook %s: test delivery %s goes on "
-		    "after %d ms", team, uuid, id, PROBE_WAIT_MS);
+		    "after %d ms", team, uuid, id, DELIVER_TEST_WAIT_MS);
 		res = PROBE_PENDING;
-	} else if (out.len > 0 && strcmp(out.p, PROBE_NOTFOUND_LINE) == 0)
+	} else if (out.len > 0 &&
+	    strcmp(out.p, DELIVER_TEST_NOTFOUND_LINE) == 0)
 		res = PROBE_NOTFOUND;
-	else if (out.len == 0 || probe_parse(out.p, r, store_res) == -1) {
+	else if (out.len == 0 ||
+	    deliver_result_parse(out.p, r, store_res) == -1) {
 		log_warn("probe: %s --test %s: no outcome in its answer",
 		    path, uuid);
 		res = PROBE_FAILED;
@@ -423,91 +419,4 @@ probe_run(const struct cfg *cfg, const char *team, const char *uuid,
 		res = PROBE_OK;
 	buf_free(&out);
 	return res;
-}
-
-char *
-probe_format(const struct deliver_result *r, int store_res)
-{
-	struct buf	 b;
-
-	buf_init(&b);
-	buf_printf(&b, "{\"class\":\"%s\",\"status\":%d,\"latency_ms\":%lld,"
-	    "\"retry_after_ms\":%lld,\"gone\":%s,\"store\":%d,\"error\":",
-	    class_names[r->cls], r->status, (long long)r->latency_ms,
-	    (long long)r->retry_after_ms, r->gone ? "true" : "false",
-	    store_res);
-	buf_json_str(&b, r->error);
-	buf_puts(&b, ",\"body\":");
-	buf_json_str(&b, r->body);
-	buf_puts(&b, "}\n");
-	return buf_take(&b);
-}
-
-/* Copies the string member key of j into out (outlen bytes): 0, or -1. */
-static int
-get_str(json_object *j, const char *key, char *out, size_t outlen)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(j, key, &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    (size_t)json_object_get_string_len(v) >= outlen)
-		return -1;
-	memcpy(out, json_object_get_string(v),
-	    (size_t)json_object_get_string_len(v) + 1);
-	return 0;
-}
-
-static int
-get_int(json_object *j, const char *key, int64_t *out)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(j, key, &v) ||
-	    !json_object_is_type(v, json_type_int))
-		return -1;
-	*out = json_object_get_int64(v);
-	return 0;
-}
-
-int
-probe_parse(const char *text, struct deliver_result *r, int *store_res)
-{
-	json_object	*j, *v;
-	char		 cls[16];
-	int64_t		 status, store;
-	size_t		 i;
-	int		 rc = -1;
-
-	memset(r, 0, sizeof(*r));
-	if ((j = json_tokener_parse(text)) == NULL)
-		return -1;
-	if (!json_object_is_type(j, json_type_object) ||
-	    get_str(j, "class", cls, sizeof(cls)) == -1 ||
-	    get_int(j, "status", &status) == -1 ||
-	    get_int(j, "latency_ms", &r->latency_ms) == -1 ||
-	    get_int(j, "retry_after_ms", &r->retry_after_ms) == -1 ||
-	    get_int(j, "store", &store) == -1 ||
-	    get_str(j, "error", r->error, sizeof(r->error)) == -1 ||
-	    get_str(j, "body", r->body, sizeof(r->body)) == -1 ||
-	    !json_object_object_get_ex(j, "gone", &v) ||
-	    !json_object_is_type(v, json_type_boolean) ||
-	    status < 0 || status > 999 || store < STORE_OK ||
-	    store > STORE_FATAL)
-		goto out;
-	for (i = 0; i < sizeof(class_names) / sizeof(class_names[0]); i++)
-		if (strcmp(cls, class_names[i]) == 0)
-			break;
-	if (i == sizeof(class_names) / sizeof(class_names[0]))
-		goto out;
-	r->cls = (enum deliver_class)i;
-	r->status = (int)status;
-	r->gone = json_object_get_boolean(v);
-	*store_res = (int)store;
-	rc = 0;
-out:
-	json_object_put(j);
-	if (rc == -1)
-		memset(r, 0, sizeof(*r));
-	return rc;
 }

@@ -16,7 +16,7 @@
  * would serve no one else meanwhile; a few such tests would hold every
  * process of the server.  So the tester leaves the request's process group
  * at once (webhookd forks and its first process exits) and the request
- * waits for its answer PROBE_WAIT_MS at most: if it came, the outcome is
+ * waits for its answer DELIVER_TEST_WAIT_MS at most: if it came, the outcome is
  * answered as it always was (200); if not, the test goes on alone and the
  * request answers 202 with the delivery id, whose attempt is listed in the
  * webhook's deliveries once made (Svix's "send example", GitHub's ping).
@@ -27,7 +27,7 @@
  * the tester as its descriptor 3.  The lock lives as long as the tester
  * holds that descriptor, so a slot frees itself when its tester ends, however
  * it ends; the tester also ends itself (SIGALRM) when the delivery timeout
- * plus PROBE_SLACK_MS have passed.
+ * plus DELIVER_TEST_SLACK_MS have passed.
  *
  * The webhookd program is found as: the setting `webhookd` (webhooks.conf,
  * WEBHOOKS_WEBHOOKD), else ../webhookd next to the running program (the
@@ -40,14 +40,15 @@
 #include <stddef.h>
 
 #include "cfg.h"
-#include "deliver.h"
+#include "delivery.h"
 
 /* What probe_run found; each caller answers it in its own shape. */
 enum probe_res {
-	PROBE_OK = 0,		/* attempted within PROBE_WAIT_MS: r is the
-				   attempt, whatever its outcome */
-	PROBE_PENDING,		/* started, not finished within PROBE_WAIT_MS:
-				   it goes on alone and is recorded when done */
+	PROBE_OK = 0,		/* attempted within DELIVER_TEST_WAIT_MS: r
+				   is the attempt, whatever its outcome */
+	PROBE_PENDING,		/* started, not finished within
+				   DELIVER_TEST_WAIT_MS: it goes on alone and
+				   is recorded when done */
 	PROBE_BUSY,		/* PROBE_PER_TEAM tests of the team are in
 				   flight already */
 	PROBE_NOTFOUND,		/* the webhook is gone (deleted meanwhile) */
@@ -57,23 +58,18 @@ enum probe_res {
 				   or no slot could be taken; logged */
 };
 
-/* webhookd --test exits with this when the webhook does not exist (and,
- * detached, says PROBE_NOTFOUND_LINE instead). */
-#define PROBE_EXIT_NOTFOUND	3
-#define PROBE_NOTFOUND_LINE	"notfound\n"
-/* How long a request waits for the outcome of its test. */
-#define PROBE_WAIT_MS		2000
+/* The tester's exit codes and answer line, the request's wait
+ * (DELIVER_TEST_WAIT_MS) and the tester's own limit are the protocol both
+ * ends share: delivery.h. */
+
 /* Tests of one team in flight at once, across every FastCGI process. */
 #define PROBE_PER_TEAM		2
-/* The tester gets the delivery timeout plus this much (opening the store,
- * recording the attempt) before it ends itself. */
-#define PROBE_SLACK_MS		5000
 /* Bytes of the tester's answer read at most. */
 #define PROBE_OUT_MAX		16384
 
 /*
  * Takes a slot of team's and starts the tester on uuid with a new event,
- * whose delivery id goes into id; waits for its answer PROBE_WAIT_MS at
+ * whose delivery id goes into id; waits for its answer DELIVER_TEST_WAIT_MS at
  * most.  On PROBE_OK, r is the attempt and *store_res the store result of
  * recording it (r stands either way); on PROBE_PENDING, only id is known.
  * The tester gets no descriptor but /dev/null, the answer pipe, stderr (the
@@ -90,22 +86,10 @@ int	probe_error(enum probe_res, const char **msg);
  * holds its slot. */
 int	probe_retry_after(const struct cfg *);
 
-/* The HTTP status and message that answer a result other than PROBE_OK
- * (the API and the admin page say the same). */
-int	probe_error(enum probe_res, const char **msg);
-
 /*
  * The webhookd program to run into out (outlen bytes): 0, or -1 when none
  * of the places above holds an executable one (logged, with the places).
  */
 int	 probe_webhookd(const struct cfg *, char *out, size_t outlen);
-
-/* The child's answer: one line of JSON, newline included; the caller
- * frees it. */
-char	*probe_format(const struct deliver_result *, int store_res);
-/* Reads an answer made by probe_format into r and *store_res: 0, or -1 if
- * it is not one. */
-int	 probe_parse(const char *text, struct deliver_result *r,
-	    int *store_res);
 
 #endif /* PROBE_H */

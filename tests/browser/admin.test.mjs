@@ -319,7 +319,7 @@ describe('admin page', () => {
     await page.goto(`${base}/admin/`);
     await page.click('a:has-text("Orders")');
     const before = await page.locator('table.attempts tbody tr', { hasText: 'webhook.test' }).count();
-    // Longer than the page waits for it (PROBE_WAIT_MS, 2 s).
+    // Longer than the page waits for it (DELIVER_TEST_WAIT_MS, 2 s).
     rcv.delayMs = 3000;
     rcv.got.length = 0;
     const t0 = Date.now();

@@ -9,7 +9,7 @@
 //
 // To kill inside a write transaction rather than by luck, the processes run
 // with the store's test-only hook WEBHOOKS_TEST_TXN_PAUSE=MS[:FN] (src/store/store_env.c,
-// test_pause): each write transaction sleeps MS ms in poll(NULL, 0, MS)
+// env_test_pause): each write transaction sleeps MS ms in poll(NULL, 0, MS)
 // after its changes, its locks held, just before its commit.  The test
 // reads /proc/PID/task/TID/syscall and kills a process only while one of
 // its threads is in that very call (syscall 7, poll, with no descriptors
@@ -81,7 +81,7 @@ function tally(rx, seen) {
 // hook's pause inside a write transaction (inTxn), or at random moments,
 // inside Berkeley DB too, where one may die holding a mutex of the
 // environment (then DB_REGISTER recovery, and the processes blocked on it
-// are ended by the recovering one: store_env.c, stop_stale).
+// are ended by the recovering one: store_env.c, env_stop_stale).
 async function fcgiKills(t, cleanup, inTxn) {
   const PAUSE = 61;
   const rx = await startReceiver(() => ({ status: 204 }));

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { REPO, addToken, api, makeHome, show, startLighttpd } from './lib.mjs';
 import { createWebhook, deliveries, startReceiver, until, writeConf } from './delivery_lib.mjs';
 
-// src/web/probe.h: PROBE_WAIT_MS, PROBE_PER_TEAM.
+// src/model/delivery.h: DELIVER_TEST_WAIT_MS; src/web/probe.h: PROBE_PER_TEAM.
 const WAIT_MS = 2000;
 const PER_TEAM = 2;
 

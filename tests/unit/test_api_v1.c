@@ -15,7 +15,7 @@
 #include "api_v1.h"
 #include "auth.h"
 #include "cfg.h"
-#include "deliver.h"
+#include "delivery.h"
 #include "http.h"
 #include "store.h"
 #include "util.h"

@@ -1,7 +1,8 @@
-/* Unit tests of probe: the child's answer written and read back, answers
- * refused, where webhookd is looked for, and probe_run against stand-in
- * programs (shell scripts) that answer, fail, hang, go on past the wait or
- * are missing: what the child inherits (descriptors, environment,
+/* Unit tests of probe: the child's answer (delivery.h's
+ * deliver_result_format and deliver_result_parse) written and read back,
+ * answers refused, where webhookd is looked for, and probe_run against
+ * stand-in programs (shell scripts) that answer, fail, hang, go on past the
+ * wait or are missing: what the child inherits (descriptors, environment,
  * arguments, its slot), that no child is left unwaited for, and the cap on
  * a team's tests in flight, which frees itself when a tester ends.  Cases
  * are tables. */
@@ -13,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "deliver.h"
+#include "delivery.h"
 #include "prefix.h"
 #include "probe.h"
 #include "util.h"
@@ -65,12 +67,12 @@ test_format_parse(void **state)
 		in.gone = cases[i].gone;
 		snprintf(in.error, sizeof(in.error), "%s", cases[i].error);
 		snprintf(in.body, sizeof(in.body), "%s", cases[i].body);
-		text = probe_format(&in, cases[i].store);
+		text = deliver_result_format(&in, cases[i].store);
 		/* One line: the only newline ends it. */
 		assert_non_null(strchr(text, '\n'));
 		assert_int_equal(strchr(text, '\n') - text, strlen(text) - 1);
 		store = -1;
-		if (probe_parse(text, &out, &store) != 0)
+		if (deliver_result_parse(text, &out, &store) != 0)
 			fail_msg("%s: %s does not parse", cases[i].label, text);
 		assert_int_equal(store, cases[i].store);
 		assert_int_equal(out.cls, in.cls);
@@ -87,8 +89,8 @@ test_format_parse(void **state)
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	memcpy(in.body, big, sizeof(big));
-	text = probe_format(&in, STORE_OK);
-	assert_int_equal(probe_parse(text, &out, &store), 0);
+	text = deliver_result_format(&in, STORE_OK);
+	assert_int_equal(deliver_result_parse(text, &out, &store), 0);
 	assert_string_equal(out.body, big);
 	free(text);
 }
@@ -126,7 +128,7 @@ test_parse_refused(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (probe_parse(cases[i], &r, &store) != -1)
+		if (deliver_result_parse(cases[i], &r, &store) != -1)
 			fail_msg("case %zu accepted: %s", i, cases[i]);
 }
 
@@ -236,8 +238,8 @@ test_run(void **state)
 		{ "silent", PROBE_FAILED, NULL, 0 },
 		{ "killed", PROBE_FAILED, NULL, 0 },
 		{ "missing", PROBE_NOSTART, NULL, 0 },
-		/* Last: they wait out the wait (PROBE_WAIT_MS); the first two
-		 * are killed. */
+		/* Last: they wait out the wait (DELIVER_TEST_WAIT_MS); the
+		 * first two are killed. */
 		{ "lingers", PROBE_FAILED, NULL, 0 },
 		{ "hangs", PROBE_FAILED, NULL, 0 },
 		{ "detaches", PROBE_PENDING, NULL, 0 },
@@ -289,8 +291,8 @@ test_run(void **state)
 		if (cases[i].want == PROBE_PENDING ||
 		    strcmp(cases[i].prog, "lingers") == 0 ||
 		    strcmp(cases[i].prog, "hangs") == 0)
-			assert_true(took >= PROBE_WAIT_MS &&
-			    took < PROBE_WAIT_MS + 1000);
+			assert_true(took >= DELIVER_TEST_WAIT_MS &&
+			    took < DELIVER_TEST_WAIT_MS + 1000);
 		else
 			assert_true(took < 1500);
 		/* Every child was waited for. */

@@ -876,6 +876,83 @@ test_sigbus_panics(void **state)
 }
 
 /*
+ * A DB_REGISTER recovery ends the processes still in the environment
+ * (store_env.c, env_stop_stale): a member that sits idle (or blocked on a
+ * mutex of the dead one's) sees no panic, so the recovering opener sends
+ * it SIGALRM.  Here the environment is panicked (a SIGBUS, see above), so
+ * failchk cannot fix it and the next open runs a full recovery while an
+ * idle member waits on a pipe: it must end by SIGALRM, and the data stay.
+ */
+static void
+test_recovery_ends_stale(void **state)
+{
+	struct fx	*fx = *state;
+	char		*json = NULL, c;
+	pid_t		 pid, idle;
+	int		 st, i, ready[2], done[2];
+
+	assert_int_equal(wh_create(fx->s, "t", "stale", "http://x.test/",
+	    "{\"n\":0}", 0), STORE_OK);
+	store_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(done), 0);
+	idle = fork();
+	assert_true(idle != -1);
+	if (idle == 0) {
+		struct store *ls = store_open(fx->home, 0);
+
+		close(ready[0]);
+		close(done[1]);
+		signal(SIGALRM, SIG_DFL);
+		if (ls == NULL || write(ready[1], "r", 1) != 1)
+			_exit(1);
+		/* idle in the environment until the end of the test */
+		_exit(read(done[0], &c, 1) == -1 ? 3 : 0);
+	}
+	close(ready[1]);
+	close(done[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		struct store *cs = store_open(fx->home, 0);
+
+		if (cs == NULL)
+			_exit(1);
+		raise(SIGBUS);
+		_exit(2);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 70);
+
+	alarm(20);			/* the open must not hang */
+	fx->s = store_open(fx->home, 0);
+	alarm(0);
+	assert_non_null(fx->s);
+	for (i = 0; i < 100 && waitpid(idle, &st, WNOHANG) == 0; i++)
+		usleep(50000);
+	if (i == 100) {
+		(void)kill(idle, SIGKILL);
+		(void)waitpid(idle, &st, 0);
+		close(ready[0]);
+		close(done[1]);
+		fail_msg("the recovery left the idle process in the "
+		    "environment");
+	}
+	close(ready[0]);
+	close(done[1]);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGALRM);
+	assert_int_equal(store_webhook_get(fx->s, "t", "stale", &json),
+	    STORE_OK);
+	assert_string_equal(json, "{\"n\":0}");
+	free(json);
+	assert_int_equal(store_is_fatal(fx->s), 0);
+}
+
+/*
  * A process SIGKILLed inside a transaction (holding a write lock) must not
  * wedge the others: failchk (run by a call that keeps finding a lock
  * taken, by store_maintain, or by the DB_REGISTER check of a process
@@ -1167,6 +1244,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failchk_at_once, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sigbus_panics, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_recovery_ends_stale, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_crash_in_txn, setup,
 		    teardown),
