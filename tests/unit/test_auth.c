@@ -132,7 +132,7 @@ test_tokens(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
-/* ---- admin sessions, CSRF, the login's rate limit -------------------- */
+/* ---- admin sessions, CSRF, the login's rate limit ---------------------- */
 
 struct fixture {
 	char		 dir[64];
