@@ -1,7 +1,7 @@
 /* Unit tests of the admin page through api_handle over a real store: the
  * login form and its pre-session cookie, the session cookie, CSRF on every
  * POST, scopes, HTML errors, logout, and the login limit's 429.  (The
- * sessions, CSRF tokens and the limit themselves: test_auth.) */
+ * sessions, CSRF tokens and the limit themselves: test_auth_session.) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
