@@ -109,20 +109,50 @@ webhookd: $(CORE_O) $(call obj,$(DAEMON))
 webhookctl: $(CORE_O) $(call obj,$(CTL))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
 
-# Each tests/unit/test_X.c links with the modules UNIT_LINK_X names, or
-# else with every module.
+# Each tests/unit/test_X.c links the modules UNIT_LINK_X names: the fewest
+# that link (what it tests and what that calls, as nm finds them).  A test
+# without a list links every module (UNIT_ALL): give it one.
 TEST_MODS = $(WEB) deliver probe backup priv $(WD)
 UNIT_ALL = $(CORE) $(TEST_MODS)
-UNIT_LINK_attempt = util log attempt $(STORE)
-UNIT_LINK_jscan = util log jscan
-UNIT_LINK_store = util log $(STORE) attempt
-UNIT_LINK_store_attempt = $(UNIT_LINK_store)
-# The FastCGI program's side of the test delivery: no deliver.o (libcurl).
-UNIT_LINK_probe = $(CORE) probe
-UNIT_LINK_api_v1 = $(CORE) $(WEB) probe
+# The groups they share, each the one before and more: the store's
+# environment and scans; its teams and webhooks; the webhook model (its
+# files, the events it subscribes to, the spool and its files' reader);
+# all a delivery needs but deliver.o; the handlers (api.c's table brings
+# every dialect, admin.c the templates).
+UNIT_DB = util log store_env store_range
+UNIT_STORE = $(UNIT_DB) store_team store_webhook
+UNIT_MODEL = $(UNIT_STORE) jscan spool spool_event event webhook \
+	   webhook_check webhook_field
+UNIT_DELIVERY = $(UNIT_MODEL) store_attempt attempt retry webhook_outcome \
+	   delivery
+UNIT_WEB = $(UNIT_DELIVERY) auth auth_session team probe $(WEB)
+UNIT_LINK_admin = $(UNIT_WEB)
+UNIT_LINK_api_chatbot = $(UNIT_WEB)
+UNIT_LINK_api_v1 = $(UNIT_WEB)
+UNIT_LINK_attempt = $(UNIT_DB) store_attempt attempt
+UNIT_LINK_auth = $(UNIT_DB) store_team auth team
+UNIT_LINK_auth_session = $(UNIT_LINK_auth) auth_session
+UNIT_LINK_backup = util log priv store_env spool backup
+UNIT_LINK_cfg = cfg
+UNIT_LINK_deliver = $(UNIT_DELIVERY) deliver
 # test_dialect brings a fifth dialect and its own table of dialects
-# (src/web/dialect.c's, plus one line): it links everything but dialect.o.
-UNIT_LINK_dialect = $(CORE) $(filter-out dialect,$(TEST_MODS))
+# (src/web/dialect.c's, plus one line): it links no dialect.o.
+UNIT_LINK_dialect = $(filter-out dialect,$(UNIT_WEB))
+UNIT_LINK_event = $(UNIT_MODEL)
+UNIT_LINK_http = util log http
+UNIT_LINK_jscan = util log jscan
+UNIT_LINK_probe = $(UNIT_DELIVERY) probe
+UNIT_LINK_retry = util log retry
+UNIT_LINK_router = router
+UNIT_LINK_spool = util log jscan spool spool_event
+UNIT_LINK_store = $(UNIT_STORE)
+UNIT_LINK_store_attempt = $(UNIT_LINK_attempt) store_team store_upgrade
+UNIT_LINK_team = $(UNIT_DB) store_team auth team
+UNIT_LINK_tmpl = util log tmpl
+UNIT_LINK_util = util log
+UNIT_LINK_wd_endpoint = util log wd_endpoint wd_handoff
+UNIT_LINK_wd_spool = $(UNIT_DELIVERY) deliver $(filter-out wd_net,$(WD))
+UNIT_LINK_webhook = $(UNIT_MODEL)
 .SECONDEXPANSION:
 $(OBJDIR)/test_%: $(OBJDIR)/test_%.o \
 	    $$(call obj,$$(or $$(UNIT_LINK_$$*),$$(UNIT_ALL)))

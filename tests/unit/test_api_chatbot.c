@@ -21,6 +21,7 @@
 #include "util.h"
 #include "webhook.h"
 #include "webhook_fixture.h"
+#include "api_fixture.h"
 
 /* The seed's create and update body, verbatim but for the URL. */
 #define SEED002 "\n{\n\"name\": \"Webhook name\",\n\"url\": " \
@@ -56,26 +57,6 @@ expand(const char *t)
 	}
 	buf_putc(&b, '\0');
 	return buf_take(&b);
-}
-
-/* 1 if every comma-separated field of want is named in errs, and errs
- * names no other. */
-static int
-same_fields(const struct wh_errors *errs, const char *want)
-{
-	char	 buf[512], *f, *save;
-	size_t	 n = 0, i;
-
-	snprintf(buf, sizeof(buf), "%s", want);
-	for (f = strtok_r(buf, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < errs->n; i++)
-			if (strcmp(errs->e[i].field, f) == 0)
-				break;
-		if (i == errs->n)
-			return 0;
-		n++;
-	}
-	return n == errs->n;
 }
 
 static void
@@ -251,112 +232,6 @@ test_encode(void **state)
 
 /* ---- the handlers over a real store ------------------------------------ */
 
-struct env {
-	char		 dir[32];
-	struct store	*st;
-	struct cfg	 cfg;
-	char		*all, *view;	/* tokens */
-	char		 id[2][64];	/* saved ids */
-};
-
-/* Replaces "{0}" and "{1}" in t by the saved ids; the caller frees it. */
-static char *
-subst(struct env *e, const char *t)
-{
-	struct buf	 b;
-	const char	*p;
-
-	buf_init(&b);
-	for (p = t; *p; p++) {
-		if (p[0] == '{' && (p[1] == '0' || p[1] == '1') && p[2] == '}') {
-			buf_puts(&b, e->id[p[1] - '0']);
-			p += 2;
-		} else
-			buf_putc(&b, *p);
-	}
-	buf_putc(&b, '\0');
-	return buf_take(&b);
-}
-
-/*
- * Runs one request through api_handle.  path may hold "{0}" or "{1}" for a
- * saved id.  Returns the status; *out (the caller frees) is the body.
- */
-static int
-call(struct env *e, enum http_method m, const char *pathfmt,
-    const char *token, const char *ctype, const char *body, char **out,
-    char **allow)
-{
-	struct http_req		 req;
-	struct http_resp	 resp;
-	char			 query[1] = "", auth[128], *h, *path;
-	int			 status;
-
-	path = subst(e, pathfmt);
-	memset(&req, 0, sizeof(req));
-	req.method = m;
-	req.method_name = http_method_name(m);
-	req.path = path;
-	req.query = query;
-	req.host = "127.0.0.1";
-	if (token != NULL) {
-		snprintf(auth, sizeof(auth), "Bearer %s", token);
-		req.authorization = auth;
-	}
-	req.content_type = ctype;
-	req.body = xstrdup(body != NULL ? body : "");
-	req.body_len = strlen(req.body);
-	http_resp_init(&resp);
-	api_handle(e->st, &e->cfg, &req, &resp);
-	status = resp.status;
-	*out = xstrdup(resp.body.p != NULL ? resp.body.p : "");
-	if (allow != NULL) {
-		*allow = NULL;
-		if (resp.headers.p != NULL &&
-		    (h = strstr(resp.headers.p, "Allow: ")) != NULL)
-			*allow = xstrndup(h + 7, strcspn(h + 7, "\r\n"));
-	}
-	http_resp_free(&resp);
-	free(req.body);
-	free(path);
-	return status;
-}
-
-static void
-env_open(struct env *e)
-{
-	char	 id[AUTH_ID_LEN + 1];
-
-	memset(e, 0, sizeof(*e));
-	snprintf(e->dir, sizeof(e->dir), "/tmp/apicbtestXXXXXX");
-	assert_non_null(mkdtemp(e->dir));
-	e->st = store_open(e->dir, STORE_CREATE);
-	assert_non_null(e->st);
-	e->cfg.max_body = 1 << 20;
-	e->cfg.per_page_max = 100;
-	e->cfg.timeout_ms = 2000;
-	assert_int_equal(store_team_add(e->st, "a", "{\"v\":1}"), STORE_OK);
-	assert_int_equal(auth_token_create(e->st, "a", SCOPE_ALL, &e->all, id),
-	    STORE_OK);
-	assert_int_equal(auth_token_create(e->st, "a", SCOPE_VIEW, &e->view,
-	    id), STORE_OK);
-}
-
-static void
-env_close(struct env *e)
-{
-	char	 cmd[64];
-
-	free(e->all);
-	free(e->view);
-	store_close(e->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
-	assert_int_equal(system(cmd), 0);
-}
-
-enum tok { T_ALL, T_VIEW, T_NONE, T_BAD };
-#define JSON "application/json"
-
 static void
 test_handlers(void **state)
 {
@@ -444,7 +319,7 @@ test_handlers(void **state)
 	int		 status;
 
 	(void)state;
-	env_open(&e);
+	env_open(&e, "apicb");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		tok = cases[i].tok == T_ALL ? e.all : cases[i].tok == T_VIEW ?
 		    e.view : cases[i].tok == T_BAD ? "wh_nope" : NULL;

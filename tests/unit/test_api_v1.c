@@ -21,6 +21,7 @@
 #include "util.h"
 #include "webhook.h"
 #include "webhook_fixture.h"
+#include "api_fixture.h"
 
 /* Seed 003's example, verbatim. */
 #define SEED003 "{\n  \"webhook\": {\n    \"name\": \"webhook to capture " \
@@ -28,26 +29,6 @@
 	"\"settings\": {\n      \"customer_state_changed\": \"true\"\n    }," \
 	"\n    \"url\": \"https://endpoint.com/catch-a-hook\",\n    " \
 	"\"http_method\": \"POST\"\n  }\n}"
-
-/* 1 if every comma-separated field of want is named in errs, and errs
- * names no other. */
-static int
-same_fields(const struct wh_errors *errs, const char *want)
-{
-	char	 buf[512], *f, *save;
-	size_t	 n = 0, i;
-
-	snprintf(buf, sizeof(buf), "%s", want);
-	for (f = strtok_r(buf, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < errs->n; i++)
-			if (strcmp(errs->e[i].field, f) == 0)
-				break;
-		if (i == errs->n)
-			return 0;
-		n++;
-	}
-	return n == errs->n;
-}
 
 static void
 test_decode(void **state)
@@ -234,67 +215,6 @@ test_encode_test(void **state)
 
 /* ---- the handlers over a real store ------------------------------------ */
 
-struct env {
-	char		 dir[32];
-	struct store	*st;
-	struct cfg	 cfg;
-	char		*all, *view;	/* tokens */
-	char		 id[3][64];	/* saved ids */
-};
-
-/*
- * Runs one request through api_handle.  path may hold "{0}" to "{2}" for a
- * saved id.  Returns the status; *out (the caller frees) is the body.
- */
-static int
-call(struct env *e, enum http_method m, const char *pathfmt,
-    const char *token, const char *ctype, const char *body, char **out,
-    char **allow)
-{
-	struct http_req		 req;
-	struct http_resp	 resp;
-	struct buf		 path;
-	char			 query[1] = "", auth[128], *h;
-	const char		*p;
-	int			 status;
-
-	buf_init(&path);
-	for (p = pathfmt; *p; p++) {
-		if (p[0] == '{' && p[1] >= '0' && p[1] <= '2' && p[2] == '}') {
-			buf_puts(&path, e->id[p[1] - '0']);
-			p += 2;
-		} else
-			buf_putc(&path, *p);
-	}
-	memset(&req, 0, sizeof(req));
-	req.method = m;
-	req.method_name = http_method_name(m);
-	req.path = path.p;
-	req.query = query;
-	req.host = "127.0.0.1";
-	if (token != NULL) {
-		snprintf(auth, sizeof(auth), "Bearer %s", token);
-		req.authorization = auth;
-	}
-	req.content_type = ctype;
-	req.body = xstrdup(body != NULL ? body : "");
-	req.body_len = strlen(req.body);
-	http_resp_init(&resp);
-	api_handle(e->st, &e->cfg, &req, &resp);
-	status = resp.status;
-	*out = xstrdup(resp.body.p != NULL ? resp.body.p : "");
-	if (allow != NULL) {
-		*allow = NULL;
-		if (resp.headers.p != NULL &&
-		    (h = strstr(resp.headers.p, "Allow: ")) != NULL)
-			*allow = xstrndup(h + 7, strcspn(h + 7, "\r\n"));
-	}
-	http_resp_free(&resp);
-	free(req.body);
-	buf_free(&path);
-	return status;
-}
-
 /* The source tree's webhookd: this program is build/<kind>/test_api_v1. */
 static void
 webhookd_path(char *out, size_t outlen)
@@ -309,45 +229,6 @@ webhookd_path(char *out, size_t outlen)
 	assert_true((size_t)snprintf(out, outlen, "%s/../../webhookd", self) <
 	    outlen);
 }
-
-static void
-env_open(struct env *e)
-{
-	char	 id[AUTH_ID_LEN + 1];
-
-	memset(e, 0, sizeof(*e));
-	snprintf(e->dir, sizeof(e->dir), "/tmp/apiv1testXXXXXX");
-	assert_non_null(mkdtemp(e->dir));
-	e->st = store_open(e->dir, STORE_CREATE);
-	assert_non_null(e->st);
-	e->cfg.max_body = 1 << 20;
-	e->cfg.per_page_max = 100;
-	e->cfg.timeout_ms = 2000;
-	/* The test delivery runs the webhookd built next to this program's
-	 * directory (build/normal/..): ./webhookd of the source tree. */
-	snprintf(e->cfg.home, sizeof(e->cfg.home), "%s", e->dir);
-	webhookd_path(e->cfg.webhookd, sizeof(e->cfg.webhookd));
-	assert_int_equal(store_team_add(e->st, "a", "{\"v\":1}"), STORE_OK);
-	assert_int_equal(auth_token_create(e->st, "a", SCOPE_ALL, &e->all, id),
-	    STORE_OK);
-	assert_int_equal(auth_token_create(e->st, "a", SCOPE_VIEW, &e->view,
-	    id), STORE_OK);
-}
-
-static void
-env_close(struct env *e)
-{
-	char	 cmd[64];
-
-	free(e->all);
-	free(e->view);
-	store_close(e->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
-	assert_int_equal(system(cmd), 0);
-}
-
-enum tok { T_ALL, T_VIEW, T_NONE, T_BAD };
-#define JSON "application/json"
 
 static void
 test_handlers(void **state)
@@ -460,7 +341,11 @@ test_handlers(void **state)
 	int		 status;
 
 	(void)state;
-	env_open(&e);
+	env_open(&e, "apiv1");
+	/* The test delivery runs the webhookd built next to this program's
+	 * directory (build/normal/..): ./webhookd of the source tree. */
+	snprintf(e.cfg.home, sizeof(e.cfg.home), "%s", e.dir);
+	webhookd_path(e.cfg.webhookd, sizeof(e.cfg.webhookd));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		tok = cases[i].tok == T_ALL ? e.all : cases[i].tok == T_VIEW ?
 		    e.view : cases[i].tok == T_BAD ? "wh_nope" : NULL;

@@ -1,4 +1,5 @@
-/* Unit tests of auth: scopes, team names, tokens through a real store. */
+/* Unit tests of auth: scopes, tokens through a real store.  (The admin
+ * page's sessions, CSRF tokens and login limit: test_auth_session.) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

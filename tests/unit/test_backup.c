@@ -27,50 +27,8 @@
 #include "spool.h"
 #include "store.h"
 #include "util.h"
-
-struct fx {
-	char		 base[64];
-	char		*home, *bk, *restored;
-	struct spool	*sp;
-	struct store	*st;
-};
-
-static int
-setup(void **state)
-{
-	struct fx	*f = xcalloc(1, sizeof(*f));
-
-	snprintf(f->base, sizeof(f->base), "/tmp/test_backup.XXXXXX");
-	if (mkdtemp(f->base) == NULL)
-		return -1;
-	f->home = xasprintf("%s/home", f->base);
-	f->bk = xasprintf("%s/bk", f->base);
-	f->restored = xasprintf("%s/restored", f->base);
-	if ((f->st = store_open(f->home, STORE_CREATE)) == NULL ||
-	    (f->sp = spool_open(f->home, 1)) == NULL)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx	*f = *state;
-	char		*cmd;
-	int		 rc;
-
-	spool_close(f->sp);
-	store_close(f->st);
-	cmd = xasprintf("rm -rf '%s'", f->base);
-	rc = system(cmd);
-	free(cmd);
-	free(f->home);
-	free(f->bk);
-	free(f->restored);
-	free(f);
-	return rc == 0 ? 0 : -1;
-}
+#define SPOOL_FIXTURE_STORE
+#include "spool_fixture.h"
 
 static void
 put(const char *dir, const char *name, const char *text, mode_t mode)
@@ -116,8 +74,11 @@ test_round_trip(void **state)
 	struct stat		 a, b;
 	unsigned long		 n = 0;
 	char			 name[SPOOL_NAME_MAX + 1], *sock, *d;
+	char			*bk, *restored;
 	int			 s;
 
+	bk = xasprintf("%s/bk", f->base);
+	restored = xasprintf("%s/restored", f->base);
 	assert_int_equal(spool_enqueue(f->sp, "{\"v\":1}", 7, NULL, name), 0);
 	/* A deferred file: its mtime is its next attempt, a day ahead. */
 	assert_int_equal(spool_write(f->sp, SPOOL_DEFERRED, "msg_1", "{}", 2,
@@ -140,44 +101,48 @@ test_round_trip(void **state)
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
 	assert_int_equal(bind(s, (struct sockaddr *)&sun, sizeof(sun)), 0);
 
-	assert_int_equal(backup_make(f->st, f->sp, f->home, f->bk, &n), 0);
+	assert_int_equal(backup_make(f->st, f->sp, f->home, bk, &n), 0);
 	close(s);
 	free(sock);
 	assert_int_equal(n, 5);	/* new, deferred, cur + progress, quarantine */
-	assert_true(exists(f->bk, "BACKUP"));
-	assert_true(exists(f->bk, "db/webhooks.db"));
-	assert_false(exists(f->bk, "fcgi.sock-0"));
-	assert_false(exists(f->bk, "spool/new/fifo"));
-	assert_false(exists(f->bk, "spool/tmp/half.1"));
+	assert_true(exists(bk, "BACKUP"));
+	assert_true(exists(bk, "db/webhooks.db"));
+	assert_false(exists(bk, "fcgi.sock-0"));
+	assert_false(exists(bk, "spool/new/fifo"));
+	assert_false(exists(bk, "spool/tmp/half.1"));
 
-	assert_int_equal(backup_restore(f->bk, f->restored), 0);
-	assert_false(exists(f->restored, "BACKUP"));
+	assert_int_equal(backup_restore(bk, restored), 0);
+	assert_false(exists(restored, "BACKUP"));
 	d = xasprintf("spool/new/%s", name);
-	assert_true(exists(f->restored, d));
+	assert_true(exists(restored, d));
 	free(d);
 	a = stat_of(spool_path(f->sp, SPOOL_DEFERRED), "msg_1");
-	b = stat_of(f->restored, "spool/deferred/msg_1");
+	b = stat_of(restored, "spool/deferred/msg_1");
 	assert_int_equal(a.st_mtim.tv_sec, b.st_mtim.tv_sec);
 	assert_int_equal(a.st_mtim.tv_nsec, b.st_mtim.tv_nsec);
-	assert_true(exists(f->restored, "spool/cur/claimed.1"));
-	assert_true(exists(f->restored, "spool/cur/.claimed.1.done"));
-	assert_true(exists(f->restored, "spool/quarantine/bad.1"));
-	assert_true(exists(f->restored, "spool/tmp"));
+	assert_true(exists(restored, "spool/cur/claimed.1"));
+	assert_true(exists(restored, "spool/cur/.claimed.1.done"));
+	assert_true(exists(restored, "spool/quarantine/bad.1"));
+	assert_true(exists(restored, "spool/tmp"));
 	a = stat_of(f->home, "admin.token");
-	b = stat_of(f->restored, "admin.token");
+	b = stat_of(restored, "admin.token");
 	assert_int_equal(b.st_mode & 0777, 0600);
-	b = stat_of(f->restored, "webhooks.conf");
+	b = stat_of(restored, "webhooks.conf");
 	assert_int_equal(b.st_mode & 0777, 0640);
-	assert_false(exists(f->restored, "db/__db.001"));
-	assert_int_equal(store_check(f->restored), STORE_OK);
+	assert_false(exists(restored, "db/__db.001"));
+	assert_int_equal(store_check(restored), STORE_OK);
+	free(bk);
+	free(restored);
 }
 
 static void
 test_refusals(void **state)
 {
 	struct fx	*f = *state;
-	char		*p;
+	char		*p, *bk, *restored;
 
+	bk = xasprintf("%s/bk", f->base);
+	restored = xasprintf("%s/restored", f->base);
 	/* backup: not over a file, nor over a directory that is no backup. */
 	put(f->base, "file", "x", 0600);
 	p = xasprintf("%s/file", f->base);
@@ -189,28 +154,30 @@ test_refusals(void **state)
 	assert_int_equal(backup_make(f->st, f->sp, f->home, p, NULL), -1);
 	assert_true(exists(p, "mine"));
 	/* restore: not from it (no BACKUP), nor a wrong magic. */
-	assert_int_equal(backup_restore(p, f->restored), -1);
+	assert_int_equal(backup_restore(p, restored), -1);
 	assert_false(exists(f->base, "restored"));
 	put(p, "BACKUP", "webhooks backup 2\n", 0600);
-	assert_int_equal(backup_restore(p, f->restored), -1);
+	assert_int_equal(backup_restore(p, restored), -1);
 	free(p);
 	/* restore: not into a directory with anything in it, nor a file. */
-	assert_int_equal(backup_make(f->st, f->sp, f->home, f->bk, NULL), 0);
-	assert_int_equal(mkdir(f->restored, 0700), 0);
-	put(f->restored, "keep", "x", 0600);
-	assert_int_equal(backup_restore(f->bk, f->restored), -1);
-	assert_false(exists(f->restored, "db"));
+	assert_int_equal(backup_make(f->st, f->sp, f->home, bk, NULL), 0);
+	assert_int_equal(mkdir(restored, 0700), 0);
+	put(restored, "keep", "x", 0600);
+	assert_int_equal(backup_restore(bk, restored), -1);
+	assert_false(exists(restored, "db"));
 	p = xasprintf("%s/file", f->base);
-	assert_int_equal(backup_restore(f->bk, p), -1);
+	assert_int_equal(backup_restore(bk, p), -1);
 	free(p);
 	/* An empty directory will do; a trailing slash too. */
 	p = xasprintf("%s/empty", f->base);
 	assert_int_equal(mkdir(p, 0700), 0);
-	assert_int_equal(backup_restore(f->bk, p), 0);
+	assert_int_equal(backup_restore(bk, p), 0);
 	free(p);
-	p = xasprintf("%s/", f->bk);
+	p = xasprintf("%s/", bk);
 	assert_int_equal(backup_make(f->st, f->sp, f->home, p, NULL), 0);
 	free(p);
+	free(bk);
+	free(restored);
 }
 
 /* Runs fn in a child; returns its exit status. */

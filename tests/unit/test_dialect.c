@@ -26,6 +26,7 @@
 #include "store.h"
 #include "team.h"
 #include "util.h"
+#include "api_fixture.h"
 
 /* ---- the fifth dialect: what src/api_echo.c would hold ------------------- */
 
@@ -156,79 +157,6 @@ test_table(void **state)
 
 /* ---- through api_handle --------------------------------------------------- */
 
-struct env {
-	char		 dir[32];
-	struct store	*st;
-	struct cfg	 cfg;
-	char		*all;
-};
-
-/* One request through api_handle: its status; *out (the caller frees) is
- * the body, *allow (if not NULL; the caller frees) the Allow header. */
-static int
-call(struct env *e, enum http_method m, char *path, const char *body,
-    char **out, char **allow)
-{
-	struct http_req		 req;
-	struct http_resp	 resp;
-	char			 query[1] = "", auth[128], *h;
-	int			 status;
-
-	memset(&req, 0, sizeof(req));
-	req.method = m;
-	req.method_name = http_method_name(m);
-	req.path = path;
-	req.query = query;
-	req.host = "127.0.0.1";
-	snprintf(auth, sizeof(auth), "Bearer %s", e->all);
-	req.authorization = auth;
-	req.content_type = body != NULL ? "application/json" : NULL;
-	req.body = xstrdup(body != NULL ? body : "");
-	req.body_len = strlen(req.body);
-	http_resp_init(&resp);
-	api_handle(e->st, &e->cfg, &req, &resp);
-	status = resp.status;
-	*out = xstrdup(resp.body.p != NULL ? resp.body.p : "");
-	if (allow != NULL) {
-		*allow = NULL;
-		if (resp.headers.p != NULL &&
-		    (h = strstr(resp.headers.p, "Allow: ")) != NULL)
-			*allow = xstrndup(h + 7, strcspn(h + 7, "\r\n"));
-	}
-	http_resp_free(&resp);
-	free(req.body);
-	return status;
-}
-
-static void
-env_open(struct env *e)
-{
-	char	 id[AUTH_ID_LEN + 1];
-
-	memset(e, 0, sizeof(*e));
-	snprintf(e->dir, sizeof(e->dir), "/tmp/dialecttestXXXXXX");
-	assert_non_null(mkdtemp(e->dir));
-	e->st = store_open(e->dir, STORE_CREATE);
-	assert_non_null(e->st);
-	e->cfg.max_body = 1 << 20;
-	e->cfg.per_page_max = 100;
-	e->cfg.timeout_ms = 2000;
-	assert_int_equal(team_add(e->st, "a"), STORE_OK);
-	assert_int_equal(auth_token_create(e->st, "a", SCOPE_ALL, &e->all, id),
-	    STORE_OK);
-}
-
-static void
-env_close(struct env *e)
-{
-	char	 cmd[64];
-
-	free(e->all);
-	store_close(e->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
-	assert_int_equal(system(cmd), 0);
-}
-
 static void
 test_echo(void **state)
 {
@@ -309,13 +237,15 @@ test_echo(void **state)
 	(void)state;
 	/* The admin page's templates, from the top of the repository. */
 	setenv("WEBHOOKS_TEMPLATES", "templates", 1);
-	env_open(&e);
+	env_open(&e, "dialect");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(path, sizeof(path), "%s", cases[i].path);
 		if ((p = strstr(path, "{id}")) != NULL)
 			snprintf(p, sizeof(path) - (size_t)(p - path), "%s",
 			    id);
-		status = call(&e, cases[i].m, path, cases[i].body, &out, NULL);
+		status = call(&e, cases[i].m, path, e.all,
+		    cases[i].body != NULL ? JSON : NULL, cases[i].body, &out,
+		    NULL);
 		if (status != cases[i].status)
 			fail_msg("%s: status %d, want %d: %s", cases[i].label,
 			    status, cases[i].status, out);
@@ -338,7 +268,7 @@ test_echo(void **state)
 	}
 	/* Wrong method: 405 with the Allow of the dialect's routes. */
 	snprintf(path, sizeof(path), "%s", ECHO_BASE);
-	status = call(&e, HTTP_DELETE, path, NULL, &out, &allow);
+	status = call(&e, HTTP_DELETE, path, e.all, NULL, NULL, &out, &allow);
 	assert_int_equal(status, 405);
 	assert_non_null(allow);
 	assert_string_equal(allow, "POST");

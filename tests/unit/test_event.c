@@ -21,6 +21,8 @@
 #include "store.h"
 #include "util.h"
 #include "webhook.h"
+#define SPOOL_FIXTURE_STORE
+#include "spool_fixture.h"
 
 static const struct {
 	const char	*s;
@@ -166,43 +168,6 @@ test_key_rule(void **state)
 }
 
 /* ---- publishing ------------------------------------------------------------ */
-
-struct fx {
-	char		 home[64];
-	struct store	*st;
-	struct spool	*sp;
-};
-
-static int
-setup(void **state)
-{
-	struct fx	*f = xcalloc(1, sizeof(*f));
-
-	snprintf(f->home, sizeof(f->home), "/tmp/test_event.XXXXXX");
-	if (mkdtemp(f->home) == NULL)
-		return -1;
-	if ((f->st = store_open(f->home, STORE_CREATE)) == NULL ||
-	    (f->sp = spool_open(f->home, 1)) == NULL)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx	*f = *state;
-	char		*cmd;
-	int		 rc;
-
-	spool_close(f->sp);
-	store_close(f->st);
-	cmd = xasprintf("rm -rf '%s'", f->home);
-	rc = system(cmd);
-	free(cmd);
-	free(f);
-	return rc == 0 ? 0 : -1;
-}
 
 static size_t
 count_new(struct spool *sp)

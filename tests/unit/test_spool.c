@@ -23,41 +23,7 @@
 
 #include "spool.h"
 #include "util.h"
-
-struct fx {
-	char		 home[64];
-	struct spool	*sp;
-};
-
-static int
-setup(void **state)
-{
-	struct fx	*f = xcalloc(1, sizeof(*f));
-
-	snprintf(f->home, sizeof(f->home), "/tmp/test_spool.XXXXXX");
-	if (mkdtemp(f->home) == NULL)
-		return -1;
-	f->sp = spool_open(f->home, 1);
-	if (f->sp == NULL)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx	*f = *state;
-	char		*cmd;
-	int		 rc;
-
-	spool_close(f->sp);
-	cmd = xasprintf("rm -rf '%s'", f->home);
-	rc = system(cmd);
-	free(cmd);
-	free(f);
-	return rc == 0 ? 0 : -1;
-}
+#include "spool_fixture.h"
 
 static size_t
 count(struct spool *sp, enum spool_dir d)

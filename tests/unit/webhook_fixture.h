@@ -1,10 +1,12 @@
 /*
- * A fixed webhook for the dialects' encoder tests (test_api_v1,
- * test_api_chatbot): the fields a seed shows, set from a table row.
+ * The dialects' encoder and decoder tests' fixture (test_api_v1,
+ * test_api_chatbot): a fixed webhook whose fields a seed shows, set from a
+ * table row, and the check of the fields a decoder refused.
  */
 #ifndef WEBHOOK_FIXTURE_H
 #define WEBHOOK_FIXTURE_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,4 +58,24 @@ fixture_webhook(const struct fixture *f, struct webhook *w)
 	w->updated_at = 1515764441000LL;
 }
 
-#endif
+/* 1 if every comma-separated field of want is named in errs, and errs
+ * names no other. */
+static int
+same_fields(const struct wh_errors *errs, const char *want)
+{
+	char	 buf[512], *f, *save;
+	size_t	 n = 0, i;
+
+	snprintf(buf, sizeof(buf), "%s", want);
+	for (f = strtok_r(buf, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < errs->n; i++)
+			if (strcmp(errs->e[i].field, f) == 0)
+				break;
+		if (i == errs->n)
+			return 0;
+		n++;
+	}
+	return n == errs->n;
+}
+
+#endif /* WEBHOOK_FIXTURE_H */
