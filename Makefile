@@ -214,7 +214,7 @@ bench: deps all $(BENCH_BIN)
 valgrind: DEBS += valgrind
 valgrind: deps all $(UNIT)
 	@set -e; for t in $(UNIT); do echo "== valgrind $$t"; \
-	  valgrind -q --error-exitcode=9 --leak-check=full \
+	  WEBHOOKS_TEST_SLOW=20 valgrind -q --error-exitcode=9 --leak-check=full \
 	    --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp \
 	    $$t >/dev/null; done; echo "valgrind: unit tests clean"
 	cd tests && node valgrind/programs.mjs

@@ -29,6 +29,22 @@
 
 #include "store_fixture.h"
 
+/*
+ * The waits of the tests between processes (a pause for another process
+ * to get somewhere, a bound on how long it may take), times
+ * WEBHOOKS_TEST_SLOW (1 if unset): make valgrind sets it, since every
+ * process runs some twenty times slower there.
+ */
+static int
+slow(void)
+{
+	const char	*v = getenv("WEBHOOKS_TEST_SLOW");
+	int		 n = v != NULL ? atoi(v) : 1;
+
+	return n < 1 ? 1 : n > 100 ? 100 : n;
+}
+#define SLOW(n)	((n) * slow())
+
 /* ---- key -> json kinds: teams, tokens, two of the tables --------------- */
 
 struct kind {
@@ -768,11 +784,11 @@ test_killed_waiter(void **state)
 		_exit(0);
 	}
 	close(go[0]);
-	usleep(200000);			/* the waiter has opened */
+	usleep(SLOW(200000));			/* the waiter has opened */
 	die_in_update(fx, "w");		/* the lock holder dies */
 	assert_int_equal(write(go[1], "g", 1), 1);
 	close(go[1]);
-	usleep(2000);			/* the waiter wants the lock */
+	usleep(SLOW(2000));			/* the waiter wants the lock */
 	(void)kill(waiter, SIGKILL);
 	assert_int_equal(waitpid(waiter, &st, 0), waiter);
 
@@ -790,9 +806,9 @@ test_killed_waiter(void **state)
 		store_close(cs);
 		_exit(bad);
 	}
-	for (i = 0; i < 200 && waitpid(pid, &st, WNOHANG) == 0; i++)
+	for (i = 0; i < SLOW(200) && waitpid(pid, &st, WNOHANG) == 0; i++)
 		usleep(50000);
-	if (i == 200) {
+	if (i == SLOW(200)) {
 		(void)kill(pid, SIGKILL);
 		(void)waitpid(pid, &st, 0);
 		fail_msg("the next process wedged in failchk");
@@ -861,7 +877,7 @@ test_sigbus_panics(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 	close(ready[0]);
 	close(done[1]);
-	alarm(20);			/* the open must not hang */
+	alarm(SLOW(20));			/* the open must not hang */
 	fx->s = store_open(fx->home, 0);
 	alarm(0);
 	assert_non_null(fx->s);
@@ -927,13 +943,13 @@ test_recovery_ends_stale(void **state)
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 70);
 
-	alarm(20);			/* the open must not hang */
+	alarm(SLOW(20));			/* the open must not hang */
 	fx->s = store_open(fx->home, 0);
 	alarm(0);
 	assert_non_null(fx->s);
-	for (i = 0; i < 100 && waitpid(idle, &st, WNOHANG) == 0; i++)
+	for (i = 0; i < SLOW(100) && waitpid(idle, &st, WNOHANG) == 0; i++)
 		usleep(50000);
-	if (i == 100) {
+	if (i == SLOW(100)) {
 		(void)kill(idle, SIGKILL);
 		(void)waitpid(idle, &st, 0);
 		close(ready[0]);
@@ -994,11 +1010,11 @@ test_crash_in_txn(void **state)
 		_exit(bad);
 	}
 	close(go[0]);
-	usleep(200000);			/* the reader has opened */
+	usleep(SLOW(200000));			/* the reader has opened */
 	die_in_update(fx, "crash");
 	assert_int_equal(write(go[1], "g", 1), 1);
 	close(go[1]);
-	usleep(200000);			/* the reader retries */
+	usleep(SLOW(200000));			/* the reader retries */
 	assert_int_equal(store_failchk(fx->s), STORE_OK);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
@@ -1047,7 +1063,7 @@ test_crash_in_txn(void **state)
 
 		close(go[1]);
 		fcntl(go[0], F_SETFL, O_NONBLOCK);
-		for (i = 0; i < 6000 && !bad; i++) {	/* at most a minute */
+		for (i = 0; i < SLOW(6000) && !bad; i++) {	/* at most a minute */
 			if (read(go[0], &c, 1) != -1)
 				break;
 			if (store_put(cs, STORE_SESSIONS, "busy", "{}") !=
@@ -1130,7 +1146,7 @@ test_failchk_at_once(void **state)
 				store_put(cs, STORE_SESSIONS, key, "{}");
 			_exit(3);	/* not reached: killed in the pause */
 		}
-		usleep(300000);		/* in the pause, its page changed */
+		usleep(SLOW(300000));		/* in the pause, its page changed */
 		assert_int_equal(kill(victim, SIGKILL), 0);
 		assert_int_equal(waitpid(victim, &st, 0), victim);
 		assert_true(WIFSIGNALED(st));
