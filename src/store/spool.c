@@ -147,7 +147,7 @@ spool_is_regular(struct spool *sp, enum spool_dir dir, const char *name)
 
 /* write(2) until done; -1 on error (errno set). */
 static int
-write_all(int fd, const char *p, size_t len)
+spool_write_all(int fd, const char *p, size_t len)
 {
 	ssize_t	 n;
 
@@ -170,7 +170,7 @@ write_all(int fd, const char *p, size_t len)
  * existing dir/name.  On failure nothing is left behind and errno tells.
  */
 static int
-write_file(struct spool *sp, const char *where, enum spool_dir dir,
+spool_write_file(struct spool *sp, const char *where, enum spool_dir dir,
     const char *name, const char *data, size_t len, int64_t mtime_ms,
     int noreplace)
 {
@@ -190,7 +190,7 @@ write_file(struct spool *sp, const char *where, enum spool_dir dir,
 	if (fd == -1)
 		goto fail;
 	step = "write";
-	if (write_all(fd, data, len) == -1)
+	if (spool_write_all(fd, data, len) == -1)
 		goto fail_fd;
 	if (mtime_ms > 0) {
 		step = "futimens";
@@ -267,7 +267,7 @@ spool_enqueue(struct spool *sp, const char *data, size_t len,
 	    (long long)util_now_ms(), unique);
 	if (!spool_name_ok(name))
 		log_panic("spool_enqueue: bad unique part \"%s\"", unique);
-	return write_file(sp, "spool_enqueue", SPOOL_NEW, name, data, len, 0,
+	return spool_write_file(sp, "spool_enqueue", SPOOL_NEW, name, data, len, 0,
 	    1);
 }
 
@@ -298,12 +298,12 @@ spool_write(struct spool *sp, enum spool_dir dir, const char *name,
 		errno = EINVAL;
 		return -1;
 	}
-	return write_file(sp, "spool_write", dir, name, data, len,
+	return spool_write_file(sp, "spool_write", dir, name, data, len,
 	    mtime_ms > 0 ? mtime_ms : 0, 0);
 }
 
 static int
-ent_cmp(const void *a, const void *b)
+spool_ent_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct spool_ent *)a)->name,
 	    ((const struct spool_ent *)b)->name);
@@ -315,7 +315,7 @@ ent_cmp(const void *a, const void *b)
  * its own ("badname.MS.HEX"), and logs the old name cleaned.
  */
 static void
-quarantine_bad_name(struct spool *sp, const char *name)
+spool_quarantine_bad_name(struct spool *sp, const char *name)
 {
 	unsigned char	 r[4];
 	char		 to[64], hex[9], clean[96];
@@ -339,7 +339,7 @@ quarantine_bad_name(struct spool *sp, const char *name)
 }
 
 static int
-list_dir(struct spool *sp, enum spool_dir dir, int mtimes,
+spool_list_dir(struct spool *sp, enum spool_dir dir, int mtimes,
     struct spool_ent **ents, size_t *n)
 {
 	DIR		*d;
@@ -363,7 +363,7 @@ list_dir(struct spool *sp, enum spool_dir dir, int mtimes,
 			/* Hidden names are maildir's to skip; any other name
 			 * in new/ would wait there for ever: quarantined. */
 			if (dir == SPOOL_NEW && de->d_name[0] != '.')
-				quarantine_bad_name(sp, de->d_name);
+				spool_quarantine_bad_name(sp, de->d_name);
 			continue;
 		}
 		if (!mtimes)
@@ -382,7 +382,7 @@ list_dir(struct spool *sp, enum spool_dir dir, int mtimes,
 	}
 	closedir(d);
 	if (nv > 1)
-		qsort(v, nv, sizeof(*v), ent_cmp);
+		qsort(v, nv, sizeof(*v), spool_ent_cmp);
 	*ents = v;
 	*n = nv;
 	return 0;
@@ -392,14 +392,14 @@ int
 spool_list(struct spool *sp, enum spool_dir dir, struct spool_ent **ents,
     size_t *n)
 {
-	return list_dir(sp, dir, 1, ents, n);
+	return spool_list_dir(sp, dir, 1, ents, n);
 }
 
 int
 spool_list_names(struct spool *sp, enum spool_dir dir,
     struct spool_ent **ents, size_t *n)
 {
-	return list_dir(sp, dir, 0, ents, n);
+	return spool_list_dir(sp, dir, 0, ents, n);
 }
 
 void
@@ -554,7 +554,7 @@ spool_quarantine(struct spool *sp, const char *name, const char *why)
 }
 
 static int
-exists_in(struct spool *sp, enum spool_dir d, const char *name)
+spool_exists_in(struct spool *sp, enum spool_dir d, const char *name)
 {
 	struct stat	 st;
 
@@ -564,7 +564,7 @@ exists_in(struct spool *sp, enum spool_dir d, const char *name)
 int
 spool_exists(struct spool *sp, enum spool_dir d, const char *name)
 {
-	return exists_in(sp, d, name);
+	return spool_exists_in(sp, d, name);
 }
 
 int
@@ -593,8 +593,8 @@ spool_recover(struct spool *sp, size_t *n)
 	if (spool_list(sp, SPOOL_CUR, &v, &nv) == -1)
 		return -1;
 	for (i = 0; i < nv; i++) {
-		if (exists_in(sp, SPOOL_DEFERRED, v[i].name) ||
-		    exists_in(sp, SPOOL_DEAD, v[i].name)) {
+		if (spool_exists_in(sp, SPOOL_DEFERRED, v[i].name) ||
+		    spool_exists_in(sp, SPOOL_DEAD, v[i].name)) {
 			/* Its next state was written before the daemon
 			 * died: this copy is stale. */
 			unlinkat(sp->fd[SPOOL_CUR], v[i].name, 0);
@@ -641,9 +641,9 @@ spool_recover(struct spool *sp, size_t *n)
 			continue;
 		memcpy(ev, de->d_name + 1, len - 6);
 		ev[len - 6] = '\0';
-		if (!exists_in(sp, SPOOL_NEW, ev) &&
-		    !exists_in(sp, SPOOL_CUR, ev) &&
-		    !exists_in(sp, SPOOL_DEFERRED, ev))
+		if (!spool_exists_in(sp, SPOOL_NEW, ev) &&
+		    !spool_exists_in(sp, SPOOL_CUR, ev) &&
+		    !spool_exists_in(sp, SPOOL_DEFERRED, ev))
 			unlinkat(sp->fd[SPOOL_CUR], de->d_name, 0);
 	}
 	closedir(d);
@@ -658,7 +658,7 @@ spool_recover(struct spool *sp, size_t *n)
  * and only if it is a regular file (else -1, errno EINVAL).
  */
 static int
-progress_open(struct spool *sp, const char *pname, int flags)
+spool_progress_open(struct spool *sp, const char *pname, int flags)
 {
 	struct stat	 st;
 	int		 fd;
@@ -683,13 +683,13 @@ spool_progress_add(struct spool *sp, const char *name, const char *line)
 	int	 fd, rc;
 
 	snprintf(pname, sizeof(pname), PROGRESS_FMT, name);
-	fd = progress_open(sp, pname, O_WRONLY | O_APPEND | O_CREAT);
+	fd = spool_progress_open(sp, pname, O_WRONLY | O_APPEND | O_CREAT);
 	if (fd == -1) {
 		log_warn("spool_progress_add: %s: %s", pname, strerror(errno));
 		return -1;
 	}
 	s = xasprintf("%s\n", line);
-	rc = write_all(fd, s, strlen(s));
+	rc = spool_write_all(fd, s, strlen(s));
 	if (rc == -1)
 		log_warn("spool_progress_add: write %s: %s", pname,
 		    strerror(errno));
@@ -729,7 +729,7 @@ spool_progress_mark(struct spool *sp, const char *name)
 	int	 fd;
 
 	snprintf(pname, sizeof(pname), PROGRESS_FMT, name);
-	fd = progress_open(sp, pname, O_WRONLY | O_CREAT);
+	fd = spool_progress_open(sp, pname, O_WRONLY | O_CREAT);
 	if (fd == -1) {
 		log_warn("spool_progress_mark: %s: %s", pname, strerror(errno));
 		return -1;
@@ -747,7 +747,7 @@ spool_progress_read(struct spool *sp, const char *name)
 	int		 fd;
 
 	snprintf(pname, sizeof(pname), PROGRESS_FMT, name);
-	if ((fd = progress_open(sp, pname, O_RDONLY)) == -1)
+	if ((fd = spool_progress_open(sp, pname, O_RDONLY)) == -1)
 		return NULL;
 	buf_init(&b);
 	buf_puts(&b, "");
