@@ -137,12 +137,76 @@ reqp_scan(char **envp, const char *v[P_N])
 	}
 }
 
+/* 1 if the segment at s (n bytes, no '/') is the first segment of a root. */
+static int
+is_root_segment(const char *s, size_t n, const char *const *roots)
+{
+	for (; n > 0 && roots != NULL && *roots != NULL; roots++)
+		if ((*roots)[0] == '/' && strncmp(*roots + 1, s, n) == 0 &&
+		    ((*roots)[n + 1] == '\0' || (*roots)[n + 1] == '/'))
+			return 1;
+	return 0;
+}
+
+size_t
+http_mount(const char *path, const char *sn, const char *pi,
+    const char *const *roots)
+{
+	size_t	 n = strlen(path), m, k = 0, j;
+
+	if (pi != NULL && *pi == '/' && (m = strlen(pi)) <= n &&
+	    strcmp(path + n - m, pi) == 0)
+		k = n - m;
+	else if (sn != NULL && (m = strlen(sn)) > 0 && m <= n &&
+	    strncmp(path, sn, m) == 0 &&
+	    (path[m] == '\0' || path[m] == '/' || sn[m - 1] == '/'))
+		k = m;
+	while (k > 0 && path[k - 1] == '/')
+		k--;
+	if (k == 0)
+		return 0;
+	/* lighttpd: "/" => ... gives SCRIPT_NAME=/api and PATH_INFO=/2.0/...
+	 * for /api/2.0/..., "/hooks/" => ... SCRIPT_NAME=/hooks/api. */
+	if (path[k] == '/' && is_root_segment(path + k + 1,
+	    strcspn(path + k + 1, "/"), roots))
+		return k;
+	for (j = k; j > 0 && path[j - 1] != '/'; j--)
+		;
+	if (j > 0 && is_root_segment(path + j, k - j, roots))
+		k = j - 1;
+	return k;
+}
+
+/* The mount as links carry it: bytes other than unreserved characters and
+ * '/' as %XX, so that it needs no escaping in a header, JSON or HTML. */
+static char *
+prefix_encode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf	 b;
+
+	buf_init(&b);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isalnum(c) || strchr("-._~/", c) != NULL)
+			buf_putc(&b, (char)c);
+		else {
+			buf_putc(&b, '%');
+			buf_putc(&b, hex[c >> 4]);
+			buf_putc(&b, hex[c & 15]);
+		}
+	}
+	return buf_take(&b);
+}
+
 int
-http_req_read(struct http_req *r, struct FCGX_Request *fcgi, long max_body)
+http_req_read(struct http_req *r, struct FCGX_Request *fcgi, long max_body,
+    const char *const *roots)
 {
 	const char	*m, *uri, *cl, *https, *p[P_N];
-	char		*q, *end;
-	size_t		 i, want, got;
+	char		*q, *end, *full;
+	size_t		 i, want, got, k;
 	long		 len = -1;
 
 	memset(r, 0, sizeof(*r));
@@ -174,6 +238,16 @@ http_req_read(struct http_req *r, struct FCGX_Request *fcgi, long max_body)
 		*q = '\0';
 	if (http_urldecode(r->path, 0) == -1 || r->path[0] != '/')
 		r->bad_path = 1;
+	/* The routes match the path below the mount. */
+	k = r->bad_path ? 0 : http_mount(r->path, p[P_SCRIPT], p[P_PATHINFO],
+	    roots);
+	r->mount = xstrndup(r->path, k);
+	r->prefix = prefix_encode(r->mount);
+	if (k > 0) {
+		full = r->path;
+		r->path = xstrdup(full[k] != '\0' ? full + k : "/");
+		free(full);
+	}
 
 	r->host = (m = p[P_HOST]) ? m : "";
 	https = p[P_HTTPS];
@@ -219,6 +293,8 @@ void
 http_req_free(struct http_req *r)
 {
 	free(r->path);
+	free(r->mount);
+	free(r->prefix);
 	free(r->query);
 	free(r->body);
 	memset(r, 0, sizeof(*r));
@@ -266,10 +342,27 @@ http_base_url(const struct http_req *r, const char *configured)
 	if (h[i] != '\0' || i == 0)
 		h = "localhost";
 	buf_init(&b);
-	buf_reserve(&b, 8 + strlen(h));
+	buf_reserve(&b, 8 + strlen(h) + (r->prefix ? strlen(r->prefix) : 0));
 	buf_puts(&b, r->https ? "https://" : "http://");
 	buf_puts(&b, h);
+	if (r->prefix != NULL)
+		buf_puts(&b, r->prefix);
 	return buf_take(&b);
+}
+
+const char *
+http_prefix(const struct http_req *r, const char *configured)
+{
+	const char	*p;
+
+	if (configured != NULL && *configured != '\0') {
+		/* cfg checked it: http(s)://host[:port] then the path. */
+		if ((p = strstr(configured, "://")) == NULL)
+			return "";
+		p = strchr(p + 3, '/');
+		return p != NULL ? p : "";
+	}
+	return r->prefix != NULL ? r->prefix : "";
 }
 
 void
