@@ -34,20 +34,6 @@ api_json(struct api_ctx *c, int status, json_object *j)
 	json_object_put(j);
 }
 
-const char *const *
-api_roots(void)
-{
-	static const char	**roots;
-	size_t			 i;
-
-	if (roots == NULL) {
-		roots = xcalloc(ndialects + 1, sizeof(*roots));
-		for (i = 0; i < ndialects; i++)
-			roots[i] = dialects[i]->prefix;
-	}
-	return roots;
-}
-
 /* The dialect whose prefix covers path (a path that matched no route), for
  * the shape of its 404 or 405; the first dialect when none does. */
 static const struct dialect *

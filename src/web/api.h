@@ -26,10 +26,6 @@
 void	api_handle(struct store *, const struct cfg *, struct http_req *,
 	    struct http_resp *);
 
-/* The dialects' prefixes ("/api/2.0", "/admin"), NULL-ended: the paths
- * the program serves below its mount, for http_req_read.  Made once. */
-const char *const *api_roots(void);
-
 /* Answers status with a JSON body (takes ownership of j, may be NULL for no
  * body). */
 void	api_json(struct api_ctx *, int status, json_object *j);

@@ -3,6 +3,8 @@
  * response.  Under FastCGI the parameters and streams come from the accepted
  * FCGX_Request; under CGI from the environment, stdin and stdout.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -93,7 +95,7 @@ read_in(struct http_req *r, char *buf, size_t n)
 
 /* The parameters http_req_read reads, found in one pass over them. */
 enum reqp {
-	P_METHOD, P_URI, P_SCRIPT, P_PATHINFO, P_HOST, P_HTTPS, P_AUTH,
+	P_METHOD, P_URI, P_SCRIPT, P_PATHINFO, P_SFILE, P_HOST, P_HTTPS, P_AUTH,
 	P_RAUTH, P_CTYPE, P_COOKIE, P_RADDR, P_CLEN, P_N
 };
 #define PN(s)	{ s, sizeof(s) - 1 }
@@ -103,6 +105,7 @@ static const struct {
 } reqp_names[P_N] = {
 	[P_METHOD] = PN("REQUEST_METHOD"), [P_URI] = PN("REQUEST_URI"),
 	[P_SCRIPT] = PN("SCRIPT_NAME"), [P_PATHINFO] = PN("PATH_INFO"),
+	[P_SFILE] = PN("SCRIPT_FILENAME"),
 	[P_HOST] = PN("HTTP_HOST"), [P_HTTPS] = PN("HTTPS"),
 	[P_AUTH] = PN("HTTP_AUTHORIZATION"),
 	[P_RAUTH] = PN("REDIRECT_HTTP_AUTHORIZATION"),
@@ -137,44 +140,55 @@ reqp_scan(char **envp, const char *v[P_N])
 	}
 }
 
-/* 1 if the segment at s (n bytes, no '/') is the first segment of a root. */
+/* 1 if path begins with the path sn, a whole number of segments. */
 static int
-is_root_segment(const char *s, size_t n, const char *const *roots)
+begins_with(const char *path, const char *sn, size_t m)
 {
-	for (; n > 0 && roots != NULL && *roots != NULL; roots++)
-		if ((*roots)[0] == '/' && strncmp(*roots + 1, s, n) == 0 &&
-		    ((*roots)[n + 1] == '\0' || (*roots)[n + 1] == '/'))
-			return 1;
-	return 0;
+	return strncmp(path, sn, m) == 0 && (path[m] == '\0' ||
+	    path[m] == '/' || (m > 0 && sn[m - 1] == '/'));
 }
 
 size_t
-http_mount(const char *path, const char *sn, const char *pi,
-    const char *const *roots)
+http_mount(const char *path, const char *sn, const char *pi, int virtual)
 {
-	size_t	 n = strlen(path), m, k = 0, j;
+	size_t	 n = strlen(path), m = sn != NULL ? strlen(sn) : 0, k = 0;
 
-	if (pi != NULL && *pi == '/' && (m = strlen(pi)) <= n &&
-	    strcmp(path + n - m, pi) == 0)
-		k = n - m;
-	else if (sn != NULL && (m = strlen(sn)) > 0 && m <= n &&
-	    strncmp(path, sn, m) == 0 &&
-	    (path[m] == '\0' || path[m] == '/' || sn[m - 1] == '/'))
+	if (virtual && m > 0 && begins_with(path, sn, m)) {
+		if (sn[m - 1] == '/')
+			k = m - 1;
+		else
+			for (k = m; k > 0 && sn[k - 1] != '/'; k--)
+				;
+	} else if (pi != NULL && *pi == '/' && strlen(pi) <= n &&
+	    strcmp(path + n - strlen(pi), pi) == 0)
+		k = n - strlen(pi);
+	else if (m > 0 && m <= n && begins_with(path, sn, m))
 		k = m;
 	while (k > 0 && path[k - 1] == '/')
 		k--;
-	if (k == 0)
-		return 0;
-	/* lighttpd: "/" => ... gives SCRIPT_NAME=/api and PATH_INFO=/2.0/...
-	 * for /api/2.0/..., "/hooks/" => ... SCRIPT_NAME=/hooks/api. */
-	if (path[k] == '/' && is_root_segment(path + k + 1,
-	    strcspn(path + k + 1, "/"), roots))
-		return k;
-	for (j = k; j > 0 && path[j - 1] != '/'; j--)
-		;
-	if (j > 0 && is_root_segment(path + j, k - j, roots))
-		k = j - 1;
 	return k;
+}
+
+/*
+ * 1 if SCRIPT_FILENAME names no regular file (lighttpd's, see http_mount).
+ * A process serves one server: the last answer is kept for the next
+ * request with the same value, saving a stat() on most.
+ */
+static int
+script_virtual(const char *sf)
+{
+	static char	*last;
+	static int	 last_virtual;
+	struct stat	 st;
+
+	if (sf == NULL || *sf == '\0')
+		return 0;
+	if (last != NULL && strcmp(last, sf) == 0)
+		return last_virtual;
+	free(last);
+	last = xstrdup(sf);
+	last_virtual = stat(sf, &st) == -1 || !S_ISREG(st.st_mode);
+	return last_virtual;
 }
 
 /* The mount as links carry it: bytes other than unreserved characters and
@@ -201,8 +215,7 @@ prefix_encode(const char *s)
 }
 
 int
-http_req_read(struct http_req *r, struct FCGX_Request *fcgi, long max_body,
-    const char *const *roots)
+http_req_read(struct http_req *r, struct FCGX_Request *fcgi, long max_body)
 {
 	const char	*m, *uri, *cl, *https, *p[P_N];
 	char		*q, *end, *full;
@@ -240,7 +253,8 @@ http_req_read(struct http_req *r, struct FCGX_Request *fcgi, long max_body,
 		r->bad_path = 1;
 	/* The routes match the path below the mount. */
 	k = r->bad_path ? 0 : http_mount(r->path, p[P_SCRIPT], p[P_PATHINFO],
-	    roots);
+	    p[P_SCRIPT] != NULL && *p[P_SCRIPT] != '\0' &&
+	    script_virtual(p[P_SFILE]));
 	r->mount = xstrndup(r->path, k);
 	r->prefix = prefix_encode(r->mount);
 	if (k > 0) {

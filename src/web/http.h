@@ -52,25 +52,29 @@ struct http_resp {
 
 /*
  * Reads the request's parameters and at most max_body bytes of its body.
- * fcgi is the accepted request, or NULL under plain CGI.  roots: the paths
- * the program serves below its mount ("/api/2.0", "/admin"), NULL-ended,
- * for http_mount.  Free with http_req_free.  Returns 0, or -1 if the
- * request cannot be read at all.
+ * fcgi is the accepted request, or NULL under plain CGI.  Free with
+ * http_req_free.  Returns 0, or -1 if the request cannot be read at all.
  */
 int	 http_req_read(struct http_req *, struct FCGX_Request *fcgi,
-	    long max_body, const char *const *roots);
+	    long max_body);
 /*
  * Where the server mounts the program in path (the percent-decoded request
  * path): the length of the mount, the path below it starting at path[len]
- * (empty, or '/').  From the server's variables: what precedes PATH_INFO
- * when path ends with it (Apache's ScriptAlias and .htaccess rewrite, plain
- * CGI), else SCRIPT_NAME when path begins with it; then lighttpd's quirk
- * undone: it puts the first segment below its mount into SCRIPT_NAME, so a
- * mount whose last segment is the first of a root, with no root below it,
- * ends before that segment.  script_name, path_info may be NULL.
+ * (empty, or '/').  script_name, path_info may be NULL.
+ *
+ * lighttpd (virtual: SCRIPT_FILENAME names no file, it is lighttpd's
+ * document root and SCRIPT_NAME) puts the first segment below its mount
+ * into SCRIPT_NAME: "/hooks/" => ... gives SCRIPT_NAME=/hooks/api for
+ * /hooks/api/2.0/webhooks, and "/" => ... SCRIPT_NAME=/api; or the mount
+ * and '/' when nothing follows it.  The mount is SCRIPT_NAME without its
+ * last segment.
+ *
+ * Elsewhere (Apache's ScriptAlias and .htaccess rewrite, plain CGI), what
+ * precedes PATH_INFO when path ends with it, else SCRIPT_NAME when path
+ * begins with it, else the root.
  */
 size_t	 http_mount(const char *path, const char *script_name,
-	    const char *path_info, const char *const *roots);
+	    const char *path_info, int virtual);
 void	 http_req_free(struct http_req *);
 /* A CGI/FastCGI parameter ("HTTP_ACCEPT"), or NULL. */
 const char *http_param(const struct http_req *, const char *name);

@@ -83,7 +83,7 @@ serve(struct store **st, struct cfg *cfg, FCGX_Request *fr)
 	struct http_resp	 resp;
 
 	http_resp_init(&resp);
-	if (http_req_read(&req, fr, cfg->max_body, api_roots()) == -1) {
+	if (http_req_read(&req, fr, cfg->max_body) == -1) {
 		http_resp_free(&resp);
 		return 0;
 	}

@@ -325,7 +325,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fr.ipcFd = -1;
 
 	http_resp_init(&resp);
-	if (http_req_read(&req, &fr, cfg.max_body, api_roots()) == 0) {
+	if (http_req_read(&req, &fr, cfg.max_body) == 0) {
 		static const char *const qs[] = { "page", "per_page", "id" };
 		for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
 			(void)http_query(&req, qs[i], q, sizeof(q));
