@@ -6,7 +6,8 @@
 // unchanged.  The program finds the prefix from SCRIPT_NAME and PATH_INFO
 // (src/web/http.c, http_mount) and writes it into every link: Location,
 // links, pagination, the admin page's links, form actions, redirects and
-// cookies' Path.
+// cookies' Path.  With base_url set (a proxy's public address), links carry
+// its path instead, while the routes still follow the server's variables.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { api, APACHE_CONF, LIGHTTPD_CONF, removeHome, show, startApache, startLighttpd, startSharedHost, UUID_RE } from './lib.mjs';
+import { api, APACHE_CONF, LIGHTTPD_CONF, makeHome, removeHome, show, startApache, startLighttpd, startSharedHost, UUID_RE } from './lib.mjs';
 
 // A configuration derived from a shipped one: one line changed, and the
 // change must have happened.
@@ -46,6 +47,17 @@ const setups = [
   },
   { name: 'shared hosting, .htaccess at the document root', prefix: '', start: () => startSharedHost() },
   { name: 'shared hosting, .htaccess in public_html/hooks/', prefix: '/hooks', start: () => startSharedHost({ subdir: 'hooks' }) },
+  {
+    name: 'lighttpd mounted at /hooks/ behind a proxy at https://public.example/pub (base_url)',
+    prefix: '/hooks',
+    baseUrl: 'https://public.example/pub',
+    start: (conf) => {
+      const { home, token } = makeHome('webhooks-basepath-');
+      fs.writeFileSync(path.join(home, 'webhooks.conf'), 'base_url = https://public.example/pub/\n');
+      return startLighttpd({ conf, prefix: '/hooks', home, token });
+    },
+    conf: () => derive(LIGHTTPD_CONF, '  "/" => ( "webhooks" => (', '  "/hooks/" => ( "webhooks" => ('),
+  },
 ];
 
 // One request, redirects not followed; cookies as a list.
@@ -69,6 +81,15 @@ for (const s of setups) {
   describe(`base path: ${s.name}`, () => {
     let srv, conf;
     const wrap = (fn) => async (t) => (srv ? srv.wrap(fn)(t) : fn(t));
+    // What links begin with (absolute, and as a path), and where a link
+    // written so is reached from here.
+    const linkBase = () => s.baseUrl ?? srv.origin + s.prefix;
+    const pathPrefix = s.baseUrl ? new URL(s.baseUrl).pathname : s.prefix;
+    const local = (link) => {
+      const from = link.startsWith('/') ? pathPrefix : linkBase();
+      assert.ok(link.startsWith(from), `${link} does not begin with ${from}`);
+      return srv.base + link.slice(from.length);
+    };
 
     before(async () => {
       if (s.conf) conf = s.conf();
@@ -93,10 +114,10 @@ for (const s of setups) {
       assert.equal(c.status, 201, show(c));
       const id = c.json.data.id;
       assert.match(id, UUID_RE);
-      const want = `${srv.origin}${s.prefix}/api/2.0/webhooks/${id}`;
+      const want = `${linkBase()}/api/2.0/webhooks/${id}`;
       assert.equal(c.headers.get('location'), want);
       assert.deepEqual(c.json.data.links, [{ rel: 'self', uri: want }]);
-      const g = await req(c.headers.get('location'), { headers: { Authorization: `Bearer ${srv.token}` } });
+      const g = await req(local(c.headers.get('location')), { headers: { Authorization: `Bearer ${srv.token}` } });
       assert.equal(g.status, 200, show(g));
       const got = JSON.parse(g.text).data;
       assert.equal(got.id, id);
@@ -104,7 +125,7 @@ for (const s of setups) {
       // The attempt log's pagination too.
       const d = await api(srv.base, 'GET', `/api/2.0/webhooks/${id}/deliveries`, { token: srv.token });
       assert.equal(d.status, 200, show(d));
-      assert.equal(d.json.links.first, `${srv.origin}${s.prefix}/api/2.0/webhooks/${id}/deliveries?page=1`);
+      assert.equal(d.json.links.first, `${linkBase()}/api/2.0/webhooks/${id}/deliveries?page=1`);
     }));
 
     test('the list\'s pagination links carry the prefix and lead to the next page', wrap(async () => {
@@ -116,13 +137,13 @@ for (const s of setups) {
       }
       const list = await api(srv.base, 'GET', '/api/2.0/webhooks?per_page=2', { token: srv.token });
       assert.equal(list.status, 200, show(list));
-      const at = `${srv.origin}${s.prefix}/api/2.0/webhooks`;
+      const at = `${linkBase()}/api/2.0/webhooks`;
       assert.equal(list.json.meta.path, at);
       assert.equal(list.json.links.first, `${at}?per_page=2&page=1`);
       assert.equal(list.json.links.next, `${at}?per_page=2&page=2`);
       assert.equal(list.json.links.prev, null);
       for (const w of list.json.data) assert.ok(w.links[0].uri.startsWith(`${at}/`), JSON.stringify(w.links));
-      const next = await req(list.json.links.next, { headers: { Authorization: `Bearer ${srv.token}` } });
+      const next = await req(local(list.json.links.next), { headers: { Authorization: `Bearer ${srv.token}` } });
       assert.equal(next.status, 200, show(next));
       const page2 = JSON.parse(next.text);
       assert.equal(page2.meta.current_page, 2);
@@ -140,14 +161,14 @@ for (const s of setups) {
     }));
 
     test('the admin page: login, the cookies\' Path, links and actions under the prefix', wrap(async () => {
-      const adm = `${s.prefix}/admin/`;
+      const adm = `${pathPrefix}/admin/`;
       const form = await req(`${srv.base}/admin/login`);
       assert.equal(form.status, 200, show(form));
       const pre = form.cookies.find((c) => c.startsWith('wh_login='));
       assert.ok(pre, form.cookies.join('\n'));
       assert.equal(cookiePath(pre), adm);
-      assert.ok(targets(form.text).includes(`${s.prefix}/admin/login`), targets(form.text).join(' '));
-      assert.ok(targets(form.text).includes(`${s.prefix}/admin/style.css`), targets(form.text).join(' '));
+      assert.ok(targets(form.text).includes(`${pathPrefix}/admin/login`), targets(form.text).join(' '));
+      assert.ok(targets(form.text).includes(`${pathPrefix}/admin/style.css`), targets(form.text).join(' '));
       const csrf = form.text.match(/name="csrf" value="([0-9a-f]+)"/)[1];
       const login = await req(`${srv.base}/admin/login`, {
         method: 'POST',
@@ -161,17 +182,17 @@ for (const s of setups) {
       assert.equal(cookiePath(sess), adm);
       const cookie = sess.split(';')[0];
       // The redirect's target, as a browser resolves it.
-      const list = await req(new URL(login.headers.get('location'), srv.origin).href, { headers: { Cookie: cookie } });
+      const list = await req(local(login.headers.get('location')), { headers: { Cookie: cookie } });
       assert.equal(list.status, 200, show(list));
       const links = targets(list.text);
       assert.ok(links.length >= 4, links.join(' '));
-      for (const l of links) assert.ok(l.startsWith(`${s.prefix}/admin/`), `${l} in ${links.join(' ')}`);
+      for (const l of links) assert.ok(l.startsWith(`${pathPrefix}/admin/`), `${l} in ${links.join(' ')}`);
       // A webhook's page by the list's link, and its forms.
       const one = links.find((l) => /\/admin\/webhooks\/[0-9a-f-]{36}$/.test(l));
       assert.ok(one, links.join(' '));
-      const page = await req(srv.origin + one, { headers: { Cookie: cookie } });
+      const page = await req(local(one), { headers: { Cookie: cookie } });
       assert.equal(page.status, 200, show(page));
-      for (const l of targets(page.text)) assert.ok(l.startsWith(`${s.prefix}/admin/`), `${l} on ${one}`);
+      for (const l of targets(page.text)) assert.ok(l.startsWith(`${pathPrefix}/admin/`), `${l} on ${one}`);
       // Without the slash: to the cookie's path.
       const bare = await req(`${srv.base}/admin`, { headers: { Cookie: cookie } });
       assert.equal(bare.status, 303, show(bare));
@@ -184,7 +205,7 @@ for (const s of setups) {
         body: `csrf=${csrf2}`,
       });
       assert.equal(out.status, 303, show(out));
-      assert.equal(out.headers.get('location'), `${s.prefix}/admin/login?done=loggedout`);
+      assert.equal(out.headers.get('location'), `${pathPrefix}/admin/login?done=loggedout`);
       const cleared = out.cookies.find((c) => c.startsWith('wh_session='));
       assert.equal(cookiePath(cleared), adm);
     }));
