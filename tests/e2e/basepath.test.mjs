@@ -158,6 +158,10 @@ for (const s of setups) {
         assert.match(r.headers.get('content-type'), /application\/json/, show(r));
         assert.equal(typeof r.json.message, 'string', show(r));
       }
+      // Seed 001's error names the request's path, the mount included.
+      const v1 = await api(srv.base, 'GET', '/api/web/v1/nothing', { token: srv.token });
+      assert.equal(v1.status, 404, show(v1));
+      assert.equal(v1.json.path, `${s.prefix}/api/web/v1/nothing`, show(v1));
     }));
 
     test('the admin page: login, the cookies\' Path, links and actions under the prefix', wrap(async () => {
