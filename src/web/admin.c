@@ -7,8 +7,12 @@
  * token, all before any other store access; then it fills a tmpl_data and
  * renders its page inside the layout.
  *
- * Sessions: the cookie wh_session (HttpOnly, SameSite=Strict, Path=/admin/,
- * Secure over HTTPS) holds the session id; every form carries
+ * Every path the page writes (links, form actions, redirects, the cookies'
+ * Path) begins with the mount (http_prefix): handlers and templates write
+ * "/admin/...", admin_redirect and the templates' {{base}} prefix it.
+ *
+ * Sessions: the cookie wh_session (HttpOnly, SameSite=Strict, Path=/admin/
+ * below the mount, Secure over HTTPS) holds the session id; every form carries
  * auth_csrf_token(session id).  The login form, before any session, is
  * protected the same way by a random cookie wh_login.  Logins go through
  * auth_login's rate limit (429 with Retry-After).
@@ -146,13 +150,20 @@ cookie_get(const struct http_req *req, const char *name, char *out,
 	return -1;
 }
 
+const char *
+admin_prefix(const struct admin *a)
+{
+	return http_prefix(a->c->req, a->c->cfg != NULL ?
+	    a->c->cfg->base_url : NULL);
+}
+
 static void
 set_cookie(struct admin *a, const char *name, const char *value, int clear)
 {
 	char	*h;
 
-	h = xasprintf("%s=%s; Path=/admin/; HttpOnly; SameSite=Strict%s%s",
-	    name, value, clear ? "; Max-Age=0" : "",
+	h = xasprintf("%s=%s; Path=%s/admin/; HttpOnly; SameSite=Strict%s%s",
+	    name, value, admin_prefix(a), clear ? "; Max-Age=0" : "",
 	    a->c->req->https ? "; Secure" : "");
 	http_header(a->c->resp, "Set-Cookie", h);
 	free(h);
@@ -184,6 +195,7 @@ admin_render(struct admin *a, int status, const char *page, const char *title)
 	struct buf		 body;
 
 	tmpl_set(a->d, "title", title);
+	tmpl_set(a->d, "base", admin_prefix(a));
 	if (a->sid[0] != '\0') {
 		tmpl_flag(a->d, "logged_in", 1);
 		tmpl_set(a->d, "team", a->c->auth.team);
@@ -226,12 +238,16 @@ admin_fail(struct admin *a, int status, const char *message)
 	admin_render(a, status, "error.html", http_reason(status));
 }
 
-/* 303 to a path of ours. */
+/* 303 to a path of ours ("/admin/"), below the mount. */
 void
 admin_redirect(struct admin *a, const char *location)
 {
+	char	*loc;
+
 	a->c->resp->status = 303;
-	http_header(a->c->resp, "Location", location);
+	loc = xasprintf("%s%s", admin_prefix(a), location);
+	http_header(a->c->resp, "Location", loc);
+	free(loc);
 	buf_reset(&a->c->resp->body);
 }
 
@@ -678,7 +694,7 @@ admin_list(struct api_ctx *c)
 	if (admin_begin(&a, c, NEED_SESSION, 0) == -1)
 		goto out;
 	if (strcmp(c->req->path, "/admin") == 0) {
-		/* The cookie's path is /admin/: stay under it. */
+		/* The cookie's path ends in /admin/: stay under it. */
 		admin_redirect(&a, "/admin/");
 		goto out;
 	}

@@ -64,8 +64,11 @@ void	 admin_render(struct admin *a, int status, const char *page,
 	    const char *title);
 /* An error page. */
 void	 admin_fail(struct admin *a, int status, const char *message);
-/* 303 to a path of ours. */
+/* 303 to a path of ours ("/admin/..."), below the mount. */
 void	 admin_redirect(struct admin *a, const char *location);
+/* What every path the page writes begins with: http_prefix ("" at the
+ * root, "/hooks"); the templates' {{base}}. */
+const char *admin_prefix(const struct admin *a);
 /* A store result as a page; 1 when it answered. */
 int	 admin_store_failed(struct admin *a, int rc);
 /* A webhook's uuid from the path, or a 404 page (then -1). */

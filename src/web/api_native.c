@@ -39,10 +39,10 @@ native_put(struct buf *b, const char *base, const struct webhook *w)
 
 /*
  * What goes between a view's members and its uuid: the links member up to
- * the uri's path, once per answer.  base holds host characters only, or
- * a base_url setting of host and path characters that cfg checked
- * (http_base_url), and a uuid hex digits and dashes: the uri needs no
- * escaping.
+ * the uri's path, once per answer.  base holds host characters and the
+ * percent-encoded mount only, or a base_url setting of host and path
+ * characters that cfg checked (http_base_url), and a uuid hex digits and
+ * dashes: the uri needs no escaping.
  */
 static void
 link_start(struct buf *l, const char *base)

@@ -142,7 +142,7 @@ v1_error(struct api_ctx *c, int status, const char *message,
     const struct wh_errors *errs)
 {
 	json_object	*j;
-	char		 ts[UTIL_ISO_LEN], *full;
+	char		 ts[UTIL_ISO_LEN], *full, *path;
 
 	full = api_error_message(message, errs);
 	util_iso8601(util_now_ms(), ts);
@@ -152,7 +152,11 @@ v1_error(struct api_ctx *c, int status, const char *message,
 	json_object_object_add(j, "error",
 	    json_object_new_string(http_reason(status)));
 	json_object_object_add(j, "message", json_object_new_string(full));
-	json_object_object_add(j, "path", json_object_new_string(c->req->path));
+	/* The request's path, as Spring answers it: the mount included. */
+	path = xasprintf("%s%s", c->req->mount != NULL ? c->req->mount : "",
+	    c->req->path);
+	json_object_object_add(j, "path", json_object_new_string(path));
+	free(path);
 	api_error_fields(j, errs);
 	free(full);
 	api_json(c, status, j);

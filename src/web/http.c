@@ -3,6 +3,8 @@
  * response.  Under FastCGI the parameters and streams come from the accepted
  * FCGX_Request; under CGI from the environment, stdin and stdout.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -93,7 +95,7 @@ read_in(struct http_req *r, char *buf, size_t n)
 
 /* The parameters http_req_read reads, found in one pass over them. */
 enum reqp {
-	P_METHOD, P_URI, P_SCRIPT, P_PATHINFO, P_HOST, P_HTTPS, P_AUTH,
+	P_METHOD, P_URI, P_SCRIPT, P_PATHINFO, P_SFILE, P_HOST, P_HTTPS, P_AUTH,
 	P_RAUTH, P_CTYPE, P_COOKIE, P_RADDR, P_CLEN, P_N
 };
 #define PN(s)	{ s, sizeof(s) - 1 }
@@ -103,6 +105,7 @@ static const struct {
 } reqp_names[P_N] = {
 	[P_METHOD] = PN("REQUEST_METHOD"), [P_URI] = PN("REQUEST_URI"),
 	[P_SCRIPT] = PN("SCRIPT_NAME"), [P_PATHINFO] = PN("PATH_INFO"),
+	[P_SFILE] = PN("SCRIPT_FILENAME"),
 	[P_HOST] = PN("HTTP_HOST"), [P_HTTPS] = PN("HTTPS"),
 	[P_AUTH] = PN("HTTP_AUTHORIZATION"),
 	[P_RAUTH] = PN("REDIRECT_HTTP_AUTHORIZATION"),
@@ -137,12 +140,86 @@ reqp_scan(char **envp, const char *v[P_N])
 	}
 }
 
+/* 1 if path begins with the path sn, a whole number of segments. */
+static int
+begins_with(const char *path, const char *sn, size_t m)
+{
+	return strncmp(path, sn, m) == 0 && (path[m] == '\0' ||
+	    path[m] == '/' || (m > 0 && sn[m - 1] == '/'));
+}
+
+size_t
+http_mount(const char *path, const char *sn, const char *pi, int virtual)
+{
+	size_t	 n = strlen(path), m = sn != NULL ? strlen(sn) : 0, k = 0;
+
+	if (virtual && m > 0 && begins_with(path, sn, m)) {
+		if (sn[m - 1] == '/')
+			k = m - 1;
+		else
+			for (k = m; k > 0 && sn[k - 1] != '/'; k--)
+				;
+	} else if (pi != NULL && *pi == '/' && strlen(pi) <= n &&
+	    strcmp(path + n - strlen(pi), pi) == 0)
+		k = n - strlen(pi);
+	else if (m > 0 && m <= n && begins_with(path, sn, m))
+		k = m;
+	while (k > 0 && path[k - 1] == '/')
+		k--;
+	return k;
+}
+
+/*
+ * 1 if SCRIPT_FILENAME names no regular file (lighttpd's, see http_mount).
+ * A process serves one server: the last answer is kept for the next
+ * request with the same value, saving a stat() on most.
+ */
+static int
+script_virtual(const char *sf)
+{
+	static char	*last;
+	static int	 last_virtual;
+	struct stat	 st;
+
+	if (sf == NULL || *sf == '\0')
+		return 0;
+	if (last != NULL && strcmp(last, sf) == 0)
+		return last_virtual;
+	free(last);
+	last = xstrdup(sf);
+	last_virtual = stat(sf, &st) == -1 || !S_ISREG(st.st_mode);
+	return last_virtual;
+}
+
+/* The mount as links carry it: bytes other than unreserved characters and
+ * '/' as %XX, so that it needs no escaping in a header, JSON or HTML. */
+static char *
+prefix_encode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf	 b;
+
+	buf_init(&b);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isalnum(c) || strchr("-._~/", c) != NULL)
+			buf_putc(&b, (char)c);
+		else {
+			buf_putc(&b, '%');
+			buf_putc(&b, hex[c >> 4]);
+			buf_putc(&b, hex[c & 15]);
+		}
+	}
+	return buf_take(&b);
+}
+
 int
 http_req_read(struct http_req *r, struct FCGX_Request *fcgi, long max_body)
 {
 	const char	*m, *uri, *cl, *https, *p[P_N];
-	char		*q, *end;
-	size_t		 i, want, got;
+	char		*q, *end, *full;
+	size_t		 i, want, got, k;
 	long		 len = -1;
 
 	memset(r, 0, sizeof(*r));
@@ -174,6 +251,17 @@ http_req_read(struct http_req *r, struct FCGX_Request *fcgi, long max_body)
 		*q = '\0';
 	if (http_urldecode(r->path, 0) == -1 || r->path[0] != '/')
 		r->bad_path = 1;
+	/* The routes match the path below the mount. */
+	k = r->bad_path ? 0 : http_mount(r->path, p[P_SCRIPT], p[P_PATHINFO],
+	    p[P_SCRIPT] != NULL && *p[P_SCRIPT] != '\0' &&
+	    script_virtual(p[P_SFILE]));
+	r->mount = xstrndup(r->path, k);
+	r->prefix = prefix_encode(r->mount);
+	if (k > 0) {
+		full = r->path;
+		r->path = xstrdup(full[k] != '\0' ? full + k : "/");
+		free(full);
+	}
 
 	r->host = (m = p[P_HOST]) ? m : "";
 	https = p[P_HTTPS];
@@ -219,6 +307,8 @@ void
 http_req_free(struct http_req *r)
 {
 	free(r->path);
+	free(r->mount);
+	free(r->prefix);
 	free(r->query);
 	free(r->body);
 	memset(r, 0, sizeof(*r));
@@ -266,10 +356,27 @@ http_base_url(const struct http_req *r, const char *configured)
 	if (h[i] != '\0' || i == 0)
 		h = "localhost";
 	buf_init(&b);
-	buf_reserve(&b, 8 + strlen(h));
+	buf_reserve(&b, 8 + strlen(h) + (r->prefix ? strlen(r->prefix) : 0));
 	buf_puts(&b, r->https ? "https://" : "http://");
 	buf_puts(&b, h);
+	if (r->prefix != NULL)
+		buf_puts(&b, r->prefix);
 	return buf_take(&b);
+}
+
+const char *
+http_prefix(const struct http_req *r, const char *configured)
+{
+	const char	*p;
+
+	if (configured != NULL && *configured != '\0') {
+		/* cfg checked it: http(s)://host[:port] then the path. */
+		if ((p = strstr(configured, "://")) == NULL)
+			return "";
+		p = strchr(p + 3, '/');
+		return p != NULL ? p : "";
+	}
+	return r->prefix != NULL ? r->prefix : "";
 }
 
 void

@@ -22,7 +22,14 @@ struct http_req {
 	struct FCGX_Request *fcgi;	/* NULL: plain CGI (stdin/stdout) */
 	enum http_method method;
 	const char	*method_name;
-	char		*path;		/* percent-decoded path, no query */
+	char		*path;		/* percent-decoded path below the mount,
+					   no query: what the routes match */
+	char		*mount;		/* percent-decoded path the server
+					   mounts the program at: "" at the
+					   root, else "/hooks" (no final '/') */
+	char		*prefix;	/* the mount as links carry it:
+					   percent-encoded but for unreserved
+					   characters and '/' */
 	char		*query;		/* raw query string, "" when none */
 	const char	*host;		/* Host header, "" when none */
 	int		 https;
@@ -50,6 +57,24 @@ struct http_resp {
  */
 int	 http_req_read(struct http_req *, struct FCGX_Request *fcgi,
 	    long max_body);
+/*
+ * Where the server mounts the program in path (the percent-decoded request
+ * path): the length of the mount, the path below it starting at path[len]
+ * (empty, or '/').  script_name, path_info may be NULL.
+ *
+ * lighttpd (virtual: SCRIPT_FILENAME names no file, it is lighttpd's
+ * document root and SCRIPT_NAME) puts the first segment below its mount
+ * into SCRIPT_NAME: "/hooks/" => ... gives SCRIPT_NAME=/hooks/api for
+ * /hooks/api/2.0/webhooks, and "/" => ... SCRIPT_NAME=/api; or the mount
+ * and '/' when nothing follows it.  The mount is SCRIPT_NAME without its
+ * last segment.
+ *
+ * Elsewhere (Apache's ScriptAlias and .htaccess rewrite, plain CGI), what
+ * precedes PATH_INFO when path ends with it, else SCRIPT_NAME when path
+ * begins with it, else the root.
+ */
+size_t	 http_mount(const char *path, const char *script_name,
+	    const char *path_info, int virtual);
 void	 http_req_free(struct http_req *);
 /* A CGI/FastCGI parameter ("HTTP_ACCEPT"), or NULL. */
 const char *http_param(const struct http_req *, const char *name);
@@ -58,8 +83,13 @@ int	 http_query(const struct http_req *, const char *name, char *out,
 	    size_t outlen);
 /* The links' base: configured (the base_url setting, checked by cfg) when
  * not NULL or "", else "http://host" or "https://host" from the request's
- * Host header, host[:port] characters only; caller frees. */
+ * Host header, host[:port] characters only, followed by the mount
+ * (r->prefix); caller frees.  Every absolute link is this and a path. */
 char	*http_base_url(const struct http_req *, const char *configured);
+/* The path part of http_base_url's answer ("" at the root, "/hooks"): what
+ * every link written as a path ("/admin/...", a cookie's Path) begins
+ * with.  Points into configured or r. */
+const char *http_prefix(const struct http_req *, const char *configured);
 
 void	 http_resp_init(struct http_resp *);
 void	 http_resp_free(struct http_resp *);

@@ -433,16 +433,21 @@ tmpl_dir(void)
 			*slash = '\0';
 		/* The repository: cgi-bin/../templates.  Else `make
 		 * install`'s layout: PREFIX/lib/webhooks/cgi-bin and
-		 * PREFIX/share/webhooks/templates. */
+		 * PREFIX/share/webhooks/templates.  Else shared hosting in a
+		 * subdirectory: public_html/hooks/../../templates. */
 		dir = xasprintf("%s/../templates", exe);
 		if (access(dir, R_OK | X_OK) == -1) {
 			free(dir);
 			dir = xasprintf("%s/../../../share/webhooks/templates",
 			    exe);
-			if (access(dir, R_OK | X_OK) == -1) {
-				free(dir);
-				dir = xasprintf("%s/../templates", exe);
-			}
+		}
+		if (access(dir, R_OK | X_OK) == -1) {
+			free(dir);
+			dir = xasprintf("%s/../../templates", exe);
+		}
+		if (access(dir, R_OK | X_OK) == -1) {
+			free(dir);
+			dir = xasprintf("%s/../templates", exe);
 		}
 	} else
 		dir = xstrdup("templates");

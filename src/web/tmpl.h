@@ -16,7 +16,8 @@
  * Templates are files in the templates directory: $WEBHOOKS_TEMPLATES, else
  * <directory of the executable>/../templates (the repository), else
  * <directory of the executable>/../../../share/webhooks/templates (`make
- * install`).  Each is read and checked once per process and kept.
+ * install`), else <directory of the executable>/../../templates (shared
+ * hosting, the program in a subdirectory of the document root).  Each is read and checked once per process and kept.
  */
 #ifndef TMPL_H
 #define TMPL_H

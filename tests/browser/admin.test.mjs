@@ -3,7 +3,9 @@
 // listed, edit it, test it against a receiver, see the delivery on its page,
 // delete it, log out; HTML escaping, CSRF, another team's session, the
 // security headers; screenshots of every page at 1280 and 390 px wide under
-// tests/browser/screenshots/.
+// tests/browser/screenshots/.  Then the same page under lighttpd mounted at
+// /hooks/: the browser keeps the session's cookie there and every page it
+// reaches by links, forms and redirects stays under /hooks/admin/.
 //
 // The server is the real lighttpd with lighttpd.conf.example and the real
 // FastCGI program, on a free loopback port (tests/e2e/lib.mjs).
@@ -19,7 +21,7 @@ import { chromium } from 'playwright-core';
 
 import { spawn } from 'node:child_process';
 
-import { REPO, addToken, api, ctl, daemonArgs, startLighttpd } from '../e2e/lib.mjs';
+import { LIGHTTPD_CONF, REPO, addToken, api, ctl, daemonArgs, startLighttpd } from '../e2e/lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SHOTS = path.join(HERE, 'screenshots');
@@ -508,5 +510,62 @@ describe('admin page', () => {
     const r = await fetch(`${base}/admin/`, { headers: { Cookie: `wh_session=${before.value}` }, redirect: 'manual' });
     assert.equal(r.status, 303);
     assert.equal(r.headers.get('location'), '/admin/login');
+  });
+});
+
+describe('admin page under /hooks/ (lighttpd mounted there)', () => {
+  let srv, browser, page, confDir;
+
+  before(async () => {
+    const text = fs.readFileSync(LIGHTTPD_CONF, 'utf8');
+    const mount = '  "/" => ( "webhooks" => (';
+    assert.ok(text.includes(mount), 'lighttpd.conf.example has no root mount');
+    confDir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhooks-conf-'));
+    const conf = path.join(confDir, 'lighttpd.conf');
+    fs.writeFileSync(conf, text.replace(mount, '  "/hooks/" => ( "webhooks" => ('));
+    srv = await startLighttpd({ conf, prefix: '/hooks' });
+    browser = await newBrowser();
+    page = browser.pages()[0] || await browser.newPage();
+    page.setDefaultTimeout(10000);
+  });
+
+  after(async () => {
+    await closeBrowser(browser);
+    if (srv) await srv.stopAndClean();
+    if (confDir) fs.rmSync(confDir, { recursive: true, force: true });
+  });
+
+  it('logs in, creates, shows, lists and logs out without leaving /hooks/admin/', async () => {
+    const base = srv.base;
+    assert.ok(base.endsWith('/hooks'));
+    const seen = [];
+    page.on('framenavigated', (f) => { if (f === page.mainFrame()) seen.push(f.url()); });
+    await logIn(page, base, srv.token);
+    const cookies = await browser.cookies(`${base}/admin/`);
+    const sess = cookies.find((c) => c.name === 'wh_session');
+    assert.ok(sess, JSON.stringify(cookies));
+    assert.equal(sess.path, '/hooks/admin/');
+    assert.equal((await browser.cookies(`${srv.origin}/admin/`)).length, 0);
+    // The stylesheet came from under the mount too.
+    const sheet = await page.evaluate(() => [...document.styleSheets].map((x) => x.href));
+    assert.deepEqual(sheet, [`${base}/admin/style.css`]);
+    await page.click('a:has-text("New webhook")');
+    await page.waitForURL(`${base}/admin/webhooks/new`);
+    await page.fill('#name', 'Under a prefix');
+    await page.fill('#url', 'https://example.com/hook');
+    await page.fill('#events_other', 'order.created');
+    await page.click('.actions button:has-text("Save")');
+    // The new webhook's page (its secret shown once), at the form's address.
+    await page.waitForSelector('.secret-box');
+    assert.equal(page.url(), `${base}/admin/webhooks/new`);
+    assert.match(await page.textContent('h1'), /Under a prefix/);
+    await page.click('a:has-text("All webhooks")');
+    await page.waitForURL(`${base}/admin/`);
+    await page.click('a:has-text("Under a prefix")');
+    await page.waitForURL(new RegExp(`^${base}/admin/webhooks/[0-9a-f-]{36}$`));
+    await page.click('button:has-text("Log out")');
+    await page.waitForURL((u) => u.href === `${base}/admin/login?done=loggedout`);
+    for (const u of seen) assert.ok(u.startsWith(`${base}/admin/`), `${u} (all: ${seen.join(' ')})`);
+    assert.ok(seen.length >= 6, seen.join(' '));
   });
 });

@@ -132,14 +132,19 @@ function chownR(p, uid, gid) {
 // --- servers -----------------------------------------------------------------
 
 class Server {
-  constructor(kind, child, { port, home, token }) {
+  // prefix: the path the server mounts the program at ('' at the root,
+  // '/hooks'); base is where the API and admin paths continue, origin the
+  // server's own root.
+  constructor(kind, child, { port, home, token, prefix = '' }) {
     this.kind = kind;
     this.child = child;
     this.pid = child.pid;
     this.port = port;
     this.home = home;
     this.token = token;
-    this.base = `http://127.0.0.1:${port}`;
+    this.prefix = prefix;
+    this.origin = `http://127.0.0.1:${port}`;
+    this.base = this.origin + prefix;
     this.log = [];
     this.exited = null;
     const keep = (chunk) => {
@@ -313,7 +318,8 @@ function startProcess(kind, cmd, args, env, info, { detached = false } = {}) {
 // directory whose cgi-bin/webhooks.fcgi is the program to run.)
 // (extraEnv: more variables for lighttpd and so its FastCGI processes,
 // such as the fault tests' LD_PRELOAD.)
-export async function startLighttpd({ home, token, port, conf = LIGHTTPD_CONF, root = REPO, extraEnv = {} } = {}) {
+// (prefix: the path a derived conf mounts the program at, for srv.base.)
+export async function startLighttpd({ home, token, port, conf = LIGHTTPD_CONF, root = REPO, extraEnv = {}, prefix = '' } = {}) {
   if (!home) ({ home, token } = makeHome('webhooks-lighttpd-'));
   port = port || await freePort();
   const bin = which('lighttpd');
@@ -321,7 +327,7 @@ export async function startLighttpd({ home, token, port, conf = LIGHTTPD_CONF, r
   const env = { ...extraEnv, WEBHOOKS_ROOT: root, WEBHOOKS_PORT: String(port), WEBHOOKS_HOME: home };
   const t = spawnSync(bin, ['-tt', '-f', conf], { env: { ...process.env, ...env }, encoding: 'utf8' });
   if (t.status !== 0) throw new Error(`lighttpd -tt failed:\n${t.stdout}${t.stderr}`);
-  const srv = startProcess('lighttpd', bin, ['-D', '-f', conf], env, { port, home, token });
+  const srv = startProcess('lighttpd', bin, ['-D', '-f', conf], env, { port, home, token, prefix });
   await srv.waitReady();
   return srv;
 }
@@ -331,7 +337,9 @@ export async function startLighttpd({ home, token, port, conf = LIGHTTPD_CONF, r
 // directory is given to that user first.
 // (root, for the benchmarks: a directory whose cgi-bin/webhooks.fcgi is the
 // program to run.)
-export async function startApache({ home, token, port, user = 'www-data', root = REPO } = {}) {
+// (conf and prefix: a configuration derived from it, mounting the program
+// at prefix.)
+export async function startApache({ home, token, port, user = 'www-data', root = REPO, conf = APACHE_CONF, prefix = '' } = {}) {
   if (!home) ({ home, token } = makeHome('webhooks-apache-'));
   port = port || await freePort();
   const bin = which('apache2') || which('httpd');
@@ -346,12 +354,12 @@ export async function startApache({ home, token, port, user = 'www-data', root =
   }
   const args = ['-DFOREGROUND'];
   for (const [k, v] of Object.entries(defs)) args.push('-C', `Define ${k} ${v}`);
-  args.push('-f', APACHE_CONF);
+  args.push('-f', conf);
   const t = spawnSync(bin, [...args.slice(1), '-t'], { encoding: 'utf8' });
   if (t.status !== 0) throw new Error(`apache2 -t failed:\n${t.stdout}${t.stderr}`);
   // Debian's apache2 reads APACHE_* from /etc/apache2/envvars only through
   // apache2ctl; the standalone configuration needs none of them.
-  const srv = startProcess('apache', bin, args, {}, { port, home, token });
+  const srv = startProcess('apache', bin, args, {}, { port, home, token, prefix });
   srv.logFile = path.join(home, 'apache-error.log');
   await srv.waitReady();
   return srv;
@@ -368,20 +376,24 @@ export const SERVERS = { lighttpd: startLighttpd, apache: startApache };
 //   base/bin/webhookd   named in webhooks.conf for the Test buttons
 //   base/webhooks-data/ `webhookctl init`, a team and a token
 // As root, the account belongs to www-data, whom Apache runs as.
-export async function startSharedHost({ fcgid = false, settings = {}, user = 'www-data' } = {}) {
+// subdir ('hooks'): the program and .htaccess go into public_html/subdir/
+// instead (the templates stay at base/templates), srv.base ends in /subdir.
+export async function startSharedHost({ fcgid = false, settings = {}, user = 'www-data', subdir = '' } = {}) {
   const bin = which('apache2') || which('httpd');
   if (!bin) throw new Error('apache2 is not installed');
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'webhooks-shared-'));
   const docroot = path.join(base, 'public_html');
   const home = path.join(base, 'webhooks-data');
   const run = path.join(base, 'run');
+  const appdir = path.join(docroot, subdir);
   for (const d of [docroot, path.join(base, 'bin'), path.join(base, 'templates'), run]) fs.mkdirSync(d);
-  fs.copyFileSync(FCGI, path.join(docroot, 'webhooks.fcgi'));
-  fs.chmodSync(path.join(docroot, 'webhooks.fcgi'), 0o755);
+  if (subdir) fs.mkdirSync(appdir);
+  fs.copyFileSync(FCGI, path.join(appdir, 'webhooks.fcgi'));
+  fs.chmodSync(path.join(appdir, 'webhooks.fcgi'), 0o755);
   const ht = fs.readFileSync(path.join(REPO, 'cgi-bin', '.htaccess'), 'utf8');
   const set = ht.replace(/^SetEnv WEBHOOKS_HOME .*$/m, `SetEnv WEBHOOKS_HOME ${home}`);
   if (set === ht) throw new Error('cgi-bin/.htaccess has no SetEnv WEBHOOKS_HOME line');
-  fs.writeFileSync(path.join(docroot, '.htaccess'), set);
+  fs.writeFileSync(path.join(appdir, '.htaccess'), set);
   for (const f of fs.readdirSync(path.join(REPO, 'templates'))) {
     fs.copyFileSync(path.join(REPO, 'templates', f), path.join(base, 'templates', f));
   }
@@ -411,7 +423,7 @@ export async function startSharedHost({ fcgid = false, settings = {}, user = 'ww
   args.push('-f', path.join(REPO, 'tests', 'e2e', 'shared_host.conf'));
   const t = spawnSync(bin, [...args.slice(1), '-t'], { encoding: 'utf8' });
   if (t.status !== 0) throw new Error(`apache2 -t failed:\n${t.stdout}${t.stderr}`);
-  const srv = startProcess(fcgid ? 'shared host (mod_fcgid)' : 'shared host (CGI)', bin, args, {}, { port, home, token }, { detached: true });
+  const srv = startProcess(fcgid ? 'shared host (mod_fcgid)' : 'shared host (CGI)', bin, args, {}, { port, home, token, prefix: subdir ? `/${subdir}` : '' }, { detached: true });
   srv.logFile = path.join(run, 'apache-error.log');
   srv.base_dir = base;
   srv.webhookd = webhookd;
