@@ -296,7 +296,7 @@ export async function soak(ctx) {
   const noise = (a, b) => b <= a * 1.10 || b - a <= 1024;	// kB: 10 % or 1 MiB
   const totalReq = Object.values(ops).reduce((a, o) => a + o.n, 0);
   const pct = (a, p) => { const b = [...a].sort((x, y) => x - y); return b.length ? b[Math.min(b.length - 1, Math.ceil(p / 100 * b.length) - 1)] : NaN; };
-  const opsText = Object.entries(ops).map(([k, o]) => `${k} ${o.n} (${fmt(o.n / loadSecs)}/s, mean ${fmt(o.ms / Math.max(1, o.n), 1)} ms, p99 ${fmt(pct(o.lat, 99), 1)} ms, max ${fmt(Math.max(...o.lat), 0)} ms${o.r503 ? `, ${o.r503} x 503 with Retry-After` : ''}${o.bad ? `, **${o.bad} failed**` : ''})`).join('; ');
+  const opsText = Object.entries(ops).map(([k, o]) => `${k} ${o.n} (${fmt(o.n / loadSecs)}/s, mean ${fmt(o.ms / Math.max(1, o.n), 1)} ms, p99 ${fmt(pct(o.lat, 99), 1)} ms, max ${fmt(o.lat.reduce((a, b) => (b > a ? b : a), -Infinity), 0)} ms${o.r503 ? `, ${o.r503} x 503 with Retry-After` : ''}${o.bad ? `, **${o.bad} failed**` : ''})`).join('; ');
   const cmd = `\`cd tests && BENCH_SOAK_SECONDS=${SECS} node bench/bench.mjs soak\` (tests/bench/soak.mjs): lighttpd.conf.example as it is (4 FastCGI processes) and webhookd (delivery_lib's startDaemon), webhooks.conf ${Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join(', ')}; ${CLIENTS} Node clients without pause; samples every ${SAMPLE_S} s`;
   const pidsSame = JSON.stringify(first.fcgi.map((f) => f.pid)) === JSON.stringify(last.fcgi.map((f) => f.pid));
 
