@@ -5,8 +5,9 @@
 #   make bench      benchmarks (tests/bench/RESULTS.md)
 #   make asan       build with ASan + UBSan and run the tests
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (tests/fuzz/)
-#   make install    PREFIX, DESTDIR
+#   make install    PREFIX, DESTDIR, MANDIR
 PREFIX	?= /usr/local
+MANDIR	?= $(PREFIX)/share/man
 DESTDIR	?=
 PORT	?= 8080
 WEBHOOKS_HOME ?= $(CURDIR)/var
@@ -66,9 +67,13 @@ UNIT	 = $(patsubst tests/unit/%.c,$(OBJDIR)/%,$(wildcard tests/unit/test_*.c))
 # Debian packages the build, `make run` and the tests need.
 DEBS	 = build-essential pkg-config libfcgi-dev libjson-c-dev libdb5.3-dev \
 	   db5.3-util libcurl4-openssl-dev libssl-dev nettle-dev libcmocka-dev \
-	   lighttpd apache2 libapache2-mod-fcgid curl wrk chromium
+	   lighttpd apache2 libapache2-mod-fcgid curl wrk chromium mandoc
 
-.PHONY: FORCE all deps run test test-unit test-e2e test-browser bench asan valgrind install clean \
+# The manual pages (mdoc): src/man/NAME.SECTION, one a program and the
+# settings file's.
+MANS	 = $(wildcard src/man/*.[1-9])
+
+.PHONY: FORCE all deps run test test-man test-unit test-e2e test-browser bench asan valgrind install clean \
 	clean-progs fuzz fuzz-build
 all: $(PROGS)
 
@@ -161,7 +166,14 @@ $(OBJDIR)/test_%: $(OBJDIR)/test_%.o \
 run: deps all
 	@sh tests/run.sh $(PORT)
 
-test: deps all test-unit test-e2e test-browser
+test: deps all test-man test-unit test-e2e test-browser
+
+# The manual pages, linted: any message of level warning or above (mandoc
+# exits 2 or more) fails; the style level is left out, as it also names
+# pages this machine lacks (apache2(8), lighttpd(8), ...).
+test-man:
+	mandoc -T lint -W warning $(MANS)
+	@echo "test-man: $(words $(MANS)) pages clean"
 
 # webhookd: the test deliveries of test_api_v1 run it (src/web/probe.h).
 # tests/layers.sh: the layers point down (grep over src/).
@@ -267,10 +279,13 @@ asan: deps
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/webhooks/cgi-bin \
-	  $(DESTDIR)$(PREFIX)/share/webhooks/templates
+	  $(DESTDIR)$(PREFIX)/share/webhooks/templates \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 webhookd webhookctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 cgi-bin/webhooks.fcgi $(DESTDIR)$(PREFIX)/lib/webhooks/cgi-bin/
 	install -m 644 templates/* $(DESTDIR)$(PREFIX)/share/webhooks/templates/
+	install -m 644 $(filter %.5,$(MANS)) $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(filter %.8,$(MANS)) $(DESTDIR)$(MANDIR)/man8/
 
 clean-progs:
 	rm -f $(PROGS)
