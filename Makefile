@@ -5,7 +5,8 @@
 #   make bench      benchmarks (tests/bench/RESULTS.md)
 #   make asan       build with ASan + UBSan and run the tests
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (tests/fuzz/)
-#   make install    PREFIX, DESTDIR, MANDIR
+#   make install    PREFIX, DESTDIR, MANDIR (and the systemd units' SYSTEMDDIR,
+#                   SERVICE_HOME, SERVICE_USER, SERVICE_GROUP, SERVICE_WORKERS)
 PREFIX	?= /usr/local
 MANDIR	?= $(PREFIX)/share/man
 DESTDIR	?=
@@ -67,14 +68,15 @@ UNIT	 = $(patsubst tests/unit/%.c,$(OBJDIR)/%,$(wildcard tests/unit/test_*.c))
 # Debian packages the build, `make run` and the tests need.
 DEBS	 = build-essential pkg-config libfcgi-dev libjson-c-dev libdb5.3-dev \
 	   db5.3-util libcurl4-openssl-dev libssl-dev nettle-dev libcmocka-dev \
-	   lighttpd apache2 libapache2-mod-fcgid curl wrk chromium mandoc
+	   lighttpd apache2 libapache2-mod-fcgid curl wrk chromium mandoc \
+	   systemd multiwatch
 
 # The manual pages (mdoc): src/man/NAME.SECTION, one a program and the
 # settings file's.
 MANS	 = $(wildcard src/man/*.[1-9])
 
-.PHONY: FORCE all deps run test test-man test-unit test-e2e test-browser bench asan valgrind install clean \
-	clean-progs fuzz fuzz-build
+.PHONY: FORCE all deps run test test-man test-unit test-units test-e2e test-browser bench \
+	asan valgrind install install-files clean clean-progs fuzz fuzz-build
 all: $(PROGS)
 
 # Installs what is missing, and only that.  Needs root on a fresh machine.
@@ -166,7 +168,7 @@ $(OBJDIR)/test_%: $(OBJDIR)/test_%.o \
 run: deps all
 	@sh tests/run.sh $(PORT)
 
-test: deps all test-man test-unit test-e2e test-browser
+test: deps all test-man test-unit test-units test-e2e test-browser
 
 # The manual pages, linted: any message of level warning or above (mandoc
 # exits 2 or more) fails; the style level is left out, as it also names
@@ -277,7 +279,25 @@ asan: deps
 	$(MAKE) SAN=1 all test-unit test-e2e
 	$(MAKE) clean-progs
 
+# The systemd units (src/systemd/; README, "systemd"), with @PREFIX@,
+# @HOME@, @USER@, @GROUP@ and @WORKERS@ filled in as they are installed:
+# their ExecStart names the installed programs, ReadWritePaths the data
+# directory.  SERVICE_USER owns SERVICE_HOME and is the web server's user
+# (README, "Permissions").  No space in any of these.
+SYSTEMDDIR	?= $(PREFIX)/lib/systemd/system
+SERVICE_HOME	?= /var/lib/webhooks
+SERVICE_USER	?= www-data
+SERVICE_GROUP	?= $(SERVICE_USER)
+SERVICE_WORKERS	?= 4
+UNITS	 = $(wildcard src/systemd/*.service src/systemd/*.socket \
+	   src/systemd/*.timer)
+
 install: all
+	@$(MAKE) --no-print-directory install-files
+# What install copies, built already: test-units installs into a temporary
+# PREFIX with it, which rebuilds nothing (a new PREFIX would rebuild the
+# FastCGI program, build/%/prefix.h).
+install-files:
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/webhooks/cgi-bin \
 	  $(DESTDIR)$(PREFIX)/share/webhooks/templates \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
@@ -286,6 +306,33 @@ install: all
 	install -m 644 templates/* $(DESTDIR)$(PREFIX)/share/webhooks/templates/
 	install -m 644 $(filter %.5,$(MANS)) $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 $(filter %.8,$(MANS)) $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(SYSTEMDDIR)
+	@set -e; for u in $(UNITS); do \
+	  echo "install $$u $(DESTDIR)$(SYSTEMDDIR)/$${u##*/}"; \
+	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@HOME@|$(SERVICE_HOME)|g' \
+	    -e 's|@USER@|$(SERVICE_USER)|g' -e 's|@GROUP@|$(SERVICE_GROUP)|g' \
+	    -e 's|@WORKERS@|$(SERVICE_WORKERS)|g' $$u \
+	    > $(DESTDIR)$(SYSTEMDDIR)/$${u##*/}; \
+	  chmod 644 $(DESTDIR)$(SYSTEMDDIR)/$${u##*/}; done
+
+# The systemd units as `make install` writes them, into a temporary PREFIX
+# so that every ExecStart names a program that is there: systemd-analyze
+# verify on each; it exits 0 on an unknown key or system call group, so
+# any line it prints fails, and so does an @NAME@ left unfilled.
+test-units: all
+	@set -e; t=$$(mktemp -d /tmp/webhooks-units-XXXXXX); \
+	trap 'rm -rf "$$t"' EXIT; \
+	$(MAKE) --no-print-directory install-files PREFIX=$$t/usr \
+	  SERVICE_HOME=$$t/data >$$t/install.log 2>&1 || \
+	  { cat $$t/install.log; exit 1; }; \
+	cd $$t/usr/lib/systemd/system; echo "test-units: $$(echo *)"; \
+	if grep -n '@[A-Z]*@' *; then \
+	  echo "test-units: an @NAME@ left unfilled"; exit 1; fi; \
+	out=$$(systemd-analyze verify --man=no * 2>&1) || \
+	  { echo "$$out"; echo "test-units: systemd-analyze verify failed"; exit 1; }; \
+	if [ -n "$$out" ]; then echo "$$out"; \
+	  echo "test-units: systemd-analyze verify warned"; exit 1; fi; \
+	echo "test-units: systemd-analyze verify passes on each, no warning"
 
 clean-progs:
 	rm -f $(PROGS)

@@ -1,0 +1,150 @@
+// The FastCGI pool of src/systemd/webhooks-fcgi.socket + .service, under
+// socket activation without systemd: systemd-socket-activate listens on
+// the Unix socket and, at the first connection, runs the unit's ExecStart
+// (multiwatch forking N webhooks.fcgi) with the listening socket as its
+// standard input, as StandardInput=socket does (a shell moves it there
+// from fd 3, LISTEN_FDS).  lighttpd talks FastCGI to it:
+// lighttpd.conf.example with "bin-path" taken out, so that its "socket" is
+// a server it connects to.  Checked: requests are answered; N workers are
+// there, each a child of multiwatch; a SIGKILLed worker is replaced and
+// requests go on; SIGTERM to multiwatch (systemd's KillMode=mixed) ends
+// every worker and multiwatch exits 0.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { api, FCGI, LIGHTTPD_CONF, makeHome, removeHome, REPO, show, sleep, startLighttpd, which } from './lib.mjs';
+
+const UNIT = path.join(REPO, 'src', 'systemd', 'webhooks-fcgi.service');
+const WORKERS = 3;
+
+// The unit's ExecStart, its @NAME@ filled in as `make install` would, the
+// program being the repository's.
+function execStart() {
+  const text = fs.readFileSync(UNIT, 'utf8');
+  assert.match(text, /^StandardInput=socket$/m, 'the pool gets its socket as standard input');
+  const m = text.match(/^ExecStart=(.*)$/m);
+  assert.ok(m, `${UNIT} has an ExecStart`);
+  const prog = '@PREFIX@/lib/webhooks/cgi-bin/webhooks.fcgi';
+  assert.ok(m[1].includes(prog), `ExecStart runs ${prog}: ${m[1]}`);
+  const argv = m[1].replace(prog, FCGI).replace('@WORKERS@', String(WORKERS)).split(/\s+/);
+  assert.ok(!argv.some((a) => a.includes('@')), `every @NAME@ filled: ${argv.join(' ')}`);
+  return argv;
+}
+
+// PID -> [ppid, exe] of every process this user can see.
+function processes() {
+  const out = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (rest[0] === 'Z') continue;
+      out.set(Number(d), [Number(rest[1]), fs.readlinkSync(`/proc/${d}/exe`)]);
+    } catch { /* gone, or another user's */ }
+  }
+  return out;
+}
+
+function workersOf(pid) {
+  const w = [];
+  for (const [p, [ppid, exe]] of processes()) {
+    if (ppid === pid && path.basename(exe.replace(/ \(deleted\)$/, '')) === 'webhooks.fcgi') w.push(p);
+  }
+  return w.sort((a, b) => a - b);
+}
+
+async function until(what, fn, ms = 10000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+let home, token, pool, poolExit, poolLog = '', srv, confDir;
+
+before(async () => {
+  const sa = which('systemd-socket-activate');
+  assert.ok(sa, 'systemd-socket-activate (Debian package systemd) is installed');
+  const argv = execStart();
+  assert.ok(fs.existsSync(argv[0]), `${argv[0]} (Debian package multiwatch) is installed`);
+  ({ home, token } = makeHome('webhooks-pool-'));
+  const sock = path.join(home, 'fcgi.sock');
+  // fd 3 (LISTEN_FDS) becomes standard input: what StandardInput=socket
+  // gives the service.
+  pool = spawn(sa, ['-l', sock, '-E', `WEBHOOKS_HOME=${home}`, '--',
+    '/bin/sh', '-c', 'exec "$@" <&3 3<&-', 'sh', ...argv], {
+    env: { ...process.env, WEBHOOKS_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  pool.stdout.on('data', (c) => { poolLog += c; });
+  pool.stderr.on('data', (c) => { poolLog += c; });
+  poolExit = new Promise((resolve) => pool.on('exit', (code, signal) => resolve({ code, signal })));
+  await until('the socket', () => fs.existsSync(sock));
+  // lighttpd.conf.example's "socket" is the data directory's fcgi.sock:
+  // without "bin-path", lighttpd connects to it instead of spawning.
+  const text = fs.readFileSync(LIGHTTPD_CONF, 'utf8');
+  const binPath = /^\s*"bin-path"\s*=>.*\n/m;
+  assert.match(text, binPath);
+  confDir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhooks-conf-'));
+  const conf = path.join(confDir, 'lighttpd.conf');
+  fs.writeFileSync(conf, text.replace(binPath, ''));
+  srv = await startLighttpd({ home, token, conf });
+});
+
+after(async () => {
+  if (srv) await srv.stop();
+  if (pool && pool.exitCode === null && pool.signalCode === null) {
+    const kids = workersOf(pool.pid);
+    try { process.kill(pool.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const k of kids) try { process.kill(k, 'SIGKILL'); } catch { /* gone */ }
+  }
+  if (confDir) fs.rmSync(confDir, { recursive: true, force: true });
+  removeHome(home);
+});
+
+test('N workers under multiwatch, answering through lighttpd', async () => {
+  // systemd-socket-activate exec'd multiwatch: the same PID.
+  const w = await until(`${WORKERS} workers`, () => { const x = workersOf(pool.pid); return x.length === WORKERS && x; });
+  assert.equal(path.basename(fs.readlinkSync(`/proc/${pool.pid}/exe`)), 'multiwatch');
+  const rs = await Promise.all(Array.from({ length: 12 }, () => api(srv.base, 'GET', '/api/2.0/webhooks', { token })));
+  for (const r of rs) assert.equal(r.status, 200, show(r));
+  const c = await api(srv.base, 'POST', '/api/2.0/webhooks', { token, body: { name: 'pool', url: 'https://example.com/hook' } });
+  assert.equal(c.status, 201, show(c));
+  assert.deepEqual(workersOf(pool.pid), w, 'the same workers served them');
+});
+
+test('a SIGKILLed worker is replaced and the others serve on', async () => {
+  const before = workersOf(pool.pid);
+  assert.equal(before.length, WORKERS);
+  process.kill(before[0], 'SIGKILL');
+  const now = await until('a new worker', () => {
+    const x = workersOf(pool.pid);
+    return x.length === WORKERS && !x.includes(before[0]) && x;
+  });
+  assert.deepEqual(now.filter((p) => before.includes(p)), before.slice(1));
+  for (let i = 0; i < 20; i++) {
+    const r = await api(srv.base, 'GET', '/api/2.0/webhooks', { token });
+    assert.equal(r.status, 200, show(r));
+  }
+});
+
+test('SIGTERM to multiwatch (KillMode=mixed) ends every worker; it exits 0', async () => {
+  const w = workersOf(pool.pid);
+  assert.equal(w.length, WORKERS);
+  process.kill(pool.pid, 'SIGTERM');
+  let timer;
+  const r = await Promise.race([poolExit, new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), 10000); })]);
+  clearTimeout(timer);
+  assert.notEqual(r, 'timeout', `multiwatch ended within 10 s\n${poolLog}`);
+  assert.deepEqual(r, { code: 0, signal: null }, `multiwatch exits 0: a clean stop for systemd\n${poolLog}`);
+  await until('the workers to end', () => w.every((p) => !processes().has(p)), 5000);
+});
