@@ -421,8 +421,18 @@ api_handle(struct store *st, const struct cfg *cfg, struct http_req *req,
 	c.dialect = dialects[i];
 	if (r->flags & ROUTE_BODY) {
 		if (req->body_too_large) {
-			api_error(&c, 413, "The body is larger than the limit "
-			    "of 1 MiB.", NULL);
+			char	 msg[96];
+
+			/* The max_body setting: in MiB when whole MiB. */
+			if (cfg->max_body % 1048576 == 0)
+				snprintf(msg, sizeof(msg), "The body is larger "
+				    "than the limit of %ld MiB.",
+				    cfg->max_body / 1048576);
+			else
+				snprintf(msg, sizeof(msg), "The body is larger "
+				    "than the limit of %ld bytes.",
+				    cfg->max_body);
+			api_error(&c, 413, msg, NULL);
 			goto out;
 		}
 		if (!is_json_type(req->content_type)) {
