@@ -84,7 +84,8 @@ deps:
 	    apt-get install -y --no-install-recommends $$missing; \
 	fi
 	@[ -d tests/node_modules/playwright-core ] && \
-	  [ -d tests/node_modules/standardwebhooks ] || \
+	  [ -d tests/node_modules/standardwebhooks ] && \
+	  [ -d tests/node_modules/parse-prometheus-text-format ] || \
 	  (cd tests && npm install --no-audit --no-fund --loglevel=error)
 
 $(OBJDIR)/%.o: %.c $(HDRS) | $(OBJDIR)
