@@ -47,7 +47,7 @@ STORE	 = store_env store_range store_team store_webhook store_attempt \
 # an attempt, manual retry, the test delivery's answer) needs no libcurl.
 CORE	 = util log cfg jscan $(STORE) spool spool_event event attempt \
 	   webhook webhook_check webhook_field webhook_outcome \
-	   retry delivery auth auth_session team
+	   retry delivery auth auth_session team metrics
 # The API's dialects: every src/web/api_*.c (src/web/dialect.h lists them).
 DIALECTS = $(patsubst src/web/%.c,%,$(wildcard src/web/api_*.c))
 # The FastCGI program links no libcurl (no src/daemon/deliver.c): its test
@@ -91,7 +91,8 @@ deps:
 	    apt-get install -y --no-install-recommends $$missing; \
 	fi
 	@[ -d tests/node_modules/playwright-core ] && \
-	  [ -d tests/node_modules/standardwebhooks ] || \
+	  [ -d tests/node_modules/standardwebhooks ] && \
+	  [ -d tests/node_modules/parse-prometheus-text-format ] || \
 	  (cd tests && npm install --no-audit --no-fund --loglevel=error)
 
 $(OBJDIR)/%.o: %.c $(HDRS) | $(OBJDIR)
@@ -129,17 +130,17 @@ UNIT_ALL = $(CORE) $(TEST_MODS)
 UNIT_DB = util log store_env store_range
 UNIT_STORE = $(UNIT_DB) store_team store_webhook
 UNIT_MODEL = $(UNIT_STORE) jscan spool spool_event event webhook \
-	   webhook_check webhook_field
+	   webhook_check webhook_field metrics
 UNIT_DELIVERY = $(UNIT_MODEL) store_attempt attempt retry webhook_outcome \
 	   delivery
 UNIT_WEB = $(UNIT_DELIVERY) auth auth_session team probe $(WEB)
 UNIT_LINK_admin = $(UNIT_WEB)
 UNIT_LINK_api_chatbot = $(UNIT_WEB)
 UNIT_LINK_api_v1 = $(UNIT_WEB)
-UNIT_LINK_attempt = $(UNIT_DB) store_attempt attempt
+UNIT_LINK_attempt = $(UNIT_DB) store_team spool store_attempt attempt metrics
 UNIT_LINK_auth = $(UNIT_DB) store_team auth team
 UNIT_LINK_auth_session = $(UNIT_LINK_auth) auth_session
-UNIT_LINK_backup = util log priv store_env spool backup
+UNIT_LINK_backup = $(UNIT_DB) store_team priv spool backup
 UNIT_LINK_cfg = cfg
 UNIT_LINK_deliver = $(UNIT_DELIVERY) deliver
 # test_dialect brings a fifth dialect and its own table of dialects
@@ -148,6 +149,7 @@ UNIT_LINK_dialect = $(filter-out dialect,$(UNIT_WEB))
 UNIT_LINK_event = $(UNIT_MODEL)
 UNIT_LINK_http = util log http
 UNIT_LINK_jscan = util log jscan
+UNIT_LINK_metrics = $(UNIT_DB) store_team spool store_attempt attempt metrics
 UNIT_LINK_probe = $(UNIT_DELIVERY) probe
 UNIT_LINK_retry = util log retry
 UNIT_LINK_router = router

@@ -38,7 +38,8 @@ usage(void)
 	    "       webhookctl backup DIR | restore DIR | check [--fix] | "
 	    "recover\n"
 	    "scopes: webhooks:view,webhooks:add,webhooks:edit,webhooks:remove,"
-	    "events:publish (default: all)\n");
+	    "events:publish (default: all of these), metrics:view (named "
+	    "only)\n");
 	exit(2);
 }
 
@@ -261,11 +262,6 @@ cmd_publish(int argc, char **argv)
 		    EVENT_TYPE_RULE "\n");
 		return 1;
 	}
-	st = open_store(0);
-	rc = team_exists(st, team);
-	store_close(st);
-	if (rc != STORE_OK)
-		return fail("publish: team", rc);
 	memset(&pub, 0, sizeof(pub));
 	pub.team = team;
 	pub.type = type;
@@ -299,13 +295,22 @@ cmd_publish(int argc, char **argv)
 			return 1;
 		}
 	}
+	st = open_store(0);
+	if ((rc = team_exists(st, team)) != STORE_OK) {
+		store_close(st);
+		json_object_put(pub.data);
+		return fail("publish: team", rc);
+	}
 	if ((sp = spool_open(cfg.home, 1)) == NULL) {
+		store_close(st);
 		json_object_put(pub.data);
 		return 1;
 	}
-	/* No idempotency key here: no store needed. */
-	rc = event_publish(NULL, sp, &pub, &ack, &store_res);
+	/* No idempotency key here: the store only counts the event (the
+	 * metrics). */
+	rc = event_publish(st, sp, &pub, &ack, &store_res);
 	spool_close(sp);
+	store_close(st);
 	json_object_put(pub.data);
 	if (rc != EVENT_PUB_OK) {
 		fprintf(stderr, "webhookctl: publish: the event could not be "

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "attempt.h"
+#include "metrics.h"
 #include "util.h"
 
 static void
@@ -199,10 +200,54 @@ attempt_page_free(struct store_page *pg)
 	store_page_free(pg);
 }
 
+/* Counts the attempt of record p (attempt_pack's) in c: its state and
+ * latency; a record of another format is not counted. */
+static void
+atrec_count(struct metrics_counts *c, const unsigned char *p, size_t len)
+{
+	const unsigned char	*q = p + ATREC_HEAD, *end = p + len;
+	char			 state[16];
+	size_t			 i, n;
+
+	if (len < ATREC_HEAD || p[0] != ATREC_V2)
+		return;
+	for (i = 0; i < ATREC_STRS; i++) {
+		if (end - q < 2)
+			return;
+		n = (size_t)(q[0] << 8 | q[1]);
+		q += 2;
+		if ((size_t)(end - q) < n)
+			return;
+		if (i == 3) {		/* state */
+			if (n >= sizeof(state))
+				return;
+			memcpy(state, q, n);
+			state[n] = '\0';
+			metrics_count_attempt(c, state,
+			    (int64_t)atrec_get64(p + 6));
+			return;
+		}
+		q += n;
+	}
+}
+
+/* The attempts by outcome and their latencies are counted in the same
+ * transaction (metrics.h). */
 int
 attempt_add_many(struct store *st, const struct store_attempt *v, size_t n)
 {
-	return store_attempt_add_many(st, v, n);
+	struct metrics_counts	 c;
+	struct metrics_also	 m;
+	size_t			 i;
+	int			 rc;
+
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < n; i++)
+		atrec_count(&c, (const unsigned char *)v[i].rec, v[i].len);
+	metrics_also(st, &m, &c);
+	rc = store_attempt_add_many(st, v, n);
+	metrics_also_end(st);
+	return rc;
 }
 
 int

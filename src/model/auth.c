@@ -30,6 +30,7 @@ static const struct {
 	{ SCOPE_EDIT,	 "webhooks:edit" },
 	{ SCOPE_REMOVE,	 "webhooks:remove" },
 	{ SCOPE_PUBLISH, "events:publish" },
+	{ SCOPE_METRICS, "metrics:view" },
 };
 #define NSCOPES (sizeof(scopes) / sizeof(scopes[0]))
 

@@ -14,7 +14,10 @@
 #define SCOPE_EDIT	0x04	/* webhooks:edit   WEBHOOKS:EDIT */
 #define SCOPE_REMOVE	0x08	/* webhooks:remove WEBHOOKS:REMOVE */
 #define SCOPE_PUBLISH	0x10	/* events:publish  EVENTS:PUBLISH */
+/* "all": a team's scopes.  The metrics are the whole service's, not a
+ * team's: their scope is never implied, only named. */
 #define SCOPE_ALL	0x1f
+#define SCOPE_METRICS	0x20	/* metrics:view    METRICS:VIEW (GET /metrics) */
 
 #define AUTH_TEAM_MAX	TEAM_NAME_MAX
 #define AUTH_ID_LEN	12	/* a token's public id: hex of its hash */
@@ -25,8 +28,8 @@ struct auth {
 	char		id[AUTH_ID_LEN + 1];
 };
 
-/* "webhooks:view,events:publish" (either case, or "all") -> bits; -1 if a
- * name is unknown. */
+/* "webhooks:view,events:publish" (either case, or "all": SCOPE_ALL) ->
+ * bits; -1 if a name is unknown. */
 int	 auth_scopes_parse(const char *list, unsigned *out);
 /* The canonical spelling, comma-separated; the caller frees it. */
 char	*auth_scopes_format(unsigned);

@@ -7,6 +7,7 @@
 
 #include "event.h"
 #include "log.h"
+#include "metrics.h"
 
 #if EVENT_TYPE_MAX > SPOOL_TYPE_MAX
 #error "an event type must fit the spool format"
@@ -109,10 +110,11 @@ event_publish(struct store *st, struct spool *sp, const struct event_pub *pub,
     struct event_ack *ack, int *store_res)
 {
 	struct spool_event	 ev;
+	struct metrics_counts	 count;
 	char			 name[SPOOL_NAME_MAX + 1];
 	char			*ikey = NULL, *old = NULL, *text;
 	int64_t			 now;
-	int			 rc;
+	int			 rc, accepted = 0;
 	enum event_pub_res	 res = EVENT_PUB_OK;
 
 	memset(ack, 0, sizeof(*ack));
@@ -151,8 +153,10 @@ event_publish(struct store *st, struct spool *sp, const struct event_pub *pub,
 		res = EVENT_PUB_SPOOL;
 		goto out;
 	}
-	if (pub->key == NULL)
+	if (pub->key == NULL) {
+		accepted = 1;
 		goto out;
+	}
 
 	rc = idem_record(st, ikey, now, ack);
 	if (rc == STORE_EXISTS) {
@@ -176,7 +180,16 @@ event_publish(struct store *st, struct spool *sp, const struct event_pub *pub,
 	if (rc != STORE_OK)
 		log_warn("event_publish: %s: idempotency key not recorded "
 		    "(store result %d)", ack->id, rc);
+	accepted = 1;
 out:
+	/* Counted in a transaction of its own that waits for no flush (an
+	 * event without a key writes nothing else to the store); a failure
+	 * only loses the count. */
+	if (accepted && st != NULL) {
+		memset(&count, 0, sizeof(count));
+		count.v[METRICS_EVENTS] = 1;
+		(void)metrics_add(st, &count);
+	}
 	free(old);
 	free(ikey);
 	return res;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics.h"
 #include "retry.h"
 #include "util.h"
 #include "webhook.h"
@@ -13,6 +14,8 @@
 struct outcome_apply_arg {
 	const struct webhook_outcome	*o;
 	int				 deactivated;	/* output */
+	struct metrics_counts		 counts;	/* output: the 5-day
+							   rule's */
 };
 
 #define OUTCOME_NOTHING	1	/* nothing to write */
@@ -28,6 +31,7 @@ outcome_apply(const char *old, char **url, char **json, void *arg)
 	char				 ts[UTIL_ISO_LEN], *msg;
 
 	a->deactivated = 0;
+	a->counts.v[METRICS_DISABLED] = 0;
 	if (webhook_from_record(old, &w) == -1)
 		return OUTCOME_BAD;
 	error = o->error != NULL ? o->error : "";
@@ -52,6 +56,7 @@ outcome_apply(const char *old, char **url, char **json, void *arg)
 			    o->now_ms - w.fail_since >= o->fail_window_ms) {
 				w.active = 0;
 				a->deactivated = 1;
+				a->counts.v[METRICS_DISABLED] = 1;
 				free(msg);
 				msg = xasprintf("%s; the webhook was "
 				    "deactivated after failing every attempt "
@@ -76,11 +81,15 @@ webhook_record_outcome(struct store *st, const char *team, const char *uuid,
     const struct webhook_outcome *o, int *deactivated)
 {
 	struct outcome_apply_arg	 a;
+	struct metrics_also		 m;
 	int				 rc, fnret = 0;
 
+	memset(&a, 0, sizeof(a));
 	a.o = o;
-	a.deactivated = 0;
+	/* A deactivation by the 5-day rule is counted in its transaction. */
+	metrics_also(st, &m, &a.counts);
 	rc = store_webhook_update(st, team, uuid, 0, outcome_apply, &a, &fnret);
+	metrics_also_end(st);
 	if (rc == STORE_ABORTED)
 		rc = fnret == OUTCOME_NOTHING ? STORE_OK : STORE_ERR;
 	if (deactivated != NULL)

@@ -272,6 +272,24 @@ spool_enqueue(struct spool *sp, const char *data, size_t len,
 }
 
 int
+spool_writable(struct spool *sp)
+{
+	char	 name[64];
+	int	 fd, ok;
+
+	/* A dot file: no listing and no cleaning of tmp/ takes it. */
+	snprintf(name, sizeof(name), ".writable.%ld", (long)getpid());
+	if ((fd = openat(sp->fd[SPOOL_TMP], name, O_WRONLY | O_CREAT |
+	    O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1)
+		return -1;
+	ok = write(fd, "", 1) == 1;
+	close(fd);
+	if (unlinkat(sp->fd[SPOOL_TMP], name, 0) == -1)
+		ok = 0;
+	return ok ? 0 : -1;
+}
+
+int
 spool_withdraw(struct spool *sp, const char *name)
 {
 	char	 tmpname[SPOOL_NAME_MAX + 16];

@@ -105,6 +105,9 @@ void	 spool_list_free(struct spool_ent *, size_t);
 /* Claims from/name by renaming it into cur/: 0, 1 when it is gone (another
  * daemon or a withdraw took it), -1 on error. */
 int	 spool_claim(struct spool *, enum spool_dir from, const char *name);
+/* 0 if a file can be written in the spool (a file of a byte created in
+ * tmp/ and removed: the health check), -1 if not.  Logs nothing. */
+int	 spool_writable(struct spool *);
 /* 1 if dir/name exists. */
 int	 spool_exists(struct spool *, enum spool_dir, const char *name);
 /* Removes dir/name (a deferred delivery cancelled by a manual retry that

@@ -238,6 +238,8 @@ enum store_table {
 	STORE_LIMITS,		/* "addr " address or "team " name -> the admin
 				   login's failures in the current minute */
 	STORE_SECRETS,		/* name -> a server secret (the CSRF key) */
+	STORE_COUNTERS,		/* name -> counts that every process adds to
+				   (the metrics: src/model/metrics.c) */
 	STORE_NTABLES
 };
 int	store_put(struct store *, enum store_table, const char *key,
@@ -260,5 +262,35 @@ int	store_foreach(struct store *, enum store_table, store_each_fn, void *arg);
 typedef int (*store_rmw_fn)(const char *old, char **json, void *arg);
 int	store_update(struct store *, enum store_table, const char *key,
 	    store_rmw_fn fn, void *arg, int *fnret);
+/* The same, but the commit does not wait for the log flush: a counter may
+ * lose its last additions in a machine crash, never in a process's. */
+int	store_update_nosync(struct store *, enum store_table, const char *key,
+	    store_rmw_fn fn, void *arg, int *fnret);
+/*
+ * A read-modify-write of one record of a small table done in the
+ * transaction of another write: a count of what that write records, kept
+ * with it (committed, retried and rolled back with it).  needed (NULL:
+ * always) is asked first, after the call's own writes: 0 leaves the record
+ * alone, not even read (no lock taken on it).  fn as store_update's, but a
+ * *json left NULL writes nothing, and a non-zero return refuses the whole
+ * write (STORE_ABORTED).
+ */
+struct store_rmw {
+	enum store_table	 table;
+	const char		*key;
+	int			(*needed)(void *arg);
+	store_rmw_fn		 fn;
+	void			*arg;
+};
+/*
+ * The next write call of this handle (one store_* call that writes) also
+ * does rmw, after its own writes and in its transaction; the call forgets
+ * it whatever its outcome.  rmw (and its arg) must outlive that call.
+ */
+void	store_also(struct store *, const struct store_rmw *rmw);
+
+/* The bytes of the store's files on disk (databases and logs), for
+ * the metrics: a stat of each file, no lock. */
+int	store_size(struct store *, uint64_t *bytes);
 
 #endif /* STORE_H */

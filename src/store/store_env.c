@@ -109,9 +109,12 @@ const struct dbspec store_dbspecs[DBI_N] = {
 	[DBI_TABLES + STORE_SESSIONS] =	  { "sessions.db",   4096, 0 },
 	[DBI_TABLES + STORE_LIMITS] =	  { "limits.db",     4096, 0 },
 	[DBI_TABLES + STORE_SECRETS] =	  { "secrets.db",    4096, 0 },
+	[DBI_TABLES + STORE_COUNTERS] =	  { "counters.db",   4096, 0 },
 };
 
 static int	env_reopen_rw(struct store *);
+static int	env_run(struct store *, const char *, enum txmode, body_fn,
+		    void *, const struct store_rmw *);
 
 /* ---- transactions ------------------------------------------------------ */
 
@@ -279,6 +282,24 @@ int
 store_run(struct store *s, const char *fn, enum txmode mode, body_fn body,
     void *arg)
 {
+	const struct store_rmw *also = mode != TX_READ ? s->also : NULL;
+
+	if (mode != TX_READ)
+		s->also = NULL;
+	return env_run(s, fn, mode, body, arg, also);
+}
+
+void
+store_also(struct store *s, const struct store_rmw *rmw)
+{
+	s->also = rmw;
+}
+
+/* store_run's loop; also (a write's store_also) runs after body. */
+static int
+env_run(struct store *s, const char *fn, enum txmode mode, body_fn body,
+    void *arg, const struct store_rmw *also)
+{
 	DB_TXN		*txn;
 	u_int32_t	 bflags, cflags;
 	int		 try, ret, res;
@@ -316,6 +337,8 @@ store_run(struct store *s, const char *fn, enum txmode mode, body_fn body,
 			return res == STORE_NOTFOUND ? STORE_ERR : res;
 		}
 		res = body(s, txn, arg);
+		if (res == STORE_OK && also != NULL)
+			res = store_rmw_in(s, txn, also);
 		if (res == STORE_OK) {
 			if (mode != TX_READ)
 				env_test_pause(fn);
@@ -972,3 +995,32 @@ store_check(const char *home)
 	return bad == 0 ? STORE_OK : STORE_ERR;
 }
 
+
+int
+store_size(struct store *s, uint64_t *bytes)
+{
+	const char	*home = NULL;
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	int		 fd;
+
+	*bytes = 0;
+	if (s->env->get_home(s->env, &home) != 0 || home == NULL ||
+	    (fd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return STORE_ERR;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return STORE_ERR;
+	}
+	/* The databases and the log files; the regions (__db.*) are the
+	 * environment's shared memory, not its data. */
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "__db.", 5) != 0 &&
+		    de->d_name[0] != '.' &&
+		    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			*bytes += (uint64_t)st.st_size;
+	closedir(d);
+	return STORE_OK;
+}

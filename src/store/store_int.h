@@ -23,7 +23,8 @@
  *   at_log.db       webhook uuid "\0" be64(at_ms) id -> record, DB_RECNUM
  *                   (8 KiB pages): the attempt log (store_attempt.c).  The
  *                   record's bytes are the model's (attempt.c).
- *   idempotency.db, sessions.db, limits.db, secrets.db: key -> json
+ *   idempotency.db, sessions.db, limits.db, secrets.db, counters.db:
+ *                   key -> json
  *                   (store_team.c; enum store_table says what each holds)
  *
  * Stores made by older versions may hold more files: store_upgrade.c moves
@@ -85,6 +86,8 @@ struct store {
 	unsigned int		 next_hint;	/* the one to replace next */
 	unsigned char		 ro[DBI_N];	/* opened read-only (disk full) */
 	int			 degraded;	/* some ro[i] is set */
+	const struct store_rmw	*also;		/* store_also's, for the
+						   next write */
 };
 
 /* ---- transactions (store_env.c) ----------------------------------------- */
@@ -101,6 +104,8 @@ typedef int (*body_fn)(struct store *, DB_TXN *, void *);
  */
 int	store_run(struct store *, const char *fn, enum txmode, body_fn,
 	    void *arg);
+/* store_also's read-modify-write in txn (store_team.c); a store result. */
+int	store_rmw_in(struct store *, DB_TXN *, const struct store_rmw *);
 /* Maps a Berkeley DB result to a store result (RETRY for a lock), logging
  * what the caller cannot be expected to handle. */
 int	store_dberr(struct store *, int ret, const char *fn, const char *what);

@@ -2,7 +2,8 @@
  * store_team.c: the databases that map a key to a JSON text: teams (name),
  * tokens (the SHA-256 hex of a token) and the small tables of enum
  * store_table (idempotency records, admin sessions, login limits, server
- * secrets), with a read-modify-write for counters.  The JSON is the
+ * secrets, counters), with a read-modify-write for counters (also one
+ * done in another write's transaction: store_also).  The JSON is the
  * callers'; the store only keeps it.  Its static functions are named kv_*.
  */
 #include <stdlib.h>
@@ -205,6 +206,7 @@ struct rmw {
 	store_rmw_fn	 fn;
 	void		*arg;
 	int		 fnret;
+	int		 optional;	/* store_also's: no json, no write */
 };
 
 static int
@@ -227,6 +229,8 @@ kv_rmw_body(struct store *s, DB_TXN *txn, void *arg)
 	if ((rc = op->fn(old, &njson, op->arg)) != 0) {
 		op->fnret = rc;
 		res = STORE_ABORTED;
+	} else if (njson == NULL && op->optional) {
+		res = STORE_OK;
 	} else if (njson == NULL) {
 		log_warn("store_update: the callback gave no json");
 		res = STORE_ERR;
@@ -241,18 +245,42 @@ kv_rmw_body(struct store *s, DB_TXN *txn, void *arg)
 	return res;
 }
 
-int
-store_update(struct store *s, enum store_table t, const char *key,
-    store_rmw_fn fn, void *arg, int *fnret)
+static int
+kv_update(struct store *s, enum store_table t, const char *key,
+    store_rmw_fn fn, void *arg, int *fnret, enum txmode mode)
 {
-	struct rmw	 op = { kv_table_dbi(t), key, fn, arg, 0 };
+	struct rmw	 op = { kv_table_dbi(t), key, fn, arg, 0, 0 };
 	int		 res;
 
 	if (s->fatal)
 		return STORE_FATAL;
-	res = store_run(s, "store_update", TX_WRITE, kv_rmw_body, &op);
+	res = store_run(s, "store_update", mode, kv_rmw_body, &op);
 	if (fnret != NULL)
 		*fnret = op.fnret;
 	return res;
 }
 
+int
+store_update(struct store *s, enum store_table t, const char *key,
+    store_rmw_fn fn, void *arg, int *fnret)
+{
+	return kv_update(s, t, key, fn, arg, fnret, TX_WRITE);
+}
+
+int
+store_update_nosync(struct store *s, enum store_table t, const char *key,
+    store_rmw_fn fn, void *arg, int *fnret)
+{
+	return kv_update(s, t, key, fn, arg, fnret, TX_WRITE_NOSYNC);
+}
+
+int
+store_rmw_in(struct store *s, DB_TXN *txn, const struct store_rmw *also)
+{
+	struct rmw	 op = { kv_table_dbi(also->table), also->key, also->fn,
+	    also->arg, 0, 1 };
+
+	if (also->needed != NULL && !also->needed(also->arg))
+		return STORE_OK;
+	return kv_rmw_body(s, txn, &op);
+}

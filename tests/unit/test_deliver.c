@@ -26,6 +26,7 @@
 
 #include "attempt.h"
 #include "deliver.h"
+#include "metrics.h"
 #include "store.h"
 #include "util.h"
 #include "webhook.h"
@@ -966,6 +967,7 @@ test_outcome(void **state)
 	struct deliver_result	 r;
 	struct deliver_attempt	 a;
 	struct store_page	 pg;
+	struct metrics_counts	 mc;
 	int			 deact;
 	const int64_t		 t0 = 1700000000000LL;
 
@@ -1000,10 +1002,15 @@ test_outcome(void **state)
 	    t0 + RETRY_FAIL_WINDOW_MS - 1, RETRY_FAIL_WINDOW_MS, 0, &deact),
 	    STORE_OK);
 	assert_int_equal(deact, 0);
+	assert_int_equal(metrics_read(st, &mc), STORE_OK);
+	assert_int_equal(mc.v[METRICS_DISABLED], 0);
 	assert_int_equal(deliver_note_outcome(st, "team1", w.uuid, &r,
 	    t0 + RETRY_FAIL_WINDOW_MS, RETRY_FAIL_WINDOW_MS, 0, &deact),
 	    STORE_OK);
 	assert_int_equal(deact, 1);
+	/* Counted, in the same transaction (metrics.h). */
+	assert_int_equal(metrics_read(st, &mc), STORE_OK);
+	assert_int_equal(mc.v[METRICS_DISABLED], 1);
 	assert_int_equal(webhook_get(st, "team1", w.uuid, &got), STORE_OK);
 	assert_int_equal(got.active, 0);
 	assert_non_null(strstr(got.error_msg, "deactivated"));
@@ -1036,6 +1043,8 @@ test_outcome(void **state)
 	    RETRY_FAIL_WINDOW_MS, 0, &deact), STORE_OK);
 	/* Already inactive from the 5 days above: nothing deactivated now. */
 	assert_int_equal(deact, 0);
+	assert_int_equal(metrics_read(st, &mc), STORE_OK);
+	assert_int_equal(mc.v[METRICS_DISABLED], 1);
 	assert_int_equal(webhook_get(st, "team1", w.uuid, &got), STORE_OK);
 	assert_int_equal(got.active, 0);
 	webhook_free(&got);
@@ -1072,6 +1081,8 @@ test_outcome_410(void **state)
 	struct store		*st;
 	struct webhook		 w, got;
 	struct deliver_result	 r;
+	struct metrics_counts	 mc;
+	int64_t			 disabled;
 	int			 deact;
 
 	(void)state;
@@ -1088,9 +1099,14 @@ test_outcome_410(void **state)
 	r.status = 410;
 	r.gone = 1;
 	snprintf(r.error, sizeof(r.error), "Request failed with status code 410");
+	assert_int_equal(metrics_read(st, &mc), STORE_OK);
+	disabled = mc.v[METRICS_DISABLED];
 	assert_int_equal(deliver_note_outcome(st, "team1", w.uuid, &r,
 	    util_now_ms(), RETRY_FAIL_WINDOW_MS, 0, &deact), STORE_OK);
 	assert_int_equal(deact, 1);
+	/* A 410 is not the 5-day rule: not counted. */
+	assert_int_equal(metrics_read(st, &mc), STORE_OK);
+	assert_int_equal(mc.v[METRICS_DISABLED], disabled);
 	assert_int_equal(webhook_get(st, "team1", w.uuid, &got), STORE_OK);
 	assert_int_equal(got.active, 0);
 	assert_non_null(strstr(got.error_msg, "410"));

@@ -130,7 +130,7 @@ test_table(void **state)
 	size_t	 i, k;
 
 	(void)state;
-	assert_int_equal(ndialects, 6);
+	assert_int_equal(ndialects, 8);
 	for (i = 0; i < ndialects; i++) {
 		const struct dialect *d = dialects[i];
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "metrics.h"
 #include "spool.h"
 #include "store.h"
 #include "util.h"
@@ -257,6 +258,7 @@ test_idempotency(void **state)
 	struct fx		*f = *state;
 	struct event_pub	 p;
 	struct event_ack	 a1, a2, a3;
+	struct metrics_counts	 mc;
 	char			*rec;
 	size_t			 n;
 	int			 sr;
@@ -298,6 +300,9 @@ test_idempotency(void **state)
 	assert_int_equal(a2.replayed, 0);
 	assert_string_not_equal(a2.id, a1.id);
 	assert_int_equal(count_new(f->sp), 3);
+	/* Three events accepted (the replay is not one): the metrics. */
+	assert_int_equal(metrics_read(f->st, &mc), STORE_OK);
+	assert_int_equal(mc.v[METRICS_EVENTS], 3);
 
 	rec = xasprintf("{\"event\":\"x\",\"type\":\"t\",\"timestamp\":\"t\","
 	    "\"at\":%lld}", (long long)(util_now_ms() - EVENT_IDEM_TTL_MS -
