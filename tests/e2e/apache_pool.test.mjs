@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { api, FCGI, makeHome, REPO, removeHome, show, sleep, startApache, UUID_RE, which } from './lib.mjs';
+import { api, APACHE_CONF, FCGI, makeHome, REPO, removeHome, show, sleep, startApache, UUID_RE, which } from './lib.mjs';
 
 const UNIT = path.join(REPO, 'src', 'systemd', 'webhooks-fcgi.service');
 const WORKERS = 3;
@@ -77,7 +77,7 @@ async function until(what, fn, ms = 10000) {
   }
 }
 
-let home, token, pool, poolLog = '', srv, sockDir;
+let home, token, pool, poolLog = '', srv, sockDir, sock;
 
 before(async () => {
   const sa = which('systemd-socket-activate');
@@ -87,7 +87,7 @@ before(async () => {
   ({ home, token } = makeHome('webhooks-apool-'));
   sockDir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhooks-sock-'));
   fs.chmodSync(sockDir, 0o755);
-  const sock = path.join(sockDir, 'fcgi.sock');
+  sock = path.join(sockDir, 'fcgi.sock');
   // As root: the data directory, the pool and the socket are www-data's
   // (the unit's User=, SocketUser=); setpriv drops root after
   // systemd-socket-activate made the socket, as systemd would.
@@ -216,4 +216,45 @@ test('a SIGKILLed worker is replaced and requests go on', wrap(async () => {
   for (const r of rs) assert.equal(r.status, 200, show(r));
   const c = await api(srv.base, 'POST', '/api/2.0/webhooks', { token, body: { name: 'after kill', url: 'https://example.com/hook' } });
   assert.equal(c.status, 201, show(c));
+}));
+
+// Under a path: the README's three lines changed, the same pool.
+test('mounted at /hooks/: the routes and links carry the mount', wrap(async () => {
+  let text = fs.readFileSync(APACHE_CONF, 'utf8');
+  for (const [from, to] of [
+    ['ProxyPass / unix:', 'ProxyPass /hooks/ unix:'],
+    ['<Location />', '<Location /hooks/>'],
+    ['ProxyFCGISetEnvIf true PATH_INFO "%{REQUEST_URI}"', 'ProxyFCGISetEnvIf "%{REQUEST_URI} =~ m#^/hooks(/.*)#" PATH_INFO "$1"'],
+  ]) {
+    assert.ok(text.includes(from), `apache.conf.example has ${from}`);
+    text = text.replace(from, to);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhooks-conf-'));
+  fs.chmodSync(dir, 0o755);
+  const conf = path.join(dir, 'apache.conf');
+  fs.writeFileSync(conf, text);
+  fs.chmodSync(conf, 0o644);
+  // Its own run directory (pid file, error log); the store is the pool's.
+  const run = fs.mkdtempSync(path.join(os.tmpdir(), 'webhooks-run-'));
+  let sub;
+  try {
+    sub = await startApache({ home: run, token, user: USER, conf, prefix: '/hooks', defines: { WEBHOOKS_POOL: '', WEBHOOKS_POOL_SOCKET: sock } });
+    const c = await api(sub.base, 'POST', '/api/2.0/webhooks', { token, body: { name: 'under hooks', url: 'https://example.com/hook' } });
+    assert.equal(c.status, 201, show(c));
+    const id = c.json.data.uuid;
+    assert.equal(c.headers.get('location'), `${sub.origin}/hooks/api/2.0/webhooks/${id}`, show(c));
+    const g = await api(sub.base, 'GET', `/api/2.0/webhooks/${id}`, { token });
+    assert.equal(g.status, 200, show(g));
+    const l = await api(sub.base, 'GET', '/admin/login');
+    assert.equal(l.status, 200, show(l));
+    assert.match(l.text, /<form method="post" action="\/hooks\/admin\/login">/);
+    // Outside the mount: Apache's, not the program's.
+    const out = await api(sub.origin, 'GET', '/api/2.0/webhooks', { token });
+    assert.equal(out.status, 404, show(out));
+    assert.equal(out.json, undefined, show(out));
+  } finally {
+    if (sub) await sub.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+    removeHome(run);
+  }
 }));
