@@ -77,7 +77,7 @@ async function until(what, fn, ms = 10000) {
   }
 }
 
-let home, token, pool, poolLog = '', srv, sockDir, sock;
+let home, token, pool, poolExit, poolLog = '', srv, sockDir, sock;
 
 before(async () => {
   const sa = which('systemd-socket-activate');
@@ -107,6 +107,7 @@ before(async () => {
   });
   pool.stdout.on('data', (c) => { poolLog += c; });
   pool.stderr.on('data', (c) => { poolLog += c; });
+  poolExit = new Promise((resolve) => pool.on('exit', (code, signal) => resolve({ code, signal })));
   await until('the socket', () => fs.existsSync(sock));
   if (owner) fs.chownSync(sock, owner.uid, owner.gid);
   fs.chmodSync(sock, 0o660);
@@ -115,10 +116,18 @@ before(async () => {
 
 after(async () => {
   if (srv) await srv.stop();
+  // SIGTERM to multiwatch, as systemd stops the unit: it ends its workers
+  // and reaps them; SIGKILL to what is left after 5 s.
   if (pool && pool.exitCode === null && pool.signalCode === null) {
     const kids = workersOf(pool.pid);
-    try { process.kill(pool.pid, 'SIGKILL'); } catch { /* gone */ }
-    for (const k of kids) try { process.kill(k, 'SIGKILL'); } catch { /* gone */ }
+    try { process.kill(pool.pid, 'SIGTERM'); } catch { /* gone */ }
+    let timer;
+    const r = await Promise.race([poolExit, new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), 5000); })]);
+    clearTimeout(timer);
+    if (r === 'timeout') {
+      try { process.kill(pool.pid, 'SIGKILL'); } catch { /* gone */ }
+      for (const k of kids) try { process.kill(k, 'SIGKILL'); } catch { /* gone */ }
+    }
   }
   if (sockDir) fs.rmSync(sockDir, { recursive: true, force: true });
   removeHome(home);
