@@ -339,7 +339,9 @@ export async function startLighttpd({ home, token, port, conf = LIGHTTPD_CONF, r
 // program to run.)
 // (conf and prefix: a configuration derived from it, mounting the program
 // at prefix.)
-export async function startApache({ home, token, port, user = 'www-data', root = REPO, conf = APACHE_CONF, prefix = '' } = {}) {
+// (defines: more Defines, such as { WEBHOOKS_POOL: '' } for the pool mode;
+// '' defines the name without a value.)
+export async function startApache({ home, token, port, user = 'www-data', root = REPO, conf = APACHE_CONF, prefix = '', defines = {} } = {}) {
   if (!home) ({ home, token } = makeHome('webhooks-apache-'));
   port = port || await freePort();
   const bin = which('apache2') || which('httpd');
@@ -353,7 +355,7 @@ export async function startApache({ home, token, port, user = 'www-data', root =
     defs.WEBHOOKS_GROUP = `#${u.gid}`;
   }
   const args = ['-DFOREGROUND'];
-  for (const [k, v] of Object.entries(defs)) args.push('-C', `Define ${k} ${v}`);
+  for (const [k, v] of Object.entries({ ...defs, ...defines })) args.push('-C', v === '' ? `Define ${k}` : `Define ${k} ${v}`);
   args.push('-f', conf);
   const t = spawnSync(bin, [...args.slice(1), '-t'], { encoding: 'utf8' });
   if (t.status !== 0) throw new Error(`apache2 -t failed:\n${t.stdout}${t.stderr}`);
