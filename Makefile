@@ -57,7 +57,7 @@ FCGI	 = $(WEB) probe webhooks_fcgi
 # webhookd's modules (src/daemon/wd.h), which its unit tests link too.
 WD	 = wd_endpoint wd_handoff wd_fanout wd_net wd_record wd_spool
 DAEMON	 = deliver priv $(WD) webhookd
-CTL	 = webhookctl backup priv
+CTL	 = webhookctl backup home priv
 
 obj	 = $(addprefix $(OBJDIR)/,$(addsuffix .o,$(1)))
 CORE_O	 = $(call obj,$(CORE))

@@ -5,6 +5,7 @@
  * it creates (a log file, a region file, a spool file) is root's.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "backup.h"
 #include "cfg.h"
 #include "event.h"
+#include "home.h"
 #include "log.h"
 #include "priv.h"
 #include "spool.h"
@@ -30,7 +32,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: webhookctl init\n"
+	    "usage: webhookctl init [--docroot DIR] [--force]\n"
 	    "       webhookctl team add NAME | team list\n"
 	    "       webhookctl token add --team NAME [--scopes LIST]\n"
 	    "       webhookctl token list | token revoke ID|TOKEN\n"
@@ -92,14 +94,52 @@ fail:
 	return -1;
 }
 
+/*
+ * init [--docroot DIR] [--force]: refuses a data directory in reach of the
+ * web server (home.h; --force: a warning), makes it, and run by a user
+ * other than root (the account's own, on a shared host) checks that the
+ * directory and all in it are that user's and makes the directory 0700.
+ * Started as root it has become the directory's owner already (main).
+ */
 static int
-cmd_init(void)
+cmd_init(int argc, char **argv, int root)
 {
 	struct store	*st;
 	struct spool	*sp;
+	const char	*docroot = NULL;
+	char		 why[PATH_MAX + 256];
+	int		 i, force = 0, rc;
 
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--docroot") == 0 && i + 1 < argc)
+			docroot = argv[++i];
+		else if (strcmp(argv[i], "--force") == 0)
+			force = 1;
+		else
+			usage();
+	}
+	if ((rc = home_in_docroot(cfg.home, docroot, why, sizeof(why))) == -1) {
+		fprintf(stderr, "webhookctl: init: %s\n", why);
+		return 1;
+	}
+	if (rc == 1 && !force) {
+		fprintf(stderr, "webhookctl: init: refusing %s: %s. The data "
+		    "directory holds the tokens' hashes, the signing secrets "
+		    "and every event: put it outside the document root (e.g. "
+		    "$HOME/webhooks-data), or pass --force if the web server "
+		    "cannot reach it\n", cfg.home, why);
+		return 3;
+	}
+	if (rc == 1)
+		fprintf(stderr, "webhookctl: init: WARNING: %s (--force: "
+		    "going on; make sure the web server cannot serve %s)\n",
+		    why, cfg.home);
 	if (mkdir_p(cfg.home) == -1)
 		return 1;
+	if (!root && home_own(cfg.home, why, sizeof(why)) == -1) {
+		fprintf(stderr, "webhookctl: init: %s\n", why);
+		return 1;
+	}
 	if ((sp = spool_open(cfg.home, 1)) == NULL) {
 		fprintf(stderr, "webhookctl: cannot create %s/spool\n",
 		    cfg.home);
@@ -433,7 +473,7 @@ main(int argc, char **argv)
 	struct store	*st;
 	struct stat	 sb;
 	char		 err[512];
-	int		 rc;
+	int		 rc, root = geteuid() == 0;
 
 	log_init("webhookctl");
 	if (argc < 2)
@@ -442,14 +482,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "webhookctl: %s\n", err);
 		return 1;
 	}
-	if (geteuid() == 0 && stat(cfg.home, &sb) == 0 &&
+	if (root && stat(cfg.home, &sb) == 0 &&
 	    priv_drop(cfg.home, NULL, PRIV_KEEP_ROOT, NULL, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "webhookctl: %s\n", err);
 		return 1;
 	}
 	if (strcmp(argv[1], "init") == 0)
-		return cmd_init();
+		return cmd_init(argc - 1, argv + 1, root);
 	if (strcmp(argv[1], "team") == 0) {
 		if (argc == 3 && strcmp(argv[2], "list") == 0) {
 			st = open_store(0);
