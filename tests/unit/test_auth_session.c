@@ -15,45 +15,12 @@
 #include "store.h"
 #include "util.h"
 
-struct fixture {
-	char		 dir[64];
-	struct store	*st;
-	char		*token;
-	char		 id[AUTH_ID_LEN + 1];
-};
+#include "token_fixture.h"
 
 static int
 setup(void **state)
 {
-	struct fixture	*f = xcalloc(1, sizeof(*f));
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_auth_session.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	if ((f->st = store_open(f->dir, STORE_CREATE)) == NULL)
-		return -1;
-	if (store_team_add(f->st, "red", "{}") != STORE_OK)
-		return -1;
-	if (auth_token_create(f->st, "red", SCOPE_VIEW | SCOPE_EDIT, &f->token,
-	    f->id) != STORE_OK)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture	*f = *state;
-	char		 cmd[128];
-
-	store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f->token);
-	free(f);
-	return 0;
+	return token_setup(state, "test_auth_session");
 }
 
 static void
