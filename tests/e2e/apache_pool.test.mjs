@@ -18,24 +18,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { api, APACHE_CONF, FCGI, makeHome, REPO, removeHome, show, sleep, startApache, UUID_RE, which } from './lib.mjs';
+import { execStart, until, workersOf } from './pool_lib.mjs';
+import { api, APACHE_CONF, makeHome, removeHome, show, startApache, UUID_RE, which } from './lib.mjs';
 
-const UNIT = path.join(REPO, 'src', 'systemd', 'webhooks-fcgi.service');
 const WORKERS = 3;
 const USER = 'www-data';
-
-// The unit's ExecStart, its @NAME@ filled in as `make install` would, the
-// program being the repository's.
-function execStart() {
-  const text = fs.readFileSync(UNIT, 'utf8');
-  const m = text.match(/^ExecStart=(.*)$/m);
-  assert.ok(m, `${UNIT} has an ExecStart`);
-  const prog = '@PREFIX@/lib/webhooks/cgi-bin/webhooks.fcgi';
-  assert.ok(m[1].includes(prog), `ExecStart runs ${prog}: ${m[1]}`);
-  const argv = m[1].replace(prog, FCGI).replace('@WORKERS@', String(WORKERS)).split(/\s+/);
-  assert.ok(!argv.some((a) => a.includes('@')), `every @NAME@ filled: ${argv.join(' ')}`);
-  return argv;
-}
 
 function idOf(name) {
   const u = spawnSync('id', ['-u', name], { encoding: 'utf8' });
@@ -44,45 +31,12 @@ function idOf(name) {
   return { uid: Number(u.stdout), gid: Number(g.stdout) };
 }
 
-// PID -> [ppid, exe] of every live process.
-function processes() {
-  const out = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (rest[0] === 'Z') continue;
-      out.set(Number(d), [Number(rest[1]), fs.readlinkSync(`/proc/${d}/exe`)]);
-    } catch { /* gone, or another user's */ }
-  }
-  return out;
-}
-
-function workersOf(pid) {
-  const w = [];
-  for (const [p, [ppid, exe]] of processes()) {
-    if (ppid === pid && path.basename(exe.replace(/ \(deleted\)$/, '')) === 'webhooks.fcgi') w.push(p);
-  }
-  return w.sort((a, b) => a - b);
-}
-
-async function until(what, fn, ms = 10000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 let home, token, pool, poolExit, poolLog = '', srv, sockDir, sock;
 
 before(async () => {
   const sa = which('systemd-socket-activate');
   assert.ok(sa, 'systemd-socket-activate (Debian package systemd) is installed');
-  const argv = execStart();
+  const argv = execStart(WORKERS);
   assert.ok(fs.existsSync(argv[0]), `${argv[0]} (Debian package multiwatch) is installed`);
   ({ home, token } = makeHome('webhooks-apool-'));
   sockDir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhooks-sock-'));

@@ -17,64 +17,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { api, FCGI, LIGHTTPD_CONF, makeHome, removeHome, REPO, show, sleep, startLighttpd, which } from './lib.mjs';
+import { execStart, processes, until, workersOf } from './pool_lib.mjs';
+import { api, LIGHTTPD_CONF, makeHome, removeHome, show, startLighttpd, which } from './lib.mjs';
 
-const UNIT = path.join(REPO, 'src', 'systemd', 'webhooks-fcgi.service');
 const WORKERS = 3;
-
-// The unit's ExecStart, its @NAME@ filled in as `make install` would, the
-// program being the repository's.
-function execStart() {
-  const text = fs.readFileSync(UNIT, 'utf8');
-  assert.match(text, /^StandardInput=socket$/m, 'the pool gets its socket as standard input');
-  const m = text.match(/^ExecStart=(.*)$/m);
-  assert.ok(m, `${UNIT} has an ExecStart`);
-  const prog = '@PREFIX@/lib/webhooks/cgi-bin/webhooks.fcgi';
-  assert.ok(m[1].includes(prog), `ExecStart runs ${prog}: ${m[1]}`);
-  const argv = m[1].replace(prog, FCGI).replace('@WORKERS@', String(WORKERS)).split(/\s+/);
-  assert.ok(!argv.some((a) => a.includes('@')), `every @NAME@ filled: ${argv.join(' ')}`);
-  return argv;
-}
-
-// PID -> [ppid, exe] of every process this user can see.
-function processes() {
-  const out = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (rest[0] === 'Z') continue;
-      out.set(Number(d), [Number(rest[1]), fs.readlinkSync(`/proc/${d}/exe`)]);
-    } catch { /* gone, or another user's */ }
-  }
-  return out;
-}
-
-function workersOf(pid) {
-  const w = [];
-  for (const [p, [ppid, exe]] of processes()) {
-    if (ppid === pid && path.basename(exe.replace(/ \(deleted\)$/, '')) === 'webhooks.fcgi') w.push(p);
-  }
-  return w.sort((a, b) => a - b);
-}
-
-async function until(what, fn, ms = 10000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 let home, token, pool, poolExit, poolLog = '', srv, confDir;
 
 before(async () => {
   const sa = which('systemd-socket-activate');
   assert.ok(sa, 'systemd-socket-activate (Debian package systemd) is installed');
-  const argv = execStart();
+  const argv = execStart(WORKERS);
   assert.ok(fs.existsSync(argv[0]), `${argv[0]} (Debian package multiwatch) is installed`);
   ({ home, token } = makeHome('webhooks-pool-'));
   const sock = path.join(home, 'fcgi.sock');
