@@ -75,7 +75,7 @@ DEBS	 = build-essential pkg-config libfcgi-dev libjson-c-dev libdb5.3-dev \
 # settings file's.
 MANS	 = $(wildcard src/man/*.[1-9])
 
-.PHONY: FORCE all deps run test test-man test-unit test-units test-e2e test-browser bench \
+.PHONY: FORCE all bundle test-bundle deps run test test-man test-unit test-units test-e2e test-browser bench \
 	asan valgrind install install-files clean clean-progs fuzz fuzz-build
 all: $(PROGS)
 
@@ -116,6 +116,37 @@ webhookd: $(CORE_O) $(call obj,$(DAEMON))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE) $(LDLIBS_DELIVER)
 webhookctl: $(CORE_O) $(call obj,$(CTL))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
+
+# The shared-hosting upload bundle (README, "Shared hosting"):
+# webhooks-shared-VERSION.tar.gz, its programs built into build/bundle/
+# with their own objects.  libfcgi, Berkeley DB, json-c and nettle are
+# linked statically; webhookd's libcurl and OpenSSL stay shared (Debian
+# ships no static krb5, ldap, ssh2, rtmp ... for libcurl.a) and are carried
+# in lib/ with everything they need but glibc, found through the run path
+# $ORIGIN/../lib (DT_RPATH: it also serves the carried libraries).
+VERSION	?= $(shell git log -1 --format=%cd.%h --date=format:%Y%m%d 2>/dev/null || echo dev)
+BUNDLE	 = webhooks-shared-$(VERSION).tar.gz
+BOBJ	 = build/bundle/obj
+bobj	 = $(addprefix $(BOBJ)/,$(addsuffix .o,$(1)))
+BUNDLE_STATIC = -Wl,-Bstatic -ljson-c -ldb-5.3 -lnettle
+BUNDLE_PROGS = build/bundle/webhooks.fcgi build/bundle/webhookd \
+	   build/bundle/webhookctl
+$(BOBJ)/%.o: %.c $(HDRS) | $(BOBJ)
+	$(CC) $(filter-out -I$(OBJDIR),$(CPPFLAGS)) -I$(BOBJ) $(CFLAGS) $(WARN) -c -o $@ $<
+$(BOBJ):
+	mkdir -p $@
+$(BOBJ)/probe.o: $(BOBJ)/prefix.h
+build/bundle/webhooks.fcgi: $(call bobj,$(CORE) $(FCGI))
+	$(CC) $(LDFLAGS) -o $@ $^ $(BUNDLE_STATIC) -lfcgi -Wl,-Bdynamic
+build/bundle/webhookctl: $(call bobj,$(CORE) $(CTL))
+	$(CC) $(LDFLAGS) -o $@ $^ $(BUNDLE_STATIC) -Wl,-Bdynamic
+build/bundle/webhookd: $(call bobj,$(CORE) $(DAEMON))
+	$(CC) $(LDFLAGS) -o $@ $^ $(BUNDLE_STATIC) -Wl,-Bdynamic \
+	  $(LDLIBS_DELIVER) -Wl,--disable-new-dtags -Wl,-rpath,'$$ORIGIN/../lib'
+$(BUNDLE): $(BUNDLE_PROGS) src/bundle/bundle.sh src/bundle/INSTALL \
+	    cgi-bin/.htaccess $(wildcard templates/*)
+	sh src/bundle/bundle.sh $@ build/bundle/stage $(BUNDLE_PROGS)
+bundle: $(BUNDLE)
 
 # Each tests/unit/test_X.c links the modules UNIT_LINK_X names: the fewest
 # that link (what it tests and what that calls, as nm finds them).  A test
