@@ -147,6 +147,11 @@ $(BUNDLE): $(BUNDLE_PROGS) src/bundle/bundle.sh src/bundle/INSTALL \
 	    cgi-bin/.htaccess $(wildcard templates/*)
 	sh src/bundle/bundle.sh $@ build/bundle/stage $(BUNDLE_PROGS)
 bundle: $(BUNDLE)
+# The bundle unpacked in a chroot holding only libc6's files (needs root):
+# webhookctl init, the program as CGI, webhookd --once delivering
+# (tests/bundle/chroot.test.mjs).
+test-bundle: $(BUNDLE)
+	cd tests && WEBHOOKS_BUNDLE=$(BUNDLE) node --test --test-concurrency=1 bundle/
 
 # Each tests/unit/test_X.c links the modules UNIT_LINK_X names: the fewest
 # that link (what it tests and what that calls, as nm finds them).  A test
@@ -201,7 +206,7 @@ $(OBJDIR)/test_%: $(OBJDIR)/test_%.o \
 run: deps all
 	@sh tests/run.sh $(PORT)
 
-test: deps all test-man test-unit test-units test-e2e test-browser
+test: deps all test-man test-unit test-units test-e2e test-browser test-bundle
 
 # The manual pages, linted: any message of level warning or above (mandoc
 # exits 2 or more) fails; the style level is left out, as it also names
