@@ -1,7 +1,7 @@
 #!/bin/sh
 # Lays out and packs the shared-hosting bundle (README, "Shared hosting"):
 #   bundle.sh OUT.tar.gz STAGE FCGI WEBHOOKD WEBHOOKCTL
-# STAGE is emptied and filled; webhookd's shared libraries that glibc
+# STAGE is emptied and filled, the programs stripped; webhookd's shared libraries that glibc
 # (Debian's libc6) does not provide are copied into lib/, found there
 # through the programs' run path $ORIGIN/../lib.  Prints the oldest glibc
 # the bundle needs: the highest GLIBC_ symbol version any of its files asks.
@@ -11,9 +11,9 @@ name=$(basename "$out" .tar.gz)
 top=$stage/$name
 rm -rf "$stage"
 mkdir -p "$top/public_html" "$top/bin" "$top/lib" "$top/templates"
-install -m 755 "$fcgi" "$top/public_html/webhooks.fcgi"
+install -s -m 755 "$fcgi" "$top/public_html/webhooks.fcgi"
 install -m 644 cgi-bin/.htaccess "$top/public_html/.htaccess"
-install -m 755 "$wd" "$ctl" "$top/bin/"
+install -s -m 755 "$wd" "$ctl" "$top/bin/"
 install -m 644 templates/* "$top/templates/"
 
 # What libc6 ships (libc.so.6, libm, libresolv, ld.so...) stays the host's.
