@@ -69,7 +69,13 @@ UNIT	 = $(patsubst tests/unit/%.c,$(OBJDIR)/%,$(wildcard tests/unit/test_*.c))
 DEBS	 = build-essential pkg-config libfcgi-dev libjson-c-dev libdb5.3-dev \
 	   db5.3-util libcurl4-openssl-dev libssl-dev nettle-dev libcmocka-dev \
 	   lighttpd apache2 libapache2-mod-fcgid curl wrk chromium mandoc \
-	   systemd multiwatch
+	   systemd multiwatch $(BUNDLE_DEBS)
+# make bundle: the static archives of what libcurl needs (README, "Shared
+# hosting").
+BUNDLE_DEBS = libnghttp2-dev libpsl-dev libssh2-1-dev libzstd-dev \
+	   librtmp-dev libldap-dev libunistring-dev libgnutls28-dev \
+	   libtasn1-6-dev libp11-kit-dev libbrotli-dev zlib1g-dev libgmp-dev \
+	   libidn2-dev libgssapi-krb5-2 libsasl2-2
 
 # The manual pages (mdoc): src/man/NAME.SECTION, one a program and the
 # settings file's.
@@ -120,15 +126,24 @@ webhookctl: $(CORE_O) $(call obj,$(CTL))
 # The shared-hosting upload bundle (README, "Shared hosting"):
 # webhooks-shared-VERSION.tar.gz, its programs built into build/bundle/
 # with their own objects.  libfcgi, Berkeley DB, json-c and nettle are
-# linked statically; webhookd's libcurl and OpenSSL stay shared (Debian
-# ships no static krb5, ldap, ssh2, rtmp ... for libcurl.a) and are carried
-# in lib/ with everything they need but glibc, found through the run path
-# $ORIGIN/../lib (DT_RPATH: it also serves the carried libraries).
+# linked statically, and so are webhookd's libcurl, OpenSSL and all that
+# libcurl needs (BUNDLE_CURL, pkg-config --static --libs libcurl and
+# theirs) but what Debian ships no static archive of: Kerberos' GSS-API
+# (libkrb5-dev has no .a), Cyrus SASL (for LDAP) and p11-kit (for GnuTLS,
+# librtmp's).  Those, and what they need but glibc, are carried in lib/,
+# found through the run path $ORIGIN/../lib (DT_RPATH: it also serves the
+# carried libraries).  None of them links OpenSSL or nettle: one copy of
+# each, the static one.
 VERSION	?= $(shell git log -1 --format=%cd.%h --date=format:%Y%m%d 2>/dev/null || echo dev)
 BUNDLE	 = webhooks-shared-$(VERSION).tar.gz
 BOBJ	 = build/bundle/obj
 bobj	 = $(addprefix $(BOBJ)/,$(addsuffix .o,$(1)))
 BUNDLE_STATIC = -Wl,-Bstatic -ljson-c -ldb-5.3 -lnettle
+BUNDLE_CURL = -Wl,--start-group -lcurl -lnghttp2 -lidn2 -lrtmp -lssh2 -lpsl \
+	   -lssl -lcrypto -lldap -llber -lgnutls -lhogweed -lnettle -lgmp \
+	   -ltasn1 -lunistring -lzstd -lbrotlidec -lbrotlicommon -lz \
+	   -Wl,--end-group
+BUNDLE_SHARED = -l:libgssapi_krb5.so.2 -l:libsasl2.so.2 -l:libp11-kit.so.0
 BUNDLE_PROGS = build/bundle/webhooks.fcgi build/bundle/webhookd \
 	   build/bundle/webhookctl
 $(BOBJ)/%.o: %.c $(HDRS) | $(BOBJ)
@@ -141,8 +156,8 @@ build/bundle/webhooks.fcgi: $(call bobj,$(CORE) $(FCGI))
 build/bundle/webhookctl: $(call bobj,$(CORE) $(CTL))
 	$(CC) $(LDFLAGS) -o $@ $^ $(BUNDLE_STATIC) -Wl,-Bdynamic
 build/bundle/webhookd: $(call bobj,$(CORE) $(DAEMON))
-	$(CC) $(LDFLAGS) -o $@ $^ $(BUNDLE_STATIC) -Wl,-Bdynamic \
-	  $(LDLIBS_DELIVER) -Wl,--disable-new-dtags -Wl,-rpath,'$$ORIGIN/../lib'
+	$(CC) $(LDFLAGS) -o $@ $^ $(BUNDLE_STATIC) $(BUNDLE_CURL) -Wl,-Bdynamic \
+	  $(BUNDLE_SHARED) -Wl,--disable-new-dtags -Wl,-rpath,'$$ORIGIN/../lib'
 $(BUNDLE): $(BUNDLE_PROGS) src/bundle/bundle.sh src/bundle/INSTALL \
 	    cgi-bin/.htaccess $(wildcard templates/*)
 	sh src/bundle/bundle.sh $@ build/bundle/stage $(BUNDLE_PROGS)
