@@ -391,3 +391,4 @@ clean-progs:
 	rm -f $(PROGS)
 clean: clean-progs
 	rm -rf build
+	rm -f webhooks-shared-*.tar.gz
