@@ -4,6 +4,7 @@
 #   make test       unit, end-to-end and browser tests
 #   make bench      benchmarks (tests/bench/RESULTS.md)
 #   make asan       build with ASan + UBSan and run the tests
+#   make bundle     webhooks-shared-VERSION.tar.gz, for shared hosting (README)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (tests/fuzz/)
 #   make install    PREFIX, DESTDIR, MANDIR (and the systemd units' SYSTEMDDIR,
 #                   SERVICE_HOME, SERVICE_USER, SERVICE_GROUP, SERVICE_WORKERS)
