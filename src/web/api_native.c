@@ -4,6 +4,12 @@
  * is paginated Laravel-style ("data", "links", "meta"), create answers 201,
  * delete 204 with no body, bad fields 422 naming each one, errors
  * {"message", "errors"?}.
+ *
+ * GET /api/2.0/openapi.json serves the OpenAPI 3.1 document of every
+ * dialect, templates/openapi.json, without a token (a public spec, as Svix
+ * and Stripe publish theirs): it lives beside the admin page's templates
+ * because the program already finds that directory wherever it is
+ * installed (tmpl_dir: the repository, `make install`, a shared host).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +18,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "tmpl.h"
 
 #define PER_PAGE_DEFAULT 15
 #define BASE "/api/2.0/webhooks"
@@ -328,7 +335,52 @@ native_list(struct api_ctx *c)
 	buf_putc(b, '}');
 }
 
+/*
+ * The document, read once a process (it changes with the program, as the
+ * templates do); a file that cannot be read answers 500 and is logged.
+ */
+static void
+native_openapi(struct api_ctx *c)
+{
+	static struct buf	 doc;
+	static int		 loaded;
+	struct buf		*b;
+	FILE			*fp;
+	char			*path, chunk[8192];
+	size_t			 n;
+
+	if (!loaded) {
+		path = xasprintf("%s/openapi.json", tmpl_dir());
+		if ((fp = fopen(path, "r")) == NULL) {
+			log_warn("openapi: %s: %s", path, strerror(errno));
+			free(path);
+			api_error(c, 500, "The OpenAPI document cannot be read "
+			    "(set WEBHOOKS_TEMPLATES).", NULL);
+			return;
+		}
+		buf_init(&doc);
+		while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+			buf_add(&doc, chunk, n);
+		if (ferror(fp)) {
+			log_warn("openapi: %s: read error", path);
+			fclose(fp);
+			free(path);
+			buf_free(&doc);
+			api_error(c, 500, "The OpenAPI document cannot be read.",
+			    NULL);
+			return;
+		}
+		fclose(fp);
+		free(path);
+		loaded = 1;
+	}
+	b = answer_start(c, 200);
+	buf_add(b, doc.p, doc.len);
+}
+
 static const struct route api_native_routes[] = {
+	{ HTTP_M(HTTP_GET), "/api/2.0/openapi.json", native_openapi, 0,
+	    ROUTE_NOAUTH },
 	{ HTTP_M(HTTP_GET), BASE, native_list, SCOPE_VIEW, 0 },
 	{ HTTP_M(HTTP_POST), BASE, native_create, SCOPE_ADD, ROUTE_BODY },
 	{ HTTP_M(HTTP_GET), BASE "/:id", native_get, SCOPE_VIEW, 0 },
