@@ -82,7 +82,7 @@ BUNDLE_DEBS = libnghttp2-dev libpsl-dev libssh2-1-dev libzstd-dev \
 # settings file's.
 MANS	 = $(wildcard src/man/*.[1-9])
 
-.PHONY: FORCE all bundle test-bundle deps run test test-man test-unit test-units test-e2e test-browser bench \
+.PHONY: FORCE all bundle test-bundle deps run test test-man test-openapi test-unit test-units test-e2e test-browser bench \
 	asan valgrind install install-files clean clean-progs fuzz fuzz-build
 all: $(PROGS)
 
@@ -99,7 +99,9 @@ deps:
 	fi
 	@[ -d tests/node_modules/playwright-core ] && \
 	  [ -d tests/node_modules/standardwebhooks ] && \
-	  [ -d tests/node_modules/parse-prometheus-text-format ] || \
+	  [ -d tests/node_modules/parse-prometheus-text-format ] && \
+	  [ -d tests/node_modules/@seriousme/openapi-schema-validator ] && \
+	  [ -d tests/node_modules/ajv ] && [ -d tests/node_modules/ajv-formats ] || \
 	  (cd tests && npm install --no-audit --no-fund --loglevel=error)
 
 $(OBJDIR)/%.o: %.c $(HDRS) | $(OBJDIR)
@@ -222,7 +224,7 @@ $(OBJDIR)/test_%: $(OBJDIR)/test_%.o \
 run: deps all
 	@sh tests/run.sh $(PORT)
 
-test: deps all test-man test-unit test-units test-e2e test-browser test-bundle
+test: deps all test-man test-openapi test-unit test-units test-e2e test-browser test-bundle
 
 # The manual pages, linted: any message of level warning or above (mandoc
 # exits 2 or more) fails; the style level is left out, as it also names
@@ -246,9 +248,19 @@ build/fault:
 $(FAULT_SO): tests/fault/faultfs.c | build/fault
 	$(CC) -O2 -g $(WARN) -shared -fPIC -o $@ $< -ldl
 
+# The OpenAPI document (served at /api/2.0/openapi.json) is a valid OpenAPI
+# 3.1 document; test-e2e then checks every native answer the suite got
+# against it (tests/e2e/lib.mjs records them in OPENAPI_LOG).
+OPENAPI_LOG = $(CURDIR)/build/openapi-answers.jsonl
+test-openapi:
+	cd tests && node openapi/check.mjs ../templates/openapi.json
+
 # WEBHOOKS_SAN tells the tests the programs are sanitizer builds (make asan).
 test-e2e: all $(FAULT_SO)
-	cd tests && WEBHOOKS_SAN=$(SAN) node --test --test-concurrency=1 e2e/
+	@mkdir -p build && rm -f $(OPENAPI_LOG)
+	cd tests && WEBHOOKS_SAN=$(SAN) WEBHOOKS_OPENAPI_LOG=$(OPENAPI_LOG) \
+	  node --test --test-concurrency=1 e2e/
+	cd tests && node openapi/check.mjs ../templates/openapi.json $(OPENAPI_LOG)
 
 test-browser: all
 	cd tests && node --test --test-concurrency=1 browser/

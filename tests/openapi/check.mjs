@@ -1,0 +1,121 @@
+// The OpenAPI document's two checks (make test-openapi, make test-e2e):
+//   node openapi/check.mjs DOC            DOC is a valid OpenAPI 3.1 document
+//                                         (@seriousme/openapi-schema-validator)
+//   node openapi/check.mjs DOC LOG        and every answer recorded in LOG
+//                                         (tests/e2e/lib.mjs's api(), one JSON
+//                                         line {method, path, status, type,
+//                                         body} each) is one the document
+//                                         describes: its operation (path
+//                                         template, method), its status and
+//                                         its body against the schema (Ajv,
+//                                         JSON Schema 2020-12, formats on).
+// A path no template matches must be a 404, a method the path lacks a 405,
+// each in the native error shape.  Exits 1 on any mismatch.
+import fs from 'node:fs';
+
+import { Validator } from '@seriousme/openapi-schema-validator';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+
+const [docPath, logPath] = process.argv.slice(2);
+if (!docPath) {
+  console.error('usage: check.mjs openapi.json [responses.jsonl]');
+  process.exit(2);
+}
+const doc = JSON.parse(fs.readFileSync(docPath, 'utf8'));
+
+const v = await new Validator().validate(doc);
+if (!v.valid) {
+  console.error(`openapi: ${docPath} is not a valid OpenAPI document:`);
+  console.error(JSON.stringify(v.errors, null, 2).slice(0, 4000));
+  process.exit(1);
+}
+if (!String(doc.openapi).startsWith('3.1')) {
+  console.error(`openapi: ${docPath} is OpenAPI ${doc.openapi}, not 3.1`);
+  process.exit(1);
+}
+console.log(`openapi: ${docPath} is a valid OpenAPI ${doc.openapi} document, ${Object.keys(doc.paths).length} paths`);
+if (!logPath) process.exit(0);
+
+// The document's schemas under one id, so that a response's "#/components/..."
+// resolves as "doc#/components/...".
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema({ $id: 'doc', components: doc.components });
+const compiled = new Map();
+function validatorOf(schema) {
+  const key = JSON.stringify(schema);
+  if (!compiled.has(key)) compiled.set(key, ajv.compile(JSON.parse(key.replaceAll('"#/components/', '"doc#/components/'))));
+  return compiled.get(key);
+}
+function deref(o) {
+  while (o && o.$ref) o = o.$ref.slice(2).split('/').reduce((a, k) => a[k.replaceAll('~1', '/').replaceAll('~0', '~')], doc);
+  return o;
+}
+
+// The templates, the literal ones first (/api/2.0/openapi.json before
+// /api/2.0/webhooks/{id}); the router ignores a trailing slash.
+const templates = Object.keys(doc.paths).map((t) => ({ t, segs: t.split('/').filter(Boolean) }))
+  .sort((a, b) => a.t.split('{').length - b.t.split('{').length);
+function match(p) {
+  const segs = p.split('?')[0].split('/').filter(Boolean);
+  for (const { t, segs: ts } of templates) {
+    if (ts.length !== segs.length) continue;
+    if (ts.every((s, i) => (s.startsWith('{') ? segs[i].length > 0 : s === segs[i]))) return t;
+  }
+  return null;
+}
+
+const lines = fs.existsSync(logPath) ? fs.readFileSync(logPath, 'utf8').split('\n').filter(Boolean) : [];
+const fails = [];
+const seen = new Map();
+let checked = 0;
+for (const line of lines) {
+  const r = JSON.parse(line);
+  const what = `${r.method} ${r.path} -> ${r.status}`;
+  const fail = (why) => fails.push(`${what}: ${why}\n    body: ${r.body.slice(0, 300)}`);
+  const t = match(r.path);
+  const m = r.method.toLowerCase();
+  let resp;
+  let opName;
+  if (t === null) {
+    opName = '(no such path)';
+    if (r.status !== 404) { fail('no path of the document matches, and the answer is not 404'); continue; }
+    resp = deref(doc.components.responses.NativeError404);
+  } else if (!doc.paths[t][m]) {
+    opName = `(${t}: no ${r.method})`;
+    if (r.status !== 405) { fail(`${t} has no ${r.method} operation, and the answer is not 405`); continue; }
+    resp = deref(doc.components.responses.NativeError405);
+  } else {
+    const op = doc.paths[t][m];
+    opName = `${r.method} ${t}`;
+    resp = deref(op.responses[String(r.status)] || op.responses.default);
+    if (!resp) { fail(`status ${r.status} is not documented for ${opName} (documented: ${Object.keys(op.responses).join(', ')})`); continue; }
+  }
+  checked++;
+  seen.set(opName, (seen.get(opName) || 0) + 1);
+  if (!resp.content) {
+    if (r.body.length !== 0) fail('the document says no body');
+    continue;
+  }
+  const type = (r.type || '').split(';')[0].trim();
+  const media = Object.keys(resp.content).find((k) => k.split(';')[0].trim() === type);
+  if (!media) { fail(`Content-Type ${r.type} is not one of ${Object.keys(resp.content).join(', ')}`); continue; }
+  if (type !== 'application/json') continue;
+  let body;
+  try { body = JSON.parse(r.body); } catch { fail('the body is not JSON'); continue; }
+  const validate = validatorOf(resp.content[media].schema);
+  if (!validate(body)) fail(ajv.errorsText(validate.errors, { separator: '; ' }));
+}
+
+console.log(`openapi: ${checked} of ${lines.length} recorded native answers checked against ${docPath}, ${fails.length} mismatches`);
+for (const [op, n] of [...seen].sort()) console.log(`  ${String(n).padStart(5)}  ${op}`);
+if (lines.length === 0) {
+  console.error(`openapi: ${logPath} recorded no answer (WEBHOOKS_OPENAPI_LOG not passed down?)`);
+  process.exit(1);
+}
+if (fails.length) {
+  console.error(fails.slice(0, 30).join('\n'));
+  if (fails.length > 30) console.error(`... and ${fails.length - 30} more`);
+  process.exit(1);
+}
