@@ -12,6 +12,8 @@
 // A path no template matches must be a 404, a method the path lacks a 405,
 // each in the native error shape.  Exits 1 on any mismatch.
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { Validator } from '@seriousme/openapi-schema-validator';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -35,6 +37,47 @@ if (!String(doc.openapi).startsWith('3.1')) {
   process.exit(1);
 }
 console.log(`openapi: ${docPath} is a valid OpenAPI ${doc.openapi} document, ${Object.keys(doc.paths).length} paths`);
+
+// The route tables of src/web/api_*.c (every dialect but the HTML admin
+// page) and the document name the same operations with the same scope.
+const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
+const scopeNames = {};
+for (const m of fs.readFileSync(path.join(SRC, 'model', 'auth.c'), 'utf8').matchAll(/\{\s*(SCOPE_[A-Z]+),\s*"([a-z:]+)"\s*\}/g)) scopeNames[m[1]] = m[2];
+const routeOps = new Map();
+for (const f of fs.readdirSync(path.join(SRC, 'web')).filter((n) => /^api_.*\.c$/.test(n))) {
+  const text = fs.readFileSync(path.join(SRC, 'web', f), 'utf8');
+  const base = (text.match(/#define\s+BASE\s+"([^"]*)"/) || [])[1];
+  for (const table of text.matchAll(/static const struct route \w+\[\] = \{([\s\S]*?)\n\};/g)) {
+    for (const e of table[1].matchAll(/\{\s*((?:HTTP_M\(HTTP_[A-Z]+\)\s*\|?\s*)+),\s*((?:BASE|"[^"]*"|\s)+),\s*\w+,\s*(\w+),\s*(\w+)\s*\}/g)) {
+      const pattern = e[2].replace(/BASE/g, `"${base}"`).match(/"[^"]*"/g).map((q) => q.slice(1, -1)).join('');
+      const tpl = pattern.replace(/:[a-z_]+/g, '{}');
+      for (const m of e[1].matchAll(/HTTP_M\(HTTP_([A-Z]+)\)/g)) {
+        routeOps.set(`${m[1]} ${tpl}`, { scope: e[3] === '0' ? null : scopeNames[e[3]], noauth: e[4].includes('ROUTE_NOAUTH'), file: f });
+      }
+    }
+  }
+}
+const docOps = new Map();
+for (const [t, item] of Object.entries(doc.paths)) {
+  if (t.startsWith('/admin')) continue;
+  for (const [m, op] of Object.entries(item)) {
+    if (m === 'parameters' || m === 'summary' || m === 'description') continue;
+    const sec = op.security ?? doc.security;
+    docOps.set(`${m.toUpperCase()} ${t.replace(/\{[^}]*\}/g, '{}')}`, sec.length === 0 ? null : sec[0].bearer?.[0] ?? null);
+  }
+}
+const drift = [];
+if (routeOps.size < 10) drift.push(`only ${routeOps.size} routes read from src/web/api_*.c: has the table syntax changed?`);
+for (const [k, r] of routeOps) {
+  if (!docOps.has(k)) drift.push(`${k} (${r.file}) is not in the document`);
+  else if (docOps.get(k) !== (r.noauth ? null : r.scope)) drift.push(`${k}: the document's scope ${docOps.get(k)} is not the route's ${r.noauth ? 'none' : r.scope}`);
+}
+for (const k of docOps.keys()) if (!routeOps.has(k)) drift.push(`${k} is in the document but in no route table`);
+if (drift.length) {
+  console.error(`openapi: ${docPath} and the route tables differ:\n  ${drift.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(`openapi: the document's ${docOps.size} operations are the ${routeOps.size} of the route tables, with their scopes`);
 if (!logPath) process.exit(0);
 
 // The document's schemas under one id, so that a response's "#/components/..."
