@@ -136,7 +136,8 @@ for (const line of lines) {
     if (!resp) { fail(`status ${r.status} is not documented for ${opName} (documented: ${Object.keys(op.responses).join(', ')})`); continue; }
   }
   checked++;
-  seen.set(opName, (seen.get(opName) || 0) + 1);
+  const k = `${opName} -> ${r.status}`;
+  seen.set(k, (seen.get(k) || 0) + 1);
   if (!resp.content) {
     if (r.body.length !== 0) fail('the document says no body');
     continue;
