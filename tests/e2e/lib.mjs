@@ -442,10 +442,12 @@ export async function startSharedHost({ fcgid = false, settings = {}, user = 'ww
 // server closed just as it was reused is sent once more, as HTTP/1.1 lets
 // a client do with an idempotent request (RFC 9112, 9.3.1).  The tests
 // leave it off, so that a connection failure there is never hidden.
-// make test-e2e names a file in WEBHOOKS_OPENAPI_LOG: every answer of the
-// native dialect (/api/2.0/...) is recorded there, one JSON line each, and
+// make test-e2e names a file in WEBHOOKS_OPENAPI_LOG: every answer of every
+// dialect (/api/2.0/..., /api/web/v1/..., /webhooks..., /health, /metrics,
+// unmounted) is recorded there, one JSON line each, and
 // tests/openapi/check.mjs validates each against templates/openapi.json.
 const OPENAPI_LOG = process.env.WEBHOOKS_OPENAPI_LOG || '';
+const OPENAPI_PATHS = /^\/(api\/2\.0|api\/web\/v1|webhooks|health|metrics)([/?]|$)/;
 
 export async function api(base, method, p, { token, body, headers = {}, timeoutMs = 30000, retryStale = false } = {}) {
   const h = { ...headers };
@@ -470,7 +472,7 @@ export async function api(base, method, p, { token, body, headers = {}, timeoutM
   const text = await r.text();
   let json;
   try { json = text.length ? JSON.parse(text) : undefined; } catch { json = undefined; }
-  if (OPENAPI_LOG && (p === '/api/2.0' || p.startsWith('/api/2.0/') || p.startsWith('/api/2.0?'))) {
+  if (OPENAPI_LOG && OPENAPI_PATHS.test(p)) {
     fs.appendFileSync(OPENAPI_LOG, JSON.stringify({ method, path: p, status: r.status, type: r.headers.get('content-type'), body: text }) + '\n');
   }
   return { status: r.status, headers: r.headers, text, json, request: `${method} ${p}` };

@@ -121,14 +121,17 @@ for (const line of lines) {
   const m = r.method.toLowerCase();
   let resp;
   let opName;
+  // The error shape of the dialect whose prefix covers the path.
+  const shape = /^\/api\/web\/v1([/?]|$)/.test(r.path) ? 'V1Error'
+    : /^\/webhooks([/?]|$)/.test(r.path) ? 'ChatbotError' : 'NativeError';
   if (t === null) {
     opName = '(no such path)';
     if (r.status !== 404) { fail('no path of the document matches, and the answer is not 404'); continue; }
-    resp = deref(doc.components.responses.NativeError404);
+    resp = deref(doc.components.responses[`${shape}404`]);
   } else if (!doc.paths[t][m]) {
     opName = `(${t}: no ${r.method})`;
     if (r.status !== 405) { fail(`${t} has no ${r.method} operation, and the answer is not 405`); continue; }
-    resp = deref(doc.components.responses.NativeError405);
+    resp = deref(doc.components.responses[`${shape}405`]);
   } else {
     const op = doc.paths[t][m];
     opName = `${r.method} ${t}`;
@@ -152,7 +155,7 @@ for (const line of lines) {
   if (!validate(body)) fail(ajv.errorsText(validate.errors, { separator: '; ' }));
 }
 
-console.log(`openapi: ${checked} of ${lines.length} recorded native answers checked against ${docPath}, ${fails.length} mismatches`);
+console.log(`openapi: ${checked} of ${lines.length} recorded answers checked against ${docPath}, ${fails.length} mismatches`);
 for (const [op, n] of [...seen].sort()) console.log(`  ${String(n).padStart(5)}  ${op}`);
 if (lines.length === 0) {
   console.error(`openapi: ${logPath} recorded no answer (WEBHOOKS_OPENAPI_LOG not passed down?)`);
