@@ -9,8 +9,10 @@
 //                                         template, method), its status and
 //                                         its body against the schema (Ajv,
 //                                         JSON Schema 2020-12, formats on).
-// A path no template matches must be a 404, a method the path lacks a 405,
-// each in the native error shape.  Exits 1 on any mismatch.
+// DOC must also name exactly the operations of the route tables in
+// src/web/api_*.c, each with its route's scope.  A recorded path no
+// template matches must be a 404, a method the path lacks a 405, each in
+// the error shape of the dialect of its prefix.  Exits 1 on any mismatch.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
