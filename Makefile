@@ -250,7 +250,8 @@ $(FAULT_SO): tests/fault/faultfs.c | build/fault
 
 # The OpenAPI document (served at /api/2.0/openapi.json) is a valid OpenAPI
 # 3.1 document naming the route tables' operations and scopes; test-e2e
-# then checks every answer of every dialect the suite got against it (tests/e2e/lib.mjs records them in OPENAPI_LOG).
+# then checks every answer of every dialect the suite got against it
+# (tests/e2e/lib.mjs records them in OPENAPI_LOG).
 OPENAPI_LOG = $(CURDIR)/build/openapi-answers.jsonl
 test-openapi:
 	cd tests && node openapi/check.mjs ../templates/openapi.json
