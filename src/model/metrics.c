@@ -197,15 +197,15 @@ family(struct buf *out, const char *name, const char *type, const char *help)
 static void
 seconds(struct buf *out, int64_t ms)
 {
-	char	 frac[4];
-	int	 n = 3;
+	char		 frac[4];
+	uint64_t	 u;
+	int		 n = 3;
 
-	if (ms < 0) {
+	if (ms < 0)
 		buf_putc(out, '-');
-		ms = -ms;
-	}
-	buf_printf(out, "%lld", (long long)(ms / 1000));
-	snprintf(frac, sizeof(frac), "%03d", (int)(ms % 1000));
+	u = ms < 0 ? -(uint64_t)ms : (uint64_t)ms;
+	buf_printf(out, "%llu", (unsigned long long)(u / 1000));
+	snprintf(frac, sizeof(frac), "%03u", (unsigned)(u % 1000));
 	while (n > 0 && frac[n - 1] == '0')
 		frac[--n] = '\0';
 	if (n > 0)
