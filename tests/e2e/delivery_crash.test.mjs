@@ -76,8 +76,15 @@ describe('crash: SIGKILL twice while 5,000 events are published', () => {
             r = { status: 0 };
           }
           if (r.status === 202) break;
-          // 503 (or a dropped connection): not accepted; try again.
-          assert.ok(r.status === 503 || r.status === 0 || r.status === 502, `event ${n}: status ${r.status} ${r.text}`);
+          // 503 (or a dropped connection): not accepted; try again.  So is
+          // lighttpd's own 500 page: a webhookd killed inside Berkeley DB
+          // panics the environment, each FastCGI process answers 503 and
+          // exits, and a request already queued at one that exits is
+          // answered by lighttpd (seen once under make asan on a loaded
+          // machine).  A 500 of the program's own (JSON) still fails.
+          const serverPage = r.status === 500 && /^\s*</.test(r.text || '');
+          assert.ok(r.status === 503 || r.status === 0 || r.status === 502 || serverPage,
+            `event ${n}: status ${r.status} ${r.text}\n--- lighttpd log:\n${s.srv.logText(8000)}`);
           assert.ok(tries < 50, `event ${n}: gave up`);
           retries++;
           await sleep(20);
