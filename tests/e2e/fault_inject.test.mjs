@@ -10,20 +10,14 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { REPO, api, ctl, makeHome, show, sleep, startLighttpd } from './lib.mjs';
+import { api, ctl, makeHome, show, sleep, startLighttpd } from './lib.mjs';
+import { faultShim } from './fault_lib.mjs';
 import { createWebhook, deliveries, spoolFiles, startDaemon, startReceiver, until, writeConf } from './delivery_lib.mjs';
 
-const SHIM = path.join(REPO, 'build', 'fault', 'faultfs.so');
 
-function ensureShim() {
-  if (fs.existsSync(SHIM)) return;
-  const r = spawnSync('make', ['-s', 'build/fault/faultfs.so'], { cwd: REPO, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`make build/fault/faultfs.so:\n${r.stdout}${r.stderr}`);
-}
 
 // Every file in spool/new/ is a whole event: JSON with an id.
 function assertWholeNew(home) {
@@ -39,28 +33,16 @@ function assertWholeNew(home) {
 const timed = async (p) => { const t0 = Date.now(); const r = await p; r.ms = Date.now() - t0; return r; };
 
 describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () => {
-  let srv, home, token, ctlFile, env, rx, rx2, daemon;
-  let step = 0;
+  let srv, home, token, shim, env, rx, rx2, daemon;
 
-  // Sets the fault (words of the control file; '' for none).  Each write
-  // makes a new file, renamed into place, so that every process sees the
-  // change at its next call.
-  const fault = (words) => {
-    const tmp = `${ctlFile}.${++step}`;
-    fs.writeFileSync(tmp, words ? `${words}\n` : '');
-    fs.renameSync(tmp, ctlFile);
-  };
+  // Sets the fault (words of the control file; '' for none): fault_lib.
+  const fault = (words) => shim.set(words);
 
   before(async () => {
-    ensureShim();
     ({ home, token } = makeHome('webhooks-faultfs-'));
     writeConf(home, { allow_private: 1 });
-    ctlFile = path.join(path.dirname(home), `${path.basename(home)}.faultctl`);
-    fault('');
-    // (Under `make asan` the programs carry AddressSanitizer's runtime,
-    // which by default refuses to start behind another preloaded library.)
-    const asan = [process.env.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':');
-    env = { LD_PRELOAD: SHIM, FAULTFS_CTL: ctlFile, ASAN_OPTIONS: asan };
+    shim = faultShim(home);
+    ({ env } = shim);
     srv = await startLighttpd({ home, token, extraEnv: env });
     rx = await startReceiver(() => ({ status: 204 }));
   });
@@ -70,7 +52,7 @@ describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () 
     if (srv) await srv.stopAndClean();
     if (rx) await rx.close();
     if (rx2) await rx2.close();
-    for (let i = 0; i <= step; i++) fs.rmSync(i ? `${ctlFile}.${i}` : ctlFile, { force: true });
+    if (shim) shim.remove();
   });
 
   const wrap = (fn) => async (t) => {
@@ -249,23 +231,16 @@ describe('fault injection: write, fsync and rename fail with EIO or ENOSPC', () 
 // cur/, and webhookd moves it out again once renames work, without a
 // restart.  Every event ends delivered, each attempt logged once.
 describe('fault injection: webhookd cannot move files out of cur/', () => {
-  let srv, home, token, ctlFile, env, rx, daemon;
-  let step = 0;
+  let srv, home, token, shim, env, rx, daemon;
   let failing = true;
-  const fault = (words) => {
-    const tmp = `${ctlFile}.${++step}`;
-    fs.writeFileSync(tmp, words ? `${words}\n` : '');
-    fs.renameSync(tmp, ctlFile);
-  };
+  // Sets the fault (words of the control file; '' for none): fault_lib.
+  const fault = (words) => shim.set(words);
 
   before(async () => {
-    ensureShim();
     ({ home, token } = makeHome('webhooks-faultcur-'));
     writeConf(home, { allow_private: 1, time_scale: 0.01 });
-    ctlFile = path.join(path.dirname(home), `${path.basename(home)}.faultctl`);
-    fault('');
-    const asan = [process.env.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':');
-    env = { LD_PRELOAD: SHIM, FAULTFS_CTL: ctlFile, ASAN_OPTIONS: asan };
+    shim = faultShim(home);
+    ({ env } = shim);
     srv = await startLighttpd({ home, token, extraEnv: env });
     rx = await startReceiver(() => (failing ? { status: 500, delayMs: 800 } : { status: 204 }));
   });
@@ -274,7 +249,7 @@ describe('fault injection: webhookd cannot move files out of cur/', () => {
     if (daemon) await daemon.stop();
     if (srv) await srv.stopAndClean();
     if (rx) await rx.close();
-    for (let i = 0; i <= step; i++) fs.rmSync(i ? `${ctlFile}.${i}` : ctlFile, { force: true });
+    if (shim) shim.remove();
   });
 
   test('deferrals that cannot be renamed stay in cur/ and leave it once renames work; nothing lost or logged twice', async (t) => {

@@ -10,22 +10,16 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 
-import { REPO, addToken, api, ctl, makeHome, show, startLighttpd } from './lib.mjs';
+import { addToken, api, ctl, makeHome, show, startLighttpd } from './lib.mjs';
+import { faultShim } from './fault_lib.mjs';
 import { createWebhook, publish, runDaemon, spoolFiles, startReceiver, writeConf } from './delivery_lib.mjs';
 
-const SHIM = path.join(REPO, 'build', 'fault', 'faultfs.so');
 const EXPOSITION = 'text/plain; version=0.0.4; charset=utf-8';
 
-function ensureShim() {
-  if (fs.existsSync(SHIM)) return;
-  const r = spawnSync('make', ['-s', 'build/fault/faultfs.so'], { cwd: REPO, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`make build/fault/faultfs.so:\n${r.stdout}${r.stderr}`);
-}
 
 // The text checked line by line against the format (every family with its
 // HELP and TYPE before its samples, every sample a name, labels and a
@@ -73,25 +67,18 @@ function numbers(fams) {
 }
 
 describe('health and metrics', () => {
-  let srv, rx, home, token, metricsToken, viewToken, ctlFile, env;
-  let step = 0;
+  let srv, rx, home, token, metricsToken, viewToken, shim, env;
 
-  const fault = (words) => {
-    const tmp = `${ctlFile}.${++step}`;
-    fs.writeFileSync(tmp, words ? `${words}\n` : '');
-    fs.renameSync(tmp, ctlFile);
-  };
+  // Sets the fault (words of the control file; '' for none): fault_lib.
+  const fault = (words) => shim.set(words);
 
   before(async () => {
-    ensureShim();
     ({ home, token } = makeHome('webhooks-metrics-'));
     writeConf(home, { allow_private: 1 });
     metricsToken = addToken(home, 'ops', 'metrics:view');
     viewToken = addToken(home, 'default', 'webhooks:view');
-    ctlFile = path.join(path.dirname(home), `${path.basename(home)}.faultctl`);
-    fault('');
-    const asan = [process.env.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':');
-    env = { LD_PRELOAD: SHIM, FAULTFS_CTL: ctlFile, ASAN_OPTIONS: asan };
+    shim = faultShim(home);
+    ({ env } = shim);
     srv = await startLighttpd({ home, token, extraEnv: env });
     rx = await startReceiver((req) => (req.url.startsWith('/fail') ? { status: 500, body: 'no' } : { status: 204 }));
   });
@@ -99,7 +86,7 @@ describe('health and metrics', () => {
   after(async () => {
     if (srv) await srv.stopAndClean();
     if (rx) await rx.close();
-    for (let i = 0; i <= step; i++) fs.rmSync(i ? `${ctlFile}.${i}` : ctlFile, { force: true });
+    if (shim) shim.remove();
   });
 
   const wrap = (fn) => async (t) => {
