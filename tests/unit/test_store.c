@@ -818,6 +818,32 @@ test_killed_waiter(void **state)
 }
 
 /*
+ * A process of the environment that takes a SIGBUS (a region page gone, a
+ * full disk under a mapped file): the store's handler marks the
+ * environment panicked and the process exits 70.
+ */
+static void
+sigbus_child(const char *home)
+{
+	pid_t	 pid;
+	int	 st;
+
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		struct store *cs = store_open(home, 0);
+
+		if (cs == NULL)
+			_exit(1);
+		raise(SIGBUS);
+		_exit(2);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 70);
+}
+
+/*
  * A SIGBUS in a process that has the store open (a region page without a
  * disk block behind it, on a full disk) panics the environment before the
  * process dies: the live processes see STORE_FATAL instead of waiting on a
@@ -829,7 +855,7 @@ test_sigbus_panics(void **state)
 	struct fx	*fx = *state;
 	struct upd	 u;
 	char		*json = NULL, c;
-	pid_t		 pid, live;
+	pid_t		 live;
 	int		 st, fnret, ready[2], done[2];
 
 	assert_int_equal(wh_create(fx->s, "t", "bus", "http://x.test/",
@@ -858,19 +884,7 @@ test_sigbus_panics(void **state)
 	close(ready[1]);
 	close(done[0]);
 	assert_int_equal(read(ready[0], &c, 1), 1);
-	pid = fork();
-	assert_true(pid != -1);
-	if (pid == 0) {
-		struct store *cs = store_open(fx->home, 0);
-
-		if (cs == NULL)
-			_exit(1);
-		raise(SIGBUS);
-		_exit(2);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 70);
+	sigbus_child(fx->home);
 	assert_int_equal(write(done[1], "d", 1), 1);
 	assert_int_equal(waitpid(live, &st, 0), live);
 	assert_true(WIFEXITED(st));
@@ -904,7 +918,7 @@ test_recovery_ends_stale(void **state)
 {
 	struct fx	*fx = *state;
 	char		*json = NULL, c;
-	pid_t		 pid, idle;
+	pid_t		 idle;
 	int		 st, i, ready[2], done[2];
 
 	assert_int_equal(wh_create(fx->s, "t", "stale", "http://x.test/",
@@ -929,19 +943,7 @@ test_recovery_ends_stale(void **state)
 	close(ready[1]);
 	close(done[0]);
 	assert_int_equal(read(ready[0], &c, 1), 1);
-	pid = fork();
-	assert_true(pid != -1);
-	if (pid == 0) {
-		struct store *cs = store_open(fx->home, 0);
-
-		if (cs == NULL)
-			_exit(1);
-		raise(SIGBUS);
-		_exit(2);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 70);
+	sigbus_child(fx->home);
 
 	alarm(SLOW(20));			/* the open must not hang */
 	fx->s = store_open(fx->home, 0);
