@@ -825,7 +825,10 @@ deliver_xfer_done(struct deliver_xfer *x, CURLcode rc,
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME_T, &us);
 	r->latency_ms = (int64_t)(us / 1000);
-	r->status = (int)code;
+	/* libcurl's code for a status line it could not read may be any
+	 * number, negative too (a 33-digit version after "HTTP/" gave -1
+	 * with an error): only a three-digit status is one. */
+	r->status = code >= 100 && code <= 999 ? (int)code : 0;
 	if (rc == CURLE_WRITE_ERROR && x->truncated)
 		rc = CURLE_OK;		/* we stopped reading: not a failure */
 	/* The scheme was checked before the transfer and redirects are not
