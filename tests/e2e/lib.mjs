@@ -209,6 +209,25 @@ class Server {
     throw new Error(`${this.kind} did not answer on ${this.base} within ${timeoutMs} ms: ${lastErr}\n${this.logText()}`);
   }
 
+  // Ready as soon as the port accepts a connection: no request, so that a
+  // server that starts its FastCGI processes on demand (mod_fcgid) has
+  // started none yet (a cold start).
+  async waitListening(timeoutMs = 15000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.exited) {
+        throw new Error(`${this.kind} exited (${JSON.stringify(this.exited)}) before listening\n${this.logText()}`);
+      }
+      const ok = await new Promise((resolve) => {
+        const c = net.connect(this.port, '127.0.0.1', () => { c.destroy(); resolve(true); });
+        c.on('error', () => resolve(false));
+      });
+      if (ok) return;
+      await sleep(50);
+    }
+    throw new Error(`${this.kind} did not listen on ${this.base} within ${timeoutMs} ms\n${this.logText()}`);
+  }
+
   // PIDs of the FastCGI processes (webhooks.fcgi) under this server.
   fcgiPids() {
     const procs = new Map(); // pid -> ppid
@@ -341,7 +360,8 @@ export async function startLighttpd({ home, token, port, conf = LIGHTTPD_CONF, r
 // at prefix.)
 // (defines: more Defines, such as { WEBHOOKS_POOL: '' } for the pool mode;
 // '' defines the name without a value.)
-export async function startApache({ home, token, port, user = 'www-data', root = REPO, conf = APACHE_CONF, prefix = '', defines = {} } = {}) {
+// cold: ready when the port accepts a connection, no request sent.
+export async function startApache({ home, token, port, user = 'www-data', root = REPO, conf = APACHE_CONF, prefix = '', defines = {}, cold = false } = {}) {
   if (!home) ({ home, token } = makeHome('webhooks-apache-'));
   port = port || await freePort();
   const bin = which('apache2') || which('httpd');
@@ -363,7 +383,8 @@ export async function startApache({ home, token, port, user = 'www-data', root =
   // apache2ctl; the standalone configuration needs none of them.
   const srv = startProcess('apache', bin, args, {}, { port, home, token, prefix });
   srv.logFile = path.join(home, 'apache-error.log');
-  await srv.waitReady();
+  if (cold) await srv.waitListening();
+  else await srv.waitReady();
   return srv;
 }
 
