@@ -175,18 +175,38 @@ trim(char *s)
 	return s;
 }
 
+/* A line of webhooks.conf: the longest value (webhookd, 4095 bytes) with
+ * its key and room to spare. */
+#define CFG_LINE_MAX	8191
+
 static int
 cfg_file(struct cfg *c, const char *path, char *err, size_t errlen)
 {
 	FILE	*f;
-	char	 line[1024], why[256], *k, *v, *eq;
+	char	*line = NULL, why[256], *k, *v, *eq;
+	size_t	 cap = 0;
+	ssize_t	 n;
 	int	 lineno = 0, rc = 0;
 
 	if ((f = fopen(path, "r")) == NULL)
 		return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s",
 		    path, strerror(errno)), -1);
-	while (fgets(line, sizeof(line), f) != NULL) {
+	while ((n = getline(&line, &cap, f)) != -1) {
 		lineno++;
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		if (n > CFG_LINE_MAX) {
+			snprintf(err, errlen, "%s:%d: longer than %d bytes",
+			    path, lineno, CFG_LINE_MAX);
+			rc = -1;
+			break;
+		}
+		if (memchr(line, '\0', (size_t)n) != NULL) {
+			snprintf(err, errlen, "%s:%d: a NUL byte", path,
+			    lineno);
+			rc = -1;
+			break;
+		}
 		k = trim(line);
 		if (*k == '#' || *k == '\0')
 			continue;
@@ -205,6 +225,7 @@ cfg_file(struct cfg *c, const char *path, char *err, size_t errlen)
 			break;
 		}
 	}
+	free(line);
 	fclose(f);
 	return rc;
 }

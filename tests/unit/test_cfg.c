@@ -69,6 +69,31 @@ test_cfg(void **state)
 	fclose(f);
 	assert_int_equal(cfg_load(&c, err, sizeof(err)), -1);
 
+	/* A long line is one line: a 3000-byte comment is a comment (it
+	 * used to be cut at 1023 bytes, its rest read as a line of its
+	 * own); over 8191 bytes is refused, and so is a NUL byte. */
+	{
+		char	 big[9001];
+
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		f = fopen(path, "w");
+		fprintf(f, "# %.3000s\ntimeout_ms = 6000\n", big);
+		fclose(f);
+		assert_int_equal(cfg_load(&c, err, sizeof(err)), 0);
+		assert_int_equal(c.timeout_ms, 6000);
+		f = fopen(path, "w");
+		fprintf(f, "timeout_ms = 6000\n# %s\n", big);
+		fclose(f);
+		assert_int_equal(cfg_load(&c, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, ":2: longer than 8191 bytes"));
+		f = fopen(path, "w");
+		fwrite("timeout_ms = 6000\0 1\n", 1, 21, f);
+		fclose(f);
+		assert_int_equal(cfg_load(&c, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, ":1: a NUL byte"));
+	}
+
 	/* base_url: an http(s) URL of host and path characters, its trailing
 	 * slashes cut; nothing that would need escaping in a link. */
 	{
