@@ -28,10 +28,12 @@
 
 static struct cfg	 cfg;
 
+/* The usage text: asked for (help, -h, --help) on standard output with
+ * status 0, else on standard error with status 2. */
 static void
-usage(void)
+usage_to(int asked)
 {
-	fprintf(stderr,
+	fprintf(asked ? stdout : stderr,
 	    "usage: webhookctl init [--docroot DIR] [--force]\n"
 	    "       webhookctl team add NAME | team list\n"
 	    "       webhookctl token add --team NAME [--scopes LIST]\n"
@@ -42,7 +44,13 @@ usage(void)
 	    "scopes: webhooks:view,webhooks:add,webhooks:edit,webhooks:remove,"
 	    "events:publish (default: all of these), metrics:view (named "
 	    "only)\n");
-	exit(2);
+	exit(asked ? 0 : 2);
+}
+
+static void
+usage(void)
+{
+	usage_to(0);
 }
 
 static struct store *
@@ -478,6 +486,9 @@ main(int argc, char **argv)
 	log_init("webhookctl");
 	if (argc < 2)
 		usage();
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)
+		usage_to(1);
 	if (cfg_load(&cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "webhookctl: %s\n", err);
 		return 1;

@@ -144,12 +144,19 @@ wd_setup_fds(struct wd *wd)
 	return 0;
 }
 
+/* On standard output with status 0 when asked for (-h, --help). */
+static void
+usage_to(int asked)
+{
+	fprintf(asked ? stdout : stderr, "usage: webhookd [--user NAME] "
+	    "[--once | -n | --test [--detach] TEAM UUID [EVENT_ID]]\n");
+	exit(asked ? 0 : 2);
+}
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: webhookd [--user NAME] [--once | -n | "
-	    "--test [--detach] TEAM UUID [EVENT_ID]]\n");
-	exit(2);
+	usage_to(0);
 }
 
 /*
@@ -316,6 +323,9 @@ main(int argc, char *argv[])
 	int		 i, check = 0, rc, dropped;
 
 	log_init("webhookd");
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0))
+		usage_to(1);
 	if (argc >= 3 && strcmp(argv[1], "--user") == 0) {
 		user = argv[2];
 		argc -= 2;
