@@ -615,14 +615,23 @@ auth_login(struct store *st, const char *addr, const char *token,
 		if ((rc = limit_check(st, tkey, now, &retry)) != STORE_OK)
 			return rc;
 	}
-	if (retry > 0) {
+	/*
+	 * A limited address still logs in with a real token: the addresses
+	 * behind one proxy or NAT are one, and one client's wrong tokens
+	 * must not lock every other out.  The limit cannot be what stops
+	 * guessing anyway (a token has 192 random bits, and the API takes
+	 * tokens unlimited); it keeps failures cheap and the log short.  A
+	 * team's limit is only ever reached by its token ids, never tokens.
+	 */
+	rc = team[0] != '\0' && retry > 0 ? STORE_NOTFOUND :
+	    auth_session_create(st, token, sid, out);
+	if (retry > 0 && rc == STORE_NOTFOUND) {
 		/* Counted, not logged: limits_prune logs the count. */
 		(void)limit_count(st, team[0] != '\0' ? tkey : akey, 0, now,
 		    &op);
 		*retry_s = retry;
 		return AUTH_LIMITED;
 	}
-	rc = auth_session_create(st, token, sid, out);
 	if (rc != STORE_NOTFOUND)
 		return rc;
 	login_failed(st, akey, addr != NULL ? addr : "-", now);
