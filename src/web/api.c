@@ -450,8 +450,8 @@ api_handle(struct store *st, const struct cfg *cfg, struct http_req *req,
 	c.route = r;
 	c.dialect = dialects[i];
 	/* An optional body that is absent: the handler gets none. */
-	body = (r->flags & ROUTE_BODY) && (!(r->flags & ROUTE_BODY_OPT) ||
-	    req->body_too_large || !only_space(req->body, req->body_len));
+	body = (r->flags & ROUTE_BODY) || ((r->flags & ROUTE_BODY_OPT) &&
+	    (req->body_too_large || !only_space(req->body, req->body_len)));
 	if (body) {
 		if (req->body_too_large) {
 			char	 msg[96];

@@ -400,7 +400,7 @@ static const struct route api_native_routes[] = {
 	    SCOPE_EDIT, ROUTE_BODY },
 	{ HTTP_M(HTTP_DELETE), BASE "/:id", native_delete, SCOPE_REMOVE, 0 },
 	{ HTTP_M(HTTP_POST), BASE "/:id/secret/rotate", native_rotate,
-	    SCOPE_EDIT, ROUTE_BODY | ROUTE_BODY_OPT },
+	    SCOPE_EDIT, ROUTE_BODY_OPT },
 };
 
 void
