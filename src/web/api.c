@@ -258,8 +258,8 @@ api_webhook_rotate(struct api_ctx *c, struct webhook *w)
 	}
 	if (api_store_error(c, rc))
 		return -1;
-	log_info("team %s: webhook %s: signing secret rotated, %zu old "
-	    "kept", c->auth.team, w->uuid, w->nold_secrets);
+	log_info("api_webhook_rotate: team %s: webhook %s: new signing "
+	    "secret, %zu old kept", c->auth.team, w->uuid, w->nold_secrets);
 	return 0;
 }
 

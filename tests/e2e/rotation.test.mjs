@@ -111,6 +111,21 @@ describe('secret rotation', () => {
     assert.deepEqual(q.headers['webhook-signature'].split(' '), [signOf(third, q), signOf(second, q), signOf(first, q)]);
     for (const s of [first, second, third]) verifier(s).verify(q.body, q.headers);
 
+    // The test delivery (a webhookd of its own) signs the same way.
+    const n = rx.requests.filter((x) => x.url === '/rot').length;
+    r = await api(srv.base, 'POST', `/api/2.0/webhooks/${wh.id}/test`, { token: srv.token, body: '' });
+    assert.ok(r.status === 200 || r.status === 202, show(r));
+    await rx.waitFor((reqs) => reqs.filter((x) => x.url === '/rot').length > n, 15000);
+    q = rx.requests.filter((x) => x.url === '/rot')[n];
+    assert.deepEqual(q.headers['webhook-signature'].split(' '), [signOf(third, q), signOf(second, q), signOf(first, q)]);
+
+    // No log line holds a secret.
+    assert.match(srv.logText(1 << 20), /api_webhook_rotate: team default: webhook [0-9a-f-]+: new signing secret, 2 old kept/);
+    for (const sec of [first, second, third]) {
+      assert.ok(!daemon.logText().includes(sec), 'a secret in webhookd\'s log');
+      assert.ok(!srv.logText(1 << 20).includes(sec), 'a secret in the server\'s log');
+    }
+
     // GET shows the expiry, newest first, never the values.
     const got = await getWebhook(srv, wh.id);
     assert.equal(got.token, third);
