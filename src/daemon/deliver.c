@@ -240,11 +240,10 @@ deliver_sign_all(const struct webhook *w, const char *msg_id, int64_t ts,
     int64_t now_ms, const char *body, size_t len,
     char out[DELIVER_SIGS_LEN + 1])
 {
-	size_t	 i, n = 0, k;
+	size_t	 i, n = SIG_LEN, k;
 
 	sign_into(w->token != NULL ? w->token : "", msg_id, ts, body, len,
 	    out);
-	n = SIG_LEN;
 	for (i = k = 0; i < w->nold_secrets && k < WH_OLD_SECRETS_MAX; i++) {
 		if (w->old_secrets[i].expires_at <= now_ms)
 			continue;
