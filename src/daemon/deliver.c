@@ -61,7 +61,7 @@ struct deliver_xfer {
 						   three webhook-* */
 	char			 idline[16 + DELIVER_ID_LEN];
 	char			 tsline[48];
-	char			 sigline[24 + SIG_LEN];
+	char			 sigline[24 + DELIVER_SIGS_LEN];
 	char			 errbuf[CURL_ERROR_SIZE];
 	char			 refused[160];	/* why the guard said no */
 	char			 retry_after[64]; /* the raw header value */
@@ -230,6 +230,30 @@ deliver_sign(const char *secret, const char *msg_id, int64_t ts,
 
 	sign_into(secret, msg_id, ts, body, len, out);
 	return xstrdup(out);
+}
+
+_Static_assert(DELIVER_SIGS_LEN >= (WH_OLD_SECRETS_MAX + 1) * (SIG_LEN + 1),
+    "DELIVER_SIGS_LEN holds a signature per secret");
+
+void
+deliver_sign_all(const struct webhook *w, const char *msg_id, int64_t ts,
+    int64_t now_ms, const char *body, size_t len,
+    char out[DELIVER_SIGS_LEN + 1])
+{
+	size_t	 i, n = SIG_LEN, k;
+
+	sign_into(w->token != NULL ? w->token : "", msg_id, ts, body, len,
+	    out);
+	for (i = k = 0; i < w->nold_secrets && k < WH_OLD_SECRETS_MAX; i++) {
+		if (w->old_secrets[i].expires_at <= now_ms)
+			continue;
+		out[n++] = ' ';
+		sign_into(w->old_secrets[i].secret, msg_id, ts, body, len,
+		    out + n);
+		n += SIG_LEN;
+		k++;
+	}
+	out[n] = '\0';
 }
 
 /* ---- the SSRF guard ---------------------------------------------------- */
@@ -628,8 +652,8 @@ deliver_xfer_new(const struct webhook *w, const char *msg_id,
 {
 	struct deliver_xfer	*x;
 	struct curl_slist	*h, **tail;
-	char			 sig[SIG_LEN + 1];
-	int64_t			 now_s;
+	char			 sig[DELIVER_SIGS_LEN + 1];
+	int64_t			 now_ms, now_s;
 	int			 user_ct = 0;
 	size_t			 i, n;
 
@@ -679,9 +703,9 @@ deliver_xfer_new(const struct webhook *w, const char *msg_id,
 		tail = &x->fixed[0].next;
 	}
 	x->fixed[1].data = (char *)"Expect:";	/* no 100-continue round trip */
-	now_s = util_now_ms() / 1000;
-	sign_into(w->token != NULL ? w->token : "", msg_id, now_s, body, len,
-	    sig);
+	now_ms = util_now_ms();
+	now_s = now_ms / 1000;
+	deliver_sign_all(w, msg_id, now_s, now_ms, body, len, sig);
 	snprintf(x->idline, sizeof(x->idline), "webhook-id: %s", msg_id);
 	snprintf(x->tsline, sizeof(x->tsline), "webhook-timestamp: %lld",
 	    (long long)now_s);

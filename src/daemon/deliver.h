@@ -63,6 +63,16 @@ char	*deliver_body_json(const char *type, const char *timestamp,
  */
 char	*deliver_sign(const char *secret, const char *msg_id, int64_t ts,
 	    const char *body, size_t len);
+/*
+ * The whole webhook-signature value into out: the signature with w's
+ * token, then one with each of its old secrets still valid at now_ms
+ * (secret rotation), newest first, separated by a space, as Standard
+ * Webhooks lets a receiver accept any of them.
+ */
+#define DELIVER_SIGS_LEN	((WH_OLD_SECRETS_MAX + 1) * 48)	/* "v1," + 44, a space */
+void	deliver_sign_all(const struct webhook *w, const char *msg_id,
+	    int64_t ts, int64_t now_ms, const char *body, size_t len,
+	    char out[DELIVER_SIGS_LEN + 1]);
 
 /*
  * Why an address may not be connected to ("a loopback address", ...), or

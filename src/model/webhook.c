@@ -37,6 +37,64 @@ webhook_new_secret(void)
 }
 
 void
+webhook_prune_secrets(struct webhook *w, int64_t now_ms)
+{
+	size_t	 i, n;
+
+	for (i = n = 0; i < w->nold_secrets; i++) {
+		if (w->old_secrets[i].expires_at > now_ms)
+			w->old_secrets[n++] = w->old_secrets[i];
+		else
+			free(w->old_secrets[i].secret);
+	}
+	w->nold_secrets = n;
+}
+
+void
+webhook_keep_secret(struct webhook *w, const char *old, int64_t until_ms,
+    int64_t now_ms)
+{
+	size_t	 i, n;
+
+	webhook_prune_secrets(w, now_ms);
+	/* Copies of the new secret or of old go: old comes first now. */
+	for (i = n = 0; i < w->nold_secrets; i++) {
+		if (strcmp(w->old_secrets[i].secret, old) == 0 ||
+		    (w->token != NULL &&
+		    strcmp(w->old_secrets[i].secret, w->token) == 0))
+			free(w->old_secrets[i].secret);
+		else
+			w->old_secrets[n++] = w->old_secrets[i];
+	}
+	w->nold_secrets = n;
+	if (until_ms <= now_ms || old[0] == '\0' ||
+	    (w->token != NULL && strcmp(old, w->token) == 0))
+		return;
+	if (w->nold_secrets == WH_OLD_SECRETS_MAX)
+		free(w->old_secrets[--w->nold_secrets].secret);
+	w->old_secrets = xrealloc(w->old_secrets,
+	    (w->nold_secrets + 1) * sizeof(*w->old_secrets));
+	memmove(w->old_secrets + 1, w->old_secrets,
+	    w->nold_secrets * sizeof(*w->old_secrets));
+	w->old_secrets[0].secret = xstrdup(old);
+	w->old_secrets[0].expires_at = until_ms;
+	w->nold_secrets++;
+}
+
+int64_t
+webhook_grace_ms(const struct wh_input *in)
+{
+	int64_t	 s;
+
+	s = in->has_grace ? in->grace_s : WH_GRACE_DEFAULT_S;
+	if (s < 0)
+		s = 0;
+	if (s > WH_GRACE_MAX_S)
+		s = WH_GRACE_MAX_S;
+	return s * 1000;
+}
+
+void
 webhook_init(struct webhook *w, const char *team)
 {
 	memset(w, 0, sizeof(*w));
@@ -131,10 +189,20 @@ update_fn(const char *old, char **url, char **json, void *varg)
 {
 	struct update_arg	*arg = varg;
 	struct webhook		 w;
+	char			*secret;
+	int64_t			 now;
 
 	if (webhook_from_record(old, &w) == -1)
 		return -1;
+	secret = xstrdup(w.token != NULL ? w.token : "");
 	webhook_apply(&w, arg->in);
+	/* A secret replaced stays valid for the grace period (rotation). */
+	if (w.token != NULL && strcmp(secret, w.token) != 0) {
+		now = util_now_ms();
+		webhook_keep_secret(&w, secret, now +
+		    webhook_grace_ms(arg->in), now);
+	}
+	free(secret);
 	memset(&arg->errs, 0, sizeof(arg->errs));
 	wh_check_combined(&w, &arg->errs);
 	if (arg->errs.count > 0) {

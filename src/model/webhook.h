@@ -33,12 +33,23 @@ struct buf;
 #define WH_EVENT_MAX	128
 #define WH_ATTEMPTS_MAX	20
 #define WH_ATTEMPTS_DEFAULT 8
+/* Secret rotation: a replaced signing secret stays valid this long (also
+ * signing every delivery beside the new one); at most this many kept. */
+#define WH_GRACE_DEFAULT_S	(24 * 3600)
+#define WH_GRACE_MAX_S		(7 * 24 * 3600)
+#define WH_OLD_SECRETS_MAX	10
 
 enum wh_method { WH_POST = 0, WH_PUT, WH_PATCH };
 
 struct wh_header {
 	char	*name;
 	char	*value;
+};
+
+/* A replaced signing secret, valid until expires_at (ms since the epoch). */
+struct wh_secret {
+	char	*secret;
+	int64_t	 expires_at;
 };
 
 struct webhook {
@@ -52,6 +63,8 @@ struct webhook {
 	char		 *auth_user;	/* NULL: no basic auth */
 	char		 *auth_pass;
 	char		 *token;	/* the signing secret */
+	struct wh_secret *old_secrets;	/* replaced ones, newest first */
+	size_t		  nold_secrets;
 	char		**events;	/* {"*"}: every event */
 	size_t		  nevents;
 	int		  active;
@@ -74,10 +87,15 @@ struct webhook {
 #define WF_ACTIVE	0x080
 #define WF_MAX_ATTEMPTS	0x100
 
-/* A decoded, checked request body: only the fields in set are meaningful. */
+/* A decoded, checked request body: only the fields in set are meaningful.
+ * A token that replaces the stored one keeps the old one valid for
+ * grace_s seconds when has_grace, else WH_GRACE_DEFAULT_S (at most
+ * WH_GRACE_MAX_S; 0: not at all). */
 struct wh_input {
 	unsigned	 set;
 	struct webhook	 w;
+	int		 has_grace;
+	int64_t		 grace_s;
 };
 
 /* Validation errors, one per bad field.  The table keeps the first
@@ -152,6 +170,25 @@ void	webhook_form_text(const struct wh_form_field *, const struct webhook *,
 
 /* "whsec_" + base64 of 24 random bytes; the caller frees it. */
 char	*webhook_new_secret(void);
+/*
+ * Secret rotation.  webhook_keep_secret keeps old (replaced by w->token)
+ * valid until until_ms: first among w's old secrets, a copy of it or of
+ * w->token dropped, those expired by now_ms dropped, the oldest past
+ * WH_OLD_SECRETS_MAX dropped.  webhook_prune_secrets drops the expired
+ * ones only.  webhook_grace_ms is in's grace in ms (default, cap).
+ */
+void	webhook_keep_secret(struct webhook *w, const char *old, int64_t until_ms,
+	    int64_t now_ms);
+void	webhook_prune_secrets(struct webhook *w, int64_t now_ms);
+int64_t	webhook_grace_ms(const struct wh_input *in);
+/*
+ * A rotate request's body (NULL: none): {"token"?: a new secret as
+ * webhook_decode checks it (absent or "": one is generated),
+ * "grace_seconds"?: 0..WH_GRACE_MAX_S}.  Fills in for webhook_update (its
+ * set is WF_TOKEN); 0, or -1 with errs filled.
+ */
+int	webhook_decode_rotate(json_object *body, struct wh_input *in,
+	    struct wh_errors *errs);
 /* 1 if the webhook is active and subscribed to the event type. */
 int	webhook_wants(const struct webhook *, const char *type);
 const char *webhook_method_name(enum wh_method);
@@ -207,6 +244,8 @@ int	webhook_get(struct store *, const char *team, const char *uuid,
 int	webhook_update(struct store *, const char *team, const char *uuid,
 	    const struct wh_input *in, int flags, struct webhook *out,
 	    struct wh_errors *errs);
+/* An update that changes the token keeps the stored one as an old secret
+ * for in's grace (webhook_keep_secret); so does every dialect's. */
 int	webhook_delete(struct store *, const char *team, const char *uuid);
 /* webhook_get as a view (free it with webhook_view_free); redact: as
  * webhook_redact (the stored view is then not used). */

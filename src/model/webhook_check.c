@@ -581,6 +581,42 @@ wh_decode_token(json_object *v, struct webhook *w, struct wh_errors *errs)
 }
 
 int
+webhook_decode_rotate(json_object *body, struct wh_input *in,
+    struct wh_errors *errs)
+{
+	json_object	*v = NULL, *g = NULL;
+	int64_t		 n;
+
+	memset(in, 0, sizeof(*in));
+	errs->n = errs->count = 0;
+	if (body != NULL && !json_object_is_type(body, json_type_object)) {
+		webhook_error(errs, "body", "must be a JSON object");
+		return -1;
+	}
+	if (body != NULL && json_object_object_get_ex(body, "grace_seconds",
+	    &g) && !json_object_is_type(g, json_type_null)) {
+		n = json_object_is_type(g, json_type_int) ?
+		    json_object_get_int64(g) : -1;
+		if (n < 0 || n > WH_GRACE_MAX_S)
+			webhook_error(errs, "grace_seconds", "must be an integer "
+			    "from 0 to %d (7 days)", WH_GRACE_MAX_S);
+		else {
+			in->has_grace = 1;
+			in->grace_s = n;
+		}
+	}
+	if (body != NULL)
+		json_object_object_get_ex(body, "token", &v);
+	if (wh_decode_token(v, &in->w, errs) == 0)
+		in->set = WF_TOKEN;
+	if (errs->count > 0) {
+		webhook_input_free(in);
+		return -1;
+	}
+	return 0;
+}
+
+int
 wh_decode_events(json_object *v, struct webhook *w, struct wh_errors *errs)
 {
 	json_object	*e;

@@ -175,6 +175,9 @@ struct ftype {
 	void	(*settle)(const struct field *, struct webhook *);
 	/* webhook_redact, for rows with FL_SECRET. */
 	void	(*redact)(const struct field *, struct webhook *);
+	/* 1 when the member is left out of the record and the union JSON
+	 * (NULL: always written). */
+	int	(*omit)(const struct field *, const struct webhook *);
 	/* A form's one input (rows with FL_FORM): its kind, and the value
 	 * as the input's text. */
 	enum wh_input_kind	 input;
@@ -1018,6 +1021,155 @@ t_error_quick(const struct field *f, struct jscan *r, struct webhook *w)
 	return wh_pair(r, "date", &w->error_date, "message", &w->error_msg);
 }
 
+/* The replaced signing secrets (secret rotation), newest first.  In the
+ * record [{"secret", "expires_at": ms}]; in the union JSON
+ * [{"expires_at": ISO 8601}] only, never a value.  Left out of both while
+ * there are none, so that a webhook never rotated is written as before. */
+static int
+t_old_omit(const struct field *f, const struct webhook *w)
+{
+	(void)f;
+	return w->nold_secrets == 0;
+}
+
+static void
+t_old_free(const struct field *f, struct webhook *w)
+{
+	size_t	 i;
+
+	(void)f;
+	for (i = 0; i < w->nold_secrets; i++)
+		free(w->old_secrets[i].secret);
+	free(w->old_secrets);
+	w->old_secrets = NULL;
+	w->nold_secrets = 0;
+}
+
+static void
+add_old(struct webhook *w, char *secret, int64_t expires_at)
+{
+	w->old_secrets = xrealloc(w->old_secrets,
+	    (w->nold_secrets + 1) * sizeof(*w->old_secrets));
+	w->old_secrets[w->nold_secrets].secret = secret;
+	w->old_secrets[w->nold_secrets].expires_at = expires_at;
+	w->nold_secrets++;
+}
+
+static void
+t_old_copy(const struct field *f, struct webhook *d, const struct webhook *s)
+{
+	size_t	 i;
+
+	(void)f;
+	d->old_secrets = NULL;
+	d->nold_secrets = 0;
+	for (i = 0; i < s->nold_secrets; i++)
+		add_old(d, xstrdup(s->old_secrets[i].secret),
+		    s->old_secrets[i].expires_at);
+}
+
+static void
+t_old_put(const struct field *f, struct buf *b, const struct webhook *w)
+{
+	size_t	 i;
+
+	(void)f;
+	buf_putc(b, '[');
+	for (i = 0; i < w->nold_secrets; i++) {
+		buf_puts(b, i > 0 ? ",{\"secret\":" : "{\"secret\":");
+		put_str(b, w->old_secrets[i].secret);
+		buf_puts(b, ",\"expires_at\":");
+		buf_putll(b, (long long)w->old_secrets[i].expires_at);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+}
+
+/* Entries past the row's max, or without a secret, are left out. */
+static void
+t_old_get(const struct field *f, json_object *v, struct webhook *w)
+{
+	json_object	*e, *x;
+	const char	*sec;
+	size_t		 i;
+
+	if (!json_object_is_type(v, json_type_array))
+		return;
+	for (i = 0; i < json_object_array_length(v) &&
+	    w->nold_secrets < (size_t)f->max; i++) {
+		e = json_object_array_get_idx(v, i);
+		if ((sec = rec_str(e, "secret")) == NULL || *sec == '\0' ||
+		    !json_object_object_get_ex(e, "expires_at", &x) ||
+		    !json_object_is_type(x, json_type_int))
+			continue;
+		add_old(w, xstrdup(sec), json_object_get_int64(x));
+	}
+}
+
+static int
+t_old_quick(const struct field *f, struct jscan *r, struct webhook *w)
+{
+	char	*key, *sec;
+	int64_t	 exp;
+	int	 ok;
+
+	if (jscan_expect(r, '[') != 0)
+		return -1;
+	if (jscan_expect(r, ']') == 0)
+		return 0;
+	do {
+		if (w->nold_secrets >= (size_t)f->max ||
+		    jscan_expect(r, '{') != 0 || jscan_strdup(r, &key) != 0)
+			return -1;
+		ok = strcmp(key, "secret") == 0;
+		free(key);
+		if (!ok || jscan_expect(r, ':') != 0 ||
+		    jscan_strdup(r, &sec) != 0)
+			return -1;
+		if (*sec == '\0' || jscan_expect(r, ',') != 0 ||
+		    jscan_strdup(r, &key) != 0) {
+			free(sec);
+			return -1;
+		}
+		ok = strcmp(key, "expires_at") == 0;
+		free(key);
+		if (!ok || jscan_expect(r, ':') != 0 ||
+		    jscan_int(r, &exp) != 0 || jscan_expect(r, '}') != 0) {
+			free(sec);
+			return -1;
+		}
+		add_old(w, sec, exp);
+	} while (jscan_expect(r, ',') == 0);
+	return jscan_expect(r, ']');
+}
+
+static void
+t_old_json(const struct field *f, struct buf *b, const struct webhook *w)
+{
+	char	 ts[UTIL_ISO_LEN];
+	size_t	 i;
+
+	(void)f;
+	buf_putc(b, '[');
+	for (i = 0; i < w->nold_secrets; i++) {
+		util_iso8601(w->old_secrets[i].expires_at, ts);
+		buf_puts(b, i > 0 ? ",{\"expires_at\":" : "{\"expires_at\":");
+		put_str(b, ts);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+}
+
+static void
+t_old_redact(const struct field *f, struct webhook *w)
+{
+	size_t	 i;
+
+	(void)f;
+	for (i = 0; i < w->nold_secrets; i++)
+		replace(&w->old_secrets[i].secret, PASSWORD_MASK);
+}
+
 static const struct ftype t_uuid = {
 	.rec_put = t_uuid_put, .rec_get = t_uuid_get, .rec_quick = t_uuid_quick,
 	.json_put = t_uuid_put,
@@ -1043,6 +1195,11 @@ static const struct ftype t_token = {
 	.decode = t_token_decode, .apply = t_token_apply, .free = t_str_free,
 	.copy = t_str_copy, .rec_put = t_str_put, .rec_get = t_str_get, .rec_quick = t_str_quick,
 	.json_put = t_str_put, .settle = t_str_settle, .redact = t_str_redact,
+};
+static const struct ftype t_old = {
+	.free = t_old_free, .copy = t_old_copy, .rec_put = t_old_put,
+	.rec_get = t_old_get, .rec_quick = t_old_quick, .json_put = t_old_json,
+	.redact = t_old_redact, .omit = t_old_omit,
 };
 static const struct ftype t_method = {
 	.decode = t_method_decode, .apply = t_method_apply,
@@ -1119,6 +1276,8 @@ static const struct field fields[] = {
 	    1, WH_AUTH_MAX, 0, "Basic auth" },
 	{ KEY("token"), NULL, &t_token, OFF(token), WF_TOKEN, RJ | FL_SECRET,
 	    1, WH_TOKEN_MAX, 0, "The signing secret" },
+	{ KEY("previous_secrets"), NULL, &t_old, OFF(old_secrets), 0,
+	    RJ | FL_SECRET, 0, WH_OLD_SECRETS_MAX, 0, NULL },
 	{ KEY("events"), "settings", &t_events, OFF(events), WF_EVENTS,
 	    RJ | FL_REQ_ENVELOPE, 0, WH_EVENTS_MAX, 0, "Events" },
 	{ KEY("settings"), NULL, &t_settings, OFF(events), 0, FL_JSON,
@@ -1303,12 +1462,48 @@ webhook_redact(struct webhook *w)
 #define VIEW_PREFIX	VIEW_AFTER "\"view_v\":" STR(VIEW_VERSION) \
 			",\"view_len\":"
 
+/* A field a loop writes: in the record or the union JSON (flag), unless
+ * its type leaves it out for w. */
+static int
+writes(const struct field *f, unsigned flag, const struct webhook *w)
+{
+	return (f->flags & flag) && (f->type->omit == NULL ||
+	    !f->type->omit(f, w));
+}
+
+/*
+ * The old secrets of w still valid at now into *live (a shallow copy of w
+ * whose array the caller frees): expired secrets are dropped whenever a
+ * record is written.  Returns w itself when none expired.
+ */
+static const struct webhook *
+live_secrets(const struct webhook *w, struct webhook *live, int64_t now)
+{
+	size_t	 i, n;
+
+	for (i = 0; i < w->nold_secrets; i++)
+		if (w->old_secrets[i].expires_at <= now)
+			break;
+	if (i == w->nold_secrets)
+		return w;
+	*live = *w;
+	live->old_secrets = xcalloc(w->nold_secrets, sizeof(*w->old_secrets));
+	for (i = n = 0; i < w->nold_secrets; i++)
+		if (w->old_secrets[i].expires_at > now)
+			live->old_secrets[n++] = w->old_secrets[i];
+	live->nold_secrets = n;
+	return live;
+}
+
 char *
 webhook_to_record(const struct webhook *w)
 {
 	struct buf	 b, view;
+	struct webhook	 live;
 	size_t		 i;
 
+	live.old_secrets = NULL;
+	w = live_secrets(w, &live, util_now_ms());
 	buf_init(&view);
 	buf_putc(&view, '{');
 	webhook_json_members(&view, w);
@@ -1321,12 +1516,13 @@ webhook_to_record(const struct webhook *w)
 	buf_add(&b, view.p, view.len);
 	buf_free(&view);
 	for (i = 0; i < NFIELDS; i++) {
-		if (!(fields[i].flags & FL_RECORD))
+		if (!writes(&fields[i], FL_RECORD, w))
 			continue;
 		buf_add(&b, fields[i].jkey, fields[i].klen + 4);
 		fields[i].type->rec_put(&fields[i], &b, w);
 	}
 	buf_putc(&b, '}');
+	free(live.old_secrets);
 	return buf_take(&b);
 }
 
@@ -1513,7 +1709,7 @@ webhook_json_members(struct buf *b, const struct webhook *w)
 	size_t	 i, comma = 1;	/* the first member goes without */
 
 	for (i = 0; i < NFIELDS; i++) {
-		if (!(fields[i].flags & FL_JSON))
+		if (!writes(&fields[i], FL_JSON, w))
 			continue;
 		buf_add(b, fields[i].jkey + comma, fields[i].klen + 4 - comma);
 		comma = 0;

@@ -721,25 +721,35 @@ admin_show(struct api_ctx *c)
 	admin_end(&a);
 }
 
-/* A new signing secret, shown once. */
+/* A new signing secret, shown once; the old one stays valid for the
+ * default grace (rotation). */
 void
 admin_secret(struct api_ctx *c)
 {
 	struct admin	 a;
 	struct wh_input	 in;
 	struct webhook	 w;
+	char		 until[UTIL_ISO_LEN];
 
 	if (admin_begin(&a, c, NEED_SESSION, SCOPE_EDIT) == -1 ||
 	    admin_path_uuid(&a) == -1)
 		goto out;
-	memset(&in, 0, sizeof(in));
+	memset(&in, 0, sizeof(in));	/* the default grace */
 	in.set = WF_TOKEN;
 	in.w.token = webhook_new_secret();
 	if (!admin_store_failed(&a, webhook_update(c->st, c->auth.team, c->params[0],
 	    &in, 0, &w, NULL))) {
-		log_info("admin_secret: team %s: webhook %s: new secret",
-		    c->auth.team, w.uuid);
-		tmpl_set(a.d, "notice", "A new signing secret was made.");
+		log_info("admin_secret: team %s: webhook %s: new secret, "
+		    "%zu old kept", c->auth.team, w.uuid, w.nold_secrets);
+		/* The old secret signs beside the new one for the grace. */
+		if (w.nold_secrets > 0) {
+			util_iso8601(w.old_secrets[0].expires_at, until);
+			tmpl_setf(a.d, "notice", "A new signing secret was "
+			    "made. The old one stays valid until %s: "
+			    "deliveries carry both signatures until then.",
+			    until);
+		} else
+			tmpl_set(a.d, "notice", "A new signing secret was made.");
 		page_webhook(&a, 200, &w, w.token, NULL, NULL);
 		webhook_free(&w);
 	}

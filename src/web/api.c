@@ -234,6 +234,36 @@ api_webhook_update(struct api_ctx *c, int flags, struct webhook *w)
 }
 
 int
+api_webhook_rotate(struct api_ctx *c, struct webhook *w)
+{
+	struct wh_errors errs;
+	struct wh_input	 in;
+	const char	*uuid;
+	int		 rc;
+
+	if ((uuid = path_uuid(c)) == NULL)
+		return -1;
+	memset(&errs, 0, sizeof(errs));
+	if (webhook_decode_rotate(c->body, &in, &errs) == -1) {
+		api_error(c, c->dialect->invalid,
+		    "The given data was invalid.", &errs);
+		return -1;
+	}
+	rc = webhook_update(c->st, c->auth.team, uuid, &in, 0, w, &errs);
+	webhook_input_free(&in);
+	if (rc == WEBHOOK_INVALID) {
+		api_error(c, c->dialect->invalid,
+		    "The given data was invalid.", &errs);
+		return -1;
+	}
+	if (api_store_error(c, rc))
+		return -1;
+	log_info("api_webhook_rotate: team %s: webhook %s: new signing "
+	    "secret, %zu old kept", c->auth.team, w->uuid, w->nold_secrets);
+	return 0;
+}
+
+int
 api_webhook_delete(struct api_ctx *c)
 {
 	const char	*uuid;
@@ -390,7 +420,7 @@ api_handle(struct store *st, const struct cfg *cfg, struct http_req *req,
 	char			*pathbuf;
 	unsigned		 allow = 0, a;
 	size_t			 i;
-	int			 rc = ROUTER_NOTFOUND;
+	int			 rc = ROUTER_NOTFOUND, body;
 	struct json_tokener	*tok;
 
 	memset(&c, 0, sizeof(c));
@@ -419,7 +449,10 @@ api_handle(struct store *st, const struct cfg *cfg, struct http_req *req,
 	}
 	c.route = r;
 	c.dialect = dialects[i];
-	if (r->flags & ROUTE_BODY) {
+	/* An optional body that is absent: the handler gets none. */
+	body = (r->flags & ROUTE_BODY) || ((r->flags & ROUTE_BODY_OPT) &&
+	    (req->body_too_large || !only_space(req->body, req->body_len)));
+	if (body) {
 		if (req->body_too_large) {
 			char	 msg[96];
 
@@ -443,7 +476,7 @@ api_handle(struct store *st, const struct cfg *cfg, struct http_req *req,
 	}
 	if (!(r->flags & ROUTE_NOAUTH) && authenticate(&c) == -1)
 		goto out;
-	if (r->flags & ROUTE_BODY) {
+	if (body) {
 		tok = json_tokener_new();
 		c.body = json_tokener_parse_ex(tok, req->body,
 		    (int)req->body_len);

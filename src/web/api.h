@@ -75,6 +75,9 @@ int	api_webhook_get_view(struct api_ctx *, struct webhook_view *v);
 int	api_webhook_create(struct api_ctx *, int flags, struct webhook *w);
 int	api_webhook_update(struct api_ctx *, int flags, struct webhook *w);
 int	api_webhook_delete(struct api_ctx *);
+/* A new signing secret (the body's, else generated) replacing the old,
+ * which stays valid for the grace period (webhook_decode_rotate's body). */
+int	api_webhook_rotate(struct api_ctx *, struct webhook *w);
 
 /*
  * The test delivery of w, now (probe_run: in a detached webhookd), its

@@ -144,6 +144,18 @@ native_update(struct api_ctx *c)
 	webhook_free(&w);
 }
 
+/* POST .../{id}/secret/rotate: the webhook with its new secret. */
+static void
+native_rotate(struct api_ctx *c)
+{
+	struct webhook	 w;
+
+	if (api_webhook_rotate(c, &w) == -1)
+		return;
+	answer_one(c, 200, &w);
+	webhook_free(&w);
+}
+
 static void
 native_delete(struct api_ctx *c)
 {
@@ -387,6 +399,8 @@ static const struct route api_native_routes[] = {
 	{ HTTP_M(HTTP_PUT) | HTTP_M(HTTP_PATCH), BASE "/:id", native_update,
 	    SCOPE_EDIT, ROUTE_BODY },
 	{ HTTP_M(HTTP_DELETE), BASE "/:id", native_delete, SCOPE_REMOVE, 0 },
+	{ HTTP_M(HTTP_POST), BASE "/:id/secret/rotate", native_rotate,
+	    SCOPE_EDIT, ROUTE_BODY_OPT },
 };
 
 void

@@ -22,6 +22,8 @@ struct route {
 };
 #define ROUTE_BODY	0x01	/* JSON body expected (415, 413, 400) */
 #define ROUTE_NOAUTH	0x02	/* no Bearer token (admin, static) */
+#define ROUTE_BODY_OPT	0x04	/* as ROUTE_BODY, but an empty body (white
+				   space only, any type) is no body */
 
 enum router_res { ROUTER_OK = 0, ROUTER_NOTFOUND, ROUTER_BADMETHOD };
 

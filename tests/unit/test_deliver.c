@@ -162,6 +162,58 @@ test_sign_raw(void **state)
 	free(sig);
 }
 
+/*
+ * Rotation: the token's signature first, then one for each old secret
+ * still valid, newest first, separated by one space; expired ones and
+ * those past the tenth are left out.
+ */
+static void
+test_sign_all(void **state)
+{
+	struct webhook	 w;
+	char		 out[DELIVER_SIGS_LEN + 1], want[DELIVER_SIGS_LEN + 1];
+	char		*sig, name[32];
+	size_t		 i;
+	int64_t		 now = 1614265330000LL;
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	w.token = xstrdup("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+	deliver_sign_all(&w, "msg_x", 1614265330, now, "{}", 2, out);
+	sig = deliver_sign(w.token, "msg_x", 1614265330, "{}", 2);
+	assert_string_equal(out, sig);
+	free(sig);
+
+	w.old_secrets = xcalloc(WH_OLD_SECRETS_MAX + 2,
+	    sizeof(*w.old_secrets));
+	w.nold_secrets = WH_OLD_SECRETS_MAX + 2;
+	for (i = 0; i < w.nold_secrets; i++) {
+		snprintf(name, sizeof(name), "old-%zu", i);
+		w.old_secrets[i].secret = xstrdup(name);
+		/* The second has expired (to the millisecond). */
+		w.old_secrets[i].expires_at = i == 1 ? now : now + 1;
+	}
+	deliver_sign_all(&w, "msg_x", 1614265330, now, "{}", 2, out);
+	sig = deliver_sign(w.token, "msg_x", 1614265330, "{}", 2);
+	snprintf(want, sizeof(want), "%s", sig);
+	free(sig);
+	for (i = 0; i < w.nold_secrets && i <= WH_OLD_SECRETS_MAX; i++) {
+		if (i == 1)
+			continue;
+		sig = deliver_sign(w.old_secrets[i].secret, "msg_x",
+		    1614265330, "{}", 2);
+		strcat(want, " ");
+		strcat(want, sig);
+		free(sig);
+	}
+	assert_string_equal(out, want);
+	assert_int_equal(strlen(out), (WH_OLD_SECRETS_MAX + 1) * 48 - 1);
+	for (i = 0; i < w.nold_secrets; i++)
+		free(w.old_secrets[i].secret);
+	free(w.old_secrets);
+	free(w.token);
+}
+
 static void
 test_msg_id(void **state)
 {
@@ -1129,6 +1181,7 @@ main(void)
 		cmocka_unit_test(test_addr_reasons),
 		cmocka_unit_test(test_sign_vector),
 		cmocka_unit_test(test_sign_raw),
+		cmocka_unit_test(test_sign_all),
 		cmocka_unit_test(test_msg_id),
 		cmocka_unit_test(test_body),
 		cmocka_unit_test(test_retry_after),

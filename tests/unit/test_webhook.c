@@ -1564,6 +1564,259 @@ test_record_view(void **state)
 	free(cmd);
 }
 
+/* ---- secret rotation ---------------------------------------------------- */
+
+/* w's token becomes next; the old one kept until until. */
+static void
+rotate_to(struct webhook *w, const char *next, int64_t until, int64_t now)
+{
+	char	*old = w->token;
+
+	w->token = xstrdup(next);
+	webhook_keep_secret(w, old, until, now);
+	free(old);
+}
+
+/*
+ * Rotation keeps each replaced secret, newest first, at most 10 (the
+ * oldest go); a secret rotated back to leaves the list; an expired one is
+ * dropped; a grace of nothing keeps nothing.
+ */
+static void
+test_rotation_keep(void **state)
+{
+	struct webhook	 w;
+	char		 name[16];
+	int64_t		 now = 1700000000000LL;
+	int		 i;
+
+	(void)state;
+	webhook_init(&w, "t");
+	free(w.token);
+	w.token = xstrdup("s0");
+	for (i = 1; i <= 3; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		rotate_to(&w, name, now + 1000 * i, now);
+	}
+	assert_int_equal(w.nold_secrets, 3);
+	assert_string_equal(w.old_secrets[0].secret, "s2");
+	assert_int_equal(w.old_secrets[0].expires_at, now + 3000);
+	assert_string_equal(w.old_secrets[2].secret, "s0");
+	for (i = 4; i <= 14; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		rotate_to(&w, name, now + 1000 * i, now);
+	}
+	assert_int_equal(w.nold_secrets, WH_OLD_SECRETS_MAX);
+	assert_string_equal(w.token, "s14");
+	assert_string_equal(w.old_secrets[0].secret, "s13");
+	assert_string_equal(w.old_secrets[9].secret, "s4");
+	/* Back to s8: it is the token again, not an old secret. */
+	rotate_to(&w, "s8", now + 99000, now);
+	assert_int_equal(w.nold_secrets, WH_OLD_SECRETS_MAX);
+	assert_string_equal(w.old_secrets[0].secret, "s14");
+	assert_int_equal(w.old_secrets[0].expires_at, now + 99000);
+	for (i = 0; i < (int)w.nold_secrets; i++)
+		assert_string_not_equal(w.old_secrets[i].secret, "s8");
+	/* Later: those valid until now + 9 s and before are gone. */
+	webhook_prune_secrets(&w, now + 9000);
+	for (i = 0; i < (int)w.nold_secrets; i++)
+		assert_true(w.old_secrets[i].expires_at > now + 9000);
+	assert_int_equal(w.nold_secrets, 6);	/* s14, s13..s10, s9 */
+	assert_string_equal(w.old_secrets[5].secret, "s9");
+	/* No grace: the old secret is not kept (and the expired go too). */
+	rotate_to(&w, "s15", now + 10000, now + 10000);
+	assert_int_equal(w.nold_secrets, 5);
+	assert_string_equal(w.old_secrets[0].secret, "s14");
+	/* The same secret again: nothing changes. */
+	rotate_to(&w, "s15", now + 50000, now);
+	assert_int_equal(w.nold_secrets, 5);
+	webhook_free(&w);
+}
+
+static void
+test_rotation_grace(void **state)
+{
+	struct wh_input	 in;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	assert_int_equal(webhook_grace_ms(&in), 24LL * 3600 * 1000);
+	in.has_grace = 1;
+	in.grace_s = 2;
+	assert_int_equal(webhook_grace_ms(&in), 2000);
+	in.grace_s = 0;
+	assert_int_equal(webhook_grace_ms(&in), 0);
+	in.grace_s = 8LL * 24 * 3600;
+	assert_int_equal(webhook_grace_ms(&in), 7LL * 24 * 3600 * 1000);
+	in.grace_s = -5;
+	assert_int_equal(webhook_grace_ms(&in), 0);
+}
+
+/* The rotate body: a token or a generated one, a grace of 0..7 days. */
+static void
+test_rotation_decode(void **state)
+{
+	static const char *const bad[] = {
+		"{\"grace_seconds\":604801}", "{\"grace_seconds\":-1}",
+		"{\"grace_seconds\":\"5\"}", "{\"grace_seconds\":1.5}",
+		"{\"token\":5}", "{\"token\":\"a\\u0000b\"}", "[]", "\"x\"",
+	};
+	struct wh_input		 in;
+	struct wh_errors	 errs;
+	json_object		*j;
+	size_t			 i;
+
+	(void)state;
+	assert_int_equal(webhook_decode_rotate(NULL, &in, &errs), 0);
+	assert_int_equal(in.set, WF_TOKEN);
+	assert_int_equal(in.has_grace, 0);
+	assert_int_equal(strncmp(in.w.token, "whsec_", 6), 0);
+	webhook_input_free(&in);
+	j = parse("{\"token\":\"my secret\",\"grace_seconds\":604800}");
+	assert_int_equal(webhook_decode_rotate(j, &in, &errs), 0);
+	assert_string_equal(in.w.token, "my secret");
+	assert_int_equal(in.has_grace, 1);
+	assert_int_equal(in.grace_s, 604800);
+	webhook_input_free(&in);
+	json_object_put(j);
+	j = parse("{\"token\":\"\",\"grace_seconds\":null}");
+	assert_int_equal(webhook_decode_rotate(j, &in, &errs), 0);
+	assert_int_equal(strncmp(in.w.token, "whsec_", 6), 0);
+	assert_int_equal(in.has_grace, 0);
+	webhook_input_free(&in);
+	json_object_put(j);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j = parse(bad[i]);
+		if (webhook_decode_rotate(j, &in, &errs) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_true(errs.count > 0);
+		json_object_put(j);
+	}
+}
+
+/*
+ * The old secrets in the record (with their values) and in the union JSON
+ * (their expiry only); both roads read them; expired ones are not written;
+ * none: no member at all, as before rotation existed.
+ */
+static void
+test_rotation_record(void **state)
+{
+	struct webhook	 w, r, d;
+	struct buf	 j;
+	char		*rec, *other;
+	int64_t		 now = util_now_ms();
+
+	(void)state;
+	full_webhook(&w);
+	rec = webhook_to_record(&w);
+	assert_null(strstr(rec, "previous_secrets"));
+	free(rec);
+	rotate_to(&w, "new one", now + 3600000, now);
+	rotate_to(&w, "newer one", now + 7200000, now);
+	rotate_to(&w, "newest", now - 1, now - 2);	/* expired by now */
+	assert_int_equal(w.nold_secrets, 3);
+	rec = webhook_to_record(&w);
+	assert_non_null(strstr(rec, "\"previous_secrets\":[{\"secret\":"
+	    "\"new one\","));
+	assert_null(strstr(rec, "\"newer one\""));
+	assert_int_equal(webhook_from_record(rec, &r), 0);
+	assert_int_equal(r.nold_secrets, 2);
+	assert_string_equal(r.old_secrets[0].secret, "new one");
+	assert_int_equal(r.old_secrets[0].expires_at, now + 7200000);
+	assert_string_equal(r.old_secrets[1].secret, "qwerty");
+	assert_int_equal(r.old_secrets[1].expires_at, now + 3600000);
+	webhook_free(&r);
+	/* json-c's road: the same. */
+	rec[strlen(rec) - 1] = '\0';
+	other = xasprintf("%s,\"zz\":0}", rec);
+	assert_int_equal(webhook_from_record(other, &r), 0);
+	assert_int_equal(r.nold_secrets, 2);
+	assert_string_equal(r.old_secrets[0].secret, "new one");
+	assert_int_equal(r.old_secrets[1].expires_at, now + 3600000);
+	/* The union JSON: the expiry, never a value. */
+	buf_init(&j);
+	webhook_json_members(&j, &r);
+	buf_putc(&j, '\0');
+	assert_non_null(strstr(j.p, "\"previous_secrets\":[{\"expires_at\":\""));
+	assert_null(strstr(j.p, "new one"));
+	assert_null(strstr(j.p, "qwerty"));
+	buf_free(&j);
+	webhook_dup(&d, &r);
+	assert_int_equal(d.nold_secrets, 2);
+	assert_ptr_not_equal(d.old_secrets[0].secret, r.old_secrets[0].secret);
+	assert_string_equal(d.old_secrets[0].secret, "new one");
+	webhook_redact(&d);
+	assert_string_equal(d.old_secrets[0].secret, "********");
+	webhook_free(&d);
+	webhook_free(&r);
+	free(other);
+	free(rec);
+	webhook_free(&w);
+}
+
+/* Over the store: an update that changes the token keeps the old one (the
+ * default grace, or the input's), one that does not keeps none. */
+static void
+test_rotation_store(void **state)
+{
+	char		 dir[] = "/tmp/test_webhook.XXXXXX", *cmd;
+	struct store	*st;
+	struct webhook	 w, u;
+	struct wh_input	 in;
+	int64_t		 before;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	st = store_open(dir, STORE_CREATE);
+	assert_non_null(st);
+	full_webhook(&w);
+	assert_int_equal(webhook_create(st, &w, 0), STORE_OK);
+
+	decode_ok("{\"name\":\"renamed\",\"token\":\"\"}", 0, &in);
+	assert_int_equal(webhook_update(st, "team-a", w.uuid, &in, 0, &u,
+	    NULL), STORE_OK);
+	webhook_input_free(&in);
+	assert_int_equal(u.nold_secrets, 0);
+	webhook_free(&u);
+
+	before = util_now_ms();
+	decode_ok("{\"token\":\"second\"}", 0, &in);
+	assert_int_equal(webhook_update(st, "team-a", w.uuid, &in, 0, &u,
+	    NULL), STORE_OK);
+	webhook_input_free(&in);
+	assert_string_equal(u.token, "second");
+	assert_int_equal(u.nold_secrets, 1);
+	assert_string_equal(u.old_secrets[0].secret, "qwerty");
+	assert_true(u.old_secrets[0].expires_at >= before +
+	    WH_GRACE_DEFAULT_S * 1000LL);
+	assert_true(u.old_secrets[0].expires_at <= util_now_ms() +
+	    WH_GRACE_DEFAULT_S * 1000LL);
+	assert_view_matches(st, &u);
+	webhook_free(&u);
+
+	/* A grace of 0: the old secret is not kept, the earlier one is. */
+	decode_ok("{\"token\":\"third\"}", 0, &in);
+	in.has_grace = 1;
+	in.grace_s = 0;
+	assert_int_equal(webhook_update(st, "team-a", w.uuid, &in, 0, &u,
+	    NULL), STORE_OK);
+	webhook_input_free(&in);
+	assert_int_equal(u.nold_secrets, 1);
+	assert_string_equal(u.old_secrets[0].secret, "qwerty");
+	webhook_free(&u);
+	assert_int_equal(webhook_get(st, "team-a", w.uuid, &u), STORE_OK);
+	assert_string_equal(u.token, "third");
+	assert_int_equal(u.nold_secrets, 1);
+	webhook_free(&u);
+
+	webhook_free(&w);
+	store_close(st);
+	cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 int
 main(void)
 {
@@ -1587,6 +1840,11 @@ main(void)
 		cmocka_unit_test(test_json_members),
 		cmocka_unit_test(test_json_roundtrip),
 		cmocka_unit_test(test_store),
+		cmocka_unit_test(test_rotation_keep),
+		cmocka_unit_test(test_rotation_grace),
+		cmocka_unit_test(test_rotation_decode),
+		cmocka_unit_test(test_rotation_record),
+		cmocka_unit_test(test_rotation_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
