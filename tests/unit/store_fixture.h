@@ -1,5 +1,6 @@
 /*
- * The store's unit tests' fixture (test_store, test_store_attempt): a real
+ * The unit tests' store fixture (test_store, test_store_attempt, and
+ * test_webhook's tests over a store): a real
  * Berkeley DB environment in a fresh temporary directory per test.
  */
 #ifndef STORE_FIXTURE_H

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "store_fixture.h"
 #include "util.h"
 #include "webhook.h"
 
@@ -1079,16 +1080,11 @@ test_json_roundtrip(void **state)
 static void
 test_store(void **state)
 {
-	char		 dir[] = "/tmp/test_webhook.XXXXXX", *cmd;
-	struct store	*st;
+	struct store	*st = ((struct fx *)*state)->s;
 	struct webhook	 w, g, u, *ws;
 	struct wh_input	 in;
 	size_t		 n, total, i;
 
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	st = store_open(dir, STORE_CREATE);
-	assert_non_null(st);
 
 	full_webhook(&w);
 	assert_int_equal(webhook_create(st, &w, 0), STORE_OK);
@@ -1194,10 +1190,6 @@ test_store(void **state)
 	assert_int_equal(webhook_delete(st, "team-a", w.uuid), STORE_NOTFOUND);
 
 	webhook_free(&w);
-	store_close(st);
-	cmd = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
 }
 
 /* webhook_json_members writes what json-c would: read back by json-c
@@ -1534,15 +1526,11 @@ assert_view_matches(struct store *st, const struct webhook *w)
 static void
 test_record_view(void **state)
 {
-	char		 dir[] = "/tmp/test_webhook.XXXXXX", *cmd, all[256];
-	struct store	*st;
+	struct store	*st = ((struct fx *)*state)->s;
+	char		 all[256];
 	struct webhook	 w;
 	int		 i;
 
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	st = store_open(dir, STORE_CREATE);
-	assert_non_null(st);
 	full_webhook(&w);
 	assert_int_equal(webhook_create(st, &w, 0), STORE_OK);
 	assert_view_matches(st, &w);
@@ -1558,10 +1546,6 @@ test_record_view(void **state)
 	w.name = xstrdup(all);
 	assert_view_matches(NULL, &w);
 	webhook_free(&w);
-	store_close(st);
-	cmd = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
 }
 
 /* ---- secret rotation ---------------------------------------------------- */
@@ -1760,16 +1744,11 @@ test_rotation_record(void **state)
 static void
 test_rotation_store(void **state)
 {
-	char		 dir[] = "/tmp/test_webhook.XXXXXX", *cmd;
-	struct store	*st;
+	struct store	*st = ((struct fx *)*state)->s;
 	struct webhook	 w, u;
 	struct wh_input	 in;
 	int64_t		 before;
 
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	st = store_open(dir, STORE_CREATE);
-	assert_non_null(st);
 	full_webhook(&w);
 	assert_int_equal(webhook_create(st, &w, 0), STORE_OK);
 
@@ -1811,10 +1790,6 @@ test_rotation_store(void **state)
 	webhook_free(&u);
 
 	webhook_free(&w);
-	store_close(st);
-	cmd = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
 }
 
 int
@@ -1835,16 +1810,16 @@ main(void)
 		cmocka_unit_test(test_form_fields),
 		cmocka_unit_test(test_record_quick_reader),
 		cmocka_unit_test(test_record_quick_road),
-		cmocka_unit_test(test_record_view),
+		cmocka_unit_test_setup_teardown(test_record_view, setup, teardown),
 		cmocka_unit_test(test_to_json),
 		cmocka_unit_test(test_json_members),
 		cmocka_unit_test(test_json_roundtrip),
-		cmocka_unit_test(test_store),
+		cmocka_unit_test_setup_teardown(test_store, setup, teardown),
 		cmocka_unit_test(test_rotation_keep),
 		cmocka_unit_test(test_rotation_grace),
 		cmocka_unit_test(test_rotation_decode),
 		cmocka_unit_test(test_rotation_record),
-		cmocka_unit_test(test_rotation_store),
+		cmocka_unit_test_setup_teardown(test_rotation_store, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
