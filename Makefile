@@ -289,7 +289,7 @@ BENCH_DEBS = lighttpd-modules-lua valgrind
 # (A target's own packages join DEBS for its deps: a target-specific
 # variable reaches the prerequisites.)
 bench: DEBS += $(BENCH_DEBS)
-bench: deps all $(BENCH_BIN)
+bench: deps all $(BENCH_BIN) build/bundle/webhooks.fcgi
 	cd tests && node bench/bench.mjs
 
 # Under valgrind's memcheck, no error and no definite leak: every unit

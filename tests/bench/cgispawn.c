@@ -3,8 +3,10 @@
  * server's mod_cgi does (fork, the CGI variables as the whole environment,
  * the request body on a pipe to stdin, the answer read from a pipe on
  * stdout), and prints what each run cost: wall time, and the user and
- * system CPU time of the children (getrusage), which the machine's load
- * moves less.  Every answer must start with "Status: 2" (a 2xx).
+ * system CPU time of the children (getrusage).  Every answer must start
+ * with "Status: 2" (a 2xx).  In the body, each "@N@" becomes a number of
+ * its own for each run (the loop's pid and the run's index), so that
+ * creates do not collide.
  *
  * usage: cgispawn N PROG [-b BODYFILE] [NAME=VALUE ...]
  * output: "runs N wall_us W user_us U sys_us S" (microseconds a run)
@@ -89,10 +91,28 @@ one(const char *prog, char **envp, const char *body, size_t blen)
 	return 0;
 }
 
+/* body with each "@N@" replaced by num, into out. */
+static void
+fill(char *out, size_t size, const char *body, long num)
+{
+	const char	*p, *q;
+	size_t		 len = 0;
+	int		 k;
+
+	for (p = body; (q = strstr(p, "@N@")) != NULL && len < size; p = q + 3) {
+		k = snprintf(out + len, size - len, "%.*s%ld", (int)(q - p), p,
+		    num);
+		len += k > 0 ? (size_t)k : 0;
+	}
+	if (len < size)
+		snprintf(out + len, size - len, "%s", p);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct rusage	 ru;
+	static char	 run[70000];
 	char		**envp, *body = NULL, cl[48];
 	size_t		 blen = 0;
 	double		 t0, t1;
@@ -110,9 +130,10 @@ main(int argc, char **argv)
 			perror(argv[4]);
 			return 2;
 		}
-		ssize_t r = read(fd, body, 65536);
+		ssize_t r = read(fd, body, 65535);
 		close(fd);
 		blen = r > 0 ? (size_t)r : 0;
+		body[blen] = '\0';
 		a = 5;
 	}
 	envp = calloc((size_t)(argc - a + 2), sizeof(*envp));
@@ -123,9 +144,16 @@ main(int argc, char **argv)
 		envp[e++] = cl;
 	}
 	t0 = now_us();
-	for (i = 0; i < n; i++)
-		if (one(argv[2], envp, body, blen) == -1)
+	for (i = 0; i < n; i++) {
+		if (blen > 0 && strstr(body, "@N@") != NULL) {
+			fill(run, sizeof(run), body, (long)getpid() * 1000000 + i);
+			snprintf(cl, sizeof(cl), "CONTENT_LENGTH=%zu",
+			    strlen(run));
+			if (one(argv[2], envp, run, strlen(run)) == -1)
+				return 1;
+		} else if (one(argv[2], envp, body, blen) == -1)
 			return 1;
+	}
 	t1 = now_us();
 	getrusage(RUSAGE_CHILDREN, &ru);
 	printf("runs %ld wall_us %.1f user_us %.1f sys_us %.1f\n", n,
