@@ -592,6 +592,20 @@ env_disk_error(int ret)
 	return ret == ENOSPC || ret == EDQUOT || ret == EIO;
 }
 
+/* Whether the file of database sp is there (an open does not create it). */
+static int
+env_db_exists(struct store *s, const struct dbspec *sp)
+{
+	const char	*home = NULL;
+	char		 p[PATH_MAX];
+	struct stat	 st;
+
+	if (s->env->get_home(s->env, &home) != 0 || home == NULL)
+		return 0;
+	snprintf(p, sizeof(p), "%s/%s", home, sp->file);
+	return stat(p, &st) == 0;
+}
+
 /*
  * Opens database i into *dbp: read-write, created if missing, or with
  * rdonly read-only (an open for writing logs a record, which a full disk
@@ -605,7 +619,7 @@ env_db_open_one(struct store *s, int i, int rdonly, int tries, DB **dbp)
 	const struct dbspec *sp = &store_dbspecs[i];
 	DB	*db;
 	DB_TXN	*txn;
-	int	 ret = -1, try;
+	int	 ret = -1, try, existed;
 
 	for (try = 0; try < tries; try++) {
 		if (try > 0)
@@ -625,14 +639,20 @@ env_db_open_one(struct store *s, int i, int rdonly, int tries, DB **dbp)
 		}
 		/* In a transaction of its own that never waits for a lock
 		 * (see the top of this file): a lock taken by another process
-		 * is another try. */
+		 * is another try.  Its commit flushes the log only when the
+		 * open may create the file: opening one that exists changes
+		 * no data, and the next durable commit flushes the log up to
+		 * its own record anyway (a flush each would cost a plain CGI
+		 * GET two fdatasyncs). */
+		existed = env_db_exists(s, sp);
 		if ((ret = s->env->txn_begin(s->env, NULL, &txn,
 		    DB_TXN_NOWAIT)) == 0) {
 			ret = db->open(db, txn, sp->file, NULL, DB_BTREE,
 			    rdonly ? DB_RDONLY : DB_CREATE, 0600);
 			if (ret != 0)
 				(void)txn->abort(txn);
-			else if ((ret = txn->commit(txn, 0)) == 0) {
+			else if ((ret = txn->commit(txn,
+			    existed ? DB_TXN_NOSYNC : 0)) == 0) {
 				*dbp = db;
 				return 0;
 			}
