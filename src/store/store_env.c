@@ -592,20 +592,6 @@ env_disk_error(int ret)
 	return ret == ENOSPC || ret == EDQUOT || ret == EIO;
 }
 
-/* Whether the file of database sp is there (an open does not create it). */
-static int
-env_db_exists(struct store *s, const struct dbspec *sp)
-{
-	const char	*home = NULL;
-	char		 p[PATH_MAX];
-	struct stat	 st;
-
-	if (s->env->get_home(s->env, &home) != 0 || home == NULL)
-		return 0;
-	snprintf(p, sizeof(p), "%s/%s", home, sp->file);
-	return stat(p, &st) == 0;
-}
-
 /*
  * Opens database i into *dbp: read-write, created if missing, or with
  * rdonly read-only (an open for writing logs a record, which a full disk
@@ -618,8 +604,7 @@ env_db_open_one(struct store *s, int i, int rdonly, int tries, DB **dbp)
 {
 	const struct dbspec *sp = &store_dbspecs[i];
 	DB	*db;
-	DB_TXN	*txn;
-	int	 ret = -1, try, existed;
+	int	 ret = -1, try;
 
 	for (try = 0; try < tries; try++) {
 		if (try > 0)
@@ -637,25 +622,11 @@ env_db_open_one(struct store *s, int i, int rdonly, int tries, DB **dbp)
 			(void)db->close(db, 0);
 			return -1;
 		}
-		/* In a transaction of its own that never waits for a lock
-		 * (see the top of this file): a lock taken by another process
-		 * is another try.  Its commit flushes the log only when the
-		 * open may create the file: opening one that exists changes
-		 * no data, and the next durable commit flushes the log up to
-		 * its own record anyway (a flush each would cost a plain CGI
-		 * GET two fdatasyncs). */
-		existed = env_db_exists(s, sp);
-		if ((ret = s->env->txn_begin(s->env, NULL, &txn,
-		    DB_TXN_NOWAIT)) == 0) {
-			ret = db->open(db, txn, sp->file, NULL, DB_BTREE,
-			    rdonly ? DB_RDONLY : DB_CREATE, 0600);
-			if (ret != 0)
-				(void)txn->abort(txn);
-			else if ((ret = txn->commit(txn,
-			    existed ? DB_TXN_NOSYNC : 0)) == 0) {
-				*dbp = db;
-				return 0;
-			}
+		ret = db->open(db, NULL, sp->file, NULL, DB_BTREE,
+		    (rdonly ? DB_RDONLY : DB_CREATE) | DB_AUTO_COMMIT, 0600);
+		if (ret == 0) {
+			*dbp = db;
+			return 0;
 		}
 		(void)db->close(db, 0);
 		if (store_dberr(s, ret, "store_open", sp->file) != RETRY)
@@ -666,11 +637,12 @@ env_db_open_one(struct store *s, int i, int rdonly, int tries, DB **dbp)
 
 /*
  * The handle of database dbi into *dbp, the database opened at its first
- * use: a process that serves one request (plain CGI) opens only the files
- * that request reads, each open costing a dozen system calls and two log
- * records (its open and its close).  Called in a transaction's body, so a
- * lock taken by another process is not waited for here: RETRY, and the
- * whole transaction runs again (store_run).  A disk that cannot take a
+ * use when the store was opened with STORE_LAZY: a process that serves one
+ * request (plain CGI) opens only the files that request reads, each open
+ * costing a dozen system calls and two log records (its open and its
+ * close).  Called in a transaction's body: a
+ * lock the open could not have is not tried for again here, but RETRY, and
+ * the whole transaction runs again (store_run).  A disk that cannot take a
  * write gets a read-only handle, as store_open did for every database; a
  * write through it fails, and the next write opens it for writing again
  * (env_reopen_rw).  Returns a store result.
@@ -701,8 +673,8 @@ store_db(struct store *s, int dbi, DB **dbp)
 	    STORE_ERR;
 }
 
-/* Opens every database not open yet (STORE_CREATE, store_check: every file
- * exists afterwards); -1 when one cannot be opened. */
+/* Opens every database not open yet (store_open without STORE_LAZY,
+ * store_check); -1 when one cannot be opened. */
 static int
 env_db_open_all(struct store *s)
 {
@@ -894,9 +866,8 @@ store_open(const char *home, int flags)
 		goto fail;
 	/* Joining an existing environment keeps its lock timeout: set ours. */
 	(void)s->env->set_timeout(s->env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT);
-	/* The databases open at their first use (store_db), but a new store
-	 * gets every file now. */
-	if ((flags & STORE_CREATE) && env_db_open_all(s) == -1)
+	/* With STORE_LAZY the databases open at their first use (store_db). */
+	if (!(flags & STORE_LAZY) && env_db_open_all(s) == -1)
 		goto fail;
 	free(path);
 	return s;
@@ -1058,8 +1029,6 @@ store_check(const char *home)
 		log_warn("store_check: %s: cannot open the environment; "
 		    "verifying the files as they are", home);
 	else {
-		/* Creates a file a newer version added, as store_open did. */
-		(void)env_db_open_all(s);
 		if ((ret = s->env->txn_checkpoint(s->env, 0, 0, DB_FORCE))
 		    != 0)
 			log_warn("store_check: txn_checkpoint: %s",
