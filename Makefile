@@ -267,9 +267,10 @@ test-browser: all
 	cd tests && node --test --test-concurrency=1 browser/
 
 # The benchmarks' own programs: the reference FastCGI responder, the store
-# preloader, the disk's ceilings and the reference libcurl-multi sender.
+# preloader, the disk's ceilings, the reference libcurl-multi sender and
+# the loop that runs a program as plain CGI.
 BENCH_BIN = build/bench/trivial build/bench/preload build/bench/diskref \
-	    build/bench/curlref
+	    build/bench/curlref build/bench/cgispawn
 build/bench:
 	mkdir -p $@
 build/bench/trivial: tests/bench/trivial.c | build/bench
@@ -278,6 +279,8 @@ build/bench/preload: tests/bench/preload.c $(CORE_O) | build/bench
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $^ $(LDLIBS_CORE)
 build/bench/diskref: tests/bench/diskref.c | build/bench
 	$(CC) $(CFLAGS) $(WARN) -o $@ $< -ldb-5.3
+build/bench/cgispawn: tests/bench/cgispawn.c | build/bench
+	$(CC) $(CFLAGS) $(WARN) -o $@ $<
 build/bench/curlref: tests/bench/curlref.c | build/bench
 	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lcurl
 
@@ -286,7 +289,7 @@ BENCH_DEBS = lighttpd-modules-lua valgrind
 # (A target's own packages join DEBS for its deps: a target-specific
 # variable reaches the prerequisites.)
 bench: DEBS += $(BENCH_DEBS)
-bench: deps all $(BENCH_BIN)
+bench: deps all $(BENCH_BIN) build/bundle/webhooks.fcgi
 	cd tests && node bench/bench.mjs
 
 # Under valgrind's memcheck, no error and no definite leak: every unit

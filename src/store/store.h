@@ -41,12 +41,16 @@ struct store;
 
 #define STORE_CREATE	0x01	/* create the directory and databases */
 #define STORE_FATAL_RECOVER 0x02 /* catastrophic recovery (webhookctl recover) */
+#define STORE_LAZY	0x04	/* open each database at its first use */
 
 /*
  * Opens (and recovers if a registered process died) $home/db.  NULL on error.
  * Without STORE_CREATE the directory $home/db must exist.  One store per
  * process: a forked child opens its own and never uses its parent's.
  * STORE_FATAL_RECOVER only while no other process uses the store.
+ * STORE_LAZY: for a process that serves one request (plain CGI), which then
+ * opens only the database files that request uses; without it every file
+ * is opened here, before any request, as a long-running process wants.
  */
 struct store	*store_open(const char *home, int flags);
 void		 store_close(struct store *);

@@ -49,12 +49,14 @@ static int
 at_add_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct attbatch	*ab = arg;
-	DB		*db = s->db[DBI_AT_LOG];
+	DB		*db;
 	DBT		 key, data;
 	struct buf	 b;
 	size_t		 i;
 	int		 res = STORE_OK;
 
+	if ((res = store_db(s, DBI_AT_LOG, &db)) != STORE_OK)
+		return res;
 	buf_init(&b);
 	ab->dup = 0;
 	for (i = 0; i < ab->n && res == STORE_OK; i++) {
@@ -174,13 +176,15 @@ at_prune_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	static const char fn[] = "store_attempt_prune";
 	struct attop	*op = arg;
-	DB		*db = s->db[DBI_AT_LOG];
+	DB		*db;
 	DBC		*c;
 	DBT		 key, data;
 	const char	*nul;
 	size_t		 steps = 0;
 	int		 ret, res = STORE_OK, bad;
 
+	if ((res = store_db(s, DBI_AT_LOG, &db)) != STORE_OK)
+		return res;
 	op->n = 0;
 	op->done = 0;
 	if ((ret = db->cursor(db, txn, &c, 0)) != 0)

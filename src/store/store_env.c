@@ -369,9 +369,11 @@ static int
 env_get_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct get_op	*op = arg;
-	DB		*db = s->db[op->dbi];
-	int		 ret;
+	DB		*db;
+	int		 ret, res;
 
+	if ((res = store_db(s, op->dbi, &db)) != STORE_OK)
+		return res;
 	dbt_out(op->data);
 	if ((ret = db->get(db, txn, op->key, op->data, 0)) == 0)
 		return STORE_OK;
@@ -593,17 +595,18 @@ env_disk_error(int ret)
 /*
  * Opens database i into *dbp: read-write, created if missing, or with
  * rdonly read-only (an open for writing logs a record, which a full disk
- * refuses; a read-only handle logs nothing).  Returns 0, else the
- * Berkeley DB error (logged) or -1.
+ * refuses; a read-only handle logs nothing), trying at most tries times
+ * while another process holds a lock it needs.  Returns 0, else the
+ * Berkeley DB error (logged unless a taken lock) or -1.
  */
 static int
-env_db_open_one(struct store *s, int i, int rdonly, DB **dbp)
+env_db_open_one(struct store *s, int i, int rdonly, int tries, DB **dbp)
 {
 	const struct dbspec *sp = &store_dbspecs[i];
 	DB	*db;
-	int	 ret, try;
+	int	 ret = -1, try;
 
-	for (try = 0; try < MAX_TRIES; try++) {
+	for (try = 0; try < tries; try++) {
 		if (try > 0)
 			env_backoff(s, "store_open", try);
 		if ((ret = db_create(&db, s->env, 0)) != 0) {
@@ -629,7 +632,66 @@ env_db_open_one(struct store *s, int i, int rdonly, DB **dbp)
 		if (store_dberr(s, ret, "store_open", sp->file) != RETRY)
 			return ret;
 	}
-	return -1;
+	return ret;
+}
+
+/*
+ * The handle of database dbi into *dbp, the database opened at its first
+ * use when the store was opened with STORE_LAZY: a process that serves one
+ * request (plain CGI) opens only the files that request reads, each open
+ * costing a dozen system calls and two log records (its open and its
+ * close).  Called in a transaction's body: a
+ * lock the open could not have is not tried for again here, but RETRY, and
+ * the whole transaction runs again (store_run).  A disk that cannot take a
+ * write gets a read-only handle, as store_open did for every database; a
+ * write through it fails, and the next write opens it for writing again
+ * (env_reopen_rw).  Returns a store result.
+ */
+int
+store_db(struct store *s, int dbi, DB **dbp)
+{
+	int	 ret;
+
+	if ((*dbp = s->db[dbi]) != NULL)
+		return STORE_OK;
+	if (s->fatal)
+		return STORE_FATAL;
+	if ((ret = env_db_open_one(s, dbi, 0, 1, &s->db[dbi])) != 0 &&
+	    env_disk_error(ret) &&
+	    (ret = env_db_open_one(s, dbi, 1, 1, &s->db[dbi])) == 0) {
+		s->ro[dbi] = 1;
+		s->degraded = 1;
+	}
+	if (ret == 0) {
+		*dbp = s->db[dbi];
+		return STORE_OK;
+	}
+	s->db[dbi] = NULL;
+	if (s->fatal)
+		return STORE_FATAL;
+	return ret == DB_LOCK_NOTGRANTED || ret == DB_LOCK_DEADLOCK ? RETRY :
+	    STORE_ERR;
+}
+
+/* Opens every database not open yet (store_open without STORE_LAZY,
+ * store_check); -1 when one cannot be opened. */
+static int
+env_db_open_all(struct store *s)
+{
+	int	 i, ret;
+
+	for (i = 0; i < DBI_N; i++) {
+		if (s->db[i] != NULL)
+			continue;
+		if ((ret = env_db_open_one(s, i, 0, MAX_TRIES, &s->db[i])) == 0)
+			continue;
+		if (!env_disk_error(ret) ||
+		    env_db_open_one(s, i, 1, MAX_TRIES, &s->db[i]) != 0)
+			return -1;
+		s->ro[i] = 1;
+		s->degraded = 1;
+	}
+	return 0;
 }
 
 /*
@@ -646,7 +708,7 @@ env_reopen_rw(struct store *s)
 	for (i = 0; i < DBI_N; i++) {
 		if (!s->ro[i])
 			continue;
-		if (env_db_open_one(s, i, 0, &db) != 0)
+		if (env_db_open_one(s, i, 0, MAX_TRIES, &db) != 0)
 			return s->fatal ? STORE_FATAL : STORE_ERR;
 		old = s->db[i];
 		s->db[i] = db;
@@ -685,10 +747,17 @@ env_region_reserve(const char *dir)
 	dlen = strlen(real);
 	while (res == 0 && fgets(line, sizeof(line), fp) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
-		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 ||
-		    (name = strchr(line, '/')) == NULL ||
+		/* Not sscanf: its cost per line was a sixth of a plain CGI
+		 * request's own instructions. */
+		if ((name = strchr(line, '/')) == NULL ||
 		    strncmp(name, real, dlen) != 0 || name[dlen] != '/' ||
 		    strncmp(name + dlen + 1, "__db.", 5) != 0)
+			continue;
+		lo = strtoul(line, &p, 16);
+		if (*p != '-')
+			continue;
+		hi = strtoul(p + 1, &p, 16);
+		if (*p != ' ' || hi < lo)
 			continue;
 		for (p = name + dlen + 6; *p >= '0' && *p <= '9'; p++)
 			;
@@ -748,7 +817,7 @@ store_open(const char *home, int flags)
 	struct stat	 st;
 	char		*path, dir[PATH_MAX];
 	u_int32_t	 fl;
-	int		 i, ret;
+	int		 ret;
 
 	s = xcalloc(1, sizeof(*s));
 	s->pid = getpid();
@@ -797,15 +866,9 @@ store_open(const char *home, int flags)
 		goto fail;
 	/* Joining an existing environment keeps its lock timeout: set ours. */
 	(void)s->env->set_timeout(s->env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT);
-	for (i = 0; i < DBI_N; i++) {
-		if ((ret = env_db_open_one(s, i, 0, &s->db[i])) == 0)
-			continue;
-		if (!env_disk_error(ret) ||
-		    env_db_open_one(s, i, 1, &s->db[i]) != 0)
-			goto fail;
-		s->ro[i] = 1;
-		s->degraded = 1;
-	}
+	/* With STORE_LAZY the databases open at their first use (store_db). */
+	if (!(flags & STORE_LAZY) && env_db_open_all(s) == -1)
+		goto fail;
 	free(path);
 	return s;
 fail:

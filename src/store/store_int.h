@@ -70,7 +70,7 @@ extern const struct dbspec store_dbspecs[DBI_N];
 
 struct store {
 	DB_ENV			*env;
-	DB			*db[DBI_N];
+	DB			*db[DBI_N];	/* NULL until used: store_db */
 	pid_t			 pid;		/* env_thread_id's, from open */
 	int			 lockfd;	/* the db directory (flock) */
 	char			*registry;	/* the real path of its
@@ -109,6 +109,9 @@ int	store_rmw_in(struct store *, DB_TXN *, const struct store_rmw *);
 /* Maps a Berkeley DB result to a store result (RETRY for a lock), logging
  * what the caller cannot be expected to handle. */
 int	store_dberr(struct store *, int ret, const char *fn, const char *what);
+/* The handle of database dbi (enum dbi), opened at its first use: for a
+ * transaction's body; a store result (RETRY: a lock was taken). */
+int	store_db(struct store *, int dbi, DB **dbp);
 /* DB->get of one record in a read transaction; data is Berkeley DB's
  * memory (the handle's buffer, valid until its next call). */
 int	store_get_one(struct store *, int dbi, DBT *key, DBT *data,

@@ -31,11 +31,13 @@ static int
 range_scan_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct scan	*sc = arg;
-	DB		*db = s->db[sc->dbi];
+	DB		*db;
 	DBC		*c = NULL;
 	DBT		 key, data;
 	int		 ret, res;
 
+	if ((res = store_db(s, sc->dbi, &db)) != STORE_OK)
+		return res;
 	range_scan_reset(sc);
 	if ((ret = db->cursor(db, txn, &c, 0)) != 0)
 		return store_dberr(s, ret, sc->fn, "cursor");
@@ -290,7 +292,7 @@ range_list_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct listop	*op = arg;
 	struct store_page *pg = op->pg;
-	DB		*db = s->db[op->idx];
+	DB		*db;
 	DBC		*c;
 	DBT		 key, data;
 	db_recno_t	 first, last, recno;
@@ -298,6 +300,8 @@ range_list_body(struct store *s, DB_TXN *txn, void *arg)
 	size_t		 i;
 	int		 ret, res = STORE_OK;
 
+	if ((res = store_db(s, op->idx, &db)) != STORE_OK)
+		return res;
 	store_page_free(pg);
 	buf_reset(&op->mem);
 	free(op->off);

@@ -25,10 +25,12 @@ static int
 kv_put_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct kv	*kv = arg;
-	DB		*db = s->db[kv->dbi];
+	DB		*db;
 	DBT		 key, data;
 	int		 ret, res;
 
+	if ((res = store_db(s, kv->dbi, &db)) != STORE_OK)
+		return res;
 	dbt_in(&key, kv->key, strlen(kv->key));
 	dbt_in(&data, kv->json, strlen(kv->json));
 	ret = db->put(db, txn, &key, &data, kv->putflags);
@@ -79,9 +81,12 @@ static int
 kv_del_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct kv	*kv = arg;
-	DB		*db = s->db[kv->dbi];
+	DB		*db;
 	DBT		 key;
+	int		 res;
 
+	if ((res = store_db(s, kv->dbi, &db)) != STORE_OK)
+		return res;
 	dbt_in(&key, kv->key, strlen(kv->key));
 	return store_dberr(s, db->del(db, txn, &key, 0), "store_del",
 	    store_dbspecs[kv->dbi].file);
@@ -213,11 +218,13 @@ static int
 kv_rmw_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct rmw	*op = arg;
-	DB		*db = s->db[op->dbi];
+	DB		*db;
 	DBT		 key, data;
 	char		*old = NULL, *njson = NULL;
 	int		 res, rc;
 
+	if ((res = store_db(s, op->dbi, &db)) != STORE_OK)
+		return res;
 	dbt_in(&key, op->key, strlen(op->key));
 	dbt_out(&data);
 	res = store_dberr(s, db->get(db, txn, &key, &data, DB_RMW),

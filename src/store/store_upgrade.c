@@ -80,11 +80,13 @@ upgrade_migrate_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	static const char fn[] = "store_upgrade";
 	struct migop	*op = arg;
-	DB		*db = s->db[DBI_AT_LOG];
+	DB		*db;
 	DBC		*c;
 	DBT		 key, data, k2, d2;
 	int		 ret, res = STORE_OK;
 
+	if ((res = store_db(s, DBI_AT_LOG, &db)) != STORE_OK)
+		return res;
 	op->n = op->moved = 0;
 	op->done = 0;
 	if ((ret = op->hook->cursor(op->hook, txn, &c, 0)) != 0)

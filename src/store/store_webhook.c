@@ -147,12 +147,14 @@ static int
 wh_url_taken(struct store *s, DB_TXN *txn, const char *team, const char *url,
     const char *self, const char *fn)
 {
-	DB		*db = s->db[DBI_WH_URL];
+	DB		*db;
 	DBC		*c;
 	DBT		 key, data;
 	struct buf	 k;
 	int		 ret, res = STORE_OK;
 
+	if ((res = store_db(s, DBI_WH_URL, &db)) != STORE_OK)
+		return res;
 	buf_init(&k);
 	wh_urlkey(&k, team, url);
 	if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
@@ -182,11 +184,13 @@ static int
 wh_url_add(struct store *s, DB_TXN *txn, const char *team, const char *url,
     const char *uuid, const char *fn)
 {
-	DB		*db = s->db[DBI_WH_URL];
+	DB		*db;
 	DBT		 key, data;
 	struct buf	 k;
-	int		 ret;
+	int		 ret, res;
 
+	if ((res = store_db(s, DBI_WH_URL, &db)) != STORE_OK)
+		return res;
 	if (*url == '\0')
 		return STORE_OK;
 	buf_init(&k);
@@ -204,12 +208,14 @@ static int
 wh_url_del(struct store *s, DB_TXN *txn, const char *team, const char *url,
     size_t ulen, const char *uuid, const char *fn)
 {
-	DB		*db = s->db[DBI_WH_URL];
+	DB		*db;
 	DBC		*c;
 	DBT		 key, data;
 	struct buf	 k;
 	int		 ret, res;
 
+	if ((res = store_db(s, DBI_WH_URL, &db)) != STORE_OK)
+		return res;
 	if (ulen == 0)
 		return STORE_OK;
 	buf_init(&k);
@@ -238,13 +244,15 @@ static int
 wh_read(struct store *s, DB_TXN *txn, const char *team, const char *uuid,
     size_t ulen, u_int32_t flags, char **json, const char *fn)
 {
-	DB		*db = s->db[DBI_WEBHOOKS];
+	DB		*db;
 	DBT		 key, data;
 	const char	*u, *j;
 	size_t		 ul, jl;
 	uint64_t	 seq = 0;
 	int		 res;
 
+	if ((res = store_db(s, DBI_WEBHOOKS, &db)) != STORE_OK)
+		return res;
 	dbt_in(&key, uuid, ulen);
 	dbt_out(&data);
 	res = store_dberr(s, db->get(db, txn, &key, &data, flags), fn,
@@ -267,7 +275,7 @@ static int
 wh_count_add(struct store *s, DB_TXN *txn, const char *team, int delta,
     const char *fn)
 {
-	DB		*db = s->db[DBI_WH_TEAM];
+	DB		*db;
 	DBC		*c;
 	DBT		 key, data;
 	struct buf	 p;
@@ -276,6 +284,8 @@ wh_count_add(struct store *s, DB_TXN *txn, const char *team, int delta,
 	uint64_t	 n = 0;
 	int		 ret, res = STORE_OK;
 
+	if ((res = store_db(s, DBI_WH_TEAM, &db)) != STORE_OK)
+		return res;
 	buf_init(&p);
 	buf_addz(&p, team);
 	dbt_in(&key, p.p, p.len);
@@ -398,13 +408,15 @@ static int
 wh_next_seq(struct store *s, DB_TXN *txn, const char *team, uint64_t *seq,
     const char *fn)
 {
-	DB		*db = s->db[DBI_WH_TEAM];
+	DB		*db;
 	DBC		*c;
 	DBT		 key, data;
 	struct buf	 p;
 	uint64_t	 last = 0, now;
 	int		 ret, res = STORE_OK;
 
+	if ((res = store_db(s, DBI_WH_TEAM, &db)) != STORE_OK)
+		return res;
 	buf_init(&p);
 	buf_addz(&p, team);
 	if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
@@ -513,12 +525,16 @@ wh_create_body(struct store *s, DB_TXN *txn, void *arg)
 	struct whop	*op = arg;
 	const struct store_wh *wh = op->wh;
 	const char	*url = wh->url != NULL ? wh->url : "";
-	DB		*db = s->db[DBI_WEBHOOKS], *ti = s->db[DBI_WH_TEAM];
+	DB		*db, *ti;
 	DBT		 key, data;
 	struct buf	 b, v;
 	uint64_t	 seq = 0;
 	int		 res;
 
+	if ((res = store_db(s, DBI_WEBHOOKS, &db)) != STORE_OK)
+		return res;
+	if ((res = store_db(s, DBI_WH_TEAM, &ti)) != STORE_OK)
+		return res;
 	dbt_in(&key, wh->uuid, strlen(wh->uuid));
 	dbt_out(&data);
 	res = store_dberr(s, db->get(db, txn, &key, &data, DB_RMW), fn,
@@ -604,7 +620,7 @@ wh_update_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	static const char fn[] = "store_webhook_update";
 	struct whop	*op = arg;
-	DB		*db = s->db[DBI_WEBHOOKS], *ti = s->db[DBI_WH_TEAM];
+	DB		*db, *ti;
 	DBT		 key, data;
 	struct buf	 b, tv;
 	const char	*u, *j, *url;
@@ -614,6 +630,10 @@ wh_update_body(struct store *s, DB_TXN *txn, void *arg)
 	char		 id[64];
 	int		 res, rc;
 
+	if ((res = store_db(s, DBI_WEBHOOKS, &db)) != STORE_OK)
+		return res;
+	if ((res = store_db(s, DBI_WH_TEAM, &ti)) != STORE_OK)
+		return res;
 	buf_init(&b);
 	buf_init(&tv);
 	dbt_in(&key, op->uuid, strlen(op->uuid));
@@ -703,7 +723,7 @@ wh_delete_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	static const char fn[] = "store_webhook_delete";
 	struct whop	*op = arg;
-	DB		*db = s->db[DBI_WEBHOOKS], *ti = s->db[DBI_WH_TEAM];
+	DB		*db, *ti;
 	DBT		 key, data;
 	struct buf	 b;
 	const char	*u, *j;
@@ -712,6 +732,10 @@ wh_delete_body(struct store *s, DB_TXN *txn, void *arg)
 	char		*url = NULL, id[64];
 	int		 res;
 
+	if ((res = store_db(s, DBI_WEBHOOKS, &db)) != STORE_OK)
+		return res;
+	if ((res = store_db(s, DBI_WH_TEAM, &ti)) != STORE_OK)
+		return res;
 	buf_init(&b);
 	dbt_in(&key, op->uuid, strlen(op->uuid));
 	dbt_out(&data);
@@ -826,13 +850,15 @@ wh_genkey(struct buf *b, const char *team)
 static int
 wh_gen_bump(struct store *s, DB_TXN *txn, const char *team, const char *fn)
 {
-	DB		*db = s->db[DBI_WEBHOOKS];
+	DB		*db;
 	DBT		 key, data;
 	struct buf	 b;
 	unsigned char	 v[8];
 	uint64_t	 gen = 0;
 	int		 res;
 
+	if ((res = store_db(s, DBI_WEBHOOKS, &db)) != STORE_OK)
+		return res;
 	buf_init(&b);
 	wh_genkey(&b, team != NULL ? team : "");
 	dbt_in(&key, b.p, b.len);

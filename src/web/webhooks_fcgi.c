@@ -76,8 +76,9 @@ home_from_request(struct http_req *req, struct cfg *cfg)
 		log_warn("configuration: %s", err);
 }
 
+/* flags: store_open's (STORE_LAZY for the one request of plain CGI). */
 static int
-serve(struct store **st, struct cfg *cfg, FCGX_Request *fr)
+serve(struct store **st, struct cfg *cfg, FCGX_Request *fr, int flags)
 {
 	struct http_req		 req;
 	struct http_resp	 resp;
@@ -90,7 +91,7 @@ serve(struct store **st, struct cfg *cfg, FCGX_Request *fr)
 	alarm(API_DEADLINE_S);
 	if (*st == NULL) {
 		home_from_request(&req, cfg);
-		*st = store_open(cfg->home, 0);
+		*st = store_open(cfg->home, flags);
 	}
 	if (*st == NULL)
 		unavailable(&req, &resp);
@@ -167,7 +168,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (FCGX_IsCGI()) {
-		serve(&st, &cfg, NULL);
+		/* One request: only the databases it uses are opened. */
+		serve(&st, &cfg, NULL, STORE_LAZY);
 		if (st != NULL)
 			store_close(st);
 		return 0;
@@ -177,7 +179,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	while (FCGX_Accept_r(&fr) >= 0) {
-		int fatal = serve(&st, &cfg, &fr);
+		int fatal = serve(&st, &cfg, &fr, 0);
 		FCGX_Finish_r(&fr);
 		if (fatal) {
 			log_warn("store needs recovery: leaving so that a new "

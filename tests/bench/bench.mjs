@@ -3,12 +3,15 @@
 // settings.  Writes tests/bench/RESULTS.md (keeping whatever follows the
 // "notes" marker in the old file) and prints every figure as it goes.
 //
-//   cd tests && node bench/bench.mjs [issue2] [events] [events:PART ...] [soak]
+//   cd tests && node bench/bench.mjs [issue2] [events] [events:PART ...] [cgi] [soak]
 //
 // events (bench/events_delivery.mjs: intake, latency and delivery, issue
 // 3's figures); events:delivery, events:latency, events:intake run only
 // those parts (quick trials: set BENCH_OUT too, or RESULTS.md holds only
 // them).  issue3 and issue3:PART, their old names, still work.
+// cgi (issue 20, tests/bench/cgi.mjs): the program as plain CGI, one
+// process a request, against the trivial responder started the same way
+// (build/bench/cgispawn), BENCH_CGI_RUNS (200) requests a run.
 // soak (issue 16, tests/bench/soak.mjs) runs last: BENCH_SOAK_SECONDS (600)
 // of mixed load with FastCGI processes renewed every
 // BENCH_SOAK_MAX_REQUESTS (500) requests, BENCH_SOAK_CLIENTS (6) clients.
@@ -550,6 +553,10 @@ async function main() {
     if (want('events')) {
       const mod = await import('./events_delivery.mjs');
       await mod.eventsDelivery({ say, run, wrk, record, notes, tmpDir, makeRoot, stopServer, cleanups, fmt, mean, median, BIN, NEVENTS, SECS, CONNS, ROUNDS, parts: partsEv });
+    }
+    if (want('cgi')) {
+      const mod = await import('./cgi.mjs');
+      await mod.cgi({ say, run, record, notes, tmpDir, fmt, mean, median, BIN, NHOOKS, ROUNDS });
     }
     if (want('soak')) {
       const mod = await import('./soak.mjs');
