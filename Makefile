@@ -137,7 +137,11 @@ webhookctl: $(CORE_O) $(call obj,$(CTL))
 # found through the run path $ORIGIN/../lib (DT_RPATH: it also serves the
 # carried libraries).  None of them links OpenSSL or nettle: one copy of
 # each, the static one.
-VERSION	?= $(shell git log -1 --format=%cd.%h --date=format:%Y%m%d 2>/dev/null || echo dev)
+# Read once (:=), so that a commit made while make runs does not rename the
+# bundle between its rule and a recipe that names it (test-bundle).
+ifeq ($(origin VERSION),undefined)
+VERSION	:= $(shell git log -1 --format=%cd.%h --date=format:%Y%m%d 2>/dev/null || echo dev)
+endif
 BUNDLE	 = webhooks-shared-$(VERSION).tar.gz
 BOBJ	 = build/bundle/obj
 bobj	 = $(addprefix $(BOBJ)/,$(addsuffix .o,$(1)))
