@@ -1,7 +1,8 @@
 /*
  * router: finds the route of a request in a table.  A pattern is a path
- * whose ":name" segments match any one non-empty segment; a trailing slash
- * on the request is ignored ("/api/2.0/webhooks/" is the list).
+ * whose ":name" segments match any one non-empty segment; trailing slashes
+ * on the request are ignored ("/api/2.0/webhooks/" is the list), and so are
+ * repeated ones ("/api//2.0/webhooks").
  */
 #include <string.h>
 
@@ -18,14 +19,16 @@ match(const char *pattern, char *path, const char **params)
 	size_t		 np = 0, pl, sl, len;
 
 	len = strlen(path);
-	if (len > 1 && path[len - 1] == '/')
-		path[len - 1] = '\0';
+	while (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
 	for (;;) {
 		if (*p == '\0' && *s == '\0')
 			return 1;
 		if (*p != '/' || *s != '/')
 			return 0;
 		p++, s++;
+		while (*s == '/')
+			s++;
 		pl = strcspn(p, "/");
 		sl = strcspn(s, "/");
 		if (*p == ':') {
