@@ -393,19 +393,24 @@ svix_app_list(struct api_ctx *c)
 	api_json(c, 200, j);
 }
 
+/* Every route: "/api/v1//app/" is "/api/v1/app". */
+#define SL	ROUTE_SLASHES
+
 static const struct route api_svix_routes[] = {
-	{ HTTP_M(HTTP_GET), BASE "/health", svix_health, 0, ROUTE_NOAUTH },
-	{ HTTP_M(HTTP_GET), BASE "/health/ping", svix_ping, 0, ROUTE_NOAUTH },
-	{ HTTP_M(HTTP_GET), BASE "/app", svix_app_list, SCOPE_VIEW, 0 },
+	{ HTTP_M(HTTP_GET), BASE "/health", svix_health, 0,
+	  ROUTE_NOAUTH | SL },
+	{ HTTP_M(HTTP_GET), BASE "/health/ping", svix_ping, 0,
+	  ROUTE_NOAUTH | SL },
+	{ HTTP_M(HTTP_GET), BASE "/app", svix_app_list, SCOPE_VIEW, SL },
 	{ HTTP_M(HTTP_POST), BASE "/app", svix_app_create, SCOPE_ADD,
-	  ROUTE_BODY },
-	{ HTTP_M(HTTP_GET), BASE "/app/:app", svix_app_get, SCOPE_VIEW, 0 },
+	  ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_GET), BASE "/app/:app", svix_app_get, SCOPE_VIEW, SL },
 	{ HTTP_M(HTTP_PUT), BASE "/app/:app", svix_app_put, SCOPE_EDIT,
-	  ROUTE_BODY },
+	  ROUTE_BODY | SL },
 	{ HTTP_M(HTTP_PATCH), BASE "/app/:app", svix_app_patch, SCOPE_EDIT,
-	  ROUTE_BODY },
+	  ROUTE_BODY | SL },
 	{ HTTP_M(HTTP_DELETE), BASE "/app/:app", svix_app_delete,
-	  SCOPE_REMOVE, 0 },
+	  SCOPE_REMOVE, SL },
 };
 const struct dialect api_svix_dialect = {
 	"svix", BASE, api_svix_routes,
