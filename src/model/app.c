@@ -384,7 +384,8 @@ app_update(struct store *st, const char *team, const char *ref,
 
 int
 app_put(struct store *st, const char *team, const char *ref,
-    json_object *body, struct app *a, int *created, struct wh_errors *errs)
+    json_object *body, int may_create, struct app *a, int *created,
+    struct wh_errors *errs)
 {
 	json_object	*b, *v;
 	int		 rc;
@@ -392,7 +393,7 @@ app_put(struct store *st, const char *team, const char *ref,
 	*created = 0;
 	memset(a, 0, sizeof(*a));
 	rc = app_update(st, team, ref, body, 0, a, errs);
-	if (rc != STORE_NOTFOUND)
+	if (rc != STORE_NOTFOUND || !may_create)
 		return rc;
 	/* Absent: made, under ref as its uid when the body names none. */
 	if (app_ref_is_id(ref) || body == NULL ||

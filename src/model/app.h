@@ -69,10 +69,11 @@ int	 app_create(struct store *, const char *team, json_object *body,
 int	 app_get(struct store *, const char *team, const char *ref,
 	    struct app *a);
 /* PUT: replaces name, uid, rateLimit and metadata with the body's (absent:
- * none), or creates the application when ref names none (*created 1; ref
- * then is its uid unless the body gives one or ref is an id). */
+ * none), or, when may_create, creates the application when ref names none
+ * (*created 1; ref then is its uid unless the body gives one or ref is an
+ * id); STORE_NOTFOUND otherwise. */
 int	 app_put(struct store *, const char *team, const char *ref,
-	    json_object *body, struct app *a, int *created,
+	    json_object *body, int may_create, struct app *a, int *created,
 	    struct wh_errors *errs);
 /* PATCH: a field absent stays, null clears it (uid, rateLimit, metadata). */
 int	 app_patch(struct store *, const char *team, const char *ref,

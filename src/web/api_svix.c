@@ -260,11 +260,18 @@ svix_app_put(struct api_ctx *c)
 {
 	struct wh_errors errs;
 	struct app	 a;
-	int		 created, rc;
+	int		 created, may_create, rc;
 
+	/* Making one needs webhooks:add as a POST does. */
+	may_create = (c->auth.scopes & SCOPE_ADD) != 0;
 	memset(&errs, 0, sizeof(errs));
-	rc = app_put(c->st, c->auth.team, c->params[0], c->body, &a, &created,
-	    &errs);
+	rc = app_put(c->st, c->auth.team, c->params[0], c->body, may_create,
+	    &a, &created, &errs);
+	if (rc == STORE_NOTFOUND && !may_create) {
+		svix_error(c, 403, "There is no such application, and this "
+		    "token lacks the scope webhooks:add to make it.", NULL);
+		return;
+	}
 	if (svix_fail(c, rc, &errs))
 		return;
 	app_answer(c, created ? 201 : 200, &a);
@@ -337,8 +344,12 @@ list_params(struct api_ctx *c, size_t *limit, char *iter, size_t iterlen,
 			*limit = (size_t)n;
 	}
 	iter[0] = '\0';
-	if (http_query(c->req, "iterator", iter, iterlen) == -1)
+	if (http_query(c->req, "iterator", iter, iterlen) == -1) {
 		iter[0] = '\0';
+		if (query_has(c, "iterator"))
+			webhook_error(&errs, "query/iterator", "not an "
+			    "iterator of this list");
+	}
 	*desc = 0;
 	if (http_query(c->req, "order", v, sizeof(v)) == 0) {
 		if (strcmp(v, "descending") == 0)

@@ -202,6 +202,12 @@ describe('Svix API behind lighttpd', () => {
     const e403 = await fails(viewer.application.create({ name: 'nope' }));
     assert.equal(e403.code, 403);
     assert.equal(e403.body.code, 'insufficient access');
+    // PUT makes an absent application only with webhooks:add.
+    const editor = addToken(srv.home, 'default', 'webhooks:view,webhooks:edit');
+    const putNew = await raw(srv, 'PUT', '/api/v1/app/not-made', { token: editor, body: { name: 'n' } });
+    assert.equal(putNew.status, 403);
+    assert.equal(putNew.json.code, 'insufficient access');
+    assert.equal((await fails(svix.application.get('not-made'))).code, 404);
 
     const e404 = await fails(svix.application.get('app_2Wq0000000000000000000000000'));
     assert.equal(e404.code, 404);
@@ -229,6 +235,9 @@ describe('Svix API behind lighttpd', () => {
     const noName = await fails(svix.application.create({ uid: 'no-name' }));
     assert.equal(noName.code, 422);
     assert.deepEqual(noName.body.detail.map((d) => d.loc), [['body', 'name']]);
+    const longIter = await raw(srv, 'GET', `/api/v1/app?iterator=app_${'x'.repeat(100)}`);
+    assert.equal(longIter.status, 422);
+    assert.deepEqual(longIter.json.detail[0].loc, ['query', 'iterator']);
     for (const limit of [251, 0]) {
       const e = await fails(svix.application.list({ limit }));
       assert.equal(e.code, 422);

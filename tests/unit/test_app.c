@@ -191,13 +191,16 @@ test_crud(void **state)
 
 	/* Put replaces (absent fields: none), or creates under the uid. */
 	j = body("{\"name\":\"Put\"}");
-	assert_int_equal(app_put(fx->s, "t1", a.id, j, &b, &created, &errs),
-	    STORE_OK);
+	assert_int_equal(app_put(fx->s, "t1", a.id, j, 0, &b, &created,
+	    &errs), STORE_OK);
 	assert_false(created);
 	assert_null(b.uid);
 	assert_int_equal(json_object_object_length(b.metadata), 0);
 	app_free(&b);
-	assert_int_equal(app_put(fx->s, "t1", "fresh", j, &b, &created,
+	assert_int_equal(app_put(fx->s, "t1", "fresh", j, 0, &b, &created,
+	    &errs), STORE_NOTFOUND);
+	assert_int_equal(app_get(fx->s, "t1", "fresh", &g), STORE_NOTFOUND);
+	assert_int_equal(app_put(fx->s, "t1", "fresh", j, 1, &b, &created,
 	    &errs), STORE_OK);
 	assert_true(created);
 	assert_string_equal(b.uid, "fresh");
