@@ -8,7 +8,7 @@
  *
  * Keeping the uid in front of the record lets an update or a delete find
  * the index key to move or remove in the same transaction.  Its static
- * functions are named app_*.
+ * functions are named apps_*.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +18,7 @@
 #define APP_DBI		(DBI_TABLES + STORE_APPS)
 #define APP_FILE	(store_dbspecs[APP_DBI].file)
 
-struct app_op {
+struct apps_op {
 	const char	*team;
 	const char	*ref;		/* an id, or a uid when by_uid */
 	int		 by_uid;
@@ -39,7 +39,7 @@ struct app_op {
 
 /* kind team "\0" name into b. */
 static void
-app_key(struct buf *b, char kind, const char *team, const char *name)
+apps_key(struct buf *b, char kind, const char *team, const char *name)
 {
 	buf_reset(b);
 	buf_putc(b, kind);
@@ -49,7 +49,7 @@ app_key(struct buf *b, char kind, const char *team, const char *name)
 
 /* The id the op's ref names into id (a store result). */
 static int
-app_resolve(struct store *s, DB_TXN *txn, const struct app_op *op,
+apps_resolve(struct store *s, DB_TXN *txn, const struct apps_op *op,
     struct buf *id, u_int32_t flags)
 {
 	DB		*db = s->db[APP_DBI];
@@ -64,7 +64,7 @@ app_resolve(struct store *s, DB_TXN *txn, const struct app_op *op,
 	}
 
 	buf_init(&k);
-	app_key(&k, 'u', op->team, op->ref);
+	apps_key(&k, 'u', op->team, op->ref);
 	dbt_in(&key, k.p, k.len);
 	dbt_out(&data);
 	ret = db->get(db, txn, &key, &data, flags);
@@ -75,9 +75,9 @@ app_resolve(struct store *s, DB_TXN *txn, const struct app_op *op,
 }
 
 static int
-app_create_body(struct store *s, DB_TXN *txn, void *arg)
+apps_create_body(struct store *s, DB_TXN *txn, void *arg)
 {
-	struct app_op	*op = arg;
+	struct apps_op	*op = arg;
 	DB		*db = s->db[APP_DBI];
 	DBT		 key, data;
 	struct buf	 k, v;
@@ -87,14 +87,14 @@ app_create_body(struct store *s, DB_TXN *txn, void *arg)
 	buf_init(&k);
 	buf_init(&v);
 	if (uid[0] != '\0') {
-		app_key(&k, 'u', op->team, uid);
+		apps_key(&k, 'u', op->team, uid);
 		dbt_in(&key, k.p, k.len);
 		dbt_in(&data, op->id, strlen(op->id));
 		res = store_dberr(s, db->put(db, txn, &key, &data,
 		    DB_NOOVERWRITE), "store_app_create", APP_FILE);
 	}
 	if (res == STORE_OK) {
-		app_key(&k, 'i', op->team, op->id);
+		apps_key(&k, 'i', op->team, op->id);
 		buf_addz(&v, uid);
 		buf_puts(&v, op->json);
 		dbt_in(&key, k.p, k.len);
@@ -111,7 +111,7 @@ int
 store_app_create(struct store *s, const char *team, const char *id,
     const char *uid, const char *json)
 {
-	struct app_op	 op;
+	struct apps_op	 op;
 
 	if (s->fatal)
 		return STORE_FATAL;
@@ -120,13 +120,13 @@ store_app_create(struct store *s, const char *team, const char *id,
 	op.id = id;
 	op.uid = uid;
 	op.json = json;
-	return store_run(s, "store_app_create", TX_WRITE, app_create_body, &op);
+	return store_run(s, "store_app_create", TX_WRITE, apps_create_body, &op);
 }
 
 /* The record of op's ref: its key into k, its bytes into v (uid "\0"
  * json). */
 static int
-app_read(struct store *s, DB_TXN *txn, const struct app_op *op,
+apps_read(struct store *s, DB_TXN *txn, const struct apps_op *op,
     struct buf *k, struct buf *v, u_int32_t flags)
 {
 	DB	*db = s->db[APP_DBI];
@@ -135,10 +135,10 @@ app_read(struct store *s, DB_TXN *txn, const struct app_op *op,
 	int	 res;
 
 	buf_init(&id);
-	res = app_resolve(s, txn, op, &id, flags);
+	res = apps_resolve(s, txn, op, &id, flags);
 	if (res == STORE_OK) {
 		buf_putc(&id, '\0');
-		app_key(k, 'i', op->team, id.p);
+		apps_key(k, 'i', op->team, id.p);
 		dbt_in(&key, k->p, k->len);
 		dbt_out(&data);
 		res = store_dberr(s, db->get(db, txn, &key, &data, flags),
@@ -154,15 +154,15 @@ app_read(struct store *s, DB_TXN *txn, const struct app_op *op,
 }
 
 static int
-app_get_body(struct store *s, DB_TXN *txn, void *arg)
+apps_get_body(struct store *s, DB_TXN *txn, void *arg)
 {
-	struct app_op	*op = arg;
+	struct apps_op	*op = arg;
 	struct buf	 k, v;
 	int		 res;
 
 	buf_init(&k);
 	buf_init(&v);
-	if ((res = app_read(s, txn, op, &k, &v, 0)) == STORE_OK) {
+	if ((res = apps_read(s, txn, op, &k, &v, 0)) == STORE_OK) {
 		free(*op->out);
 		*op->out = xstrdup(v.p + strlen(v.p) + 1);
 	}
@@ -175,7 +175,7 @@ int
 store_app_get(struct store *s, const char *team, const char *ref,
     int by_uid, char **json)
 {
-	struct app_op	 op;
+	struct apps_op	 op;
 
 	*json = NULL;
 	if (s->fatal)
@@ -185,13 +185,13 @@ store_app_get(struct store *s, const char *team, const char *ref,
 	op.ref = ref;
 	op.by_uid = by_uid;
 	op.out = json;
-	return store_run(s, "store_app_get", TX_READ, app_get_body, &op);
+	return store_run(s, "store_app_get", TX_READ, apps_get_body, &op);
 }
 
 static int
-app_update_body(struct store *s, DB_TXN *txn, void *arg)
+apps_update_body(struct store *s, DB_TXN *txn, void *arg)
 {
-	struct app_op	*op = arg;
+	struct apps_op	*op = arg;
 	DB		*db = s->db[APP_DBI];
 	DBT		 key, data;
 	struct buf	 k, v, uk;
@@ -203,7 +203,7 @@ app_update_body(struct store *s, DB_TXN *txn, void *arg)
 	buf_init(&k);
 	buf_init(&v);
 	buf_init(&uk);
-	if ((res = app_read(s, txn, op, &k, &v, DB_RMW)) != STORE_OK)
+	if ((res = apps_read(s, txn, op, &k, &v, DB_RMW)) != STORE_OK)
 		goto out;
 	olduid = v.p;
 	id = k.p + 1 + strlen(op->team) + 1;
@@ -220,7 +220,7 @@ app_update_body(struct store *s, DB_TXN *txn, void *arg)
 		uid = xstrdup("");
 	if (strcmp(uid, olduid) != 0) {
 		if (olduid[0] != '\0') {
-			app_key(&uk, 'u', op->team, olduid);
+			apps_key(&uk, 'u', op->team, olduid);
 			dbt_in(&key, uk.p, uk.len);
 			res = store_dberr(s, db->del(db, txn, &key, 0),
 			    "store_app_update", APP_FILE);
@@ -228,7 +228,7 @@ app_update_body(struct store *s, DB_TXN *txn, void *arg)
 				res = STORE_OK;
 		}
 		if (res == STORE_OK && uid[0] != '\0') {
-			app_key(&uk, 'u', op->team, uid);
+			apps_key(&uk, 'u', op->team, uid);
 			dbt_in(&key, uk.p, uk.len);
 			dbt_in(&data, idz, strlen(idz));
 			res = store_dberr(s, db->put(db, txn, &key, &data,
@@ -258,7 +258,7 @@ int
 store_app_update(struct store *s, const char *team, const char *ref,
     int by_uid, store_update_fn fn, void *arg, int *fnret)
 {
-	struct app_op	 op;
+	struct apps_op	 op;
 	int		 dummy = 0;
 
 	if (s->fatal)
@@ -270,14 +270,14 @@ store_app_update(struct store *s, const char *team, const char *ref,
 	op.fn = fn;
 	op.arg = arg;
 	op.fnret = fnret != NULL ? fnret : &dummy;
-	return store_run(s, "store_app_update", TX_WRITE, app_update_body,
+	return store_run(s, "store_app_update", TX_WRITE, apps_update_body,
 	    &op);
 }
 
 static int
-app_delete_body(struct store *s, DB_TXN *txn, void *arg)
+apps_delete_body(struct store *s, DB_TXN *txn, void *arg)
 {
-	struct app_op	*op = arg;
+	struct apps_op	*op = arg;
 	DB		*db = s->db[APP_DBI];
 	DBT		 key;
 	struct buf	 k, v, uk;
@@ -286,10 +286,10 @@ app_delete_body(struct store *s, DB_TXN *txn, void *arg)
 	buf_init(&k);
 	buf_init(&v);
 	buf_init(&uk);
-	if ((res = app_read(s, txn, op, &k, &v, DB_RMW)) != STORE_OK)
+	if ((res = apps_read(s, txn, op, &k, &v, DB_RMW)) != STORE_OK)
 		goto out;
 	if (v.p[0] != '\0') {
-		app_key(&uk, 'u', op->team, v.p);
+		apps_key(&uk, 'u', op->team, v.p);
 		dbt_in(&key, uk.p, uk.len);
 		res = store_dberr(s, db->del(db, txn, &key, 0),
 		    "store_app_delete", APP_FILE);
@@ -314,7 +314,7 @@ int
 store_app_delete(struct store *s, const char *team, const char *ref,
     int by_uid)
 {
-	struct app_op	 op;
+	struct apps_op	 op;
 
 	if (s->fatal)
 		return STORE_FATAL;
@@ -322,12 +322,12 @@ store_app_delete(struct store *s, const char *team, const char *ref,
 	op.team = team;
 	op.ref = ref;
 	op.by_uid = by_uid;
-	return store_run(s, "store_app_delete", TX_WRITE, app_delete_body,
+	return store_run(s, "store_app_delete", TX_WRITE, apps_delete_body,
 	    &op);
 }
 
 static void
-app_list_reset(struct app_op *op)
+apps_list_reset(struct apps_op *op)
 {
 	size_t	 i;
 
@@ -337,9 +337,9 @@ app_list_reset(struct app_op *op)
 }
 
 static int
-app_list_body(struct store *s, DB_TXN *txn, void *arg)
+apps_list_body(struct store *s, DB_TXN *txn, void *arg)
 {
-	struct app_op	*op = arg;
+	struct apps_op	*op = arg;
 	DB		*db = s->db[APP_DBI];
 	DBC		*c = NULL;
 	DBT		 key, data;
@@ -347,7 +347,7 @@ app_list_body(struct store *s, DB_TXN *txn, void *arg)
 	size_t		 ulen;
 	int		 ret, res = STORE_OK;
 
-	app_list_reset(op);
+	apps_list_reset(op);
 	buf_init(&p);
 	buf_init(&k);
 	buf_putc(&p, 'i');
@@ -358,14 +358,14 @@ app_list_body(struct store *s, DB_TXN *txn, void *arg)
 	}
 	dbt_out(&data);
 	if (!op->desc) {
-		app_key(&k, 'i', op->team, op->after != NULL ? op->after : "");
+		apps_key(&k, 'i', op->team, op->after != NULL ? op->after : "");
 		dbt_in(&key, k.p, k.len);
 		ret = c->get(c, &key, &data, DB_SET_RANGE);
 		if (ret == 0 && op->after != NULL && key.size == k.len &&
 		    memcmp(key.data, k.p, k.len) == 0)
 			ret = c->get(c, &key, &data, DB_NEXT);
 	} else if (op->after != NULL) {
-		app_key(&k, 'i', op->team, op->after);
+		apps_key(&k, 'i', op->team, op->after);
 		dbt_in(&key, k.p, k.len);
 		ret = c->get(c, &key, &data, DB_SET_RANGE);
 		if (ret == 0)
@@ -394,7 +394,7 @@ out:
 	buf_free(&p);
 	buf_free(&k);
 	if (res != STORE_OK)
-		app_list_reset(op);
+		apps_list_reset(op);
 	return res == STORE_NOTFOUND ? STORE_ERR : res;
 }
 
@@ -402,7 +402,7 @@ int
 store_app_list(struct store *s, const char *team, const char *after,
     int desc, size_t limit, char ***recs, size_t *n)
 {
-	struct app_op	 op;
+	struct apps_op	 op;
 	int		 res;
 
 	*recs = NULL;
@@ -415,9 +415,9 @@ store_app_list(struct store *s, const char *team, const char *after,
 	op.desc = desc;
 	op.limit = limit;
 	op.recs = xcalloc(limit > 0 ? limit : 1, sizeof(char *));
-	res = store_run(s, "store_app_list", TX_READ, app_list_body, &op);
+	res = store_run(s, "store_app_list", TX_READ, apps_list_body, &op);
 	if (res != STORE_OK) {
-		app_list_reset(&op);
+		apps_list_reset(&op);
 		free(op.recs);
 		return res;
 	}
