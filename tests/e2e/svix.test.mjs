@@ -132,6 +132,10 @@ describe('Svix API behind lighttpd', () => {
     const r = await raw(srv, 'GET', '/api/v1//app/?limit=2&exclude_apps_with_no_endpoints=true&whatever=1', { token });
     assert.equal(r.status, 200);
     assert.deepEqual(r.json.data.map((a) => a.id), made.slice(0, 2));
+    // A server URL ending in '/': the client's paths then begin with "//".
+    const slash = new Svix(token, { serverUrl: `${srv.base}/`, numRetries: 0 });
+    assert.deepEqual((await slash.application.list({ limit: 2 })).data.map((a) => a.id), made.slice(0, 2));
+    assert.equal((await slash.application.get('l3')).id, made[3]);
     const empty = await raw(srv, 'GET', `/api/v1/app?iterator=${made[6]}`, { token });
     assert.deepEqual(empty.json, { data: [], iterator: null, prevIterator: null, done: true });
   });
@@ -310,5 +314,9 @@ describe('Svix API behind Apache', () => {
     assert.equal((await svix.application.get('apache-1')).name, 'Behind Apache');
     const e = await fails(client(srv, 'bad').application.list());
     assert.equal(e.code, 401);
+    // A server URL ending in '/'.
+    const slash = new Svix(srv.token, { serverUrl: `${srv.base}/`, numRetries: 0 });
+    assert.equal((await slash.application.create({ name: 'Slash', uid: 'slash' })).uid, 'slash');
+    assert.equal((await slash.application.list()).data.length, 3);
   });
 });
