@@ -229,10 +229,10 @@ app_decode(json_object *body, int patch, struct app *a,
 		a->rate_limit = -1;
 	else if (has_rl) {
 		if (!json_object_is_type(rl, json_type_int) ||
-		    json_object_get_int64(rl) < 0 ||
+		    json_object_get_int64(rl) < 1 ||
 		    json_object_get_int64(rl) > 65535)
 			webhook_error(errs, "rateLimit", "ensure this value "
-			    "is an integer from 0 to 65535");
+			    "is an integer from 1 to 65535");
 		else
 			a->rate_limit = json_object_get_int64(rl);
 	} else if (!patch)

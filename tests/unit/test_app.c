@@ -150,7 +150,7 @@ test_crud(void **state)
 
 	/* Bad bodies name their fields. */
 	memset(&errs, 0, sizeof(errs));
-	j = body("{\"uid\":\"app_x\",\"rateLimit\":-1,\"metadata\":{\"a\":1}}");
+	j = body("{\"uid\":\"app_x\",\"rateLimit\":0,\"metadata\":{\"a\":1}}");
 	assert_int_equal(app_create(fx->s, "t1", j, 0, &b, &created, &errs),
 	    APP_INVALID);
 	json_object_put(j);
