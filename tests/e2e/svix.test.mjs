@@ -286,6 +286,7 @@ describe('Svix API behind lighttpd', () => {
       raw(srv, 'POST', '/api/v1/app', { body: { name: 'conc' }, headers: { 'idempotency-key': k3 } })));
     for (const x of answers) assert.equal(x.status, 201, x.text);
     assert.equal(new Set(answers.map((x) => x.json.id)).size, 1);
+    assert.equal(answers.filter((x) => x.headers.get('idempotent-replayed') === 'true').length, 3);
     // A key outside the rules is a 422.
     const badKey = await raw(srv, 'POST', '/api/v1/app', { body: { name: 'k' }, headers: { 'idempotency-key': 'x'.repeat(256) } });
     assert.equal(badKey.status, 422);
