@@ -7,6 +7,8 @@
  * answers kept for an idempotency key.  Each store test runs in its own
  * temporary directory.
  */
+#include <sys/wait.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "idem.h"
@@ -343,6 +346,38 @@ test_idem(void **state)
 	idem_free(&i);
 }
 
+/* A repeat that comes while the first runs waits, and gets its answer
+ * (the repeat in a child process with its own store handle). */
+static void
+test_idem_wait(void **state)
+{
+	struct fx	*fx = *state;
+	struct idem	 i;
+	struct timespec	 ts = { 0, 300 * 1000000L };
+	pid_t		 pid;
+	int		 sr, status;
+
+	assert_int_equal(idem_begin(fx->s, "tok1", "w1", "/api/v1/app", &i,
+	    &sr), IDEM_FIRST);
+	if ((pid = fork()) == 0) {
+		struct store	*st = store_open(fx->home, 0);
+		struct idem	 k;
+		int		 rc;
+
+		if (st == NULL)
+			_exit(3);
+		rc = idem_begin(st, "tok1", "w1", "/api/v1/app", &k, &sr);
+		_exit(rc == IDEM_REPLAY && k.status == 201 &&
+		    strcmp(k.body, "{\"id\":\"w\"}") == 0 ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	nanosleep(&ts, NULL);
+	idem_end(fx->s, &i, 201, "{\"id\":\"w\"}");
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int
 main(void)
 {
@@ -353,6 +388,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_crud, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idem, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idem_wait, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
