@@ -41,14 +41,14 @@ else
 OBJDIR	 = build/normal
 endif
 
-STORE	 = store_env store_range store_team store_webhook store_attempt \
+STORE	 = store_env store_range store_team store_webhook store_attempt store_app \
 	   store_upgrade
 # event (the event-type rule that webhook's subscriptions share, publishing)
 # needs the spool: both are core.  delivery (a delivery's id, the record of
 # an attempt, manual retry, the test delivery's answer) needs no libcurl.
 CORE	 = util log cfg jscan $(STORE) spool spool_event event attempt \
 	   webhook webhook_check webhook_field webhook_outcome \
-	   retry delivery auth auth_session team metrics
+	   retry delivery auth auth_session team metrics app idem
 # The API's dialects: every src/web/api_*.c (src/web/dialect.h lists them).
 DIALECTS = $(patsubst src/web/%.c,%,$(wildcard src/web/api_*.c))
 # The FastCGI program links no libcurl (no src/daemon/deliver.c): its test
@@ -101,7 +101,8 @@ deps:
 	  [ -d tests/node_modules/standardwebhooks ] && \
 	  [ -d tests/node_modules/parse-prometheus-text-format ] && \
 	  [ -d tests/node_modules/@seriousme/openapi-schema-validator ] && \
-	  [ -d tests/node_modules/ajv ] && [ -d tests/node_modules/ajv-formats ] || \
+	  [ -d tests/node_modules/ajv ] && [ -d tests/node_modules/ajv-formats ] && \
+	  [ -d tests/node_modules/svix ] || \
 	  (cd tests && npm install --no-audit --no-fund --loglevel=error)
 
 $(OBJDIR)/%.o: %.c $(HDRS) | $(OBJDIR)
@@ -191,10 +192,12 @@ UNIT_MODEL = $(UNIT_STORE) jscan spool spool_event event webhook \
 	   webhook_check webhook_field metrics
 UNIT_DELIVERY = $(UNIT_MODEL) store_attempt attempt retry webhook_outcome \
 	   delivery
-UNIT_WEB = $(UNIT_DELIVERY) auth auth_session team probe $(WEB)
+UNIT_WEB = $(UNIT_DELIVERY) auth auth_session team probe store_app app idem \
+	   $(WEB)
 UNIT_LINK_admin = $(UNIT_WEB)
 UNIT_LINK_api_chatbot = $(UNIT_WEB)
 UNIT_LINK_api_v1 = $(UNIT_WEB)
+UNIT_LINK_app = $(UNIT_MODEL) store_app app idem
 UNIT_LINK_attempt = $(UNIT_DB) store_team spool store_attempt attempt metrics
 UNIT_LINK_auth = $(UNIT_DB) store_team auth team
 UNIT_LINK_auth_session = $(UNIT_LINK_auth) auth_session

@@ -8,7 +8,8 @@
  *    "new_assigned_message", our "webhook.test").  "*" is no event type:
  *    only a subscription may name it, meaning every event.
  *  - publishing: the checks, the spool file, the idempotency record.
- *  - the idempotency records' lifetime (24 h) and their pruning.
+ *  - the idempotency records' lifetime (24 h) and their pruning (the Svix
+ *    dialect's kept answers share the table and the pruning: idem.h).
  *  - reading an event file of the spool (webhookd).
  *
  * Callers: the edge (api_events.c, webhookctl.c, admin.c through webhook.c)

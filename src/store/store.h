@@ -20,7 +20,8 @@
  *
  * Strings returned through char ** are the caller's to free.
  * The implementation (Berkeley DB 5.3) is in store_env.c, store_range.c,
- * store_team.c, store_webhook.c, store_attempt.c and store_upgrade.c.
+ * store_team.c, store_webhook.c, store_attempt.c, store_app.c and
+ * store_upgrade.c.
  */
 #ifndef STORE_H
 #define STORE_H
@@ -244,6 +245,8 @@ enum store_table {
 	STORE_SECRETS,		/* name -> a server secret (the CSRF key) */
 	STORE_COUNTERS,		/* name -> counts that every process adds to
 				   (the metrics: src/model/metrics.c) */
+	STORE_APPS,		/* the Svix dialect's applications: only
+				   through store_app_* (store_app.c) */
 	STORE_NTABLES
 };
 int	store_put(struct store *, enum store_table, const char *key,
@@ -292,6 +295,31 @@ struct store_rmw {
  * it whatever its outcome.  rmw (and its arg) must outlive that call.
  */
 void	store_also(struct store *, const struct store_rmw *rmw);
+
+/* ---- Svix applications: per team, in id order (store_app.c) --------- */
+/*
+ * An application is found by its id, or by its uid when by_uid; uids are
+ * unique within a team (STORE_EXISTS).  uid "" or NULL: none.  Another
+ * team's application is STORE_NOTFOUND.
+ */
+int	store_app_create(struct store *, const char *team, const char *id,
+	    const char *uid, const char *json);
+int	store_app_get(struct store *, const char *team, const char *ref,
+	    int by_uid, char **json);
+/* As store_webhook_update, fn's url being the new uid (NULL or "": none):
+ * STORE_EXISTS when another application has it. */
+int	store_app_update(struct store *, const char *team, const char *ref,
+	    int by_uid, store_update_fn fn, void *arg, int *fnret);
+int	store_app_delete(struct store *, const char *team, const char *ref,
+	    int by_uid);
+/*
+ * At most limit of the team's applications' JSON texts into *recs (n of
+ * them; the caller frees each and the array), in id order from after
+ * (NULL: the first), or in reverse order before it when desc (NULL: the
+ * last).
+ */
+int	store_app_list(struct store *, const char *team, const char *after,
+	    int desc, size_t limit, char ***recs, size_t *n);
 
 /* The bytes of the store's files on disk (databases and logs), for
  * the metrics: a stat of each file, no lock. */

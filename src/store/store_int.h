@@ -1,7 +1,7 @@
 /*
  * store_int.h: what the store's own files share (store_env.c,
  * store_range.c, store_team.c, store_webhook.c, store_attempt.c,
- * store_upgrade.c), and nothing outside them includes: the handle, the
+ * store_app.c, store_upgrade.c), and nothing outside them includes: the handle, the
  * table of database files, run() and the small helpers for keys.
  *
  * Files (all btrees, one database per file):
@@ -23,6 +23,8 @@
  *   at_log.db       webhook uuid "\0" be64(at_ms) id -> record, DB_RECNUM
  *                   (8 KiB pages): the attempt log (store_attempt.c).  The
  *                   record's bytes are the model's (attempt.c).
+ *   apps.db         "i" team "\0" id -> uid "\0" json, "u" team "\0" uid -> id:
+ *                   the Svix dialect's applications (store_app.c)
  *   idempotency.db, sessions.db, limits.db, secrets.db, counters.db:
  *                   key -> json
  *                   (store_team.c; enum store_table says what each holds)

@@ -77,6 +77,7 @@ struct dialect {
 	X(api_events_dialect)	/* /api/2.0: events, deliveries */	\
 	X(api_v1_dialect)	/* seed 001: /api/web/v1/webhooks */	\
 	X(api_chatbot_dialect)	/* seed 002: /webhooks */		\
+	X(api_svix_dialect)	/* Svix's API: /api/v1 */		\
 	X(admin_dialect)	/* the HTML admin page: /admin */		\
 	X(api_health_dialect)	/* GET /health (api_ops.c) */		\
 	X(api_metrics_dialect)	/* GET /metrics (api_ops.c) */

@@ -148,8 +148,8 @@ begins_with(const char *path, const char *sn, size_t m)
 	    path[m] == '/' || (m > 0 && sn[m - 1] == '/'));
 }
 
-size_t
-http_mount(const char *path, const char *sn, const char *pi, int virtual)
+static size_t
+mount_in(const char *path, const char *sn, const char *pi, int virtual)
 {
 	size_t	 n = strlen(path), m = sn != NULL ? strlen(sn) : 0, k = 0;
 
@@ -166,6 +166,34 @@ http_mount(const char *path, const char *sn, const char *pi, int virtual)
 		k = m;
 	while (k > 0 && path[k - 1] == '/')
 		k--;
+	return k;
+}
+
+/* The servers take repeated slashes as one in SCRIPT_NAME and PATH_INFO
+ * (lighttpd gives SCRIPT_NAME=/api for //api/v1/app): the mount is found
+ * in the path with its repeated slashes merged, and its end mapped back
+ * onto the path as the client sent it. */
+size_t
+http_mount(const char *path, const char *sn, const char *pi, int virtual)
+{
+	char	*merged;
+	size_t	*at, i, n, k;
+
+	if (strstr(path, "//") == NULL)
+		return mount_in(path, sn, pi, virtual);
+	n = strlen(path);
+	merged = xmalloc(n + 1);
+	at = xcalloc(n + 1, sizeof(*at));
+	for (i = 0, k = 0; i < n; i++)
+		if (path[i] != '/' || k == 0 || merged[k - 1] != '/') {
+			at[k] = i;
+			merged[k++] = path[i];
+		}
+	merged[k] = '\0';
+	k = mount_in(merged, sn, pi, virtual);
+	k = k > 0 ? at[k - 1] + 1 : 0;
+	free(merged);
+	free(at);
 	return k;
 }
 

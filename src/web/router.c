@@ -1,7 +1,8 @@
 /*
  * router: finds the route of a request in a table.  A pattern is a path
  * whose ":name" segments match any one non-empty segment; a trailing slash
- * on the request is ignored ("/api/2.0/webhooks/" is the list).
+ * on the request is ignored ("/api/2.0/webhooks/" is the list); a route
+ * with ROUTE_SLASHES also takes repeated slashes as one.
  */
 #include <string.h>
 
@@ -11,7 +12,7 @@
 /* Matches path (a writable copy) against pattern; params point at the
  * start of each ":name" segment in path (cut by the caller).  1 on a match. */
 static int
-match(const char *pattern, char *path, const char **params)
+match(const char *pattern, char *path, const char **params, int slashes)
 {
 	const char	*p = pattern;
 	const char	*s = path;
@@ -19,13 +20,17 @@ match(const char *pattern, char *path, const char **params)
 
 	len = strlen(path);
 	if (len > 1 && path[len - 1] == '/')
-		path[len - 1] = '\0';
+		path[--len] = '\0';
+	while (slashes && len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
 	for (;;) {
 		if (*p == '\0' && *s == '\0')
 			return 1;
 		if (*p != '/' || *s != '/')
 			return 0;
 		p++, s++;
+		while (slashes && *s == '/')
+			s++;
 		pl = strcspn(p, "/");
 		sl = strcspn(s, "/");
 		if (*p == ':') {
@@ -54,7 +59,8 @@ router_match(const struct route *routes, size_t n, unsigned method,
 		strcpy(pathbuf, path);
 		for (k = 0; k < ROUTER_PARAMS_MAX; k++)
 			params[k] = NULL;
-		if (!match(routes[i].pattern, pathbuf, params))
+		if (!match(routes[i].pattern, pathbuf, params,
+		    (routes[i].flags & ROUTE_SLASHES) != 0))
 			continue;
 		found = 1;
 		if (routes[i].methods & HTTP_M(method)) {

@@ -24,6 +24,8 @@ struct route {
 #define ROUTE_NOAUTH	0x02	/* no Bearer token (admin, static) */
 #define ROUTE_BODY_OPT	0x04	/* as ROUTE_BODY, but an empty body (white
 				   space only, any type) is no body */
+#define ROUTE_SLASHES	0x08	/* repeated slashes in the request count as
+				   one ("/api/v1//app//"), as Svix's do */
 
 enum router_res { ROUTER_OK = 0, ROUTER_NOTFOUND, ROUTER_BADMETHOD };
 

@@ -489,11 +489,11 @@ export async function startSharedHost({ fcgid = false, settings = {}, user = 'ww
 // a client do with an idempotent request (RFC 9112, 9.3.1).  The tests
 // leave it off, so that a connection failure there is never hidden.
 // make test-e2e names a file in WEBHOOKS_OPENAPI_LOG: every answer of every
-// dialect (/api/2.0/..., /api/web/v1/..., /webhooks..., /health, /metrics,
-// unmounted) is recorded there, one JSON line each, and
+// dialect (/api/2.0/..., /api/web/v1/..., /api/v1/..., /webhooks...,
+// /health, /metrics, unmounted) is recorded there, one JSON line each, and
 // tests/openapi/check.mjs validates each against templates/openapi.json.
 const OPENAPI_LOG = process.env.WEBHOOKS_OPENAPI_LOG || '';
-const OPENAPI_PATHS = /^\/(api\/2\.0|api\/web\/v1|webhooks|health|metrics)([/?]|$)/;
+const OPENAPI_PATHS = /^\/(api\/2\.0|api\/web\/v1|api\/v1|webhooks|health|metrics)([/?]|$)/;
 
 export async function api(base, method, p, { token, body, headers = {}, timeoutMs = 30000, retryStale = false } = {}) {
   const h = { ...headers };

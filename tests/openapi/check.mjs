@@ -53,7 +53,7 @@ for (const f of fs.readdirSync(path.join(SRC, 'web')).filter((n) => /^api_.*\.c$
   const text = fs.readFileSync(path.join(SRC, 'web', f), 'utf8');
   const base = (text.match(/#define\s+BASE\s+"([^"]*)"/) || [])[1];
   for (const table of text.matchAll(/static const struct route \w+\[\] = \{([\s\S]*?)\n\};/g)) {
-    for (const e of table[1].matchAll(/\{\s*((?:HTTP_M\(HTTP_[A-Z]+\)\s*\|?\s*)+),\s*((?:BASE|"[^"]*"|\s)+),\s*\w+,\s*(\w+),\s*(\w+)\s*\}/g)) {
+    for (const e of table[1].matchAll(/\{\s*((?:HTTP_M\(HTTP_[A-Z]+\)\s*\|?\s*)+),\s*((?:BASE|"[^"]*"|\s)+),\s*\w+,\s*(\w+),\s*(\w+(?:\s*\|\s*\w+)*)\s*\}/g)) {
       const pattern = e[2].replace(/BASE/g, `"${base}"`).match(/"[^"]*"/g).map((q) => q.slice(1, -1)).join('');
       const tpl = pattern.replace(/:[a-z_]+/g, '{}');
       for (const m of e[1].matchAll(/HTTP_M\(HTTP_([A-Z]+)\)/g)) {
@@ -133,6 +133,7 @@ for (const line of lines) {
   let opName;
   // The error shape of the dialect whose prefix covers the path.
   const shape = /^\/api\/web\/v1([/?]|$)/.test(r.path) ? 'V1Error'
+    : /^\/api\/v1([/?]|$)/.test(r.path) ? 'SvixError'
     : /^\/webhooks([/?]|$)/.test(r.path) ? 'ChatbotError' : 'NativeError';
   if (t === null) {
     opName = '(no such path)';

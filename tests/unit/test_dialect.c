@@ -130,7 +130,7 @@ test_table(void **state)
 	size_t	 i, k;
 
 	(void)state;
-	assert_int_equal(ndialects, 8);
+	assert_int_equal(ndialects, 9);
 	for (i = 0; i < ndialects; i++) {
 		const struct dialect *d = dialects[i];
 
@@ -153,6 +153,7 @@ test_table(void **state)
 	assert_int_equal(api_events_dialect.invalid, 422);
 	assert_int_equal(api_v1_dialect.invalid, 400);
 	assert_int_equal(api_chatbot_dialect.invalid, 400);
+	assert_int_equal(api_svix_dialect.invalid, 422);
 }
 
 /* ---- through api_handle --------------------------------------------------- */

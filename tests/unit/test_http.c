@@ -171,6 +171,20 @@ test_mount(void **state)
 		    "/api/2.0/webhooks", 0, "" },
 		{ "SCRIPT_NAME elsewhere, virtual", "/elsewhere", NULL,
 		    "/api/2.0/webhooks", 1, "" },
+		/* A client's repeated slashes, which the servers merge in
+		 * SCRIPT_NAME and PATH_INFO (a server URL ending in '/'). */
+		{ "lighttpd \"/\", repeated slashes", "/api", "/v1/app",
+		    "//api/v1/app", 1, "" },
+		{ "lighttpd \"/\", repeated slashes inside", "/api", "/v1/app",
+		    "/api//v1//app", 1, "" },
+		{ "lighttpd \"/hooks/\", repeated slashes", "/hooks/api",
+		    "/v1/app", "/hooks//api/v1/app", 1, "/hooks" },
+		{ "lighttpd \"/hooks/\", repeated slashes first", "/hooks/api",
+		    "/v1/app", "//hooks/api/v1/app", 1, "//hooks" },
+		{ "Apache ScriptAlias /, repeated slashes", "", "/api/v1/app",
+		    "//api/v1/app", 0, "" },
+		{ "Apache ScriptAlias /hooks/, repeated slashes", "/hooks",
+		    "/api/v1/app", "/hooks///api/v1/app", 0, "/hooks" },
 	};
 	size_t	 i, k;
 

@@ -23,6 +23,7 @@ static const struct route routes[] = {
 	{ HTTP_M(HTTP_GET) | HTTP_M(HTTP_PUT), "/api/2.0/webhooks/:id", h_b, 0, 0 },
 	{ HTTP_M(HTTP_POST), "/api/2.0/webhooks/:id/test", h_c, 0, 0 },
 	{ HTTP_M(HTTP_POST), "/x/test/:id", h_c, 0, 0 },
+	{ HTTP_M(HTTP_GET), "/api/v1/app/:app", h_a, 0, ROUTE_SLASHES },
 };
 
 static void
@@ -54,6 +55,11 @@ test_router(void **state)
 		{ "empty param", HTTP_GET, "/api/2.0/webhooks//test", ROUTER_NOTFOUND, NULL, NULL, 0 },
 		{ "longer literal", HTTP_GET, "/api/2.0/webhooksX", ROUTER_NOTFOUND, NULL, NULL, 0 },
 		{ "root", HTTP_GET, "/", ROUTER_NOTFOUND, NULL, NULL, 0 },
+		{ "repeated slashes, no ROUTE_SLASHES", HTTP_GET, "/x//test/42", ROUTER_NOTFOUND, NULL, NULL, 0 },
+		{ "two trailing slashes, no ROUTE_SLASHES", HTTP_GET, "/api/2.0/webhooks//", ROUTER_NOTFOUND, NULL, NULL, 0 },
+		{ "ROUTE_SLASHES", HTTP_GET, "/api/v1/app/a1", ROUTER_OK, h_a, "a1", 0 },
+		{ "ROUTE_SLASHES, repeated", HTTP_GET, "//api///v1/app//a1//", ROUTER_OK, h_a, "a1", 0 },
+		{ "ROUTE_SLASHES, still no empty param", HTTP_GET, "/api/v1/app//", ROUTER_NOTFOUND, NULL, NULL, 0 },
 	};
 	const struct route	*r;
 	const char		*params[ROUTER_PARAMS_MAX];

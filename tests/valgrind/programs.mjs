@@ -140,6 +140,21 @@ try {
   r = await cgi('POST', '/admin/login', { body: `token=${encodeURIComponent(token)}`, type: 'application/x-www-form-urlencoded', extra: { HTTP_ORIGIN: 'http://127.0.0.1', HTTP_SEC_FETCH_SITE: 'same-origin' } });
   assert.ok(r.status === 303 || r.status === 302 || r.status === 403, `${r.status} ${r.text}`);
 
+  // Svix's API (/api/v1): applications, an idempotency key's replay, errors.
+  assert.equal((await cgi('GET', '/api/v1/health')).status, 200);
+  r = await cgi('POST', '/api/v1/app', { token, body: '{"name":"vg","uid":"vg","metadata":{"a":"b"}}', extra: { HTTP_IDEMPOTENCY_KEY: 'vg-1' } });
+  assert.equal(r.status, 201, r.text);
+  assert.equal((await cgi('POST', '/api/v1/app', { token, body: '{"name":"vg"}', extra: { HTTP_IDEMPOTENCY_KEY: 'vg-1' } })).json.id, r.json.id);
+  assert.equal((await cgi('POST', '/api/v1/app?get_if_exists=true', { token, body: '{"name":"x","uid":"vg"}' })).json.id, r.json.id);
+  assert.equal((await cgi('GET', '/api/v1/app/vg', { token })).status, 200);
+  assert.equal((await cgi('GET', '/api/v1/app?limit=1&order=descending', { token })).json.data.length, 1);
+  assert.equal((await cgi('PATCH', `/api/v1/app/${r.json.id}`, { token, body: '{"metadata":null,"rateLimit":3}' })).status, 200);
+  assert.equal((await cgi('PUT', '/api/v1/app/vg-put', { token, body: '{"name":"made"}' })).status, 201);
+  assert.equal((await cgi('POST', '/api/v1/app', { token, body: '{"name":"dup","uid":"vg"}' })).status, 409);
+  assert.equal((await cgi('POST', '/api/v1/app', { token, body: '{"uid":"app_x","rateLimit":"a"}' })).status, 422);
+  assert.equal((await cgi('GET', '/api/v1/app?limit=251', { token })).status, 422);
+  assert.equal((await cgi('GET', '/api/v1/app/vg', { token: foreign })).status, 404);
+  assert.equal((await cgi('DELETE', '/api/v1/app/vg', { token })).status, 204);
   // Events: through the API and webhookctl, delivered by webhookd --once.
   r = await cgi('POST', '/api/2.0/events', { token, body: JSON.stringify({ event: 'order.paid', data: { n: 1 }, idempotency_key: 'k1' }) });
   assert.equal(r.status, 202, r.text);

@@ -1,0 +1,427 @@
+/*
+ * store_app.c: the Svix dialect's applications (apps.db), one team's
+ * listed in the order of their ids (the model makes ids that sort in
+ * creation order), each findable by its id or its uid:
+ *
+ *   "i" team "\0" id   -> uid "\0" json   (uid "" when it has none)
+ *   "u" team "\0" uid  -> id              (the team's uids, unique)
+ *
+ * Keeping the uid in front of the record lets an update or a delete find
+ * the index key to move or remove in the same transaction.  Its static
+ * functions are named apps_*.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+#define APP_DBI		(DBI_TABLES + STORE_APPS)
+#define APP_FILE	(store_dbspecs[APP_DBI].file)
+
+struct apps_op {
+	const char	*team;
+	const char	*ref;		/* an id, or a uid when by_uid */
+	int		 by_uid;
+	const char	*id;		/* create */
+	const char	*uid;		/* create: "" or NULL for none */
+	const char	*json;		/* create */
+	store_update_fn	 fn;		/* update */
+	void		*arg;
+	int		*fnret;
+	char		**out;		/* get */
+	/* list */
+	const char	*after;
+	int		 desc;
+	size_t		 limit;
+	char		**recs;
+	size_t		 n;
+};
+
+/* kind team "\0" name into b. */
+static void
+apps_key(struct buf *b, char kind, const char *team, const char *name)
+{
+	buf_reset(b);
+	buf_putc(b, kind);
+	buf_addz(b, team);
+	buf_puts(b, name);
+}
+
+/* The id the op's ref names into id (a store result). */
+static int
+apps_resolve(struct store *s, DB_TXN *txn, const struct apps_op *op,
+    struct buf *id, u_int32_t flags)
+{
+	DB		*db = s->db[APP_DBI];
+	DBT		 key, data;
+	struct buf	 k;
+	int		 ret, res;
+
+	buf_reset(id);
+	if (!op->by_uid) {
+		buf_puts(id, op->ref);
+		return STORE_OK;
+	}
+
+	buf_init(&k);
+	apps_key(&k, 'u', op->team, op->ref);
+	dbt_in(&key, k.p, k.len);
+	dbt_out(&data);
+	ret = db->get(db, txn, &key, &data, flags);
+	if ((res = store_dberr(s, ret, "store_app", APP_FILE)) == STORE_OK)
+		buf_add(id, data.data, data.size);
+	buf_free(&k);
+	return res;
+}
+
+static int
+apps_create_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct apps_op	*op = arg;
+	DB		*db = s->db[APP_DBI];
+	DBT		 key, data;
+	struct buf	 k, v;
+	int		 res = STORE_OK;
+	const char	*uid = op->uid != NULL ? op->uid : "";
+
+	buf_init(&k);
+	buf_init(&v);
+	if (uid[0] != '\0') {
+		apps_key(&k, 'u', op->team, uid);
+		dbt_in(&key, k.p, k.len);
+		dbt_in(&data, op->id, strlen(op->id));
+		res = store_dberr(s, db->put(db, txn, &key, &data,
+		    DB_NOOVERWRITE), "store_app_create", APP_FILE);
+	}
+	if (res == STORE_OK) {
+		apps_key(&k, 'i', op->team, op->id);
+		buf_addz(&v, uid);
+		buf_puts(&v, op->json);
+		dbt_in(&key, k.p, k.len);
+		dbt_in(&data, v.p, v.len);
+		res = store_dberr(s, db->put(db, txn, &key, &data,
+		    DB_NOOVERWRITE), "store_app_create", APP_FILE);
+	}
+	buf_free(&k);
+	buf_free(&v);
+	return res;
+}
+
+int
+store_app_create(struct store *s, const char *team, const char *id,
+    const char *uid, const char *json)
+{
+	struct apps_op	 op;
+
+	if (s->fatal)
+		return STORE_FATAL;
+	memset(&op, 0, sizeof(op));
+	op.team = team;
+	op.id = id;
+	op.uid = uid;
+	op.json = json;
+	return store_run(s, "store_app_create", TX_WRITE, apps_create_body, &op);
+}
+
+/* The record of op's ref: its key into k, its bytes into v (uid "\0"
+ * json). */
+static int
+apps_read(struct store *s, DB_TXN *txn, const struct apps_op *op,
+    struct buf *k, struct buf *v, u_int32_t flags)
+{
+	DB	*db = s->db[APP_DBI];
+	DBT	 key, data;
+	struct buf id;
+	int	 res;
+
+	buf_init(&id);
+	res = apps_resolve(s, txn, op, &id, flags);
+	if (res == STORE_OK) {
+		buf_putc(&id, '\0');
+		apps_key(k, 'i', op->team, id.p);
+		dbt_in(&key, k->p, k->len);
+		dbt_out(&data);
+		res = store_dberr(s, db->get(db, txn, &key, &data, flags),
+		    "store_app", APP_FILE);
+		if (res == STORE_OK) {
+			buf_reset(v);
+			buf_add(v, data.data, data.size);
+			buf_putc(v, '\0');
+		}
+	}
+	buf_free(&id);
+	return res;
+}
+
+static int
+apps_get_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct apps_op	*op = arg;
+	struct buf	 k, v;
+	int		 res;
+
+	buf_init(&k);
+	buf_init(&v);
+	if ((res = apps_read(s, txn, op, &k, &v, 0)) == STORE_OK) {
+		free(*op->out);
+		*op->out = xstrdup(v.p + strlen(v.p) + 1);
+	}
+	buf_free(&k);
+	buf_free(&v);
+	return res;
+}
+
+int
+store_app_get(struct store *s, const char *team, const char *ref,
+    int by_uid, char **json)
+{
+	struct apps_op	 op;
+
+	*json = NULL;
+	if (s->fatal)
+		return STORE_FATAL;
+	memset(&op, 0, sizeof(op));
+	op.team = team;
+	op.ref = ref;
+	op.by_uid = by_uid;
+	op.out = json;
+	return store_run(s, "store_app_get", TX_READ, apps_get_body, &op);
+}
+
+static int
+apps_update_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct apps_op	*op = arg;
+	DB		*db = s->db[APP_DBI];
+	DBT		 key, data;
+	struct buf	 k, v, uk;
+	char		*uid = NULL, *json = NULL;
+	const char	*olduid, *id;
+	char		*idz;
+	int		 res, rc;
+
+	buf_init(&k);
+	buf_init(&v);
+	buf_init(&uk);
+	if ((res = apps_read(s, txn, op, &k, &v, DB_RMW)) != STORE_OK)
+		goto out;
+	olduid = v.p;
+	id = k.p + 1 + strlen(op->team) + 1;
+	/* k is not NUL-terminated: id ends where k does. */
+	idz = xstrndup(id, k.len - (size_t)(id - k.p));
+	if ((rc = op->fn(olduid + strlen(olduid) + 1, &uid, &json,
+	    op->arg)) != 0) {
+		*op->fnret = rc;
+		res = STORE_ABORTED;
+		free(idz);
+		goto out;
+	}
+	if (uid == NULL)
+		uid = xstrdup("");
+	if (strcmp(uid, olduid) != 0) {
+		if (olduid[0] != '\0') {
+			apps_key(&uk, 'u', op->team, olduid);
+			dbt_in(&key, uk.p, uk.len);
+			res = store_dberr(s, db->del(db, txn, &key, 0),
+			    "store_app_update", APP_FILE);
+			if (res == STORE_NOTFOUND)
+				res = STORE_OK;
+		}
+		if (res == STORE_OK && uid[0] != '\0') {
+			apps_key(&uk, 'u', op->team, uid);
+			dbt_in(&key, uk.p, uk.len);
+			dbt_in(&data, idz, strlen(idz));
+			res = store_dberr(s, db->put(db, txn, &key, &data,
+			    DB_NOOVERWRITE), "store_app_update", APP_FILE);
+		}
+	}
+	free(idz);
+	if (res != STORE_OK)
+		goto out;
+	buf_reset(&v);
+	buf_addz(&v, uid);
+	buf_puts(&v, json);
+	dbt_in(&key, k.p, k.len);
+	dbt_in(&data, v.p, v.len);
+	res = store_dberr(s, db->put(db, txn, &key, &data, 0),
+	    "store_app_update", APP_FILE);
+out:
+	free(uid);
+	free(json);
+	buf_free(&k);
+	buf_free(&v);
+	buf_free(&uk);
+	return res;
+}
+
+int
+store_app_update(struct store *s, const char *team, const char *ref,
+    int by_uid, store_update_fn fn, void *arg, int *fnret)
+{
+	struct apps_op	 op;
+	int		 dummy = 0;
+
+	if (s->fatal)
+		return STORE_FATAL;
+	memset(&op, 0, sizeof(op));
+	op.team = team;
+	op.ref = ref;
+	op.by_uid = by_uid;
+	op.fn = fn;
+	op.arg = arg;
+	op.fnret = fnret != NULL ? fnret : &dummy;
+	return store_run(s, "store_app_update", TX_WRITE, apps_update_body,
+	    &op);
+}
+
+static int
+apps_delete_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct apps_op	*op = arg;
+	DB		*db = s->db[APP_DBI];
+	DBT		 key;
+	struct buf	 k, v, uk;
+	int		 res;
+
+	buf_init(&k);
+	buf_init(&v);
+	buf_init(&uk);
+	if ((res = apps_read(s, txn, op, &k, &v, DB_RMW)) != STORE_OK)
+		goto out;
+	if (v.p[0] != '\0') {
+		apps_key(&uk, 'u', op->team, v.p);
+		dbt_in(&key, uk.p, uk.len);
+		res = store_dberr(s, db->del(db, txn, &key, 0),
+		    "store_app_delete", APP_FILE);
+		if (res == STORE_NOTFOUND)
+			res = STORE_OK;
+	}
+	if (res == STORE_OK) {
+		dbt_in(&key, k.p, k.len);
+		res = store_dberr(s, db->del(db, txn, &key, 0),
+		    "store_app_delete", APP_FILE);
+		if (res == STORE_NOTFOUND)
+			res = STORE_ERR;
+	}
+out:
+	buf_free(&k);
+	buf_free(&v);
+	buf_free(&uk);
+	return res;
+}
+
+int
+store_app_delete(struct store *s, const char *team, const char *ref,
+    int by_uid)
+{
+	struct apps_op	 op;
+
+	if (s->fatal)
+		return STORE_FATAL;
+	memset(&op, 0, sizeof(op));
+	op.team = team;
+	op.ref = ref;
+	op.by_uid = by_uid;
+	return store_run(s, "store_app_delete", TX_WRITE, apps_delete_body,
+	    &op);
+}
+
+static void
+apps_list_reset(struct apps_op *op)
+{
+	size_t	 i;
+
+	for (i = 0; i < op->n; i++)
+		free(op->recs[i]);
+	op->n = 0;
+}
+
+static int
+apps_list_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct apps_op	*op = arg;
+	DB		*db = s->db[APP_DBI];
+	DBC		*c = NULL;
+	DBT		 key, data;
+	struct buf	 p, k;
+	size_t		 ulen;
+	int		 ret, res = STORE_OK;
+
+	apps_list_reset(op);
+	buf_init(&p);
+	buf_init(&k);
+	buf_putc(&p, 'i');
+	buf_addz(&p, op->team);
+	if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
+		res = store_dberr(s, ret, "store_app_list", "cursor");
+		goto out;
+	}
+	dbt_out(&data);
+	if (!op->desc) {
+		apps_key(&k, 'i', op->team, op->after != NULL ? op->after : "");
+		dbt_in(&key, k.p, k.len);
+		ret = c->get(c, &key, &data, DB_SET_RANGE);
+		if (ret == 0 && op->after != NULL && key.size == k.len &&
+		    memcmp(key.data, k.p, k.len) == 0)
+			ret = c->get(c, &key, &data, DB_NEXT);
+	} else if (op->after != NULL) {
+		apps_key(&k, 'i', op->team, op->after);
+		dbt_in(&key, k.p, k.len);
+		ret = c->get(c, &key, &data, DB_SET_RANGE);
+		if (ret == 0)
+			ret = c->get(c, &key, &data, DB_PREV);
+		else if (ret == DB_NOTFOUND)
+			ret = c->get(c, &key, &data, DB_LAST);
+	} else
+		ret = store_range_last(c, p.p, p.len, &key, &data, 0);
+	while (ret == 0 && op->n < op->limit) {
+		if (!has_prefix(&key, p.p, p.len)) {
+			ret = DB_NOTFOUND;
+			break;
+		}
+		ulen = strnlen(data.data, data.size);
+		if (ulen < data.size)
+			op->recs[op->n++] = xstrndup((char *)data.data + ulen +
+			    1, data.size - ulen - 1);
+		ret = c->get(c, &key, &data, op->desc ? DB_PREV : DB_NEXT);
+	}
+	if (ret != 0 && ret != DB_NOTFOUND)
+		res = store_dberr(s, ret, "store_app_list", "cursor get");
+	ret = c->close(c);
+	if (res == STORE_OK && ret != 0)
+		res = store_dberr(s, ret, "store_app_list", "cursor close");
+out:
+	buf_free(&p);
+	buf_free(&k);
+	if (res != STORE_OK)
+		apps_list_reset(op);
+	return res == STORE_NOTFOUND ? STORE_ERR : res;
+}
+
+int
+store_app_list(struct store *s, const char *team, const char *after,
+    int desc, size_t limit, char ***recs, size_t *n)
+{
+	struct apps_op	 op;
+	int		 res;
+
+	*recs = NULL;
+	*n = 0;
+	if (s->fatal)
+		return STORE_FATAL;
+	memset(&op, 0, sizeof(op));
+	op.team = team;
+	op.after = after;
+	op.desc = desc;
+	op.limit = limit;
+	op.recs = xcalloc(limit > 0 ? limit : 1, sizeof(char *));
+	res = store_run(s, "store_app_list", TX_READ, apps_list_body, &op);
+	if (res != STORE_OK) {
+		apps_list_reset(&op);
+		free(op.recs);
+		return res;
+	}
+	*recs = op.recs;
+	*n = op.n;
+	return STORE_OK;
+}

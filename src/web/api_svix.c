@@ -1,0 +1,430 @@
+/*
+ * api_svix: Svix's API at /api/v1, so that the official Svix client
+ * libraries drive this service by changing their server URL.  A token's
+ * team is the Svix "environment"; its scopes map as webhooks:view for
+ * reads, webhooks:add, edit and remove for the writes.  So far: health
+ * and applications (src/model/app.h).
+ *
+ * Svix's shapes: camelCase fields, dates in RFC 3339 UTC with "Z", lists
+ * {data, iterator, prevIterator, done} (limit default 50, at most 250;
+ * iterator; order ascending or descending), errors {code, detail} and,
+ * for 422, {detail: [{loc, msg, type}]}.  Every answer but a 204 has a JSON
+ * body.  Unknown query parameters and body fields are ignored.
+ *
+ * Every POST is idempotent under its `idempotency-key` header (the client
+ * sends one on each and retries a 5xx with it): src/model/idem.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "app.h"
+#include "idem.h"
+#include "log.h"
+#include "metrics.h"
+
+#define BASE		"/api/v1"
+#define LIMIT_DEFAULT	50
+#define LIMIT_MAX	250
+
+/* ---- errors ----------------------------------------------------------- */
+
+static const char *
+svix_code(int status)
+{
+	switch (status) {
+	case 400:	return "generic_error";
+	case 401:	return "authentication_failed";
+	case 403:	return "insufficient access";
+	case 404:	return "not_found";
+	case 405:	return "method_not_allowed";
+	case 409:	return "conflict";
+	case 413:	return "payload_too_large";
+	case 415:	return "unsupported_media_type";
+	case 429:	return "rate_limited";
+	default:	return status >= 500 ? "server_error" : "generic_error";
+	}
+}
+
+/*
+ * Svix's error: {code, detail}, or for 422 {detail: [{loc, msg, type}]},
+ * one item a bad field.  A field "query/limit" is in the query: loc
+ * ["query", "limit"]; any other in the body: ["body", field].
+ */
+static void
+svix_error(struct api_ctx *c, int status, const char *message,
+    const struct wh_errors *errs)
+{
+	json_object	*j, *d, *item, *loc;
+	const char	*f, *slash;
+	size_t		 i;
+
+	j = json_object_new_object();
+	if (status != 422) {
+		json_object_object_add(j, "code",
+		    json_object_new_string(svix_code(status)));
+		json_object_object_add(j, "detail",
+		    json_object_new_string(message));
+		api_json(c, status, j);
+		return;
+	}
+	d = json_object_new_array();
+	for (i = 0; errs == NULL || i < errs->n; i++) {
+		f = errs != NULL ? errs->e[i].field : "";
+		item = json_object_new_object();
+		loc = json_object_new_array();
+		if ((slash = strchr(f, '/')) != NULL) {
+			json_object_array_add(loc, json_object_new_string_len(f,
+			    (int)(slash - f)));
+			json_object_array_add(loc,
+			    json_object_new_string(slash + 1));
+		} else {
+			json_object_array_add(loc,
+			    json_object_new_string("body"));
+			if (f[0] != '\0' && strcmp(f, "body") != 0)
+				json_object_array_add(loc,
+				    json_object_new_string(f));
+		}
+		json_object_object_add(item, "loc", loc);
+		json_object_object_add(item, "msg", json_object_new_string(
+		    errs != NULL ? errs->e[i].msg : message));
+		json_object_object_add(item, "type",
+		    json_object_new_string("value_error"));
+		json_object_array_add(d, item);
+		if (errs == NULL)
+			break;
+	}
+	json_object_object_add(j, "detail", d);
+	api_json(c, 422, j);
+}
+
+/* A model result other than STORE_OK answered: 1, or 0 for STORE_OK. */
+static int
+svix_fail(struct api_ctx *c, int rc, const struct wh_errors *errs)
+{
+	switch (rc) {
+	case STORE_OK:
+		return 0;
+	case APP_INVALID:
+		svix_error(c, 422, "The given data was invalid.", errs);
+		break;
+	case STORE_NOTFOUND:
+		svix_error(c, 404, "Entity not found", NULL);
+		break;
+	case STORE_EXISTS:
+		svix_error(c, 409, "An application with this uid already "
+		    "exists.", NULL);
+		break;
+	default:
+		http_header(c->resp, "Retry-After", "1");
+		svix_error(c, 503, "The store is unavailable; try again.",
+		    NULL);
+		break;
+	}
+	return 1;
+}
+
+/* ---- idempotency ------------------------------------------------------ */
+
+/* Runs fn as the first answer of the request's idempotency key, or answers
+ * the first answer again (idem.h). */
+static void
+svix_idempotent(struct api_ctx *c, void (*fn)(struct api_ctx *))
+{
+	struct idem	 i;
+	const char	*key;
+	int		 store_res;
+
+	key = http_param(c->req, "HTTP_IDEMPOTENCY_KEY");
+	switch (idem_begin(c->st, c->auth.id, key, c->req->path, &i,
+	    &store_res)) {
+	case IDEM_FIRST:
+		fn(c);
+		idem_end(c->st, &i, c->resp->status, c->resp->body.p);
+		return;
+	case IDEM_REPLAY:
+		c->resp->status = i.status;
+		http_header(c->resp, "Content-Type", "application/json");
+		http_header(c->resp, "Idempotent-Replayed", "true");
+		buf_reset(&c->resp->body);
+		buf_puts(&c->resp->body, i.body);
+		idem_free(&i);
+		return;
+	case IDEM_BUSY:
+		svix_error(c, 409, "A request with this idempotency key is "
+		    "still in progress.", NULL);
+		return;
+	case IDEM_INVALID: {
+		struct wh_errors errs;
+
+		memset(&errs, 0, sizeof(errs));
+		webhook_error(&errs, "header/idempotency-key", "must be 1 to "
+		    "255 printable ASCII characters");
+		svix_error(c, 422, "", &errs);
+		return;
+	}
+	case IDEM_STORE:
+		svix_fail(c, store_res, NULL);
+		return;
+	}
+}
+
+/* ---- health ----------------------------------------------------------- */
+
+/* GET /api/v1/health: Svix's HealthReport, 200 or 500. */
+static void
+svix_health(struct api_ctx *c)
+{
+	json_object	*j, *s;
+	struct buf	 scratch;
+	const char	*part[] = { "database", "queue", "cache" };
+	size_t		 i;
+	int		 ok;
+
+	buf_init(&scratch);
+	ok = metrics_health(c->st, api_ctx_spool(c), &scratch) == 0;
+	buf_free(&scratch);
+	j = json_object_new_object();
+	for (i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
+		s = json_object_new_object();
+		json_object_object_add(s, "status",
+		    json_object_new_string(ok ? "Ok" : "Error"));
+		json_object_object_add(j, part[i], s);
+	}
+	api_json(c, ok ? 200 : 500, j);
+}
+
+/* GET /api/v1/health/ping: 204. */
+static void
+svix_ping(struct api_ctx *c)
+{
+	api_json(c, 204, NULL);
+}
+
+/* ---- applications ----------------------------------------------------- */
+
+/* 1 if the query's boolean name is "true" (or "1"). */
+static int
+query_true(struct api_ctx *c, const char *name)
+{
+	char	 v[8];
+
+	return http_query(c->req, name, v, sizeof(v)) == 0 &&
+	    (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+}
+
+static void
+app_answer(struct api_ctx *c, int status, struct app *a)
+{
+	api_json(c, status, app_to_json(a));
+	app_free(a);
+}
+
+static void
+svix_app_create_run(struct api_ctx *c)
+{
+	struct wh_errors errs;
+	struct app	 a;
+	int		 created, rc;
+
+	memset(&errs, 0, sizeof(errs));
+	rc = app_create(c->st, c->auth.team, c->body,
+	    query_true(c, "get_if_exists"), &a, &created, &errs);
+	if (svix_fail(c, rc, &errs))
+		return;
+	if (created)
+		log_info("svix_app_create: team %s: application %s",
+		    c->auth.team, a.id);
+	app_answer(c, created ? 201 : 200, &a);
+}
+
+static void
+svix_app_create(struct api_ctx *c)
+{
+	svix_idempotent(c, svix_app_create_run);
+}
+
+static void
+svix_app_get(struct api_ctx *c)
+{
+	struct app	 a;
+
+	if (!svix_fail(c, app_get(c->st, c->auth.team, c->params[0], &a),
+	    NULL))
+		app_answer(c, 200, &a);
+}
+
+static void
+svix_app_put(struct api_ctx *c)
+{
+	struct wh_errors errs;
+	struct app	 a;
+	int		 created, may_create, rc;
+
+	/* Making one needs webhooks:add as a POST does. */
+	may_create = (c->auth.scopes & SCOPE_ADD) != 0;
+	memset(&errs, 0, sizeof(errs));
+	rc = app_put(c->st, c->auth.team, c->params[0], c->body, may_create,
+	    &a, &created, &errs);
+	if (rc == STORE_NOTFOUND && !may_create) {
+		svix_error(c, 403, "There is no such application, and this "
+		    "token lacks the scope webhooks:add to make it.", NULL);
+		return;
+	}
+	if (svix_fail(c, rc, &errs))
+		return;
+	app_answer(c, created ? 201 : 200, &a);
+}
+
+static void
+svix_app_patch(struct api_ctx *c)
+{
+	struct wh_errors errs;
+	struct app	 a;
+
+	memset(&errs, 0, sizeof(errs));
+	if (!svix_fail(c, app_patch(c->st, c->auth.team, c->params[0],
+	    c->body, &a, &errs), &errs))
+		app_answer(c, 200, &a);
+}
+
+static void
+svix_app_delete(struct api_ctx *c)
+{
+	if (!svix_fail(c, app_delete(c->st, c->auth.team, c->params[0]),
+	    NULL)) {
+		log_info("svix_app_delete: team %s: application %s",
+		    c->auth.team, c->params[0]);
+		api_json(c, 204, NULL);
+	}
+}
+
+/* 1 if the query names the parameter, whatever its value. */
+static int
+query_has(struct api_ctx *c, const char *name)
+{
+	const char	*p = c->req->query;
+	size_t		 n = strlen(name);
+
+	while (*p != '\0') {
+		if (strncmp(p, name, n) == 0 && (p[n] == '=' || p[n] == '&' ||
+		    p[n] == '\0'))
+			return 1;
+		p += strcspn(p, "&");
+		if (*p == '&')
+			p++;
+	}
+	return 0;
+}
+
+/*
+ * The list parameters: limit (1..250, default 50), iterator, order; 0, or
+ * -1 with a 422 answered.
+ */
+static int
+list_params(struct api_ctx *c, size_t *limit, char *iter, size_t iterlen,
+    int *desc)
+{
+	struct wh_errors errs;
+	char		 v[32], *end;
+	long		 n;
+	int		 rc;
+
+	memset(&errs, 0, sizeof(errs));
+	*limit = LIMIT_DEFAULT;
+	rc = http_query(c->req, "limit", v, sizeof(v));
+	if (rc == 0 || query_has(c, "limit")) {
+		n = rc == 0 ? strtol(v, &end, 10) : -1;
+		if (rc != 0 || end == v || *end != '\0' || n < 1 ||
+		    n > LIMIT_MAX)
+			webhook_error(&errs, "query/limit", "ensure this value "
+			    "is from 1 to %d", LIMIT_MAX);
+		else
+			*limit = (size_t)n;
+	}
+	iter[0] = '\0';
+	if (http_query(c->req, "iterator", iter, iterlen) == -1) {
+		iter[0] = '\0';
+		if (query_has(c, "iterator"))
+			webhook_error(&errs, "query/iterator", "not an "
+			    "iterator of this list");
+	}
+	*desc = 0;
+	if (http_query(c->req, "order", v, sizeof(v)) == 0) {
+		if (strcmp(v, "descending") == 0)
+			*desc = 1;
+		else if (strcmp(v, "ascending") != 0)
+			webhook_error(&errs, "query/order", "must be "
+			    "ascending or descending");
+	}
+	if (errs.count > 0) {
+		svix_error(c, 422, "", &errs);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+svix_app_list(struct api_ctx *c)
+{
+	struct app	*as;
+	json_object	*j, *d;
+	char		 iter[APP_ID_MAX + 2], buf[APP_ID_MAX + 2];
+	size_t		 limit, n, i;
+	int		 desc, more, back;
+
+	if (list_params(c, &limit, iter, sizeof(iter), &desc) == -1)
+		return;
+	back = iter[0] == '-';
+	if (svix_fail(c, app_list(c->st, c->auth.team, iter[0] ? iter : NULL,
+	    desc, limit, &as, &n, &more), NULL))
+		return;
+	j = json_object_new_object();
+	d = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(d, app_to_json(&as[i]));
+	json_object_object_add(j, "data", d);
+	/* iterator: onwards from the last; prevIterator: back from the
+	 * first.  Svix's done: nothing more onwards (for a page read
+	 * backwards, there is always the page it came from). */
+	json_object_object_add(j, "iterator", n > 0 ?
+	    json_object_new_string(as[n - 1].id) : NULL);
+	if (n > 0) {
+		snprintf(buf, sizeof(buf), "-%s", as[0].id);
+		json_object_object_add(j, "prevIterator",
+		    json_object_new_string(buf));
+	} else
+		json_object_object_add(j, "prevIterator", NULL);
+	json_object_object_add(j, "done",
+	    json_object_new_boolean(back ? 0 : !more));
+	for (i = 0; i < n; i++)
+		app_free(&as[i]);
+	free(as);
+	api_json(c, 200, j);
+}
+
+/* Every route: "/api/v1//app/" is "/api/v1/app". */
+#define SL	ROUTE_SLASHES
+
+static const struct route api_svix_routes[] = {
+	{ HTTP_M(HTTP_GET), BASE "/health", svix_health, 0,
+	  ROUTE_NOAUTH | SL },
+	{ HTTP_M(HTTP_GET), BASE "/health/ping", svix_ping, 0,
+	  ROUTE_NOAUTH | SL },
+	{ HTTP_M(HTTP_GET), BASE "/app", svix_app_list, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_POST), BASE "/app", svix_app_create, SCOPE_ADD,
+	  ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_GET), BASE "/app/:app", svix_app_get, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_PUT), BASE "/app/:app", svix_app_put, SCOPE_EDIT,
+	  ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_PATCH), BASE "/app/:app", svix_app_patch, SCOPE_EDIT,
+	  ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_DELETE), BASE "/app/:app", svix_app_delete,
+	  SCOPE_REMOVE, SL },
+};
+const struct dialect api_svix_dialect = {
+	"svix", BASE, api_svix_routes,
+	sizeof(api_svix_routes) / sizeof(api_svix_routes[0]),
+	422, svix_error
+};
