@@ -357,19 +357,38 @@ export async function soak(ctx) {
     target: 'bounded: log files removed during the soak and no more of them at the end than the most seen earlier; the .db files grow less in the second half than in the first (the store\'s content is steady: webhooks created and deleted alike, attempts pruned)',
     met: removals > 0 && last.db.logs <= maxLogs && grow2 < Math.max(grow1, 1),
   });
+  // The bound at each sample: the attempts logged in the retention and
+  // one maintenance interval before it (plus one sample interval, the
+  // resolution of the samples), which is all a store that prunes when due
+  // may hold.  Logged up to a sample = its records + what was pruned
+  // before it.  (It used to be the run's mean rate times that window,
+  // which a run whose rate grows exceeds without any fault: 1.10 once.)
   const retentionS = RETENTION_DAYS * 86400;
   const logged = Object.values(logs.states).reduce((a, n) => a + n, 0);
-  const doneRate = logged / Math.max(1, drained.t - samples[0].t);
-  const bound = doneRate * (retentionS + MAINTAIN_S);
+  const cum = samples.map((s) => s.attempts + logs.pruned.filter((p) => p.at <= s.t).reduce((a, p) => a + p.n, 0));
+  const windowS = retentionS + MAINTAIN_S + SAMPLE_S;
+  // Samples whose window starts before the first sample are bounded by all
+  // that was logged (always met: nothing could have been pruned); the
+  // closest is looked for among the others when there are any.
+  const full = [];
+  const bounds = samples.map((s, i) => {
+    let j = -1;
+    for (let k = 0; k < i; k++) if (samples[k].t <= s.t - windowS) j = k;
+    if (j >= 0) full.push(i);
+    return cum[i] - (j >= 0 ? cum[j] : 0);
+  });
+  const worst = (full.length ? full : samples.map((s, i) => i))
+    .reduce((w, i) => (samples[i].attempts / Math.max(1, bounds[i]) > w.r ? { r: samples[i].attempts / Math.max(1, bounds[i]), i } : w), { r: 0, i: 0 });
+  const over = samples.filter((s, i) => s.attempts > bounds[i]).length;
   const atLog = (s) => s.db.files['at_log.db'] || 0;
   record({
     section: S, name: 'attempt log: records and size against its retention',
     cmd: `meta.total of \`GET /api/2.0/webhooks/{uuid}/deliveries?per_page=1\` for both webhooks, and the size of db/at_log.db, at each sample; webhookd's "pruned N attempts" lines`,
     valueText: `${logged} attempts logged in all; records ${samples.map((s) => s.attempts).join(' / ')} (every ${SAMPLE_S} s); at_log.db ${MB(atLog(first))} MB at the start, ${MB(atLog(last))} MB at the end (${fmt(atLog(last) / Math.max(1, last.attempts))} bytes a record); pruned: ${logs.pruned.map((p) => `${p.n} at ${fmt(p.at)} s`).join(', ') || 'none'}`,
-    ref: `retention_days ${RETENTION_DAYS} = ${fmt(retentionS, 1)} s, pruned every ${MAINTAIN_S} s (the first time 10 s after webhookd's start): at most about ${fmt(doneRate, 1)} attempts/s x (${fmt(retentionS, 1)} + ${MAINTAIN_S}) s = ${fmt(bound)} records`,
-    value: last.attempts, refValue: bound, ratio: Math.max(...samples.map((s) => s.attempts)) / bound,
-    target: 'the records never exceed the retention bound (ratio of the most seen to it <= 1.1), and pruning ran when due',
-    met: Math.max(...samples.map((s) => s.attempts)) <= bound * 1.1 && (loadSecs < MAINTAIN_S + 20 || logs.pruned.length > 0),
+    ref: `retention_days ${RETENTION_DAYS} = ${fmt(retentionS, 1)} s, pruned every ${MAINTAIN_S} s (the first time 10 s after webhookd's start): at each sample, at most the attempts logged in the ${fmt(windowS, 1)} s before it (retention + maintenance interval + one sample interval); bounds ${bounds.join(' / ')}; the closest: ${samples[worst.i].attempts} records against ${bounds[worst.i]} at ${fmt(samples[worst.i].t)} s`,
+    value: last.attempts, refValue: bounds[worst.i], ratio: worst.r,
+    target: 'the records never exceed the retention bound at any sample (ratio of the closest <= 1.0), and pruning ran when due',
+    met: over === 0 && (loadSecs < MAINTAIN_S + 20 || logs.pruned.length > 0),
   });
   const badReq = Object.values(ops).reduce((a, o) => a + o.bad, 0);
   const r503 = Object.values(ops).reduce((a, o) => a + o.r503, 0);
