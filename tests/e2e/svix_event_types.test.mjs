@@ -68,7 +68,8 @@ describe('Svix event types behind lighttpd', () => {
   });
 
   test('list: name order, pagination, archived only when asked, schemas only with_content', async () => {
-    const sv = client(srv, addToken(srv.home, 'types'));
+    const token = addToken(srv.home, 'types');
+    const sv = client(srv, token);
     const names = ['order.paid', 'a.b', 'invoice.sent', 'z-last', 'm_mid', 'b.c'];
     for (const name of names) await sv.eventType.create({ name, description: name, schemas: { 1: {} } });
     const sorted = [...names].sort();
@@ -102,6 +103,13 @@ describe('Svix event types behind lighttpd', () => {
     assert.deepEqual(withArch.data.map((x) => x.name), sorted);
     assert.equal(withArch.data.find((x) => x.name === 'invoice.sent').archived, true);
     assert.equal((await sv.eventType.get('invoice.sent')).archived, true);
+    const rl = await raw(srv, 'GET', '/api/v1/event-type?include_archived=true&with_content=true&limit=2&iterator=b.c', { token });
+    assert.equal(rl.status, 200);
+    assert.deepEqual(rl.json.data.map((x) => x.name), ['invoice.sent', 'm_mid']);
+    assert.deepEqual(rl.json.data[0].schemas, { 1: {} });
+    assert.equal(rl.json.iterator, 'm_mid');
+    assert.equal(rl.json.prevIterator, '-invoice.sent');
+    assert.equal(rl.json.done, false);
     // Another team's catalog is its own.
     const other = await svix.eventType.list({ limit: 250, includeArchived: true });
     assert.ok(!other.data.some((x) => x.name === 'order.paid'));
@@ -160,6 +168,9 @@ describe('Svix event types behind lighttpd', () => {
     assert.equal(e409.code, 409);
     assert.equal(e409.body.code, 'conflict');
     assert.match(e409.body.detail, /already exists/);
+    const r409 = await raw(srv, 'POST', '/api/v1/event-type', { body: { name: 'dup.type', description: '' } });
+    assert.equal(r409.status, 409);
+    assert.deepEqual(Object.keys(r409.json).sort(), ['code', 'detail']);
     // The name: this service's event-type rule (Svix's characters, at most 128).
     for (const name of ['a b', 'a/b', '', 'x'.repeat(129), 'é']) {
       const e = await fails(svix.eventType.create({ name, description: '' }));
