@@ -54,8 +54,8 @@ svix_code(int status)
  * ["query", "limit"]; any other in the body: ["body", field].
  */
 static void
-svix_error(struct api_ctx *c, int status, const char *message,
-    const struct wh_errors *errs)
+svix_error_code(struct api_ctx *c, int status, const char *code,
+    const char *message, const struct wh_errors *errs)
 {
 	json_object	*j, *d, *item, *loc;
 	const char	*f, *slash;
@@ -63,8 +63,7 @@ svix_error(struct api_ctx *c, int status, const char *message,
 
 	j = json_object_new_object();
 	if (status != 422) {
-		json_object_object_add(j, "code",
-		    json_object_new_string(svix_code(status)));
+		json_object_object_add(j, "code", json_object_new_string(code));
 		json_object_object_add(j, "detail",
 		    json_object_new_string(message));
 		api_json(c, status, j);
@@ -100,12 +99,20 @@ svix_error(struct api_ctx *c, int status, const char *message,
 	api_json(c, 422, j);
 }
 
+/* The error with the status's own code. */
+static void
+svix_error(struct api_ctx *c, int status, const char *message,
+    const struct wh_errors *errs)
+{
+	svix_error_code(c, status, svix_code(status), message, errs);
+}
+
 /* A model result other than STORE_OK answered: 1, or 0 for STORE_OK.  A
- * conflict is said in the words of the request's resource. */
+ * conflict is said in the words of the request's resource (Svix's code
+ * for an event type's is event_type_exists). */
 static int
 svix_fail(struct api_ctx *c, int rc, const struct wh_errors *errs)
 {
-	const char	*conflict;
 
 	switch (rc) {
 	case STORE_OK:
@@ -117,10 +124,12 @@ svix_fail(struct api_ctx *c, int rc, const struct wh_errors *errs)
 		svix_error(c, 404, "Entity not found", NULL);
 		break;
 	case STORE_EXISTS:
-		conflict = strstr(c->req->path, "/event-type") != NULL ?
-		    "An event_type with this name already exists" :
-		    "An application with this uid already exists.";
-		svix_error(c, 409, conflict, NULL);
+		if (strstr(c->req->path, "/event-type") != NULL)
+			svix_error_code(c, 409, "event_type_exists", "An "
+			    "event_type with this name already exists", NULL);
+		else
+			svix_error(c, 409, "An application with this uid "
+			    "already exists.", NULL);
 		break;
 	default:
 		http_header(c->resp, "Retry-After", "1");

@@ -166,7 +166,7 @@ describe('Svix event types behind lighttpd', () => {
     await svix.eventType.create({ name: 'dup.type', description: '' });
     const e409 = await fails(svix.eventType.create({ name: 'dup.type', description: 'again' }));
     assert.equal(e409.code, 409);
-    assert.equal(e409.body.code, 'conflict');
+    assert.equal(e409.body.code, 'event_type_exists');
     assert.match(e409.body.detail, /already exists/);
     const r409 = await raw(srv, 'POST', '/api/v1/event-type', { body: { name: 'dup.type', description: '' } });
     assert.equal(r409.status, 409);
