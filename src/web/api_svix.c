@@ -107,9 +107,7 @@ svix_error(struct api_ctx *c, int status, const char *message,
 	svix_error_code(c, status, svix_code(status), message, errs);
 }
 
-/* A model result other than STORE_OK answered: 1, or 0 for STORE_OK.  A
- * conflict is said in the words of the request's resource (Svix's code
- * for an event type's is event_type_exists). */
+/* A model result other than STORE_OK answered: 1, or 0 for STORE_OK. */
 static int
 svix_fail(struct api_ctx *c, int rc, const struct wh_errors *errs)
 {
@@ -124,12 +122,8 @@ svix_fail(struct api_ctx *c, int rc, const struct wh_errors *errs)
 		svix_error(c, 404, "Entity not found", NULL);
 		break;
 	case STORE_EXISTS:
-		if (strstr(c->req->path, "/event-type") != NULL)
-			svix_error_code(c, 409, "event_type_exists", "An "
-			    "event_type with this name already exists", NULL);
-		else
-			svix_error(c, 409, "An application with this uid "
-			    "already exists.", NULL);
+		svix_error(c, 409, "An application with this uid already "
+		    "exists.", NULL);
 		break;
 	default:
 		http_header(c->resp, "Retry-After", "1");
@@ -433,10 +427,17 @@ svix_evtype_create_run(struct api_ctx *c)
 {
 	struct wh_errors errs;
 	struct evtype	 e;
+	int		 rc;
 
 	memset(&errs, 0, sizeof(errs));
-	if (svix_fail(c, evtype_create(c->st, c->auth.team, c->body, &e,
-	    &errs), &errs))
+	rc = evtype_create(c->st, c->auth.team, c->body, &e, &errs);
+	if (rc == STORE_EXISTS) {
+		/* Svix's own code for it. */
+		svix_error_code(c, 409, "event_type_exists", "An event_type "
+		    "with this name already exists", NULL);
+		return;
+	}
+	if (svix_fail(c, rc, &errs))
 		return;
 	log_info("svix_evtype_create: team %s: event type %s", c->auth.team,
 	    e.name);
