@@ -385,7 +385,7 @@ apps_list_body(struct store *s, DB_TXN *txn, void *arg)
 			break;
 		}
 		/* An application's uid "\0" json, an event type's json. */
-		ulen = op->kind == 'i' ? strnlen(data.data, data.size) : 0;
+		ulen = strnlen(data.data, data.size);
 		if (op->kind != 'i')
 			op->recs[op->n++] = xstrndup(data.data, data.size);
 		else if (ulen < data.size)
