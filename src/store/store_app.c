@@ -56,11 +56,13 @@ static int
 apps_resolve(struct store *s, DB_TXN *txn, const struct apps_op *op,
     struct buf *id, u_int32_t flags)
 {
-	DB		*db = s->db[APP_DBI];
+	DB		*db;
 	DBT		 key, data;
 	struct buf	 k;
 	int		 ret, res;
 
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
 	buf_reset(id);
 	if (!op->by_uid) {
 		buf_puts(id, op->ref);
@@ -82,12 +84,14 @@ static int
 apps_create_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct apps_op	*op = arg;
-	DB		*db = s->db[APP_DBI];
+	DB		*db;
 	DBT		 key, data;
 	struct buf	 k, v;
 	int		 res = STORE_OK;
 	const char	*uid = op->uid != NULL ? op->uid : "";
 
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
 	buf_init(&k);
 	buf_init(&v);
 	if (uid[0] != '\0') {
@@ -133,11 +137,13 @@ static int
 apps_read(struct store *s, DB_TXN *txn, const struct apps_op *op,
     struct buf *k, struct buf *v, u_int32_t flags)
 {
-	DB	*db = s->db[APP_DBI];
+	DB	*db;
 	DBT	 key, data;
 	struct buf id;
 	int	 res;
 
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
 	buf_init(&id);
 	res = apps_resolve(s, txn, op, &id, flags);
 	if (res == STORE_OK) {
@@ -196,7 +202,7 @@ static int
 apps_update_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct apps_op	*op = arg;
-	DB		*db = s->db[APP_DBI];
+	DB		*db;
 	DBT		 key, data;
 	struct buf	 k, v, uk;
 	char		*uid = NULL, *json = NULL;
@@ -204,6 +210,8 @@ apps_update_body(struct store *s, DB_TXN *txn, void *arg)
 	char		*idz;
 	int		 res, rc;
 
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
 	buf_init(&k);
 	buf_init(&v);
 	buf_init(&uk);
@@ -282,11 +290,13 @@ static int
 apps_delete_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct apps_op	*op = arg;
-	DB		*db = s->db[APP_DBI];
+	DB		*db;
 	DBT		 key;
 	struct buf	 k, v, uk;
 	int		 res;
 
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
 	buf_init(&k);
 	buf_init(&v);
 	buf_init(&uk);
@@ -344,13 +354,15 @@ static int
 apps_list_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct apps_op	*op = arg;
-	DB		*db = s->db[APP_DBI];
+	DB		*db;
 	DBC		*c = NULL;
 	DBT		 key, data;
 	struct buf	 p, k;
 	size_t		 ulen;
 	int		 ret, res = STORE_OK;
 
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
 	apps_list_reset(op);
 	buf_init(&p);
 	buf_init(&k);
@@ -448,11 +460,13 @@ static int
 evtype_get_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct apps_op	*op = arg;
-	DB		*db = s->db[APP_DBI];
+	DB		*db;
 	DBT		 key, data;
 	struct buf	 k;
 	int		 res;
 
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
 	buf_init(&k);
 	apps_key(&k, 't', op->team, op->ref);
 	dbt_in(&key, k.p, k.len);
@@ -488,12 +502,14 @@ static int
 evtype_put_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct apps_op	*op = arg;
-	DB		*db = s->db[APP_DBI];
+	DB		*db;
 	DBT		 key, data;
 	struct buf	 k;
 	char		*old = NULL, *json = NULL;
 	int		 res, rc;
 
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
 	buf_init(&k);
 	apps_key(&k, 't', op->team, op->ref);
 	dbt_in(&key, k.p, k.len);
@@ -543,11 +559,13 @@ static int
 evtype_delete_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct apps_op	*op = arg;
-	DB		*db = s->db[APP_DBI];
+	DB		*db;
 	DBT		 key;
 	struct buf	 k;
 	int		 res;
 
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
 	buf_init(&k);
 	apps_key(&k, 't', op->team, op->ref);
 	dbt_in(&key, k.p, k.len);
