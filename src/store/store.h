@@ -245,8 +245,9 @@ enum store_table {
 	STORE_SECRETS,		/* name -> a server secret (the CSRF key) */
 	STORE_COUNTERS,		/* name -> counts that every process adds to
 				   (the metrics: src/model/metrics.c) */
-	STORE_APPS,		/* the Svix dialect's applications: only
-				   through store_app_* (store_app.c) */
+	STORE_APPS,		/* the Svix dialect's applications and event
+				   types: only through store_app_* and
+				   store_evtype_* (store_app.c) */
 	STORE_NTABLES
 };
 int	store_put(struct store *, enum store_table, const char *key,
@@ -319,6 +320,18 @@ int	store_app_delete(struct store *, const char *team, const char *ref,
  * last).
  */
 int	store_app_list(struct store *, const char *team, const char *after,
+	    int desc, size_t limit, char ***recs, size_t *n);
+
+/* ---- Svix event types: per team, in name order (store_app.c) -------- */
+int	store_evtype_get(struct store *, const char *team, const char *name,
+	    char **json);
+/* A read-modify-write of the team's event type name as store_update's:
+ * fn gets its json, or NULL when there is none, and writes *json. */
+int	store_evtype_put(struct store *, const char *team, const char *name,
+	    store_rmw_fn fn, void *arg, int *fnret);
+int	store_evtype_delete(struct store *, const char *team, const char *name);
+/* As store_app_list, in name order. */
+int	store_evtype_list(struct store *, const char *team, const char *after,
 	    int desc, size_t limit, char ***recs, size_t *n);
 
 /* The bytes of the store's files on disk (databases and logs), for

@@ -5,6 +5,8 @@
  *
  *   "i" team "\0" id   -> uid "\0" json   (uid "" when it has none)
  *   "u" team "\0" uid  -> id              (the team's uids, unique)
+ *   "t" team "\0" name -> json            (the team's event types, in
+ *                                          name order: store_evtype_*)
  *
  * Keeping the uid in front of the record lets an update or a delete find
  * the index key to move or remove in the same transaction.  Its static
@@ -29,7 +31,9 @@ struct apps_op {
 	void		*arg;
 	int		*fnret;
 	char		**out;		/* get */
+	store_rmw_fn	 rmw;		/* event type put */
 	/* list */
+	char		 kind;		/* 'i' applications, 't' event types */
 	const char	*after;
 	int		 desc;
 	size_t		 limit;
@@ -52,11 +56,13 @@ static int
 apps_resolve(struct store *s, DB_TXN *txn, const struct apps_op *op,
     struct buf *id, u_int32_t flags)
 {
-	DB		*db = s->db[APP_DBI];
+	DB		*db;
 	DBT		 key, data;
 	struct buf	 k;
 	int		 ret, res;
 
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
 	buf_reset(id);
 	if (!op->by_uid) {
 		buf_puts(id, op->ref);
@@ -78,12 +84,14 @@ static int
 apps_create_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct apps_op	*op = arg;
-	DB		*db = s->db[APP_DBI];
+	DB		*db;
 	DBT		 key, data;
 	struct buf	 k, v;
 	int		 res = STORE_OK;
 	const char	*uid = op->uid != NULL ? op->uid : "";
 
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
 	buf_init(&k);
 	buf_init(&v);
 	if (uid[0] != '\0') {
@@ -129,11 +137,13 @@ static int
 apps_read(struct store *s, DB_TXN *txn, const struct apps_op *op,
     struct buf *k, struct buf *v, u_int32_t flags)
 {
-	DB	*db = s->db[APP_DBI];
+	DB	*db;
 	DBT	 key, data;
 	struct buf id;
 	int	 res;
 
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
 	buf_init(&id);
 	res = apps_resolve(s, txn, op, &id, flags);
 	if (res == STORE_OK) {
@@ -192,7 +202,7 @@ static int
 apps_update_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct apps_op	*op = arg;
-	DB		*db = s->db[APP_DBI];
+	DB		*db;
 	DBT		 key, data;
 	struct buf	 k, v, uk;
 	char		*uid = NULL, *json = NULL;
@@ -200,6 +210,8 @@ apps_update_body(struct store *s, DB_TXN *txn, void *arg)
 	char		*idz;
 	int		 res, rc;
 
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
 	buf_init(&k);
 	buf_init(&v);
 	buf_init(&uk);
@@ -278,11 +290,13 @@ static int
 apps_delete_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct apps_op	*op = arg;
-	DB		*db = s->db[APP_DBI];
+	DB		*db;
 	DBT		 key;
 	struct buf	 k, v, uk;
 	int		 res;
 
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
 	buf_init(&k);
 	buf_init(&v);
 	buf_init(&uk);
@@ -340,17 +354,19 @@ static int
 apps_list_body(struct store *s, DB_TXN *txn, void *arg)
 {
 	struct apps_op	*op = arg;
-	DB		*db = s->db[APP_DBI];
+	DB		*db;
 	DBC		*c = NULL;
 	DBT		 key, data;
 	struct buf	 p, k;
 	size_t		 ulen;
 	int		 ret, res = STORE_OK;
 
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
 	apps_list_reset(op);
 	buf_init(&p);
 	buf_init(&k);
-	buf_putc(&p, 'i');
+	buf_putc(&p, op->kind);
 	buf_addz(&p, op->team);
 	if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
 		res = store_dberr(s, ret, "store_app_list", "cursor");
@@ -358,14 +374,15 @@ apps_list_body(struct store *s, DB_TXN *txn, void *arg)
 	}
 	dbt_out(&data);
 	if (!op->desc) {
-		apps_key(&k, 'i', op->team, op->after != NULL ? op->after : "");
+		apps_key(&k, op->kind, op->team, op->after != NULL ?
+		    op->after : "");
 		dbt_in(&key, k.p, k.len);
 		ret = c->get(c, &key, &data, DB_SET_RANGE);
 		if (ret == 0 && op->after != NULL && key.size == k.len &&
 		    memcmp(key.data, k.p, k.len) == 0)
 			ret = c->get(c, &key, &data, DB_NEXT);
 	} else if (op->after != NULL) {
-		apps_key(&k, 'i', op->team, op->after);
+		apps_key(&k, op->kind, op->team, op->after);
 		dbt_in(&key, k.p, k.len);
 		ret = c->get(c, &key, &data, DB_SET_RANGE);
 		if (ret == 0)
@@ -379,8 +396,11 @@ apps_list_body(struct store *s, DB_TXN *txn, void *arg)
 			ret = DB_NOTFOUND;
 			break;
 		}
+		/* An application's uid "\0" json, an event type's json. */
 		ulen = strnlen(data.data, data.size);
-		if (ulen < data.size)
+		if (op->kind != 'i')
+			op->recs[op->n++] = xstrndup(data.data, data.size);
+		else if (ulen < data.size)
 			op->recs[op->n++] = xstrndup((char *)data.data + ulen +
 			    1, data.size - ulen - 1);
 		ret = c->get(c, &key, &data, op->desc ? DB_PREV : DB_NEXT);
@@ -398,8 +418,8 @@ out:
 	return res == STORE_NOTFOUND ? STORE_ERR : res;
 }
 
-int
-store_app_list(struct store *s, const char *team, const char *after,
+static int
+apps_list(struct store *s, char kind, const char *team, const char *after,
     int desc, size_t limit, char ***recs, size_t *n)
 {
 	struct apps_op	 op;
@@ -410,6 +430,7 @@ store_app_list(struct store *s, const char *team, const char *after,
 	if (s->fatal)
 		return STORE_FATAL;
 	memset(&op, 0, sizeof(op));
+	op.kind = kind;
 	op.team = team;
 	op.after = after;
 	op.desc = desc;
@@ -424,4 +445,153 @@ store_app_list(struct store *s, const char *team, const char *after,
 	*recs = op.recs;
 	*n = op.n;
 	return STORE_OK;
+}
+
+int
+store_app_list(struct store *s, const char *team, const char *after,
+    int desc, size_t limit, char ***recs, size_t *n)
+{
+	return apps_list(s, 'i', team, after, desc, limit, recs, n);
+}
+
+/* ---- event types: "t" team "\0" name -> json ------------------------ */
+
+static int
+evtype_get_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct apps_op	*op = arg;
+	DB		*db;
+	DBT		 key, data;
+	struct buf	 k;
+	int		 res;
+
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
+	buf_init(&k);
+	apps_key(&k, 't', op->team, op->ref);
+	dbt_in(&key, k.p, k.len);
+	dbt_out(&data);
+	res = store_dberr(s, db->get(db, txn, &key, &data, 0),
+	    "store_evtype_get", APP_FILE);
+	if (res == STORE_OK) {
+		free(*op->out);
+		*op->out = xstrndup(data.data, data.size);
+	}
+	buf_free(&k);
+	return res;
+}
+
+int
+store_evtype_get(struct store *s, const char *team, const char *name,
+    char **json)
+{
+	struct apps_op	 op;
+
+	*json = NULL;
+	if (s->fatal)
+		return STORE_FATAL;
+	memset(&op, 0, sizeof(op));
+	op.team = team;
+	op.ref = name;
+	op.out = json;
+	return store_run(s, "store_evtype_get", TX_READ, evtype_get_body,
+	    &op);
+}
+
+static int
+evtype_put_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct apps_op	*op = arg;
+	DB		*db;
+	DBT		 key, data;
+	struct buf	 k;
+	char		*old = NULL, *json = NULL;
+	int		 res, rc;
+
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
+	buf_init(&k);
+	apps_key(&k, 't', op->team, op->ref);
+	dbt_in(&key, k.p, k.len);
+	dbt_out(&data);
+	res = store_dberr(s, db->get(db, txn, &key, &data, DB_RMW),
+	    "store_evtype_put", APP_FILE);
+	if (res == STORE_OK)
+		old = xstrndup(data.data, data.size);
+	else if (res != STORE_NOTFOUND)
+		goto out;
+	if ((rc = op->rmw(old, &json, op->arg)) != 0) {
+		*op->fnret = rc;
+		res = STORE_ABORTED;
+		goto out;
+	}
+	dbt_in(&key, k.p, k.len);
+	dbt_in(&data, json, strlen(json));
+	res = store_dberr(s, db->put(db, txn, &key, &data, 0),
+	    "store_evtype_put", APP_FILE);
+out:
+	free(old);
+	free(json);
+	buf_free(&k);
+	return res;
+}
+
+int
+store_evtype_put(struct store *s, const char *team, const char *name,
+    store_rmw_fn fn, void *arg, int *fnret)
+{
+	struct apps_op	 op;
+	int		 dummy = 0;
+
+	if (s->fatal)
+		return STORE_FATAL;
+	memset(&op, 0, sizeof(op));
+	op.team = team;
+	op.ref = name;
+	op.rmw = fn;
+	op.arg = arg;
+	op.fnret = fnret != NULL ? fnret : &dummy;
+	return store_run(s, "store_evtype_put", TX_WRITE, evtype_put_body,
+	    &op);
+}
+
+static int
+evtype_delete_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct apps_op	*op = arg;
+	DB		*db;
+	DBT		 key;
+	struct buf	 k;
+	int		 res;
+
+	if ((res = store_db(s, APP_DBI, &db)) != STORE_OK)
+		return res;
+	buf_init(&k);
+	apps_key(&k, 't', op->team, op->ref);
+	dbt_in(&key, k.p, k.len);
+	res = store_dberr(s, db->del(db, txn, &key, 0), "store_evtype_delete",
+	    APP_FILE);
+	buf_free(&k);
+	return res;
+}
+
+int
+store_evtype_delete(struct store *s, const char *team, const char *name)
+{
+	struct apps_op	 op;
+
+	if (s->fatal)
+		return STORE_FATAL;
+	memset(&op, 0, sizeof(op));
+	op.team = team;
+	op.ref = name;
+	return store_run(s, "store_evtype_delete", TX_WRITE,
+	    evtype_delete_body, &op);
+}
+
+int
+store_evtype_list(struct store *s, const char *team, const char *after,
+    int desc, size_t limit, char ***recs, size_t *n)
+{
+	return apps_list(s, 't', team, after, desc, limit, recs, n);
 }

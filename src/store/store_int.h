@@ -24,7 +24,8 @@
  *                   (8 KiB pages): the attempt log (store_attempt.c).  The
  *                   record's bytes are the model's (attempt.c).
  *   apps.db         "i" team "\0" id -> uid "\0" json, "u" team "\0" uid -> id:
- *                   the Svix dialect's applications (store_app.c)
+ *                   the Svix dialect's applications; "t" team "\0" name ->
+ *                   json: its event types (store_app.c)
  *   idempotency.db, sessions.db, limits.db, secrets.db, counters.db:
  *                   key -> json
  *                   (store_team.c; enum store_table says what each holds)

@@ -2,8 +2,8 @@
  * api_svix: Svix's API at /api/v1, so that the official Svix client
  * libraries drive this service by changing their server URL.  A token's
  * team is the Svix "environment"; its scopes map as webhooks:view for
- * reads, webhooks:add, edit and remove for the writes.  So far: health
- * and applications (src/model/app.h).
+ * reads, webhooks:add, edit and remove for the writes.  So far: health,
+ * applications (src/model/app.h) and event types (src/model/event_type.h).
  *
  * Svix's shapes: camelCase fields, dates in RFC 3339 UTC with "Z", lists
  * {data, iterator, prevIterator, done} (limit default 50, at most 250;
@@ -20,6 +20,7 @@
 
 #include "api.h"
 #include "app.h"
+#include "event_type.h"
 #include "idem.h"
 #include "log.h"
 #include "metrics.h"
@@ -53,8 +54,8 @@ svix_code(int status)
  * ["query", "limit"]; any other in the body: ["body", field].
  */
 static void
-svix_error(struct api_ctx *c, int status, const char *message,
-    const struct wh_errors *errs)
+svix_error_code(struct api_ctx *c, int status, const char *code,
+    const char *message, const struct wh_errors *errs)
 {
 	json_object	*j, *d, *item, *loc;
 	const char	*f, *slash;
@@ -62,8 +63,7 @@ svix_error(struct api_ctx *c, int status, const char *message,
 
 	j = json_object_new_object();
 	if (status != 422) {
-		json_object_object_add(j, "code",
-		    json_object_new_string(svix_code(status)));
+		json_object_object_add(j, "code", json_object_new_string(code));
 		json_object_object_add(j, "detail",
 		    json_object_new_string(message));
 		api_json(c, status, j);
@@ -99,10 +99,19 @@ svix_error(struct api_ctx *c, int status, const char *message,
 	api_json(c, 422, j);
 }
 
+/* The error with the status's own code. */
+static void
+svix_error(struct api_ctx *c, int status, const char *message,
+    const struct wh_errors *errs)
+{
+	svix_error_code(c, status, svix_code(status), message, errs);
+}
+
 /* A model result other than STORE_OK answered: 1, or 0 for STORE_OK. */
 static int
 svix_fail(struct api_ctx *c, int rc, const struct wh_errors *errs)
 {
+
 	switch (rc) {
 	case STORE_OK:
 		return 0;
@@ -404,6 +413,140 @@ svix_app_list(struct api_ctx *c)
 	api_json(c, 200, j);
 }
 
+/* ---- event types ----------------------------------------------------- */
+
+static void
+evtype_answer(struct api_ctx *c, int status, struct evtype *e)
+{
+	api_json(c, status, evtype_to_json(e, 1));
+	evtype_free(e);
+}
+
+static void
+svix_evtype_create_run(struct api_ctx *c)
+{
+	struct wh_errors errs;
+	struct evtype	 e;
+	int		 rc;
+
+	memset(&errs, 0, sizeof(errs));
+	rc = evtype_create(c->st, c->auth.team, c->body, &e, &errs);
+	if (rc == STORE_EXISTS) {
+		/* Svix's own code for it. */
+		svix_error_code(c, 409, "event_type_exists", "An event_type "
+		    "with this name already exists", NULL);
+		return;
+	}
+	if (svix_fail(c, rc, &errs))
+		return;
+	log_info("svix_evtype_create: team %s: event type %s", c->auth.team,
+	    e.name);
+	evtype_answer(c, 201, &e);
+}
+
+static void
+svix_evtype_create(struct api_ctx *c)
+{
+	svix_idempotent(c, svix_evtype_create_run);
+}
+
+static void
+svix_evtype_get(struct api_ctx *c)
+{
+	struct evtype	 e;
+
+	if (!svix_fail(c, evtype_get(c->st, c->auth.team, c->params[0], &e),
+	    NULL))
+		evtype_answer(c, 200, &e);
+}
+
+static void
+svix_evtype_put(struct api_ctx *c)
+{
+	struct wh_errors errs;
+	struct evtype	 e;
+	int		 created, may_create, rc;
+
+	/* Making one needs webhooks:add as a POST does. */
+	may_create = (c->auth.scopes & SCOPE_ADD) != 0;
+	memset(&errs, 0, sizeof(errs));
+	rc = evtype_put(c->st, c->auth.team, c->params[0], c->body,
+	    may_create, &e, &created, &errs);
+	if (rc == STORE_NOTFOUND && !may_create) {
+		svix_error(c, 403, "There is no such event type, and this "
+		    "token lacks the scope webhooks:add to make it.", NULL);
+		return;
+	}
+	if (svix_fail(c, rc, &errs))
+		return;
+	evtype_answer(c, created ? 201 : 200, &e);
+}
+
+static void
+svix_evtype_patch(struct api_ctx *c)
+{
+	struct wh_errors errs;
+	struct evtype	 e;
+
+	memset(&errs, 0, sizeof(errs));
+	if (!svix_fail(c, evtype_patch(c->st, c->auth.team, c->params[0],
+	    c->body, &e, &errs), &errs))
+		evtype_answer(c, 200, &e);
+}
+
+static void
+svix_evtype_delete(struct api_ctx *c)
+{
+	int	 expunge = query_true(c, "expunge");
+
+	if (!svix_fail(c, evtype_delete(c->st, c->auth.team, c->params[0],
+	    expunge), NULL)) {
+		log_info("svix_evtype_delete: team %s: event type %s %s",
+		    c->auth.team, c->params[0], expunge ? "expunged" :
+		    "archived");
+		api_json(c, 204, NULL);
+	}
+}
+
+static void
+svix_evtype_list(struct api_ctx *c)
+{
+	struct evtype	*es;
+	json_object	*j, *d;
+	char		 iter[EVENT_TYPE_MAX + 2], buf[EVENT_TYPE_MAX + 2];
+	size_t		 limit, n, i;
+	int		 desc, more, back, content;
+
+	if (list_params(c, &limit, iter, sizeof(iter), &desc) == -1)
+		return;
+	back = iter[0] == '-';
+	content = query_true(c, "with_content");
+	if (svix_fail(c, evtype_list(c->st, c->auth.team, iter[0] ? iter :
+	    NULL, desc, query_true(c, "include_archived"), limit, &es, &n,
+	    &more), NULL))
+		return;
+	j = json_object_new_object();
+	d = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(d, evtype_to_json(&es[i], content));
+	json_object_object_add(j, "data", d);
+	/* As an application list's, the names being the iterators. */
+	json_object_object_add(j, "iterator", n > 0 ?
+	    json_object_new_string(es[n - 1].name) : NULL);
+	if (n > 0) {
+		snprintf(buf, sizeof(buf), "-%s", es[0].name);
+		json_object_object_add(j, "prevIterator",
+		    json_object_new_string(buf));
+	} else
+		json_object_object_add(j, "prevIterator", NULL);
+	json_object_object_add(j, "done",
+	    json_object_new_boolean(back ? 0 : !more));
+	for (i = 0; i < n; i++)
+		evtype_free(&es[i]);
+	free(es);
+	api_json(c, 200, j);
+}
+
 /* Every route: "/api/v1//app/" is "/api/v1/app". */
 #define SL	ROUTE_SLASHES
 
@@ -421,6 +564,18 @@ static const struct route api_svix_routes[] = {
 	{ HTTP_M(HTTP_PATCH), BASE "/app/:app", svix_app_patch, SCOPE_EDIT,
 	  ROUTE_BODY | SL },
 	{ HTTP_M(HTTP_DELETE), BASE "/app/:app", svix_app_delete,
+	  SCOPE_REMOVE, SL },
+	{ HTTP_M(HTTP_GET), BASE "/event-type", svix_evtype_list, SCOPE_VIEW,
+	  SL },
+	{ HTTP_M(HTTP_POST), BASE "/event-type", svix_evtype_create,
+	  SCOPE_ADD, ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_GET), BASE "/event-type/:name", svix_evtype_get,
+	  SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_PUT), BASE "/event-type/:name", svix_evtype_put,
+	  SCOPE_EDIT, ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_PATCH), BASE "/event-type/:name", svix_evtype_patch,
+	  SCOPE_EDIT, ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_DELETE), BASE "/event-type/:name", svix_evtype_delete,
 	  SCOPE_REMOVE, SL },
 };
 const struct dialect api_svix_dialect = {

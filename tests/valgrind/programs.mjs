@@ -155,6 +155,17 @@ try {
   assert.equal((await cgi('GET', '/api/v1/app?limit=251', { token })).status, 422);
   assert.equal((await cgi('GET', '/api/v1/app/vg', { token: foreign })).status, 404);
   assert.equal((await cgi('DELETE', '/api/v1/app/vg', { token })).status, 204);
+  // Svix's event types: create, list, patch, archive, un-archive, expunge, errors.
+  assert.equal((await cgi('POST', '/api/v1/event-type', { token, body: '{"name":"vg.t","description":"d","schemas":{"1":{}},"featureFlag":"f"}', extra: { HTTP_IDEMPOTENCY_KEY: 'vg-et' } })).status, 201);
+  assert.equal((await cgi('POST', '/api/v1/event-type', { token, body: '{"name":"vg.t","description":"d"}' })).status, 409);
+  assert.equal((await cgi('POST', '/api/v1/event-type', { token, body: '{"name":"a b","description":1,"schemas":[]}' })).status, 422);
+  assert.equal((await cgi('PATCH', '/api/v1/event-type/vg.t', { token, body: '{"schemas":null,"featureFlags":["a","b"]}' })).status, 200);
+  assert.equal((await cgi('PUT', '/api/v1/event-type/vg.put', { token, body: '{"description":"p","groupName":"g"}' })).status, 201);
+  assert.equal((await cgi('DELETE', '/api/v1/event-type/vg.put', { token })).status, 204);
+  assert.equal((await cgi('GET', '/api/v1/event-type?limit=1&include_archived=true&with_content=true', { token })).json.data.length, 1);
+  assert.equal((await cgi('POST', '/api/v1/event-type', { token, body: '{"name":"vg.put","description":"again"}' })).status, 201);
+  assert.equal((await cgi('DELETE', '/api/v1/event-type/vg.t?expunge=true', { token })).status, 204);
+  assert.equal((await cgi('GET', '/api/v1/event-type/vg.t', { token })).status, 404);
   // Events: through the API and webhookctl, delivered by webhookd --once.
   r = await cgi('POST', '/api/2.0/events', { token, body: JSON.stringify({ event: 'order.paid', data: { n: 1 }, idempotency_key: 'k1' }) });
   assert.equal(r.status, 202, r.text);
