@@ -6,11 +6,12 @@
 // POSTs.  Behind lighttpd, and behind Apache for the create and list path.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 
 import { Svix, ApiException } from 'svix';
 
-import { addToken, api, startApache, startLighttpd } from './lib.mjs';
+import { addToken, api, FCGI, makeHome, removeHome, startApache, startLighttpd } from './lib.mjs';
 
 const ISO_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const APP_ID = /^app_[0-9A-Za-z]{27}$/;
@@ -319,5 +320,48 @@ describe('Svix API behind Apache', () => {
     const slash = new Svix(srv.token, { serverUrl: `${srv.base}/`, numRetries: 0 });
     assert.equal((await slash.application.create({ name: 'Slash', uid: 'slash' })).uid, 'slash');
     assert.equal((await slash.application.list()).data.length, 3);
+  });
+});
+
+// Plain CGI, a process a request: the databases open at their first use
+// there (STORE_LAZY), unlike behind FastCGI, where every one is open before
+// the first request.  Each Svix table read and written that way.
+describe('Svix API as plain CGI', () => {
+  let home;
+  let token;
+  before(() => { ({ home, token } = makeHome('webhooks-svix-cgi-')); });
+  after(() => removeHome(home));
+
+  const cgi = (method, p, body) => {
+    const input = body === undefined ? '' : JSON.stringify(body);
+    const r = spawnSync(FCGI, [], {
+      input, encoding: 'utf8', timeout: 20000,
+      env: { PATH: process.env.PATH, WEBHOOKS_HOME: home, GATEWAY_INTERFACE: 'CGI/1.1', REQUEST_METHOD: method,
+        REQUEST_URI: p, SCRIPT_NAME: '', PATH_INFO: p.replace(/\?.*$/, ''), QUERY_STRING: p.includes('?') ? p.replace(/^[^?]*\?/, '') : '',
+        CONTENT_TYPE: 'application/json', CONTENT_LENGTH: String(Buffer.byteLength(input)),
+        HTTP_AUTHORIZATION: `Bearer ${token}`, REMOTE_ADDR: '127.0.0.1', SERVER_NAME: '127.0.0.1', SERVER_PORT: '80' },
+    });
+    assert.equal(r.signal, null, `${method} ${p}: the program died of ${r.signal}\n${r.stderr}`);
+    const m = /^Status: (\d+)/.exec(r.stdout);
+    assert.ok(m, `${method} ${p}: no status line\n${r.stdout}\n${r.stderr}`);
+    const text = r.stdout.slice(r.stdout.indexOf('\r\n\r\n') + 4);
+    return { status: Number(m[1]), json: text ? JSON.parse(text) : null };
+  };
+
+  test('applications and event types: create, get, list, patch, delete, each request a new process', () => {
+    let r = cgi('POST', '/api/v1/app/', { name: 'Cgi', uid: 'cgi-1' });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    assert.match(r.json.id, APP_ID);
+    assert.equal(cgi('GET', '/api/v1/app/cgi-1/').json.id, r.json.id);
+    assert.equal(cgi('GET', '/api/v1/app/?limit=10').json.data.length, 1);
+    assert.equal(cgi('PATCH', '/api/v1/app/cgi-1/', { name: 'Cgi 2' }).json.name, 'Cgi 2');
+    assert.equal(cgi('DELETE', '/api/v1/app/cgi-1/').status, 204);
+    assert.equal(cgi('GET', '/api/v1/app/cgi-1/').status, 404);
+    r = cgi('POST', '/api/v1/event-type/', { name: 'invoice.paid', description: 'An invoice was paid' });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    assert.equal(cgi('GET', '/api/v1/event-type/invoice.paid/').json.description, 'An invoice was paid');
+    assert.equal(cgi('GET', '/api/v1/event-type/').json.data.length, 1);
+    assert.equal(cgi('DELETE', '/api/v1/event-type/invoice.paid/').status, 204);
+    assert.equal(cgi('GET', '/api/v1/event-type/').json.data.length, 0);
   });
 });
