@@ -17,7 +17,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as lib from '../e2e/lib.mjs';
-import { execStart, until, workersOf } from '../e2e/pool_lib.mjs';
+import * as poolLib from '../e2e/pool_lib.mjs';
+import { workersOf } from '../e2e/pool_lib.mjs';
 
 export const WINDOWS = Number(process.env.BENCH_COLD_WINDOWS || 6);
 export const WINDOW_SECS = Number(process.env.BENCH_COLD_SECONDS || 10);
@@ -62,41 +63,18 @@ function wrkOnce(url, token, secs) {
   });
 }
 
-// The pool: the unit's ExecStart under systemd-socket-activate on a fresh
-// socket (as root: the workers run as www-data, who owns home), running
-// prog instead of the repository's program.
+// The pool: pool_lib's, as the e2e tests start it, on a fresh socket,
+// running prog instead of the repository's program (as root its workers
+// run as www-data, who owns home).
 async function startPool(home, prog) {
-  const sa = lib.which('systemd-socket-activate');
-  if (!sa) throw new Error('systemd-socket-activate is not installed');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhooks-bench-sock-'));
   fs.chmodSync(dir, 0o755);
-  const sock = path.join(dir, 'fcgi.sock');
-  let drop = [];
-  let owner = null;
-  if (process.getuid() === 0) {
-    const id = (f) => Number(spawnSync('id', [f, 'www-data'], { encoding: 'utf8' }).stdout);
-    owner = { uid: id('-u'), gid: id('-g') };
-    spawnSync('chown', ['-R', `${owner.uid}:${owner.gid}`, home]);
-    drop = [lib.which('setpriv'), `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups'];
-  }
-  const child = spawn(sa, ['-l', sock, '-E', `WEBHOOKS_HOME=${home}`, '--',
-    '/bin/sh', '-c', 'exec "$@" <&3 3<&-', 'sh', ...drop,
-    ...execStart(POOL_WORKERS).map((a) => (a === lib.FCGI ? prog : a))], {
-    env: { ...process.env, WEBHOOKS_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr.on('data', (c) => { log += c; });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  await until('the pool socket', () => fs.existsSync(sock));
-  if (owner) fs.chownSync(sock, owner.uid, owner.gid);
-  fs.chmodSync(sock, 0o660);
+  const pool = await poolLib.startPool({ home, sock: path.join(dir, 'fcgi.sock'), workers: POOL_WORKERS, user: 'www-data', prog });
   return {
-    sock, pid: child.pid,
-    workers: () => workersOf(child.pid),
-    log: () => log,
+    sock: pool.sock,
+    workers: () => workersOf(pool.pid),
     async stop() {
-      try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
-      await Promise.race([exited, lib.sleep(10000)]);
+      await pool.stop(10000);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -13,82 +13,38 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { execStart, until, workersOf } from './pool_lib.mjs';
-import { api, APACHE_CONF, makeHome, removeHome, show, startApache, UUID_RE, which } from './lib.mjs';
+import { startPool, until, workersOf } from './pool_lib.mjs';
+import { api, APACHE_CONF, makeHome, removeHome, show, startApache, UUID_RE } from './lib.mjs';
 
 const WORKERS = 3;
 const USER = 'www-data';
 
-function idOf(name) {
-  const u = spawnSync('id', ['-u', name], { encoding: 'utf8' });
-  const g = spawnSync('id', ['-g', name], { encoding: 'utf8' });
-  assert.equal(u.status, 0, `user ${name} exists`);
-  return { uid: Number(u.stdout), gid: Number(g.stdout) };
-}
-
-let home, token, pool, poolExit, poolLog = '', srv, sockDir, sock;
+let home, token, pool, srv, sockDir, sock;
 
 before(async () => {
-  const sa = which('systemd-socket-activate');
-  assert.ok(sa, 'systemd-socket-activate (Debian package systemd) is installed');
-  const argv = execStart(WORKERS);
-  assert.ok(fs.existsSync(argv[0]), `${argv[0]} (Debian package multiwatch) is installed`);
   ({ home, token } = makeHome('webhooks-apool-'));
   sockDir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhooks-sock-'));
   fs.chmodSync(sockDir, 0o755);
   sock = path.join(sockDir, 'fcgi.sock');
   // As root: the data directory, the pool and the socket are www-data's
-  // (the unit's User=, SocketUser=); setpriv drops root after
-  // systemd-socket-activate made the socket, as systemd would.
-  let drop = [];
-  let owner = null;
-  if (process.getuid() === 0) {
-    owner = idOf(USER);
-    spawnSync('chown', ['-R', `${owner.uid}:${owner.gid}`, home]);
-    const setpriv = which('setpriv');
-    assert.ok(setpriv, 'setpriv (Debian package util-linux) is installed');
-    drop = [setpriv, `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups'];
-  }
-  pool = spawn(sa, ['-l', sock, '-E', `WEBHOOKS_HOME=${home}`, '--',
-    '/bin/sh', '-c', 'exec "$@" <&3 3<&-', 'sh', ...drop, ...argv], {
-    env: { ...process.env, WEBHOOKS_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  pool.stdout.on('data', (c) => { poolLog += c; });
-  pool.stderr.on('data', (c) => { poolLog += c; });
-  poolExit = new Promise((resolve) => pool.on('exit', (code, signal) => resolve({ code, signal })));
-  await until('the socket', () => fs.existsSync(sock));
-  if (owner) fs.chownSync(sock, owner.uid, owner.gid);
-  fs.chmodSync(sock, 0o660);
+  // (the unit's User=, SocketUser=).
+  pool = await startPool({ home, sock, workers: WORKERS, user: USER });
   srv = await startApache({ home, token, user: USER, defines: { WEBHOOKS_POOL: '', WEBHOOKS_POOL_SOCKET: sock } });
 });
 
 after(async () => {
   if (srv) await srv.stop();
-  // SIGTERM to multiwatch, as systemd stops the unit: it ends its workers
-  // and reaps them; SIGKILL to what is left after 5 s.
-  if (pool && pool.exitCode === null && pool.signalCode === null) {
-    const kids = workersOf(pool.pid);
-    try { process.kill(pool.pid, 'SIGTERM'); } catch { /* gone */ }
-    let timer;
-    const r = await Promise.race([poolExit, new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), 5000); })]);
-    clearTimeout(timer);
-    if (r === 'timeout') {
-      try { process.kill(pool.pid, 'SIGKILL'); } catch { /* gone */ }
-      for (const k of kids) try { process.kill(k, 'SIGKILL'); } catch { /* gone */ }
-    }
-  }
+  if (pool) await pool.stop();
   if (sockDir) fs.rmSync(sockDir, { recursive: true, force: true });
   removeHome(home);
 });
 
 const wrap = (fn) => async (t) => {
-  try { await srv.wrap(fn)(t); } catch (e) { e.message += `\n--- pool:\n${poolLog}`; throw e; }
+  try { await srv.wrap(fn)(t); } catch (e) { e.message += `\n--- pool:\n${pool.log()}`; throw e; }
 };
 
 test('Apache serves through the pool: mod_fcgid is not loaded, the workers are multiwatch\'s', wrap(async () => {

@@ -12,36 +12,20 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { execStart, processes, until, workersOf } from './pool_lib.mjs';
-import { api, LIGHTTPD_CONF, makeHome, removeHome, show, startLighttpd, which } from './lib.mjs';
+import { processes, startPool, until, workersOf } from './pool_lib.mjs';
+import { api, LIGHTTPD_CONF, makeHome, removeHome, show, startLighttpd } from './lib.mjs';
 
 const WORKERS = 3;
 
-let home, token, pool, poolExit, poolLog = '', srv, confDir;
+let home, token, pool, srv, confDir;
 
 before(async () => {
-  const sa = which('systemd-socket-activate');
-  assert.ok(sa, 'systemd-socket-activate (Debian package systemd) is installed');
-  const argv = execStart(WORKERS);
-  assert.ok(fs.existsSync(argv[0]), `${argv[0]} (Debian package multiwatch) is installed`);
   ({ home, token } = makeHome('webhooks-pool-'));
-  const sock = path.join(home, 'fcgi.sock');
-  // fd 3 (LISTEN_FDS) becomes standard input: what StandardInput=socket
-  // gives the service.
-  pool = spawn(sa, ['-l', sock, '-E', `WEBHOOKS_HOME=${home}`, '--',
-    '/bin/sh', '-c', 'exec "$@" <&3 3<&-', 'sh', ...argv], {
-    env: { ...process.env, WEBHOOKS_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  pool.stdout.on('data', (c) => { poolLog += c; });
-  pool.stderr.on('data', (c) => { poolLog += c; });
-  poolExit = new Promise((resolve) => pool.on('exit', (code, signal) => resolve({ code, signal })));
-  await until('the socket', () => fs.existsSync(sock));
+  pool = await startPool({ home, sock: path.join(home, 'fcgi.sock'), workers: WORKERS });
   // lighttpd.conf.example's "socket" is the data directory's fcgi.sock:
   // without "bin-path", lighttpd connects to it instead of spawning.
   const text = fs.readFileSync(LIGHTTPD_CONF, 'utf8');
@@ -55,11 +39,7 @@ before(async () => {
 
 after(async () => {
   if (srv) await srv.stop();
-  if (pool && pool.exitCode === null && pool.signalCode === null) {
-    const kids = workersOf(pool.pid);
-    try { process.kill(pool.pid, 'SIGKILL'); } catch { /* gone */ }
-    for (const k of kids) try { process.kill(k, 'SIGKILL'); } catch { /* gone */ }
-  }
+  if (pool) await pool.stop();
   if (confDir) fs.rmSync(confDir, { recursive: true, force: true });
   removeHome(home);
 });
@@ -95,9 +75,9 @@ test('SIGTERM to multiwatch (KillMode=mixed) ends every worker; it exits 0', asy
   assert.equal(w.length, WORKERS);
   process.kill(pool.pid, 'SIGTERM');
   let timer;
-  const r = await Promise.race([poolExit, new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), 10000); })]);
+  const r = await Promise.race([pool.exited, new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), 10000); })]);
   clearTimeout(timer);
-  assert.notEqual(r, 'timeout', `multiwatch ended within 10 s\n${poolLog}`);
-  assert.deepEqual(r, { code: 0, signal: null }, `multiwatch exits 0: a clean stop for systemd\n${poolLog}`);
+  assert.notEqual(r, 'timeout', `multiwatch ended within 10 s\n${pool.log()}`);
+  assert.deepEqual(r, { code: 0, signal: null }, `multiwatch exits 0: a clean stop for systemd\n${pool.log()}`);
   await until('the workers to end', () => w.every((p) => !processes().has(p)), 5000);
 });
