@@ -9,31 +9,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 
-import { Svix, ApiException } from 'svix';
+import { Svix } from 'svix';
 
-import { addToken, api, FCGI, makeHome, removeHome, startApache, startLighttpd } from './lib.mjs';
+import { addToken, FCGI, makeHome, removeHome, startApache, startLighttpd } from './lib.mjs';
+import { client, fails, ISO_Z, raw } from './svix_lib.mjs';
 
-const ISO_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const APP_ID = /^app_[0-9A-Za-z]{27}$/;
-
-const client = (srv, token = srv.token) =>
-  new Svix(token, { serverUrl: srv.base, numRetries: 0 });
-
-// The client's error for a call that must fail: its status and body.
-async function fails(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof ApiException, `not an ApiException: ${e}`);
-    return e;
-  }
-  assert.fail('the call succeeded');
-}
-
-// A raw request, for what the client does not let a test choose (lib.mjs's
-// api(): make test-e2e checks each answer against templates/openapi.json).
-const raw = (srv, method, p, { token = srv.token, body, headers = {} } = {}) =>
-  api(srv.base, method, p, { token, body, headers });
 
 describe('Svix API behind lighttpd', () => {
   let srv;

@@ -10,27 +10,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { Svix, ApiException } from 'svix';
-
-import { addToken, api, startLighttpd } from './lib.mjs';
-
-const ISO_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
-const client = (srv, token = srv.token) =>
-  new Svix(token, { serverUrl: srv.base, numRetries: 0 });
-
-async function fails(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof ApiException, `not an ApiException: ${e}`);
-    return e;
-  }
-  assert.fail('the call succeeded');
-}
-
-const raw = (srv, method, p, { token = srv.token, body, headers = {} } = {}) =>
-  api(srv.base, method, p, { token, body, headers });
+import { addToken, startLighttpd } from './lib.mjs';
+import { client, fails, ISO_Z, raw } from './svix_lib.mjs';
 
 describe('Svix event types behind lighttpd', () => {
   let srv;
