@@ -134,6 +134,31 @@ svix_fail(struct api_ctx *c, int rc, const struct wh_errors *errs)
 	return 1;
 }
 
+/* Whether a PUT may make what it names when it is absent: making one needs
+ * webhooks:add, as a POST does. */
+static int
+svix_may_create(const struct api_ctx *c)
+{
+	return (c->auth.scopes & SCOPE_ADD) != 0;
+}
+
+/* A PUT's model result answered as svix_fail does, but an absent `what`
+ * that the token may not make is a 403, not a 404. */
+static int
+svix_put_fail(struct api_ctx *c, int rc, const char *what,
+    const struct wh_errors *errs)
+{
+	char	 msg[160];
+
+	if (rc == STORE_NOTFOUND && !svix_may_create(c)) {
+		snprintf(msg, sizeof(msg), "There is no such %s, and this token "
+		    "lacks the scope webhooks:add to make it.", what);
+		svix_error(c, 403, msg, NULL);
+		return 1;
+	}
+	return svix_fail(c, rc, errs);
+}
+
 /* ---- idempotency ------------------------------------------------------ */
 
 /* Runs fn as the first answer of the request's idempotency key, or answers
@@ -269,21 +294,13 @@ svix_app_put(struct api_ctx *c)
 {
 	struct wh_errors errs;
 	struct app	 a;
-	int		 created, may_create, rc;
+	int		 created, rc;
 
-	/* Making one needs webhooks:add as a POST does. */
-	may_create = (c->auth.scopes & SCOPE_ADD) != 0;
 	memset(&errs, 0, sizeof(errs));
-	rc = app_put(c->st, c->auth.team, c->params[0], c->body, may_create,
-	    &a, &created, &errs);
-	if (rc == STORE_NOTFOUND && !may_create) {
-		svix_error(c, 403, "There is no such application, and this "
-		    "token lacks the scope webhooks:add to make it.", NULL);
-		return;
-	}
-	if (svix_fail(c, rc, &errs))
-		return;
-	app_answer(c, created ? 201 : 200, &a);
+	rc = app_put(c->st, c->auth.team, c->params[0], c->body,
+	    svix_may_create(c), &a, &created, &errs);
+	if (!svix_put_fail(c, rc, "application", &errs))
+		app_answer(c, created ? 201 : 200, &a);
 }
 
 static void
@@ -465,21 +482,13 @@ svix_evtype_put(struct api_ctx *c)
 {
 	struct wh_errors errs;
 	struct evtype	 e;
-	int		 created, may_create, rc;
+	int		 created, rc;
 
-	/* Making one needs webhooks:add as a POST does. */
-	may_create = (c->auth.scopes & SCOPE_ADD) != 0;
 	memset(&errs, 0, sizeof(errs));
 	rc = evtype_put(c->st, c->auth.team, c->params[0], c->body,
-	    may_create, &e, &created, &errs);
-	if (rc == STORE_NOTFOUND && !may_create) {
-		svix_error(c, 403, "There is no such event type, and this "
-		    "token lacks the scope webhooks:add to make it.", NULL);
-		return;
-	}
-	if (svix_fail(c, rc, &errs))
-		return;
-	evtype_answer(c, created ? 201 : 200, &e);
+	    svix_may_create(c), &e, &created, &errs);
+	if (!svix_put_fail(c, rc, "event type", &errs))
+		evtype_answer(c, created ? 201 : 200, &e);
 }
 
 static void
