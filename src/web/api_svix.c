@@ -19,15 +19,13 @@
 #include <string.h>
 
 #include "api.h"
+#include "api_svix_int.h"
 #include "app.h"
 #include "event_type.h"
 #include "idem.h"
 #include "log.h"
 #include "metrics.h"
 
-#define BASE		"/api/v1"
-#define LIMIT_DEFAULT	50
-#define LIMIT_MAX	250
 
 /* ---- errors ----------------------------------------------------------- */
 
@@ -53,7 +51,7 @@ svix_code(int status)
  * one item a bad field.  A field "query/limit" is in the query: loc
  * ["query", "limit"]; any other in the body: ["body", field].
  */
-static void
+void
 svix_error_code(struct api_ctx *c, int status, const char *code,
     const char *message, const struct wh_errors *errs)
 {
@@ -100,7 +98,7 @@ svix_error_code(struct api_ctx *c, int status, const char *code,
 }
 
 /* The error with the status's own code. */
-static void
+void
 svix_error(struct api_ctx *c, int status, const char *message,
     const struct wh_errors *errs)
 {
@@ -108,7 +106,7 @@ svix_error(struct api_ctx *c, int status, const char *message,
 }
 
 /* A model result other than STORE_OK answered: 1, or 0 for STORE_OK. */
-static int
+int
 svix_fail(struct api_ctx *c, int rc, const struct wh_errors *errs)
 {
 
@@ -136,7 +134,7 @@ svix_fail(struct api_ctx *c, int rc, const struct wh_errors *errs)
 
 /* Whether a PUT may make what it names when it is absent: making one needs
  * webhooks:add, as a POST does. */
-static int
+int
 svix_may_create(const struct api_ctx *c)
 {
 	return (c->auth.scopes & SCOPE_ADD) != 0;
@@ -144,7 +142,7 @@ svix_may_create(const struct api_ctx *c)
 
 /* A PUT's model result answered as svix_fail does, but an absent `what`
  * that the token may not make is a 403, not a 404. */
-static int
+int
 svix_put_fail(struct api_ctx *c, int rc, const char *what,
     const struct wh_errors *errs)
 {
@@ -163,7 +161,7 @@ svix_put_fail(struct api_ctx *c, int rc, const char *what,
 
 /* Runs fn as the first answer of the request's idempotency key, or answers
  * the first answer again (idem.h). */
-static void
+void
 svix_idempotent(struct api_ctx *c, void (*fn)(struct api_ctx *))
 {
 	struct idem	 i;
@@ -239,8 +237,8 @@ svix_ping(struct api_ctx *c)
 /* ---- applications ----------------------------------------------------- */
 
 /* 1 if the query's boolean name is "true" (or "1"). */
-static int
-query_true(struct api_ctx *c, const char *name)
+int
+svix_query_true(struct api_ctx *c, const char *name)
 {
 	char	 v[8];
 
@@ -264,7 +262,7 @@ svix_app_create_run(struct api_ctx *c)
 
 	memset(&errs, 0, sizeof(errs));
 	rc = app_create(c->st, c->auth.team, c->body,
-	    query_true(c, "get_if_exists"), &a, &created, &errs);
+	    svix_query_true(c, "get_if_exists"), &a, &created, &errs);
 	if (svix_fail(c, rc, &errs))
 		return;
 	if (created)
@@ -327,8 +325,8 @@ svix_app_delete(struct api_ctx *c)
 }
 
 /* 1 if the query names the parameter, whatever its value. */
-static int
-query_has(struct api_ctx *c, const char *name)
+int
+svix_query_has(struct api_ctx *c, const char *name)
 {
 	const char	*p = c->req->query;
 	size_t		 n = strlen(name);
@@ -348,8 +346,8 @@ query_has(struct api_ctx *c, const char *name)
  * The list parameters: limit (1..250, default 50), iterator, order; 0, or
  * -1 with a 422 answered.
  */
-static int
-list_params(struct api_ctx *c, size_t *limit, char *iter, size_t iterlen,
+int
+svix_list_params(struct api_ctx *c, size_t *limit, char *iter, size_t iterlen,
     int *desc)
 {
 	struct wh_errors errs;
@@ -358,21 +356,21 @@ list_params(struct api_ctx *c, size_t *limit, char *iter, size_t iterlen,
 	int		 rc;
 
 	memset(&errs, 0, sizeof(errs));
-	*limit = LIMIT_DEFAULT;
+	*limit = SVIX_LIMIT_DEFAULT;
 	rc = http_query(c->req, "limit", v, sizeof(v));
-	if (rc == 0 || query_has(c, "limit")) {
+	if (rc == 0 || svix_query_has(c, "limit")) {
 		n = rc == 0 ? strtol(v, &end, 10) : -1;
 		if (rc != 0 || end == v || *end != '\0' || n < 1 ||
-		    n > LIMIT_MAX)
+		    n > SVIX_LIMIT_MAX)
 			webhook_error(&errs, "query/limit", "ensure this value "
-			    "is from 1 to %d", LIMIT_MAX);
+			    "is from 1 to %d", SVIX_LIMIT_MAX);
 		else
 			*limit = (size_t)n;
 	}
 	iter[0] = '\0';
 	if (http_query(c->req, "iterator", iter, iterlen) == -1) {
 		iter[0] = '\0';
-		if (query_has(c, "iterator"))
+		if (svix_query_has(c, "iterator"))
 			webhook_error(&errs, "query/iterator", "not an "
 			    "iterator of this list");
 	}
@@ -391,39 +389,57 @@ list_params(struct api_ctx *c, size_t *limit, char *iter, size_t iterlen,
 	return 0;
 }
 
+/*
+ * A list's answer: {data, iterator, prevIterator, done}.  iterator goes on
+ * from the last item (last), prevIterator ("-" and the first) back from
+ * the first; both null for an empty page.  Svix's done: nothing more
+ * onwards; a page read backwards (back) always has the page it came from.
+ */
+json_object *
+svix_list_page(json_object *data, const char *first, const char *last,
+    int back, int more)
+{
+	json_object	*j;
+	char		*prev;
+
+	j = json_object_new_object();
+	json_object_object_add(j, "data", data);
+	json_object_object_add(j, "iterator", last != NULL ?
+	    json_object_new_string(last) : NULL);
+	if (first != NULL) {
+		prev = xmalloc(strlen(first) + 2);
+		prev[0] = '-';
+		strcpy(prev + 1, first);
+		json_object_object_add(j, "prevIterator",
+		    json_object_new_string(prev));
+		free(prev);
+	} else
+		json_object_object_add(j, "prevIterator", NULL);
+	json_object_object_add(j, "done",
+	    json_object_new_boolean(back ? 0 : !more));
+	return j;
+}
+
 static void
 svix_app_list(struct api_ctx *c)
 {
 	struct app	*as;
 	json_object	*j, *d;
-	char		 iter[APP_ID_MAX + 2], buf[APP_ID_MAX + 2];
+	char		 iter[APP_ID_MAX + 2];
 	size_t		 limit, n, i;
 	int		 desc, more, back;
 
-	if (list_params(c, &limit, iter, sizeof(iter), &desc) == -1)
+	if (svix_list_params(c, &limit, iter, sizeof(iter), &desc) == -1)
 		return;
 	back = iter[0] == '-';
 	if (svix_fail(c, app_list(c->st, c->auth.team, iter[0] ? iter : NULL,
 	    desc, limit, &as, &n, &more), NULL))
 		return;
-	j = json_object_new_object();
 	d = json_object_new_array();
 	for (i = 0; i < n; i++)
 		json_object_array_add(d, app_to_json(&as[i]));
-	json_object_object_add(j, "data", d);
-	/* iterator: onwards from the last; prevIterator: back from the
-	 * first.  Svix's done: nothing more onwards (for a page read
-	 * backwards, there is always the page it came from). */
-	json_object_object_add(j, "iterator", n > 0 ?
-	    json_object_new_string(as[n - 1].id) : NULL);
-	if (n > 0) {
-		snprintf(buf, sizeof(buf), "-%s", as[0].id);
-		json_object_object_add(j, "prevIterator",
-		    json_object_new_string(buf));
-	} else
-		json_object_object_add(j, "prevIterator", NULL);
-	json_object_object_add(j, "done",
-	    json_object_new_boolean(back ? 0 : !more));
+	j = svix_list_page(d, n > 0 ? as[0].id : NULL, n > 0 ? as[n - 1].id :
+	    NULL, back, more);
 	for (i = 0; i < n; i++)
 		app_free(&as[i]);
 	free(as);
@@ -506,7 +522,7 @@ svix_evtype_patch(struct api_ctx *c)
 static void
 svix_evtype_delete(struct api_ctx *c)
 {
-	int	 expunge = query_true(c, "expunge");
+	int	 expunge = svix_query_true(c, "expunge");
 
 	if (!svix_fail(c, evtype_delete(c->st, c->auth.team, c->params[0],
 	    expunge), NULL)) {
@@ -522,34 +538,24 @@ svix_evtype_list(struct api_ctx *c)
 {
 	struct evtype	*es;
 	json_object	*j, *d;
-	char		 iter[EVENT_TYPE_MAX + 2], buf[EVENT_TYPE_MAX + 2];
+	char		 iter[EVENT_TYPE_MAX + 2];
 	size_t		 limit, n, i;
 	int		 desc, more, back, content;
 
-	if (list_params(c, &limit, iter, sizeof(iter), &desc) == -1)
+	if (svix_list_params(c, &limit, iter, sizeof(iter), &desc) == -1)
 		return;
 	back = iter[0] == '-';
-	content = query_true(c, "with_content");
+	content = svix_query_true(c, "with_content");
 	if (svix_fail(c, evtype_list(c->st, c->auth.team, iter[0] ? iter :
-	    NULL, desc, query_true(c, "include_archived"), limit, &es, &n,
+	    NULL, desc, svix_query_true(c, "include_archived"), limit, &es, &n,
 	    &more), NULL))
 		return;
-	j = json_object_new_object();
 	d = json_object_new_array();
 	for (i = 0; i < n; i++)
 		json_object_array_add(d, evtype_to_json(&es[i], content));
-	json_object_object_add(j, "data", d);
 	/* As an application list's, the names being the iterators. */
-	json_object_object_add(j, "iterator", n > 0 ?
-	    json_object_new_string(es[n - 1].name) : NULL);
-	if (n > 0) {
-		snprintf(buf, sizeof(buf), "-%s", es[0].name);
-		json_object_object_add(j, "prevIterator",
-		    json_object_new_string(buf));
-	} else
-		json_object_object_add(j, "prevIterator", NULL);
-	json_object_object_add(j, "done",
-	    json_object_new_boolean(back ? 0 : !more));
+	j = svix_list_page(d, n > 0 ? es[0].name : NULL, n > 0 ?
+	    es[n - 1].name : NULL, back, more);
 	for (i = 0; i < n; i++)
 		evtype_free(&es[i]);
 	free(es);
@@ -560,35 +566,35 @@ svix_evtype_list(struct api_ctx *c)
 #define SL	ROUTE_SLASHES
 
 static const struct route api_svix_routes[] = {
-	{ HTTP_M(HTTP_GET), BASE "/health", svix_health, 0,
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/health", svix_health, 0,
 	  ROUTE_NOAUTH | SL },
-	{ HTTP_M(HTTP_GET), BASE "/health/ping", svix_ping, 0,
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/health/ping", svix_ping, 0,
 	  ROUTE_NOAUTH | SL },
-	{ HTTP_M(HTTP_GET), BASE "/app", svix_app_list, SCOPE_VIEW, SL },
-	{ HTTP_M(HTTP_POST), BASE "/app", svix_app_create, SCOPE_ADD,
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app", svix_app_list, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_POST), SVIX_BASE "/app", svix_app_create, SCOPE_ADD,
 	  ROUTE_BODY | SL },
-	{ HTTP_M(HTTP_GET), BASE "/app/:app", svix_app_get, SCOPE_VIEW, SL },
-	{ HTTP_M(HTTP_PUT), BASE "/app/:app", svix_app_put, SCOPE_EDIT,
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app", svix_app_get, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_PUT), SVIX_BASE "/app/:app", svix_app_put, SCOPE_EDIT,
 	  ROUTE_BODY | SL },
-	{ HTTP_M(HTTP_PATCH), BASE "/app/:app", svix_app_patch, SCOPE_EDIT,
+	{ HTTP_M(HTTP_PATCH), SVIX_BASE "/app/:app", svix_app_patch, SCOPE_EDIT,
 	  ROUTE_BODY | SL },
-	{ HTTP_M(HTTP_DELETE), BASE "/app/:app", svix_app_delete,
+	{ HTTP_M(HTTP_DELETE), SVIX_BASE "/app/:app", svix_app_delete,
 	  SCOPE_REMOVE, SL },
-	{ HTTP_M(HTTP_GET), BASE "/event-type", svix_evtype_list, SCOPE_VIEW,
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/event-type", svix_evtype_list, SCOPE_VIEW,
 	  SL },
-	{ HTTP_M(HTTP_POST), BASE "/event-type", svix_evtype_create,
+	{ HTTP_M(HTTP_POST), SVIX_BASE "/event-type", svix_evtype_create,
 	  SCOPE_ADD, ROUTE_BODY | SL },
-	{ HTTP_M(HTTP_GET), BASE "/event-type/:name", svix_evtype_get,
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/event-type/:name", svix_evtype_get,
 	  SCOPE_VIEW, SL },
-	{ HTTP_M(HTTP_PUT), BASE "/event-type/:name", svix_evtype_put,
+	{ HTTP_M(HTTP_PUT), SVIX_BASE "/event-type/:name", svix_evtype_put,
 	  SCOPE_EDIT, ROUTE_BODY | SL },
-	{ HTTP_M(HTTP_PATCH), BASE "/event-type/:name", svix_evtype_patch,
+	{ HTTP_M(HTTP_PATCH), SVIX_BASE "/event-type/:name", svix_evtype_patch,
 	  SCOPE_EDIT, ROUTE_BODY | SL },
-	{ HTTP_M(HTTP_DELETE), BASE "/event-type/:name", svix_evtype_delete,
+	{ HTTP_M(HTTP_DELETE), SVIX_BASE "/event-type/:name", svix_evtype_delete,
 	  SCOPE_REMOVE, SL },
 };
 const struct dialect api_svix_dialect = {
-	"svix", BASE, api_svix_routes,
+	"svix", SVIX_BASE, api_svix_routes,
 	sizeof(api_svix_routes) / sizeof(api_svix_routes[0]),
 	422, svix_error
 };
