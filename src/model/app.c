@@ -57,6 +57,88 @@ app_id_make(const char *prefix, char *out)
 	out[plen + APP_KSUID_LEN] = '\0';
 }
 
+/* The 16 bytes of a UUID's text into u: 0, or -1 if it is none. */
+static int
+uuid_bytes(const char *uuid, unsigned char u[16])
+{
+	size_t	 i, k;
+	int	 hi, lo;
+
+	if (!util_is_uuid(uuid))
+		return -1;
+	for (i = 0, k = 0; k < 16; k++) {
+		if (uuid[i] == '-')
+			i++;
+		hi = uuid[i] <= '9' ? uuid[i] - '0' : (uuid[i] | 0x20) - 'a' + 10;
+		lo = uuid[i + 1] <= '9' ? uuid[i + 1] - '0' :
+		    (uuid[i + 1] | 0x20) - 'a' + 10;
+		u[k] = (unsigned char)(hi * 16 + lo);
+		i += 2;
+	}
+	return 0;
+}
+
+int
+app_id_from_uuid(const char *prefix, const char *uuid, char *out)
+{
+	unsigned char	 u[16];
+	size_t		 i, k, plen;
+	unsigned	 carry, rem;
+
+	if (uuid_bytes(uuid, u) == -1)
+		return -1;
+	plen = strlen(prefix);
+	memcpy(out, prefix, plen);
+	for (k = APP_UUID_B62; k-- > 0; ) {
+		rem = 0;
+		for (i = 0; i < sizeof(u); i++) {
+			carry = rem * 256 + u[i];
+			u[i] = (unsigned char)(carry / 62);
+			rem = carry % 62;
+		}
+		out[plen + k] = b62[rem];
+	}
+	out[plen + APP_UUID_B62] = '\0';
+	return 0;
+}
+
+int
+app_uuid_from_id(const char *prefix, const char *id, char out[37])
+{
+	unsigned char	 u[16];
+	const char	*p;
+	size_t		 plen, i, k;
+	unsigned	 carry, d;
+
+	plen = strlen(prefix);
+	if (strncmp(id, prefix, plen) != 0 || strlen(id + plen) !=
+	    APP_UUID_B62)
+		return -1;
+	memset(u, 0, sizeof(u));
+	for (k = 0; k < APP_UUID_B62; k++) {
+		if ((p = strchr(b62, id[plen + k])) == NULL || *p == '\0')
+			return -1;
+		carry = (unsigned)(p - b62);
+		/* u = u * 62 + d, big-endian; a carry out of the top byte
+		 * means the number is over 128 bits. */
+		for (i = sizeof(u); i-- > 0; ) {
+			d = u[i] * 62u + carry;
+			u[i] = (unsigned char)(d & 0xff);
+			carry = d >> 8;
+		}
+		if (carry != 0)
+			return -1;
+	}
+	for (i = 0, k = 0; k < 16; k++) {
+		if (k == 4 || k == 6 || k == 8 || k == 10)
+			out[i++] = '-';
+		snprintf(out + i, 3, "%02x", u[k]);
+		i += 2;
+	}
+	out[36] = '\0';
+	return 0;
+}
+
 int
 app_uid_ok(const char *s)
 {

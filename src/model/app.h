@@ -45,6 +45,18 @@ struct app {
 
 /* A new id "prefix" + 27 characters into out (APP_ID_MAX + 1 bytes). */
 void	 app_id_make(const char *prefix, char *out);
+/*
+ * The Svix ids of the records that have a UUID (an endpoint is a webhook,
+ * a message an event, an attempt the attempt log's): prefix ("ep_",
+ * "msg_", "atmpt_") and the UUID's 128 bits in APP_UUID_B62 base62 digits,
+ * so that the id order is the UUID's (time order for a version 7 UUID).
+ * app_id_from_uuid: 0, or -1 if uuid is none (out has APP_ID_MAX + 1
+ * bytes).  app_uuid_from_id: the UUID back into out, or -1 when id is not
+ * prefix and 22 base62 digits of at most 128 bits.
+ */
+#define APP_UUID_B62	22
+int	 app_id_from_uuid(const char *prefix, const char *uuid, char *out);
+int	 app_uuid_from_id(const char *prefix, const char *id, char out[37]);
 /* 1 if s is a uid: ^[a-zA-Z0-9\-_.]{1,256}$, not starting with "app_". */
 int	 app_uid_ok(const char *s);
 /* 1 if ref (an application in a path) is an id rather than a uid. */

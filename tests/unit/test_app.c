@@ -81,6 +81,46 @@ test_id_time_order(void **state)
 	assert_memory_equal(a, b, 4 + 6);
 }
 
+/* The ids made of UUIDs: back to the same UUID, in the UUIDs' order, and
+ * nothing but prefix and 22 digits of at most 128 bits read back. */
+static void
+test_id_of_uuid(void **state)
+{
+	char	 u1[37], u2[37], back[37], id1[APP_ID_MAX + 1];
+	char	 id2[APP_ID_MAX + 1], bad[APP_ID_MAX + 1];
+	int	 i;
+
+	(void)state;
+	for (i = 0; i < 200; i++) {
+		util_uuid7(u1);
+		util_uuid7(u2);
+		assert_int_equal(app_id_from_uuid("ep_", u1, id1), 0);
+		assert_int_equal(app_id_from_uuid("ep_", u2, id2), 0);
+		assert_int_equal(strlen(id1), 3 + APP_UUID_B62);
+		assert_true(strcmp(id1, id2) < 0);
+		assert_int_equal(app_uuid_from_id("ep_", id1, back), 0);
+		assert_string_equal(back, u1);
+	}
+	assert_int_equal(app_id_from_uuid("msg_",
+	    "00000000-0000-0000-0000-000000000000", id1), 0);
+	assert_string_equal(id1, "msg_0000000000000000000000");
+	assert_int_equal(app_id_from_uuid("msg_",
+	    "ffffffff-ffff-ffff-ffff-ffffffffffff", id1), 0);
+	assert_int_equal(app_uuid_from_id("msg_", id1, back), 0);
+	assert_string_equal(back, "ffffffff-ffff-ffff-ffff-ffffffffffff");
+	/* One more than 2^128 - 1: refused. */
+	snprintf(bad, sizeof(bad), "%s", id1);
+	bad[strlen(bad) - 1]++;
+	assert_int_equal(app_uuid_from_id("msg_", bad, back), -1);
+	assert_int_equal(app_uuid_from_id("msg_",
+	    "msg_zzzzzzzzzzzzzzzzzzzzzz", back), -1);
+	assert_int_equal(app_uuid_from_id("ep_", id1, back), -1);
+	assert_int_equal(app_uuid_from_id("msg_", "msg_abc", back), -1);
+	assert_int_equal(app_uuid_from_id("msg_",
+	    "msg_000000000000000000000!", back), -1);
+	assert_int_equal(app_id_from_uuid("ep_", "not-a-uuid", id1), -1);
+}
+
 static void
 test_uid_rule(void **state)
 {
@@ -384,6 +424,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_format_and_order),
 		cmocka_unit_test(test_id_time_order),
+		cmocka_unit_test(test_id_of_uuid),
 		cmocka_unit_test(test_uid_rule),
 		cmocka_unit_test_setup_teardown(test_crud, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
