@@ -26,6 +26,9 @@
  *   apps.db         "i" team "\0" id -> uid "\0" json, "u" team "\0" uid -> id:
  *                   the Svix dialect's applications; "t" team "\0" name ->
  *                   json: its event types (store_app.c)
+ *   msgs.db         "m" team "\0" app "\0" id -> eventId "\0" json, "e" team
+ *                   "\0" app "\0" eventId -> id: the Svix dialect's messages
+ *                   (store_msg.c)
  *   idempotency.db, sessions.db, limits.db, secrets.db, counters.db:
  *                   key -> json
  *                   (store_team.c; enum store_table says what each holds)

@@ -592,6 +592,13 @@ static const struct route api_svix_routes[] = {
 	  SCOPE_EDIT, ROUTE_BODY | SL },
 	{ HTTP_M(HTTP_DELETE), SVIX_BASE "/event-type/:name", svix_evtype_delete,
 	  SCOPE_REMOVE, SL },
+	/* Messages: api_svix_msg.c.  Creating one publishes an event. */
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/msg", svix_msg_list,
+	  SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_POST), SVIX_BASE "/app/:app/msg", svix_msg_create,
+	  SCOPE_PUBLISH, ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/msg/:msg", svix_msg_get,
+	  SCOPE_VIEW, SL },
 };
 const struct dialect api_svix_dialect = {
 	"svix", SVIX_BASE, api_svix_routes,

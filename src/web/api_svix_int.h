@@ -54,4 +54,11 @@ int	 svix_list_params(struct api_ctx *, size_t *limit, char *iter,
 json_object *svix_list_page(json_object *data, const char *first,
 	    const char *last, int back, int more);
 
+/* ---- the handlers of the other files, for api_svix.c's table ---- */
+
+/* api_svix_msg.c: messages. */
+void	 svix_msg_create(struct api_ctx *);
+void	 svix_msg_get(struct api_ctx *);
+void	 svix_msg_list(struct api_ctx *);
+
 #endif /* API_SVIX_INT_H */

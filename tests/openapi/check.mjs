@@ -51,10 +51,13 @@ for (const m of fs.readFileSync(path.join(SRC, 'model', 'auth.c'), 'utf8').match
 const routeOps = new Map();
 for (const f of fs.readdirSync(path.join(SRC, 'web')).filter((n) => /^api_.*\.c$/.test(n))) {
   const text = fs.readFileSync(path.join(SRC, 'web', f), 'utf8');
-  const base = (text.match(/#define\s+BASE\s+"([^"]*)"/) || [])[1];
+  // A file's base path: its BASE, or SVIX_BASE (api_svix_int.h) for the
+  // Svix dialect's files.
+  const base = (text.match(/#define\s+BASE\s+"([^"]*)"/) || [])[1] ??
+    (fs.readFileSync(path.join(SRC, 'web', 'api_svix_int.h'), 'utf8').match(/#define\s+SVIX_BASE\s+"([^"]*)"/) || [])[1];
   for (const table of text.matchAll(/static const struct route \w+\[\] = \{([\s\S]*?)\n\};/g)) {
-    for (const e of table[1].matchAll(/\{\s*((?:HTTP_M\(HTTP_[A-Z]+\)\s*\|?\s*)+),\s*((?:BASE|"[^"]*"|\s)+),\s*\w+,\s*(\w+),\s*(\w+(?:\s*\|\s*\w+)*)\s*\}/g)) {
-      const pattern = e[2].replace(/BASE/g, `"${base}"`).match(/"[^"]*"/g).map((q) => q.slice(1, -1)).join('');
+    for (const e of table[1].matchAll(/\{\s*((?:HTTP_M\(HTTP_[A-Z]+\)\s*\|?\s*)+),\s*((?:(?:SVIX_)?BASE|"[^"]*"|\s)+),\s*\w+,\s*(\w+),\s*(\w+(?:\s*\|\s*\w+)*)\s*\}/g)) {
+      const pattern = e[2].replace(/(?:SVIX_)?BASE/g, `"${base}"`).match(/"[^"]*"/g).map((q) => q.slice(1, -1)).join('');
       const tpl = pattern.replace(/:[a-z_]+/g, '{}');
       for (const m of e[1].matchAll(/HTTP_M\(HTTP_([A-Z]+)\)/g)) {
         routeOps.set(`${m[1]} ${tpl}`, { scope: e[3] === '0' ? null : scopeNames[e[3]], noauth: e[4].includes('ROUTE_NOAUTH'), file: f });

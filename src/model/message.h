@@ -1,0 +1,89 @@
+/*
+ * message: the Svix dialect's messages (src/web/api_svix_msg.c).  A
+ * message IS an event: creating one publishes an event (event.h) whose id
+ * is the message's UUID (version 7: time-ordered), with the application,
+ * the channels and the mark "svix" in its spool file, so that webhookd
+ * fans it out to that application's endpoints alone (event_reaches) and
+ * delivers its payload with svix-* headers.  The message is also kept in
+ * the store's msgs table (store_msg.c) so that it can be read back, and
+ * pruned with the attempt log (the same retention).
+ *
+ * Its id is "msg_" and the UUID in base62 (app_id_from_uuid): the svix-id
+ * of every delivery of it.  The record: {"v": 1, "id", "eventId" (null:
+ * none), "eventType", "payload", "channels" (null: none), "createdAt"
+ * (ms)}.
+ */
+#ifndef MESSAGE_H
+#define MESSAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "app.h"
+#include "spool.h"
+#include "store.h"
+#include "webhook.h"
+
+#define MSG_EVENT_ID_MAX	256
+
+/* Model results beyond the store's (APP_INVALID: the body breaks a rule). */
+#define MSG_SPOOL	(-2)	/* the spool could not take it: try later */
+
+struct message {
+	char		 id[APP_ID_MAX + 1];	/* "msg_" ... */
+	char		 uuid[37];		/* the event's id */
+	char		 app[APP_ID_MAX + 1];	/* its application's id */
+	char		*event_id;		/* NULL: none */
+	char		*event_type;
+	json_object	*payload;		/* never NULL */
+	char		**channels;
+	size_t		 nchannels;
+	int64_t		 created_ms;
+};
+
+void	 message_free(struct message *);
+/* Svix's MessageOut; payload {} unless with_content. */
+json_object *message_to_json(const struct message *, int with_content);
+/* 1 if s is an eventId: ^[a-zA-Z0-9\-_.]{1,256}$. */
+int	 message_event_id_ok(const char *s);
+
+/*
+ * POST: a MessageIn {eventType, payload (an object), eventId?, channels?}
+ * of application app_ref (an id or a uid) of the team: stored, then
+ * published (its spool file durable) before STORE_OK.  STORE_EXISTS: the
+ * application has a message of that eventId; STORE_NOTFOUND: no such
+ * application; APP_INVALID with errs; MSG_SPOOL.  *m filled on STORE_OK.
+ */
+int	 message_create(struct store *, struct spool *, const char *team,
+	    const char *app_ref, json_object *body, struct message *m,
+	    struct wh_errors *errs);
+/* ref: a message's id or its eventId. */
+int	 message_get(struct store *, const char *team, const char *app_ref,
+	    const char *ref, struct message *m);
+
+/* What a list keeps (Svix's query parameters); NULL or 0: no filter. */
+struct message_filter {
+	const char	*channel;
+	char		**types;	/* event_types */
+	size_t		 ntypes;
+	int64_t		 before_ms;	/* created before; 0: any */
+	int64_t		 after_ms;	/* created after; 0: any */
+};
+/*
+ * A page of the application's messages as app_list's (iterator: a
+ * message id; "-" id: backwards), those the filter keeps.
+ */
+int	 message_list(struct store *, const char *team, const char *app_ref,
+	    const char *iterator, int desc, size_t limit,
+	    const struct message_filter *f, struct message **ms, size_t *n,
+	    int *more);
+/* The message (and the application id) of a delivery file's event:
+ * its application's record, by the event's UUID.  For the attempts. */
+int	 message_of_event(struct store *, const char *team, const char *app,
+	    const char *event_uuid, struct message *m);
+/* Removes the messages made before before_ms (the attempts' retention). */
+int	 message_prune(struct store *, int64_t before_ms, size_t *removed);
+
+#endif /* MESSAGE_H */

@@ -1,0 +1,192 @@
+/*
+ * api_svix_msg: the Svix dialect's messages (src/model/message.h): create,
+ * get (by id or eventId), list.  A message is an event of the spool, so
+ * its deliveries, retries and attempts are the service's own.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "api_svix_int.h"
+#include "log.h"
+#include "message.h"
+
+static void
+msg_answer(struct api_ctx *c, int status, struct message *m, int content)
+{
+	api_json(c, status, message_to_json(m, content));
+	message_free(m);
+}
+
+/* with_content: true unless the query says false. */
+static int
+msg_with_content(struct api_ctx *c)
+{
+	char	 v[8];
+
+	return http_query(c->req, "with_content", v, sizeof(v)) != 0 ||
+	    (strcmp(v, "false") != 0 && strcmp(v, "0") != 0);
+}
+
+static void
+svix_msg_create_run(struct api_ctx *c)
+{
+	struct wh_errors errs;
+	struct message	 m;
+	struct spool	*sp;
+	int		 rc;
+
+	memset(&errs, 0, sizeof(errs));
+	if ((sp = api_ctx_spool(c)) == NULL) {
+		svix_fail(c, STORE_ERR, NULL);
+		return;
+	}
+	rc = message_create(c->st, sp, c->auth.team, c->params[0], c->body,
+	    &m, &errs);
+	if (rc == STORE_EXISTS) {
+		svix_error(c, 409, "A message with this eventId already "
+		    "exists.", NULL);
+		return;
+	}
+	if (rc == MSG_SPOOL) {
+		http_header(c->resp, "Retry-After", "1");
+		svix_error(c, 503, "The message could not be queued; try "
+		    "again.", NULL);
+		return;
+	}
+	if (svix_fail(c, rc, &errs))
+		return;
+	log_info("svix_msg_create: team %s: application %s: message %s (%s)",
+	    c->auth.team, m.app, m.id, m.event_type);
+	msg_answer(c, 202, &m, msg_with_content(c));
+}
+
+void
+svix_msg_create(struct api_ctx *c)
+{
+	svix_idempotent(c, svix_msg_create_run);
+}
+
+void
+svix_msg_get(struct api_ctx *c)
+{
+	struct message	 m;
+
+	if (!svix_fail(c, message_get(c->st, c->auth.team, c->params[0],
+	    c->params[1], &m), NULL))
+		msg_answer(c, 200, &m, msg_with_content(c));
+}
+
+/* An RFC 3339 date ("2024-01-02T03:04:05[.123](Z|+hh:mm)") as ms, or -1. */
+static int64_t
+msg_date(const char *s)
+{
+	struct tm	 tm;
+	int		 y, mo, d, h, mi, sec, n = 0, oh, om;
+	int64_t		 ms = 0, scale = 100, t;
+	const char	*p;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
+	    &n) != 6 || n == 0)
+		return -1;
+	p = s + n;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			ms += (*p - '0') * scale;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60 || (t = (int64_t)timegm(&tm)) == -1)
+		return -1;
+	t = t * 1000 + ms;
+	if (strcmp(p, "Z") == 0 || strcmp(p, "z") == 0)
+		return t;
+	if ((p[0] == '+' || p[0] == '-' || p[0] == ' ') &&
+	    sscanf(p + 1, "%2d:%2d", &oh, &om) == 2 && strlen(p) == 6)
+		return p[0] == '-' ? t + (oh * 60 + om) * 60000LL :
+		    t - (oh * 60 + om) * 60000LL;
+	return -1;
+}
+
+/* A date of the query into *ms (0 when absent): 0, or -1 with errs. */
+static int
+msg_query_date(struct api_ctx *c, const char *name, int64_t *ms,
+    struct wh_errors *errs)
+{
+	char	 v[64], field[32];
+
+	*ms = 0;
+	if (http_query(c->req, name, v, sizeof(v)) != 0) {
+		if (!svix_query_has(c, name))
+			return 0;
+		v[0] = '\0';
+	}
+	if ((*ms = msg_date(v)) == -1) {
+		snprintf(field, sizeof(field), "query/%s", name);
+		webhook_error(errs, field, "invalid datetime format");
+		*ms = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void
+svix_msg_list(struct api_ctx *c)
+{
+	struct wh_errors	 errs;
+	struct message_filter	 f;
+	struct message		*ms;
+	json_object		*j, *d;
+	char			 iter[APP_ID_MAX + 2], channel[160];
+	char			 types[2048], *p, *save;
+	size_t			 limit, n, i;
+	int			 desc, more, back, content;
+
+	if (svix_list_params(c, &limit, iter, sizeof(iter), &desc) == -1)
+		return;
+	/* Svix lists messages newest first unless asked otherwise. */
+	if (!svix_query_has(c, "order"))
+		desc = 1;
+	memset(&errs, 0, sizeof(errs));
+	memset(&f, 0, sizeof(f));
+	if (http_query(c->req, "channel", channel, sizeof(channel)) == 0)
+		f.channel = channel;
+	if (http_query(c->req, "event_types", types, sizeof(types)) == 0)
+		for (p = strtok_r(types, ",", &save); p != NULL;
+		    p = strtok_r(NULL, ",", &save)) {
+			f.types = xrealloc(f.types, (f.ntypes + 1) *
+			    sizeof(char *));
+			f.types[f.ntypes++] = p;
+		}
+	(void)msg_query_date(c, "before", &f.before_ms, &errs);
+	(void)msg_query_date(c, "after", &f.after_ms, &errs);
+	if (errs.count > 0) {
+		svix_error(c, 422, "", &errs);
+		free(f.types);
+		return;
+	}
+	back = iter[0] == '-';
+	content = msg_with_content(c);
+	if (svix_fail(c, message_list(c->st, c->auth.team, c->params[0],
+	    iter[0] ? iter : NULL, desc, limit, &f, &ms, &n, &more), NULL)) {
+		free(f.types);
+		return;
+	}
+	free(f.types);
+	d = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(d, message_to_json(&ms[i], content));
+	j = svix_list_page(d, n > 0 ? ms[0].id : NULL, n > 0 ?
+	    ms[n - 1].id : NULL, back, more);
+	for (i = 0; i < n; i++)
+		message_free(&ms[i]);
+	free(ms);
+	api_json(c, 200, j);
+}
