@@ -33,6 +33,8 @@ struct buf;
 #define WH_EVENT_MAX	128
 #define WH_ATTEMPTS_MAX	20
 #define WH_ATTEMPTS_DEFAULT 8
+#define WH_CHANNELS_MAX	10	/* Svix's limit */
+#define WH_CHANNEL_MAX	128
 /* Secret rotation: a replaced signing secret stays valid this long (also
  * signing every delivery beside the new one); at most this many kept. */
 #define WH_GRACE_DEFAULT_S	(24 * 3600)
@@ -74,6 +76,13 @@ struct webhook {
 	int64_t		  fail_since;	/* ms of the first failure in a row, 0 */
 	int64_t		  created_at;	/* ms since the epoch */
 	int64_t		  updated_at;
+	/* The Svix dialect's (api_svix*.c): the application the webhook is an
+	 * endpoint of, "app_..." (NULL: none, as every webhook the native and
+	 * seed dialects make), and its channels (none: every message).  In
+	 * the record only, and left out of it when none. */
+	char		 *app;
+	char		**channels;
+	size_t		  nchannels;
 };
 
 /* Fields a request body set (struct wh_input.set). */
@@ -86,6 +95,7 @@ struct webhook {
 #define WF_EVENTS	0x040
 #define WF_ACTIVE	0x080
 #define WF_MAX_ATTEMPTS	0x100
+#define WF_CHANNELS	0x200	/* no body decodes it: set by the caller */
 
 /* A decoded, checked request body: only the fields in set are meaningful.
  * A token that replaces the stored one keeps the old one valid for

@@ -1170,6 +1170,113 @@ t_old_redact(const struct field *f, struct webhook *w)
 		replace(&w->old_secrets[i].secret, PASSWORD_MASK);
 }
 
+/* An optional string (the application): NULL is none, and left out of
+ * the record then, so that a webhook without one is written as before. */
+static int
+t_opt_omit(const struct field *f, const struct webhook *w)
+{
+	return *CAT(f, w, char *) == NULL;
+}
+
+/* The channels: an array of strings, left out of the record while there
+ * are none (every message). */
+static int
+t_chan_omit(const struct field *f, const struct webhook *w)
+{
+	(void)f;
+	return w->nchannels == 0;
+}
+
+static void
+t_chan_free(const struct field *f, struct webhook *w)
+{
+	size_t	 i;
+
+	(void)f;
+	for (i = 0; i < w->nchannels; i++)
+		free(w->channels[i]);
+	free(w->channels);
+	w->channels = NULL;
+	w->nchannels = 0;
+}
+
+static void
+add_channel(struct webhook *w, char *name)
+{
+	w->channels = xrealloc(w->channels,
+	    (w->nchannels + 1) * sizeof(*w->channels));
+	w->channels[w->nchannels++] = name;
+}
+
+static void
+t_chan_copy(const struct field *f, struct webhook *d, const struct webhook *s)
+{
+	size_t	 i;
+
+	(void)f;
+	d->channels = NULL;
+	d->nchannels = 0;
+	for (i = 0; i < s->nchannels; i++)
+		add_channel(d, xstrdup(s->channels[i]));
+}
+
+static void
+t_chan_apply(const struct field *f, struct webhook *w,
+    const struct webhook *s)
+{
+	t_chan_free(f, w);
+	t_chan_copy(f, w, s);
+}
+
+static void
+t_chan_put(const struct field *f, struct buf *b, const struct webhook *w)
+{
+	size_t	 i;
+
+	(void)f;
+	buf_putc(b, '[');
+	for (i = 0; i < w->nchannels; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		put_str(b, w->channels[i]);
+	}
+	buf_putc(b, ']');
+}
+
+/* Entries past the row's max, or not strings, are left out. */
+static void
+t_chan_get(const struct field *f, json_object *v, struct webhook *w)
+{
+	json_object	*e;
+	size_t		 i;
+
+	if (!json_object_is_type(v, json_type_array))
+		return;
+	for (i = 0; i < json_object_array_length(v) &&
+	    w->nchannels < (size_t)f->max; i++) {
+		e = json_object_array_get_idx(v, i);
+		if (json_object_is_type(e, json_type_string))
+			add_channel(w, xstrdup(json_object_get_string(e)));
+	}
+}
+
+static int
+t_chan_quick(const struct field *f, struct jscan *r, struct webhook *w)
+{
+	char	*s;
+
+	if (jscan_expect(r, '[') != 0)
+		return -1;
+	if (jscan_expect(r, ']') == 0)
+		return 0;
+	do {
+		if (w->nchannels >= (size_t)f->max || jscan_strdup(r, &s) != 0)
+			return -1;
+		add_channel(w, s);
+	} while (jscan_expect(r, ',') == 0);
+	return jscan_expect(r, ']');
+}
+
 static const struct ftype t_uuid = {
 	.rec_put = t_uuid_put, .rec_get = t_uuid_get, .rec_quick = t_uuid_quick,
 	.json_put = t_uuid_put,
@@ -1200,6 +1307,16 @@ static const struct ftype t_old = {
 	.free = t_old_free, .copy = t_old_copy, .rec_put = t_old_put,
 	.rec_get = t_old_get, .rec_quick = t_old_quick, .json_put = t_old_json,
 	.redact = t_old_redact, .omit = t_old_omit,
+};
+static const struct ftype t_opt = {
+	.apply = t_str_apply, .free = t_str_free, .copy = t_str_copy,
+	.rec_put = t_str_put, .rec_get = t_str_get, .rec_quick = t_str_quick,
+	.omit = t_opt_omit,
+};
+static const struct ftype t_channels = {
+	.apply = t_chan_apply, .free = t_chan_free, .copy = t_chan_copy,
+	.rec_put = t_chan_put, .rec_get = t_chan_get,
+	.rec_quick = t_chan_quick, .omit = t_chan_omit,
 };
 static const struct ftype t_method = {
 	.decode = t_method_decode, .apply = t_method_apply,
@@ -1295,6 +1412,9 @@ static const struct field fields[] = {
 	    NULL },
 	{ KEY("updated_at"), NULL, &t_time, OFF(updated_at), 0, RJ, 0, 0, 0,
 	    NULL },
+	{ KEY("app"), NULL, &t_opt, OFF(app), 0, FL_RECORD, 0, 0, 0, NULL },
+	{ KEY("channels"), NULL, &t_channels, OFF(channels), WF_CHANNELS,
+	    FL_RECORD, 0, WH_CHANNELS_MAX, 0, NULL },
 };
 #define NFIELDS	(sizeof(fields) / sizeof(fields[0]))
 
