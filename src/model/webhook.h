@@ -35,6 +35,8 @@ struct buf;
 #define WH_ATTEMPTS_DEFAULT 8
 #define WH_CHANNELS_MAX	10	/* Svix's limit */
 #define WH_CHANNEL_MAX	128
+#define WH_METADATA_MAX	64	/* keys, as an application's */
+#define WH_RATE_LIMIT_MAX 65535	/* Svix's uint16 */
 /* Secret rotation: a replaced signing secret stays valid this long (also
  * signing every delivery beside the new one); at most this many kept. */
 #define WH_GRACE_DEFAULT_S	(24 * 3600)
@@ -83,6 +85,14 @@ struct webhook {
 	char		 *app;
 	char		**channels;
 	size_t		  nchannels;
+	/* The rest of a Svix endpoint (endpoint.h), likewise: its uid and
+	 * description (NULL: none), metadata (name: key), throttle rate in
+	 * messages a second (0: none). */
+	char		 *uid;
+	char		 *description;
+	struct wh_header *metadata;
+	size_t		  nmetadata;
+	int		  rate_limit;
 };
 
 /* Fields a request body set (struct wh_input.set). */
@@ -95,7 +105,13 @@ struct webhook {
 #define WF_EVENTS	0x040
 #define WF_ACTIVE	0x080
 #define WF_MAX_ATTEMPTS	0x100
-#define WF_CHANNELS	0x200	/* no body decodes it: set by the caller */
+/* No body webhook_decode reads sets these: the Svix dialect's model
+ * (endpoint.c) does. */
+#define WF_CHANNELS	0x200
+#define WF_UID		0x400
+#define WF_DESCRIPTION	0x800
+#define WF_METADATA	0x1000
+#define WF_RATE_LIMIT	0x2000
 
 /* A decoded, checked request body: only the fields in set are meaningful.
  * A token that replaces the stored one keeps the old one valid for
@@ -142,6 +158,9 @@ void	webhook_input_free(struct wh_input *);
 void	webhook_init(struct webhook *, const char *team);
 /* Applies the fields in->set to w (copies; in is unchanged). */
 void	webhook_apply(struct webhook *w, const struct wh_input *in);
+/* The rules across fields (webhook_decode and webhook_update apply them)
+ * on a webhook about to be stored: errors added to errs. */
+void	webhook_check(const struct webhook *w, struct wh_errors *errs);
 void	webhook_free(struct webhook *);
 /* dst becomes a copy of src with its own strings (free it with
  * webhook_free). */
