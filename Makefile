@@ -224,7 +224,8 @@ UNIT_LINK_team = $(UNIT_DB) store_team auth team
 UNIT_LINK_tmpl = util log tmpl
 UNIT_LINK_util = util log
 UNIT_LINK_wd_endpoint = util log wd_endpoint wd_handoff
-UNIT_LINK_wd_spool = $(UNIT_DELIVERY) deliver $(filter-out wd_net,$(WD))
+UNIT_LINK_wd_spool = $(UNIT_DELIVERY) deliver store_app store_msg app idem message \
+	   $(filter-out wd_net,$(WD))
 UNIT_LINK_webhook = $(UNIT_MODEL)
 .SECONDEXPANSION:
 $(OBJDIR)/test_%: $(OBJDIR)/test_%.o \
