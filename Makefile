@@ -193,8 +193,8 @@ UNIT_MODEL = $(UNIT_STORE) jscan spool spool_event event webhook \
 	   webhook_check webhook_field metrics
 UNIT_DELIVERY = $(UNIT_MODEL) store_attempt attempt retry webhook_outcome \
 	   delivery
-UNIT_WEB = $(UNIT_DELIVERY) auth auth_session team probe store_app app \
-	   event_type idem \
+UNIT_WEB = $(UNIT_DELIVERY) auth auth_session team probe store_app store_msg app \
+	   event_type idem message \
 	   $(WEB)
 UNIT_LINK_admin = $(UNIT_WEB)
 UNIT_LINK_api_chatbot = $(UNIT_WEB)
