@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attempt.h"
 #include "event.h"
 #include "log.h"
 #include "message.h"
@@ -417,4 +418,238 @@ int
 message_prune(struct store *st, int64_t before_ms, size_t *removed)
 {
 	return store_msg_prune(st, msg_old, &before_ms, removed);
+}
+
+/* ---- endpoints, attempts, resend ------------------------------------- */
+
+int
+message_endpoint(struct store *st, const char *team, const char *app_id,
+    const char *ep_ref, struct webhook *w)
+{
+	char	 uuid[37];
+	int	 rc;
+
+	memset(w, 0, sizeof(*w));
+	if (app_uuid_from_id("ep_", ep_ref, uuid) == -1)
+		return STORE_NOTFOUND;
+	if ((rc = webhook_get(st, team, uuid, w)) != STORE_OK)
+		return rc;
+	if (w->app == NULL || strcmp(w->app, app_id) != 0) {
+		webhook_free(w);
+		return STORE_NOTFOUND;
+	}
+	return STORE_OK;
+}
+
+/* What message_attempts gathers. */
+struct msg_att {
+	const char	*app;
+	const char	*event;		/* the message's UUID, or NULL */
+	const char	*attempt;	/* the attempt's UUID, or NULL */
+	char		**eps;		/* the endpoints' uuids and urls */
+	char		**urls;
+	size_t		 neps;
+};
+
+static int
+msg_att_each(struct webhook *w, void *arg)
+{
+	struct msg_att	*x = arg;
+
+	if (w->app != NULL && strcmp(w->app, x->app) == 0) {
+		x->eps = xrealloc(x->eps, (x->neps + 1) * sizeof(char *));
+		x->urls = xrealloc(x->urls, (x->neps + 1) * sizeof(char *));
+		x->eps[x->neps] = xstrdup(w->uuid);
+		x->urls[x->neps++] = xstrdup(w->url != NULL ? w->url : "");
+	}
+	webhook_free(w);
+	return 0;
+}
+
+/* The string member key of j, or "". */
+static const char *
+msg_str(json_object *j, const char *key)
+{
+	json_object	*v;
+
+	return json_object_object_get_ex(j, key, &v) && v != NULL ?
+	    json_object_get_string(v) : "";
+}
+
+/* Svix's MessageAttemptOut of a native attempt (attempt.h's JSON). */
+static json_object *
+msg_attempt_out(json_object *a, const char *ep_uuid, const char *url)
+{
+	json_object	*j, *v;
+	char		 id[APP_ID_MAX + 1];
+	int		 status;
+
+	j = json_object_new_object();
+	if (app_id_from_uuid("atmpt_", msg_str(a, "id"), id) == -1)
+		snprintf(id, sizeof(id), "atmpt_");
+	json_object_object_add(j, "id", json_object_new_string(id));
+	json_object_object_add(j, "url", json_object_new_string(url));
+	json_object_object_add(j, "response",
+	    json_object_new_string(msg_str(a, "response_body")));
+	status = json_object_object_get_ex(a, "status_code", &v) && v != NULL ?
+	    json_object_get_int(v) : 0;
+	json_object_object_add(j, "responseStatusCode",
+	    json_object_new_int(status));
+	json_object_object_add(j, "responseDurationMs", json_object_new_int64(
+	    json_object_object_get_ex(a, "latency_ms", &v) ?
+	    json_object_get_int64(v) : 0));
+	/* Svix: 0 success, 1 pending, 2 fail, 3 sending. */
+	json_object_object_add(j, "status", json_object_new_int(
+	    json_object_object_get_ex(a, "success", &v) &&
+	    json_object_get_boolean(v) ? 0 : 2));
+	/* 0 scheduled, 1 manual. */
+	json_object_object_add(j, "triggerType", json_object_new_int(
+	    json_object_object_get_ex(a, "manual", &v) &&
+	    json_object_get_boolean(v) ? 1 : 0));
+	if (app_id_from_uuid("msg_", msg_str(a, "event_id"), id) == -1)
+		snprintf(id, sizeof(id), "msg_");
+	json_object_object_add(j, "msgId", json_object_new_string(id));
+	if (app_id_from_uuid("ep_", ep_uuid, id) == -1)
+		snprintf(id, sizeof(id), "ep_");
+	json_object_object_add(j, "endpointId", json_object_new_string(id));
+	json_object_object_add(j, "timestamp",
+	    json_object_new_string(msg_str(a, "created_at")));
+	return j;
+}
+
+static int
+msg_att_newest_first(const void *a, const void *b)
+{
+	json_object *const *x = a, *const *y = b;
+
+	/* The ids are UUID7s' base62: their order is time order. */
+	return -strcmp(msg_str(*x, "id"), msg_str(*y, "id"));
+}
+
+int
+message_attempts(struct store *st, const char *team, const char *app_ref,
+    const char *msg_ref, const char *ep_ref, const char *attempt_ref,
+    json_object **out)
+{
+	struct msg_att	 x;
+	struct store_page pg;
+	struct message	 m;
+	struct webhook	 w;
+	struct app	 a;
+	json_object	*all, *one;
+	char		 muuid[37], auuid[37];
+	size_t		 i, k, off;
+	int		 rc;
+
+	*out = NULL;
+	memset(&x, 0, sizeof(x));
+	memset(&m, 0, sizeof(m));
+	if ((rc = app_get(st, team, app_ref, &a)) != STORE_OK)
+		return rc;
+	x.app = a.id;
+	if (msg_ref != NULL) {
+		if ((rc = message_get(st, team, a.id, msg_ref, &m)) != STORE_OK)
+			goto out;
+		snprintf(muuid, sizeof(muuid), "%s", m.uuid);
+		x.event = muuid;
+	}
+	if (attempt_ref != NULL) {
+		if (app_uuid_from_id("atmpt_", attempt_ref, auuid) == -1) {
+			rc = STORE_NOTFOUND;
+			goto out;
+		}
+		x.attempt = auuid;
+	}
+	if (ep_ref != NULL) {
+		if ((rc = message_endpoint(st, team, a.id, ep_ref, &w)) !=
+		    STORE_OK)
+			goto out;
+		msg_att_each(&w, &x);
+	} else if ((rc = webhook_team_each(st, team, msg_att_each, &x)) !=
+	    STORE_OK && rc != STORE_NOTFOUND)
+		goto out;
+	rc = STORE_OK;
+	all = json_object_new_array();
+	for (i = 0; i < x.neps && rc == STORE_OK; i++)
+		for (off = 0; off < MSG_ATTEMPTS_SCAN; off += 500) {
+			memset(&pg, 0, sizeof(pg));
+			if ((rc = attempt_list(st, x.eps[i], off, 500, &pg)) !=
+			    STORE_OK)
+				break;
+			for (k = 0; k < pg.n; k++) {
+				if ((one = json_tokener_parse(pg.recs[k])) ==
+				    NULL)
+					continue;
+				if ((x.event == NULL || strcmp(msg_str(one,
+				    "event_id"), x.event) == 0) &&
+				    (x.attempt == NULL || strcmp(msg_str(one,
+				    "id"), x.attempt) == 0))
+					json_object_array_add(all,
+					    msg_attempt_out(one, x.eps[i],
+					    x.urls[i]));
+				json_object_put(one);
+			}
+			k = pg.n;
+			attempt_page_free(&pg);
+			if (k < 500)
+				break;
+		}
+	if (rc != STORE_OK) {
+		json_object_put(all);
+		goto out;
+	}
+	json_object_array_sort(all, msg_att_newest_first);
+	*out = all;
+out:
+	for (i = 0; i < x.neps; i++) {
+		free(x.eps[i]);
+		free(x.urls[i]);
+	}
+	free(x.eps);
+	free(x.urls);
+	message_free(&m);
+	app_free(&a);
+	return rc;
+}
+
+int
+message_resend(struct store *st, struct spool *sp, const char *team,
+    const char *app_ref, const char *msg_ref, const char *ep_ref)
+{
+	struct spool_event	 ev;
+	struct message		 m;
+	struct webhook		 w;
+	char			 ts[UTIL_ISO_LEN], name[SPOOL_NAME_MAX + 1];
+	char			*text;
+	int			 rc;
+
+	if ((rc = message_get(st, team, app_ref, msg_ref, &m)) != STORE_OK)
+		return rc;
+	if ((rc = message_endpoint(st, team, m.app, ep_ref, &w)) !=
+	    STORE_OK) {
+		message_free(&m);
+		return rc;
+	}
+	/* The message's event as a manual delivery of it to w: one attempt,
+	 * the same svix-id. */
+	memset(&ev, 0, sizeof(ev));
+	util_iso8601(m.created_ms, ts);
+	ev.id = m.uuid;
+	ev.team = (char *)team;
+	ev.type = m.event_type;
+	ev.timestamp = ts;
+	ev.data = m.payload;
+	ev.webhook = w.uuid;
+	ev.manual = 1;
+	ev.app = m.app;
+	ev.channels = m.channels;
+	ev.nchannels = m.nchannels;
+	ev.svix = 1;
+	text = spool_event_format(&ev);
+	rc = spool_enqueue(sp, text, strlen(text), NULL, name) == -1 ?
+	    MSG_SPOOL : STORE_OK;
+	free(text);
+	webhook_free(&w);
+	message_free(&m);
+	return rc;
 }

@@ -83,6 +83,32 @@ int	 message_list(struct store *, const char *team, const char *app_ref,
  * its application's record, by the event's UUID.  For the attempts. */
 int	 message_of_event(struct store *, const char *team, const char *app,
 	    const char *event_uuid, struct message *m);
+/*
+ * The endpoint ep_ref (its "ep_" id) of application app_id: its webhook
+ * into *w (webhook_free it); STORE_NOTFOUND when it is another's.
+ */
+int	 message_endpoint(struct store *, const char *team, const char *app_id,
+	    const char *ep_ref, struct webhook *w);
+
+/*
+ * The attempt log's attempts of the application's messages as Svix's
+ * MessageAttemptOut, newest first, into *out (a new JSON array): of the
+ * message msg_ref (NULL: any) to the endpoint ep_ref (NULL: every endpoint
+ * of the application); attempt_ref (NULL: any) keeps only that attempt
+ * ("atmpt_" id).  At most MSG_ATTEMPTS_SCAN attempts an endpoint are read.
+ */
+#define MSG_ATTEMPTS_SCAN	10000
+int	 message_attempts(struct store *, const char *team,
+	    const char *app_ref, const char *msg_ref, const char *ep_ref,
+	    const char *attempt_ref, json_object **out);
+/*
+ * Sends the message again to the endpoint, now, as a manual retry (one
+ * attempt, triggerType 1): a delivery file in the spool.  STORE_NOTFOUND
+ * for no such message or endpoint; MSG_SPOOL.
+ */
+int	 message_resend(struct store *, struct spool *, const char *team,
+	    const char *app_ref, const char *msg_ref, const char *ep_ref);
+
 /* Removes the messages made before before_ms (the attempts' retention). */
 int	 message_prune(struct store *, int64_t before_ms, size_t *removed);
 

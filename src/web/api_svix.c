@@ -599,6 +599,15 @@ static const struct route api_svix_routes[] = {
 	  SCOPE_PUBLISH, ROUTE_BODY | SL },
 	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/msg/:msg", svix_msg_get,
 	  SCOPE_VIEW, SL },
+	/* Attempts: the attempt log of the messages' deliveries. */
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/attempt/endpoint/:ep",
+	  svix_attempt_by_endpoint, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/attempt/msg/:msg",
+	  svix_attempt_by_msg, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/msg/:msg/attempt/:attempt",
+	  svix_attempt_get, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_POST), SVIX_BASE "/app/:app/msg/:msg/endpoint/:ep/resend",
+	  svix_resend, SCOPE_PUBLISH, SL },
 };
 const struct dialect api_svix_dialect = {
 	"svix", SVIX_BASE, api_svix_routes,

@@ -60,5 +60,9 @@ json_object *svix_list_page(json_object *data, const char *first,
 void	 svix_msg_create(struct api_ctx *);
 void	 svix_msg_get(struct api_ctx *);
 void	 svix_msg_list(struct api_ctx *);
+void	 svix_attempt_by_endpoint(struct api_ctx *);
+void	 svix_attempt_by_msg(struct api_ctx *);
+void	 svix_attempt_get(struct api_ctx *);
+void	 svix_resend(struct api_ctx *);
 
 #endif /* API_SVIX_INT_H */

@@ -190,3 +190,152 @@ svix_msg_list(struct api_ctx *c)
 	free(ms);
 	api_json(c, 200, j);
 }
+
+/* ---- attempts ----------------------------------------------------------- */
+
+/*
+ * A page of all (Svix's MessageAttemptOut, newest first; taken over): the
+ * iterator is an offset into the list ("-" and an offset: the page that
+ * ends there), as the attempt log pages by offset.  The query's status
+ * (0..3) keeps only those.
+ */
+static void
+svix_attempt_page(struct api_ctx *c, json_object *all)
+{
+	struct wh_errors errs;
+	json_object	*d, *a, *v;
+	char		 iter[APP_ID_MAX + 2], first[24], last[24], st[8], *end;
+	size_t		 limit, total, i, from, to;
+	long		 off, want = -1;
+	int		 desc, back;
+
+	if (svix_list_params(c, &limit, iter, sizeof(iter), &desc) == -1) {
+		json_object_put(all);
+		return;
+	}
+	memset(&errs, 0, sizeof(errs));
+	if (http_query(c->req, "status", st, sizeof(st)) == 0) {
+		want = strtol(st, &end, 10);
+		if (end == st || *end != '\0' || want < 0 || want > 3) {
+			webhook_error(&errs, "query/status", "must be 0, 1, 2 "
+			    "or 3");
+			svix_error(c, 422, "", &errs);
+			json_object_put(all);
+			return;
+		}
+	}
+	if (want >= 0) {
+		d = json_object_new_array();
+		for (i = 0; i < json_object_array_length(all); i++) {
+			a = json_object_array_get_idx(all, i);
+			if (json_object_object_get_ex(a, "status", &v) &&
+			    json_object_get_int(v) == want)
+				json_object_array_add(d, json_object_get(a));
+		}
+		json_object_put(all);
+		all = d;
+	}
+	back = iter[0] == '-';
+	off = iter[0] != '\0' ? strtol(iter + back, &end, 10) : 0;
+	if (iter[0] != '\0' && (*end != '\0' || off < 0)) {
+		webhook_error(&errs, "query/iterator", "not an iterator of "
+		    "this list");
+		svix_error(c, 422, "", &errs);
+		json_object_put(all);
+		return;
+	}
+	total = json_object_array_length(all);
+	if ((size_t)off > total)
+		off = (long)total;
+	if (back) {
+		to = (size_t)off;
+		from = to > limit ? to - limit : 0;
+	} else {
+		from = (size_t)off;
+		to = from + limit < total ? from + limit : total;
+	}
+	d = json_object_new_array();
+	for (i = from; i < to; i++)
+		json_object_array_add(d, json_object_get(
+		    json_object_array_get_idx(all, i)));
+	json_object_put(all);
+	snprintf(first, sizeof(first), "%zu", from);
+	snprintf(last, sizeof(last), "%zu", to);
+	api_json(c, 200, svix_list_page(d, to > from ? first : NULL,
+	    to > from ? last : NULL, back, to < total));
+}
+
+/* GET /app/{app}/attempt/endpoint/{ep} */
+void
+svix_attempt_by_endpoint(struct api_ctx *c)
+{
+	json_object	*all;
+
+	if (!svix_fail(c, message_attempts(c->st, c->auth.team, c->params[0],
+	    NULL, c->params[1], NULL, &all), NULL))
+		svix_attempt_page(c, all);
+}
+
+/* GET /app/{app}/attempt/msg/{msg} (?endpoint_id= keeps one endpoint's) */
+void
+svix_attempt_by_msg(struct api_ctx *c)
+{
+	json_object	*all;
+	char		 ep[APP_ID_MAX + 1];
+	int		 has_ep;
+
+	has_ep = http_query(c->req, "endpoint_id", ep, sizeof(ep)) == 0;
+	if (!svix_fail(c, message_attempts(c->st, c->auth.team, c->params[0],
+	    c->params[1], has_ep ? ep : NULL, NULL, &all), NULL))
+		svix_attempt_page(c, all);
+}
+
+/* GET /app/{app}/msg/{msg}/attempt/{attempt} */
+void
+svix_attempt_get(struct api_ctx *c)
+{
+	json_object	*all;
+
+	if (svix_fail(c, message_attempts(c->st, c->auth.team, c->params[0],
+	    c->params[1], NULL, c->params[2], &all), NULL))
+		return;
+	if (json_object_array_length(all) == 0) {
+		json_object_put(all);
+		svix_fail(c, STORE_NOTFOUND, NULL);
+		return;
+	}
+	api_json(c, 200, json_object_get(json_object_array_get_idx(all, 0)));
+	json_object_put(all);
+}
+
+static void
+svix_resend_run(struct api_ctx *c)
+{
+	struct spool	*sp;
+	int		 rc;
+
+	if ((sp = api_ctx_spool(c)) == NULL) {
+		svix_fail(c, STORE_ERR, NULL);
+		return;
+	}
+	rc = message_resend(c->st, sp, c->auth.team, c->params[0],
+	    c->params[1], c->params[2]);
+	if (rc == MSG_SPOOL) {
+		http_header(c->resp, "Retry-After", "1");
+		svix_error(c, 503, "The message could not be queued; try "
+		    "again.", NULL);
+		return;
+	}
+	if (svix_fail(c, rc, NULL))
+		return;
+	log_info("svix_resend: team %s: application %s: message %s to %s",
+	    c->auth.team, c->params[0], c->params[1], c->params[2]);
+	api_json(c, 202, json_object_new_object());
+}
+
+/* POST /app/{app}/msg/{msg}/endpoint/{ep}/resend: 202 {} */
+void
+svix_resend(struct api_ctx *c)
+{
+	svix_idempotent(c, svix_resend_run);
+}
