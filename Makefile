@@ -213,6 +213,7 @@ UNIT_LINK_dialect = $(filter-out dialect,$(UNIT_WEB))
 UNIT_LINK_event = $(UNIT_MODEL)
 UNIT_LINK_http = util log http
 UNIT_LINK_jscan = util log jscan
+UNIT_LINK_message = $(UNIT_DELIVERY) store_app store_msg app idem message
 UNIT_LINK_metrics = $(UNIT_DB) store_team spool store_attempt attempt metrics
 UNIT_LINK_probe = $(UNIT_DELIVERY) probe
 UNIT_LINK_retry = util log retry
