@@ -48,7 +48,7 @@ STORE	 = store_env store_range store_team store_webhook store_attempt store_app 
 # an attempt, manual retry, the test delivery's answer) needs no libcurl.
 CORE	 = util log cfg jscan $(STORE) spool spool_event event attempt \
 	   webhook webhook_check webhook_field webhook_outcome \
-	   retry delivery auth auth_session team metrics app event_type idem \
+	   retry delivery auth auth_session team metrics app event_type endpoint idem \
 	   message
 # The API's dialects: every src/web/api_*.c (src/web/dialect.h lists them).
 DIALECTS = $(patsubst src/web/%.c,%,$(wildcard src/web/api_*.c))
