@@ -194,7 +194,7 @@ UNIT_MODEL = $(UNIT_STORE) jscan spool spool_event event webhook \
 UNIT_DELIVERY = $(UNIT_MODEL) store_attempt attempt retry webhook_outcome \
 	   delivery
 UNIT_WEB = $(UNIT_DELIVERY) auth auth_session team probe store_app store_msg app \
-	   event_type idem message \
+	   event_type endpoint idem message \
 	   $(WEB)
 UNIT_LINK_admin = $(UNIT_WEB)
 UNIT_LINK_api_chatbot = $(UNIT_WEB)
@@ -213,7 +213,8 @@ UNIT_LINK_dialect = $(filter-out dialect,$(UNIT_WEB))
 UNIT_LINK_event = $(UNIT_MODEL)
 UNIT_LINK_http = util log http
 UNIT_LINK_jscan = util log jscan
-UNIT_LINK_message = $(UNIT_DELIVERY) store_app store_msg app idem message
+UNIT_LINK_message = $(UNIT_DELIVERY) store_app store_msg app idem endpoint \
+	   event_type message
 UNIT_LINK_metrics = $(UNIT_DB) store_team spool store_attempt attempt metrics
 UNIT_LINK_probe = $(UNIT_DELIVERY) probe
 UNIT_LINK_retry = util log retry
@@ -225,7 +226,8 @@ UNIT_LINK_team = $(UNIT_DB) store_team auth team
 UNIT_LINK_tmpl = util log tmpl
 UNIT_LINK_util = util log
 UNIT_LINK_wd_endpoint = util log wd_endpoint wd_handoff
-UNIT_LINK_wd_spool = $(UNIT_DELIVERY) deliver store_app store_msg app idem message \
+UNIT_LINK_wd_spool = $(UNIT_DELIVERY) deliver store_app store_msg app idem \
+	   endpoint event_type message \
 	   $(filter-out wd_net,$(WD))
 UNIT_LINK_webhook = $(UNIT_MODEL)
 .SECONDEXPANSION:

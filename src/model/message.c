@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "attempt.h"
+#include "endpoint.h"
 #include "event.h"
 #include "log.h"
 #include "message.h"
@@ -426,19 +427,8 @@ int
 message_endpoint(struct store *st, const char *team, const char *app_id,
     const char *ep_ref, struct webhook *w)
 {
-	char	 uuid[37];
-	int	 rc;
-
-	memset(w, 0, sizeof(*w));
-	if (app_uuid_from_id("ep_", ep_ref, uuid) == -1)
-		return STORE_NOTFOUND;
-	if ((rc = webhook_get(st, team, uuid, w)) != STORE_OK)
-		return rc;
-	if (w->app == NULL || strcmp(w->app, app_id) != 0) {
-		webhook_free(w);
-		return STORE_NOTFOUND;
-	}
-	return STORE_OK;
+	/* An endpoint's id or uid, the endpoint model's way. */
+	return endpoint_get(st, team, app_id, ep_ref, w);
 }
 
 /* What message_attempts gathers. */

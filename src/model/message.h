@@ -84,7 +84,7 @@ int	 message_list(struct store *, const char *team, const char *app_ref,
 int	 message_of_event(struct store *, const char *team, const char *app,
 	    const char *event_uuid, struct message *m);
 /*
- * The endpoint ep_ref (its "ep_" id) of application app_id: its webhook
+ * The endpoint ep_ref (its id or uid: endpoint.h) of application app_id: its webhook
  * into *w (webhook_free it); STORE_NOTFOUND when it is another's.
  */
 int	 message_endpoint(struct store *, const char *team, const char *app_id,
