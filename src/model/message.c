@@ -472,7 +472,7 @@ msg_attempt_out(json_object *a, const char *ep_uuid, const char *url)
 {
 	json_object	*j, *v;
 	char		 id[APP_ID_MAX + 1];
-	int		 status;
+	int		 status, ok;
 
 	j = json_object_new_object();
 	if (app_id_from_uuid("atmpt_", msg_str(a, "id"), id) == -1)
@@ -488,10 +488,12 @@ msg_attempt_out(json_object *a, const char *ep_uuid, const char *url)
 	json_object_object_add(j, "responseDurationMs", json_object_new_int64(
 	    json_object_object_get_ex(a, "latency_ms", &v) ?
 	    json_object_get_int64(v) : 0));
-	/* Svix: 0 success, 1 pending, 2 fail, 3 sending. */
-	json_object_object_add(j, "status", json_object_new_int(
-	    json_object_object_get_ex(a, "success", &v) &&
-	    json_object_get_boolean(v) ? 0 : 2));
+	/* Svix: 0 success, 1 pending, 2 fail, 3 sending; and in words. */
+	ok = json_object_object_get_ex(a, "success", &v) &&
+	    json_object_get_boolean(v);
+	json_object_object_add(j, "status", json_object_new_int(ok ? 0 : 2));
+	json_object_object_add(j, "statusText",
+	    json_object_new_string(ok ? "success" : "fail"));
 	/* 0 scheduled, 1 manual. */
 	json_object_object_add(j, "triggerType", json_object_new_int(
 	    json_object_object_get_ex(a, "manual", &v) &&
