@@ -645,3 +645,164 @@ message_resend(struct store *st, struct spool *sp, const char *team,
 	message_free(&m);
 	return rc;
 }
+
+/* ---- an endpoint's outcomes: stats and recover ------------------------ */
+
+/* The time of a version 7 UUID (its first 48 bits), or -1. */
+static int64_t
+msg_uuid_ms(const char *u)
+{
+	int64_t	 t = 0;
+	size_t	 i;
+	int	 c;
+
+	for (i = 0; i < 13; i++) {
+		if (i == 8)
+			continue;	/* the first '-' */
+		c = (unsigned char)u[i];
+		if (c >= '0' && c <= '9')
+			t = t * 16 + (c - '0');
+		else if (c >= 'a' && c <= 'f')
+			t = t * 16 + (c - 'a' + 10);
+		else
+			return -1;
+	}
+	return t;
+}
+
+/* One message's outcome at an endpoint. */
+struct msg_outcome {
+	char	 uuid[37];
+	int	 status;	/* Svix's: 0 success, 1 pending, 2 fail */
+};
+
+/*
+ * The outcome of each message of the endpoint's attempts (newest first:
+ * the first attempt seen of a message is its latest) made in [since,
+ * until] into *os (*n of them; the caller frees the array).
+ */
+static int
+msg_outcomes(struct store *st, const char *team, const char *app_ref,
+    const char *ep_ref, int64_t since, int64_t until,
+    struct msg_outcome **os, size_t *n)
+{
+	struct store_page pg;
+	struct webhook	 w;
+	struct app	 a;
+	json_object	*one, *v;
+	const char	*ev, *state;
+	size_t		 off, k, i, got;
+	int64_t		 t;
+	int		 rc, success;
+
+	*os = NULL;
+	*n = 0;
+	if ((rc = app_get(st, team, app_ref, &a)) != STORE_OK)
+		return rc;
+	rc = message_endpoint(st, team, a.id, ep_ref, &w);
+	app_free(&a);
+	if (rc != STORE_OK)
+		return rc;
+	for (off = 0; off < MSG_ATTEMPTS_SCAN && rc == STORE_OK; off += got) {
+		memset(&pg, 0, sizeof(pg));
+		if ((rc = attempt_list(st, w.uuid, off, 500, &pg)) != STORE_OK)
+			break;
+		got = pg.n;
+		for (k = 0; k < pg.n; k++) {
+			if ((one = json_tokener_parse(pg.recs[k])) == NULL)
+				continue;
+			ev = msg_str(one, "event_id");
+			t = msg_uuid_ms(ev);
+			if (strlen(ev) != 36 || t == -1 ||
+			    (since > 0 && t < since) || (until > 0 && t > until)) {
+				json_object_put(one);
+				continue;
+			}
+			success = json_object_object_get_ex(one, "success", &v) &&
+			    json_object_get_boolean(v);
+			state = msg_str(one, "state");
+			for (i = 0; i < *n; i++)
+				if (strcmp((*os)[i].uuid, ev) == 0)
+					break;
+			if (i == *n) {
+				*os = xrealloc(*os, (*n + 1) * sizeof(**os));
+				snprintf((*os)[i].uuid, sizeof((*os)[i].uuid),
+				    "%s", ev);
+				(*os)[i].status = success ? 0 :
+				    strcmp(state, "retrying") == 0 ? 1 : 2;
+				(*n)++;
+			} else if (success)
+				(*os)[i].status = 0;
+			json_object_put(one);
+		}
+		attempt_page_free(&pg);
+		if (got < 500)
+			break;
+	}
+	webhook_free(&w);
+	if (rc != STORE_OK) {
+		free(*os);
+		*os = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int
+message_endpoint_stats(struct store *st, const char *team,
+    const char *app_ref, const char *ep_ref, int64_t since_ms,
+    int64_t until_ms, struct msg_stats *s)
+{
+	struct msg_outcome	*os;
+	size_t			 n, i;
+	int			 rc;
+
+	memset(s, 0, sizeof(*s));
+	if ((rc = msg_outcomes(st, team, app_ref, ep_ref, since_ms, until_ms,
+	    &os, &n)) != STORE_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (os[i].status == 0)
+			s->success++;
+		else if (os[i].status == 1)
+			s->pending++;
+		else
+			s->fail++;
+	}
+	free(os);
+	return STORE_OK;
+}
+
+int
+message_recover(struct store *st, struct spool *sp, const char *team,
+    const char *app_ref, const char *ep_ref, int64_t since_ms,
+    int64_t until_ms, size_t *n)
+{
+	struct msg_outcome	*os;
+	struct app		 a;
+	char			 id[APP_ID_MAX + 1];
+	size_t			 k, i;
+	int			 rc;
+
+	*n = 0;
+	if ((rc = msg_outcomes(st, team, app_ref, ep_ref, since_ms, until_ms,
+	    &os, &k)) != STORE_OK)
+		return rc;
+	if ((rc = app_get(st, team, app_ref, &a)) != STORE_OK) {
+		free(os);
+		return rc;
+	}
+	for (i = 0; i < k && rc == STORE_OK; i++) {
+		if (os[i].status != 2 ||
+		    app_id_from_uuid("msg_", os[i].uuid, id) == -1)
+			continue;
+		rc = message_resend(st, sp, team, a.id, id, ep_ref);
+		if (rc == STORE_NOTFOUND)	/* pruned meanwhile */
+			rc = STORE_OK;
+		else if (rc == STORE_OK)
+			(*n)++;
+	}
+	app_free(&a);
+	free(os);
+	return rc;
+}

@@ -109,6 +109,27 @@ int	 message_attempts(struct store *, const char *team,
 int	 message_resend(struct store *, struct spool *, const char *team,
 	    const char *app_ref, const char *msg_ref, const char *ep_ref);
 
+/*
+ * An endpoint's messages by their outcome there (Svix's EndpointStats):
+ * each message of the application that reached it, made in [since_ms,
+ * until_ms] (0: no bound), counted once: success when an attempt
+ * succeeded, else pending while it is retried, else fail.
+ */
+struct msg_stats {
+	size_t	 success, pending, fail, sending;
+};
+int	 message_endpoint_stats(struct store *, const char *team,
+	    const char *app_ref, const char *ep_ref, int64_t since_ms,
+	    int64_t until_ms, struct msg_stats *s);
+/*
+ * Svix's recover: each message of that window whose delivery to the
+ * endpoint failed (no success, no retry left) is sent to it again
+ * (message_resend); *n counts them.
+ */
+int	 message_recover(struct store *, struct spool *, const char *team,
+	    const char *app_ref, const char *ep_ref, int64_t since_ms,
+	    int64_t until_ms, size_t *n);
+
 /* Removes the messages made before before_ms (the attempts' retention). */
 int	 message_prune(struct store *, int64_t before_ms, size_t *removed);
 

@@ -631,6 +631,10 @@ static const struct route api_svix_routes[] = {
 	  svix_attempt_get, SCOPE_VIEW, SL },
 	{ HTTP_M(HTTP_POST), SVIX_BASE "/app/:app/msg/:msg/endpoint/:ep/resend",
 	  svix_resend, SCOPE_PUBLISH, SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/endpoint/:ep/stats",
+	  svix_ep_stats, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_POST), SVIX_BASE "/app/:app/endpoint/:ep/recover",
+	  svix_ep_recover, SCOPE_PUBLISH, ROUTE_BODY | SL },
 };
 const struct dialect api_svix_dialect = {
 	"svix", SVIX_BASE, api_svix_routes,

@@ -76,5 +76,7 @@ void	 svix_attempt_by_endpoint(struct api_ctx *);
 void	 svix_attempt_by_msg(struct api_ctx *);
 void	 svix_attempt_get(struct api_ctx *);
 void	 svix_resend(struct api_ctx *);
+void	 svix_ep_stats(struct api_ctx *);
+void	 svix_ep_recover(struct api_ctx *);
 
 #endif /* API_SVIX_INT_H */

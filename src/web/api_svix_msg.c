@@ -339,3 +339,118 @@ svix_resend(struct api_ctx *c)
 {
 	svix_idempotent(c, svix_resend_run);
 }
+
+/* ---- an endpoint's messages: stats, recover ------------------------------ */
+
+/* GET /app/{app}/endpoint/{ep}/stats (?since, ?until): EndpointStats. */
+void
+svix_ep_stats(struct api_ctx *c)
+{
+	struct wh_errors errs;
+	struct msg_stats s;
+	json_object	*j;
+	int64_t		 since, until;
+
+	memset(&errs, 0, sizeof(errs));
+	(void)msg_query_date(c, "since", &since, &errs);
+	(void)msg_query_date(c, "until", &until, &errs);
+	if (errs.count > 0) {
+		svix_error(c, 422, "", &errs);
+		return;
+	}
+	if (svix_fail(c, message_endpoint_stats(c->st, c->auth.team,
+	    c->params[0], c->params[1], since, until, &s), NULL))
+		return;
+	j = json_object_new_object();
+	json_object_object_add(j, "success", json_object_new_int64(
+	    (int64_t)s.success));
+	json_object_object_add(j, "pending", json_object_new_int64(
+	    (int64_t)s.pending));
+	json_object_object_add(j, "sending", json_object_new_int64(
+	    (int64_t)s.sending));
+	json_object_object_add(j, "fail", json_object_new_int64(
+	    (int64_t)s.fail));
+	json_object_object_add(j, "canceled", json_object_new_int(0));
+	api_json(c, 200, j);
+}
+
+/* A date member of the body into *ms (0 when absent or null): 0, or -1
+ * with errs. */
+static int
+msg_body_date(json_object *body, const char *name, int required, int64_t *ms,
+    struct wh_errors *errs)
+{
+	json_object	*v;
+
+	*ms = 0;
+	if (!json_object_object_get_ex(body, name, &v) || v == NULL) {
+		if (required)
+			webhook_error(errs, name, "field required");
+		return required ? -1 : 0;
+	}
+	if (!json_object_is_type(v, json_type_string) ||
+	    (*ms = msg_date(json_object_get_string(v))) == -1) {
+		webhook_error(errs, name, "invalid datetime format");
+		*ms = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+svix_ep_recover_run(struct api_ctx *c)
+{
+	struct wh_errors errs;
+	struct spool	*sp;
+	json_object	*j;
+	char		 id[APP_ID_MAX + 1], ts[UTIL_ISO_LEN];
+	int64_t		 since, until;
+	size_t		 n;
+	int		 rc;
+
+	memset(&errs, 0, sizeof(errs));
+	if (c->body == NULL || !json_object_is_type(c->body,
+	    json_type_object))
+		webhook_error(&errs, "body", "value is not a valid dict");
+	else {
+		(void)msg_body_date(c->body, "since", 1, &since, &errs);
+		(void)msg_body_date(c->body, "until", 0, &until, &errs);
+	}
+	if (errs.count > 0) {
+		svix_error(c, 422, "", &errs);
+		return;
+	}
+	if ((sp = api_ctx_spool(c)) == NULL) {
+		svix_fail(c, STORE_ERR, NULL);
+		return;
+	}
+	rc = message_recover(c->st, sp, c->auth.team, c->params[0],
+	    c->params[1], since, until, &n);
+	if (rc == MSG_SPOOL) {
+		http_header(c->resp, "Retry-After", "1");
+		svix_error(c, 503, "The messages could not be queued; try "
+		    "again.", NULL);
+		return;
+	}
+	if (svix_fail(c, rc, NULL))
+		return;
+	log_info("svix_ep_recover: team %s: application %s: endpoint %s: %zu "
+	    "messages sent again", c->auth.team, c->params[0], c->params[1], n);
+	/* Svix's background task, finished: the messages are queued. */
+	app_id_make("qtask_", id);
+	util_iso8601(util_now_ms(), ts);
+	j = json_object_new_object();
+	json_object_object_add(j, "id", json_object_new_string(id));
+	json_object_object_add(j, "status", json_object_new_string("finished"));
+	json_object_object_add(j, "task",
+	    json_object_new_string("endpoint.recover"));
+	json_object_object_add(j, "updatedAt", json_object_new_string(ts));
+	api_json(c, 202, j);
+}
+
+/* POST /app/{app}/endpoint/{ep}/recover {since, until?}: 202 RecoverOut. */
+void
+svix_ep_recover(struct api_ctx *c)
+{
+	svix_idempotent(c, svix_ep_recover_run);
+}

@@ -252,6 +252,62 @@ describe('Svix messages, deliveries and attempts', () => {
     }
   });
 
+  test('stats and recover: a failed message counted, sent again by recover, then a success', async () => {
+    let failing = true;
+    const rx3 = await startReceiver(() => ({ status: failing ? 500 : 204 }));
+    try {
+      const ep = await svix.endpoint.create(app.id, { url: `${rx3.url}/r`, filterTypes: ['order.paid'] });
+      // One attempt only (the endpoint is a webhook: the native API sets
+      // it), so that the failure is final.
+      const l = await api(srv.base, 'GET', '/api/2.0/webhooks?per_page=100', { token: srv.token });
+      const wh = l.json.data.find((w) => w.url === `${rx3.url}/r`);
+      const u = await api(srv.base, 'PUT', `/api/2.0/webhooks/${wh.uuid}`, { token: srv.token, body: { max_attempts: 1 } });
+      assert.equal(u.status, 200, u.text);
+      const m = await svix.message.create(app.id, { eventType: 'order.paid', payload: { r: 1 } });
+      await rx3.waitFor(1, 20000);
+      let st;
+      for (let i = 0; i < 50; i++) {
+        st = await svix.endpoint.getStats(app.id, ep.id);
+        if (st.fail === 1) break;
+        await sleep(100);
+      }
+      assert.deepEqual({ ...st }, { success: 0, pending: 0, sending: 0, fail: 1, canceled: 0 });
+      // The other endpoints' counts.
+      const b = await svix.endpoint.getStats(app.id, 'ep-b');
+      assert.equal(b.success, 1);
+      assert.equal(b.fail, 0);
+      const future = await raw(srv, 'GET', `/api/v1/app/${app.id}/endpoint/${ep.id}/stats?since=${new Date(Date.now() + 3600e3).toISOString()}`);
+      assert.equal(future.status, 200);
+      assert.equal(future.json.fail, 0);
+      // Recover: the failed message again, to the endpoint now answering.
+      failing = false;
+      const rec = await svix.endpoint.recover(app.id, ep.id, { since: new Date(Date.now() - 3600e3) });
+      assert.equal(rec.status, 'finished');
+      assert.equal(rec.task, 'endpoint.recover');
+      await rx3.waitFor(2, 20000);
+      assert.equal(rx3.requests[1].headers['svix-id'], m.id);
+      assert.deepEqual(new Webhook((await svix.endpoint.getSecret(app.id, ep.id)).key).verify(rx3.requests[1].body, rx3.requests[1].headers), { r: 1 });
+      for (let i = 0; i < 50; i++) {
+        st = await svix.endpoint.getStats(app.id, ep.id);
+        if (st.success === 1) break;
+        await sleep(100);
+      }
+      assert.equal(st.success, 1);
+      assert.equal(st.fail, 0);
+      // Nothing failed any more: a second recover sends nothing.
+      const r2 = await raw(srv, 'POST', `/api/v1/app/${app.id}/endpoint/${ep.id}/recover`, { body: { since: new Date(Date.now() - 3600e3).toISOString() } });
+      assert.equal(r2.status, 202);
+      await sleep(1000);
+      assert.equal(rx3.requests.length, 2);
+      const bad = await raw(srv, 'POST', `/api/v1/app/${app.id}/endpoint/${ep.id}/recover`, { body: {} });
+      assert.equal(bad.status, 422);
+      assert.deepEqual(bad.json.detail[0].loc, ['body', 'since']);
+      await svix.endpoint.delete(app.id, ep.id);
+    } finally {
+      await rx3.close();
+    }
+  });
+
   test('idempotent create: the same key answers the first message', async () => {
     const key = `k-${Date.now()}`;
     const a = await svix.message.create(app.id, { eventType: 'user.created', payload: { i: 1 } }, { idempotencyKey: key });
