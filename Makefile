@@ -102,7 +102,7 @@ deps:
 	  [ -d tests/node_modules/parse-prometheus-text-format ] && \
 	  [ -d tests/node_modules/@seriousme/openapi-schema-validator ] && \
 	  [ -d tests/node_modules/ajv ] && [ -d tests/node_modules/ajv-formats ] && \
-	  [ -d tests/node_modules/svix ] || \
+	  [ -d tests/node_modules/svix ] && [ -d tests/node_modules/svix2 ] || \
 	  (cd tests && npm install --no-audit --no-fund --loglevel=error)
 
 $(OBJDIR)/%.o: %.c $(HDRS) | $(OBJDIR)
