@@ -452,6 +452,16 @@ test_headers_and_rotate(void **state)
 	json_object_put(j);
 	assert_true(names(&errs, "key"));
 	assert_true(names(&errs, "gracePeriodSeconds"));
+	/* A PATCH's secret is kept as an old one too, for 24 hours. */
+	j = body("{\"secret\":\"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD\"}");
+	assert_int_equal(endpoint_patch(fx->s, "t1", "acme", "h", j, &g, &errs),
+	    STORE_OK);
+	json_object_put(j);
+	assert_string_equal(g.token, "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD");
+	assert_int_equal(g.nold_secrets, 2);
+	assert_string_equal(g.old_secrets[0].secret,
+	    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+	webhook_free(&g);
 	(void)v;
 	free(old);
 	webhook_free(&w);
