@@ -193,13 +193,14 @@ UNIT_MODEL = $(UNIT_STORE) jscan spool spool_event event webhook \
 UNIT_DELIVERY = $(UNIT_MODEL) store_attempt attempt retry webhook_outcome \
 	   delivery
 UNIT_WEB = $(UNIT_DELIVERY) auth auth_session team probe store_app app \
-	   event_type idem \
+	   event_type endpoint idem \
 	   $(WEB)
 UNIT_LINK_admin = $(UNIT_WEB)
 UNIT_LINK_api_chatbot = $(UNIT_WEB)
 UNIT_LINK_api_v1 = $(UNIT_WEB)
 UNIT_LINK_app = $(UNIT_MODEL) store_app app idem
 UNIT_LINK_event_type = $(UNIT_MODEL) store_app event_type
+UNIT_LINK_endpoint = $(UNIT_MODEL) store_app app event_type endpoint
 UNIT_LINK_attempt = $(UNIT_DB) store_team spool store_attempt attempt metrics
 UNIT_LINK_auth = $(UNIT_DB) store_team auth team
 UNIT_LINK_auth_session = $(UNIT_LINK_auth) auth_session
