@@ -103,7 +103,7 @@ deps:
 	  [ -d tests/node_modules/parse-prometheus-text-format ] && \
 	  [ -d tests/node_modules/@seriousme/openapi-schema-validator ] && \
 	  [ -d tests/node_modules/ajv ] && [ -d tests/node_modules/ajv-formats ] && \
-	  [ -d tests/node_modules/svix ] || \
+	  [ -d tests/node_modules/svix ] && [ -d tests/node_modules/svix2 ] || \
 	  (cd tests && npm install --no-audit --no-fund --loglevel=error)
 
 $(OBJDIR)/%.o: %.c $(HDRS) | $(OBJDIR)
@@ -201,6 +201,7 @@ UNIT_LINK_api_chatbot = $(UNIT_WEB)
 UNIT_LINK_api_v1 = $(UNIT_WEB)
 UNIT_LINK_app = $(UNIT_MODEL) store_app app idem
 UNIT_LINK_event_type = $(UNIT_MODEL) store_app event_type
+UNIT_LINK_endpoint = $(UNIT_MODEL) store_app app event_type endpoint
 UNIT_LINK_attempt = $(UNIT_DB) store_team spool store_attempt attempt metrics
 UNIT_LINK_auth = $(UNIT_DB) store_team auth team
 UNIT_LINK_auth_session = $(UNIT_LINK_auth) auth_session

@@ -520,7 +520,6 @@ struct ep_upd {
 	const char		*app_id;
 	const struct wh_input	*in;
 	json_object		*hpatch;	/* headers PATCH's body */
-	int			 rotate;	/* keep the old secret */
 	struct wh_errors	 errs;
 	char			*result;
 };
@@ -599,7 +598,9 @@ ep_update_fn(const char *old, char **url, char **uid, char **json, void *arg)
 	} else
 		webhook_apply(&w, u->in);
 	ep_name(&w);
-	if (u->rotate && w.token != NULL && strcmp(secret, w.token) != 0) {
+	/* A secret replaced (a rotation, a PATCH's secret) stays valid for
+	 * the grace period, as every dialect's update keeps it. */
+	if (u->in != NULL && w.token != NULL && strcmp(secret, w.token) != 0) {
 		now = util_now_ms();
 		webhook_keep_secret(&w, secret, now +
 		    webhook_grace_ms(u->in), now);
@@ -802,7 +803,6 @@ endpoint_rotate(struct store *st, const char *team, const char *app,
 	if ((rc = ep_resolve(st, team, app, ep, app_id, uuid)) == STORE_OK) {
 		memset(&u, 0, sizeof(u));
 		u.in = &in;
-		u.rotate = 1;
 		rc = ep_update(st, team, app_id, uuid, &u, NULL, errs);
 	}
 	webhook_input_free(&in);

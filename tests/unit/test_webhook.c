@@ -790,9 +790,20 @@ test_record_app_channels(void **state)
 	w.channels[0] = xstrdup("project_1");
 	w.channels[1] = xstrdup("caf\xc3\xa9 \"x\"");
 	w.nchannels = 2;
+	w.uid = xstrdup("ep-1");
+	w.description = xstrdup("D");
+	w.metadata = xcalloc(2, sizeof(*w.metadata));
+	w.metadata[0].name = xstrdup("k");
+	w.metadata[0].value = xstrdup("v");
+	w.metadata[1].name = xstrdup("k2");
+	w.metadata[1].value = xstrdup("");
+	w.nmetadata = 2;
+	w.rate_limit = 300;
 	rec = webhook_to_record(&w);
 	assert_non_null(strstr(rec, ",\"app\":\"app_2Ab9\",\"channels\":"
-	    "[\"project_1\",\"caf\xc3\xa9 \\\"x\\\"\"]}"));
+	    "[\"project_1\",\"caf\xc3\xa9 \\\"x\\\"\"],\"uid\":\"ep-1\","
+	    "\"description\":\"D\",\"metadata\":{\"k\":\"v\",\"k2\":\"\"},"
+	    "\"rate_limit\":300}"));
 	assert_int_equal(webhook_from_record(rec, &q), 0);
 	other = xasprintf("%.*s,\"zz\":0}", (int)strlen(rec) - 1, rec);
 	assert_int_equal(webhook_from_record(other, &j), 0);
@@ -802,6 +813,13 @@ test_record_app_channels(void **state)
 	assert_int_equal(j.nchannels, 2);
 	assert_string_equal(q.channels[1], "caf\xc3\xa9 \"x\"");
 	assert_string_equal(j.channels[0], "project_1");
+	assert_string_equal(q.uid, "ep-1");
+	assert_string_equal(j.description, "D");
+	assert_int_equal(q.nmetadata, 2);
+	assert_int_equal(j.nmetadata, 2);
+	assert_string_equal(j.metadata[1].name, "k2");
+	assert_int_equal(q.rate_limit, 300);
+	assert_int_equal(j.rate_limit, 300);
 	rq = webhook_to_record(&q);
 	rj = webhook_to_record(&j);
 	assert_string_equal(rq, rec);
