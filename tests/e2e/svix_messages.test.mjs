@@ -47,7 +47,12 @@ describe('Svix messages, deliveries and attempts', () => {
   });
 
   after(async () => {
-    if (daemon) await daemon.stop();
+    if (daemon) {
+      await daemon.stop();
+      // Under make asan: webhookd's own reports (the server's are
+      // lib.mjs's to check).
+      assert.doesNotMatch(daemon.logText(), /ERROR: AddressSanitizer|runtime error: /);
+    }
     if (srv) await srv.stopAndClean();
     if (rx) await rx.close();
   });
