@@ -7,14 +7,15 @@
 // Webhook class verifies; eventId unique per application (409); get by id
 // and by eventId; the list and its filters; attempts by message, by
 // endpoint and one; resend (a manual attempt, the same svix-id); native
-// events and webhooks untouched by it all.
+// events and webhooks untouched by it all; endpoint stats and recover.
+// Behind lighttpd, and behind Apache for send, verify, attempts, resend.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { Webhook } from 'svix';
 
-import { api, makeHome, sleep, startLighttpd } from './lib.mjs';
+import { api, makeHome, sleep, startApache, startLighttpd } from './lib.mjs';
 import { createWebhook, publish, startDaemon, startReceiver, writeConf } from './delivery_lib.mjs';
 import { client, fails, ISO_Z, raw } from './svix_lib.mjs';
 
@@ -321,5 +322,48 @@ describe('Svix messages, deliveries and attempts', () => {
     const r = await api(srv.base, 'GET', `/api/v1/app/${app.id}/msg?event_types=user.created`, { token: srv.token });
     assert.equal(r.json.data.filter((m) => m.id === a.id).length, 1);
     assert.equal(r.json.data.filter((m) => m.payload.i === 2).length, 0);
+  });
+});
+
+describe('Svix messages behind Apache', () => {
+  let srv, rx, daemon;
+  before(async () => {
+    rx = await startReceiver(() => ({ status: 204 }));
+    const { home, token } = makeHome('webhooks-svixmsg-apache-');
+    writeConf(home, { allow_private: 1 });
+    srv = await startApache({ home, token });
+    daemon = startDaemon(srv.home, { env: { WEBHOOKS_ALLOW_PRIVATE: '1' } });
+  });
+  after(async () => {
+    if (daemon) {
+      await daemon.stop();
+      assert.doesNotMatch(daemon.logText(), /ERROR: AddressSanitizer|runtime error: /);
+    }
+    if (srv) await srv.stopAndClean();
+    if (rx) await rx.close();
+  });
+
+  test('send, receive and verify, attempts, resend', async () => {
+    const svix = client(srv);
+    const app = await svix.application.getOrCreate({ name: 'Apache shop', uid: 'ashop' });
+    await svix.eventType.create({ name: 'invoice.paid', description: 'paid' });
+    const ep = await svix.endpoint.create(app.id, { url: `${rx.url}/ap`, filterTypes: ['invoice.paid'] });
+    const { key } = await svix.endpoint.getSecret(app.id, ep.id);
+    const m = await svix.message.create(app.id, { eventType: 'invoice.paid', payload: { amount: 12 }, eventId: 'inv-12' });
+    await rx.waitFor(1, 20000);
+    assert.equal(rx.requests[0].headers['svix-id'], m.id);
+    assert.deepEqual(new Webhook(key).verify(rx.requests[0].body, rx.requests[0].headers), { amount: 12 });
+    assert.equal((await fails(svix.message.create(app.id, { eventType: 'invoice.paid', payload: {}, eventId: 'inv-12' }))).code, 409);
+    let list;
+    for (let i = 0; i < 50; i++) {
+      list = await svix.messageAttempt.listByMsg(app.id, 'inv-12');
+      if (list.data.length >= 1) break;
+      await sleep(100);
+    }
+    assert.equal(list.data.length, 1);
+    assert.equal(list.data[0].status, 0);
+    await svix.messageAttempt.resend(app.id, m.id, ep.id);
+    await rx.waitFor(2, 20000);
+    assert.equal(rx.requests[1].headers['svix-id'], m.id);
   });
 });
