@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { Webhook } from 'svix';
+import { Svix as Svix2 } from 'svix2';
 
 import { api, makeHome, sleep, startApache, startLighttpd } from './lib.mjs';
 import { createWebhook, publish, startDaemon, startReceiver, writeConf } from './delivery_lib.mjs';
@@ -312,6 +313,29 @@ describe('Svix messages, deliveries and attempts', () => {
     } finally {
       await rx3.close();
     }
+  });
+
+  test('the v2 client (svix@2): send, get, attempts by message, stats', async () => {
+    const v2 = new Svix2(srv.token, { serverUrl: srv.base, numRetries: 0 });
+    const n = at('/a').length;
+    const m = await v2.message.create(app.id, { eventType: 'order.paid', payload: { v: 2 }, eventId: 'evt-v2' });
+    assert.match(m.id, MSG_ID);
+    // v2 asks with_content=false unless told otherwise, and keeps the answer.
+    assert.deepEqual(m.payload, {});
+    const m2 = await v2.message.create(app.id, { eventType: 'user.created', payload: { w: 1 } }, { withContent: true });
+    assert.deepEqual(m2.payload, { w: 1 });
+    assert.equal((await v2.message.get(app.id, 'evt-v2')).id, m.id);
+    await rx.waitFor(() => at('/a').length > n, 20000);
+    assert.deepEqual(new Webhook(secret1).verify(at('/a')[n].body, at('/a')[n].headers), { v: 2 });
+    let list;
+    for (let i = 0; i < 50; i++) {
+      list = await v2.messageAttempt.listByMsg(app.id, m.id);
+      if (list.data.length >= 1) break;
+      await sleep(100);
+    }
+    assert.equal(list.data[0].endpointId, ep1.id);
+    assert.equal(list.data[0].statusText, 'success');
+    assert.ok((await v2.endpoint.getStats(app.id, ep1.id)).success >= 3);
   });
 
   test('idempotent create: the same key answers the first message', async () => {
