@@ -137,6 +137,39 @@ spool_fast_str(struct jscan *s, char **out)
 	return 0;
 }
 
+/* 1 if the channels read are channel names (or there are none). */
+static int
+spool_fast_channels_ok(const struct spool_event *ev)
+{
+	size_t	 i;
+
+	for (i = 0; i < ev->nchannels; i++)
+		if (!spool_channel_ok(ev->channels[i]))
+			return 0;
+	return 1;
+}
+
+/* "channels": an array of 1..SPOOL_CHANNELS_MAX strings without escapes,
+ * once (their rule is checked with the other fields'). */
+static int
+spool_fast_channels(struct jscan *s, struct spool_event *ev)
+{
+	const char	*v;
+	size_t		 len;
+	int		 esc;
+
+	if (ev->channels != NULL || jscan_expect(s, '[') == -1)
+		return FAST_NO;
+	ev->channels = xcalloc(SPOOL_CHANNELS_MAX, sizeof(char *));
+	do {
+		if (ev->nchannels == SPOOL_CHANNELS_MAX ||
+		    jscan_string(s, &v, &len, &esc) == -1 || esc)
+			return FAST_NO;
+		ev->channels[ev->nchannels++] = xstrndup(v, len);
+	} while (jscan_expect(s, ',') == 0);
+	return jscan_expect(s, ']') == -1 ? FAST_NO : 0;
+}
+
 static int
 spool_parse_fast(const char *text, size_t len, struct spool_event *ev)
 {
@@ -171,7 +204,7 @@ spool_parse_fast(const char *text, size_t len, struct spool_event *ev)
 		else if (KEY("app"))
 			rc = spool_fast_str(&s, &ev->app);
 		else if (KEY("channels"))
-			rc = FAST_NO;		/* json-c reads the array */
+			rc = spool_fast_channels(&s, ev);
 		else if (KEY("svix")) {
 			if (seen_s++)
 				rc = FAST_NO;
@@ -217,6 +250,7 @@ closed:
 	    (ev->timestamp != NULL && !spool_ts_ok(ev->timestamp)) ||
 	    (ev->webhook != NULL && !util_is_uuid(ev->webhook)) ||
 	    (ev->app != NULL && !spool_id_ok(ev->app)) ||
+	    !spool_fast_channels_ok(ev) ||
 	    ev->team == NULL || ev->type == NULL)
 		return FAST_NO;
 	return 0;

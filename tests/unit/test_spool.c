@@ -649,6 +649,16 @@ test_event_svix_members(void **state)
 	assert_int_equal(ev.nchannels, 2);
 	assert_string_equal(ev.channels[1], "b.c:d");
 	spool_event_free(&ev);
+	/* Channels keep a message on the fast path: its payload as the file
+	 * has it (json-c would write 1.5). */
+	text = "{\"team\":\"t\",\"type\":\"x\",\"app\":\"app_1\",\"channels\":"
+	    "[\"a\", \"b\"],\"svix\":true,\"data\":{\"a\":1.50}}";
+	assert_int_equal(spool_event_parse(text, strlen(text), "n", 1, &ev,
+	    err, sizeof(err)), 0);
+	assert_string_equal(ev.data_text, "{\"a\":1.50}");
+	assert_int_equal(ev.nchannels, 2);
+	assert_string_equal(ev.channels[1], "b");
+	spool_event_free(&ev);
 	/* An old file: none of them, and none written. */
 	assert_int_equal(spool_event_parse("{\"team\":\"t\",\"type\":\"x\"}",
 	    23, "n", 1, &ev, err, sizeof(err)), 0);
