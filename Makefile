@@ -188,7 +188,7 @@ UNIT_ALL = $(CORE) $(TEST_MODS)
 # all a delivery needs but deliver.o; the handlers (api.c's table brings
 # every dialect, admin.c the templates).
 UNIT_DB = util log store_env store_range
-UNIT_STORE = $(UNIT_DB) store_team store_webhook
+UNIT_STORE = $(UNIT_DB) store_team store_webhook store_msg
 UNIT_MODEL = $(UNIT_STORE) jscan spool spool_event event webhook \
 	   webhook_check webhook_field metrics
 UNIT_DELIVERY = $(UNIT_MODEL) store_attempt attempt retry webhook_outcome \
@@ -199,7 +199,7 @@ UNIT_WEB = $(UNIT_DELIVERY) auth auth_session team probe store_app store_msg app
 UNIT_LINK_admin = $(UNIT_WEB)
 UNIT_LINK_api_chatbot = $(UNIT_WEB)
 UNIT_LINK_api_v1 = $(UNIT_WEB)
-UNIT_LINK_app = $(UNIT_MODEL) store_app app idem
+UNIT_LINK_app = $(UNIT_MODEL) store_app store_msg app idem
 UNIT_LINK_event_type = $(UNIT_MODEL) store_app event_type
 UNIT_LINK_endpoint = $(UNIT_MODEL) store_app app event_type endpoint
 UNIT_LINK_attempt = $(UNIT_DB) store_team spool store_attempt attempt metrics

@@ -502,7 +502,21 @@ app_patch(struct store *st, const char *team, const char *ref,
 int
 app_delete(struct store *st, const char *team, const char *ref)
 {
-	return store_app_delete(st, team, ref, !app_ref_is_id(ref));
+	struct app	 a;
+	int		 rc;
+
+	if ((rc = app_get(st, team, ref, &a)) != STORE_OK)
+		return rc;
+	rc = store_app_delete(st, team, a.id, 0);
+	/* Then its messages (Svix deletes them with it).  Left behind by a
+	 * crash or a failing disk, they are out of reach (no application
+	 * has the id again) and go with the retention. */
+	if (rc == STORE_OK && store_msg_delete_app(st, team, a.id, NULL) !=
+	    STORE_OK)
+		log_warn("app_delete: %s: its messages are left to the "
+		    "retention", a.id);
+	app_free(&a);
+	return rc;
 }
 
 int

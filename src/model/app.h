@@ -90,6 +90,7 @@ int	 app_put(struct store *, const char *team, const char *ref,
 /* PATCH: a field absent stays, null clears it (uid, rateLimit, metadata). */
 int	 app_patch(struct store *, const char *team, const char *ref,
 	    json_object *body, struct app *a, struct wh_errors *errs);
+/* Also removes its messages (message.h). */
 int	 app_delete(struct store *, const char *team, const char *ref);
 
 /*

@@ -382,6 +382,10 @@ int	store_msg_delete(struct store *, const char *team, const char *app,
 /* As store_app_list, for the application's messages. */
 int	store_msg_list(struct store *, const char *team, const char *app,
 	    const char *after, int desc, size_t limit, char ***recs, size_t *n);
+/* Removes every message of the application (its delete); *removed (may
+ * be NULL) counts them. */
+int	store_msg_delete_app(struct store *, const char *team, const char *app,
+	    size_t *removed);
 /* Removes every message (of any team) whose JSON old() calls old (1);
  * *removed counts them. */
 typedef int (*store_msg_old_fn)(const char *json, void *arg);

@@ -458,3 +458,71 @@ store_msg_prune(struct store *s, store_msg_old_fn old, void *arg,
 	*removed = r.removed;
 	return res;
 }
+
+/* ---- an application's messages, all of them ----------------------------- */
+
+#define PURGE_BATCH	1000	/* keys removed at most a transaction */
+
+struct msgs_purge {
+	struct buf	 prefix;
+	size_t		 n;		/* removed by the last run */
+};
+
+static int
+msgs_purge_body(struct store *s, DB_TXN *txn, void *arg)
+{
+	struct msgs_purge *pu = arg;
+	DB		*db;
+	DBC		*c = NULL;
+	DBT		 key, data;
+	int		 ret, res;
+
+	pu->n = 0;
+	if ((res = store_db(s, MSG_DBI, &db)) != STORE_OK)
+		return res;
+	if ((ret = db->cursor(db, txn, &c, 0)) != 0)
+		return store_dberr(s, ret, "store_msg_purge", "cursor");
+	dbt_in(&key, pu->prefix.p, pu->prefix.len);
+	dbt_out(&data);
+	ret = c->get(c, &key, &data, DB_SET_RANGE | DB_RMW);
+	while (ret == 0 && pu->n < PURGE_BATCH &&
+	    has_prefix(&key, pu->prefix.p, pu->prefix.len)) {
+		if ((ret = c->del(c, 0)) != 0)
+			break;
+		pu->n++;
+		ret = c->get(c, &key, &data, DB_NEXT | DB_RMW);
+	}
+	if (ret != 0 && ret != DB_NOTFOUND)
+		res = store_dberr(s, ret, "store_msg_purge", "cursor");
+	ret = c->close(c);
+	if (res == STORE_OK && ret != 0)
+		res = store_dberr(s, ret, "store_msg_purge", "cursor close");
+	return res == STORE_NOTFOUND ? STORE_ERR : res;
+}
+
+int
+store_msg_delete_app(struct store *s, const char *team, const char *app,
+    size_t *removed)
+{
+	struct msgs_purge pu;
+	const char	 kinds[] = { 'm', 'e' };
+	size_t		 i, total = 0;
+	int		 res = STORE_OK;
+
+	if (s->fatal)
+		return STORE_FATAL;
+	buf_init(&pu.prefix);
+	for (i = 0; i < sizeof(kinds) && res == STORE_OK; i++) {
+		msgs_key(&pu.prefix, kinds[i], team, app, "");
+		do {
+			res = store_run(s, "store_msg_delete_app", TX_WRITE,
+			    msgs_purge_body, &pu);
+			if (res == STORE_OK && kinds[i] == 'm')
+				total += pu.n;
+		} while (res == STORE_OK && pu.n == PURGE_BATCH);
+	}
+	buf_free(&pu.prefix);
+	if (removed != NULL)
+		*removed = total;
+	return res;
+}

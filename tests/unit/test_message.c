@@ -374,6 +374,41 @@ test_store_eventid_freed(void **state)
 	    STORE_NOTFOUND);
 }
 
+static void
+test_app_delete(void **state)
+{
+	struct fx		*f = *state;
+	struct wh_errors	 errs;
+	struct message		 m;
+	char			 app[APP_ID_MAX + 1], app2[APP_ID_MAX + 1];
+	char			**recs, *json;
+	size_t			 n;
+
+	mkapp(f, "gone", app);
+	mkapp(f, "stays", app2);
+	assert_int_equal(create(f, app, "{\"eventType\":\"x\",\"payload\":{},"
+	    "\"eventId\":\"e1\"}", &m, &errs), STORE_OK);
+	message_free(&m);
+	assert_int_equal(create(f, app, "{\"eventType\":\"x\",\"payload\":{}}",
+	    &m, &errs), STORE_OK);
+	message_free(&m);
+	assert_int_equal(create(f, app2, "{\"eventType\":\"x\",\"payload\":{},"
+	    "\"eventId\":\"e1\"}", &m, &errs), STORE_OK);
+	message_free(&m);
+	/* By its uid: the application and its messages, not another's. */
+	assert_int_equal(app_delete(f->st, "t", "gone"), STORE_OK);
+	assert_int_equal(store_msg_list(f->st, "t", app, NULL, 0, 10, &recs,
+	    &n), STORE_OK);
+	assert_int_equal(n, 0);
+	free(recs);
+	assert_int_equal(store_msg_get(f->st, "t", app, "e1", 1, &json),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_msg_get(f->st, "t", app2, "e1", 1, &json),
+	    STORE_OK);
+	free(json);
+	assert_int_equal(app_delete(f->st, "t", "gone"), STORE_NOTFOUND);
+}
+
 int
 main(void)
 {
@@ -384,6 +419,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_eventid_freed, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_app_delete, setup,
 		    teardown),
 	};
 
