@@ -338,6 +338,22 @@ describe('Svix messages, deliveries and attempts', () => {
     assert.ok((await v2.endpoint.getStats(app.id, ep1.id)).success >= 3);
   });
 
+  test('after a rotation a delivery verifies with the old secret and with the new one', async () => {
+    const ep = await svix.endpoint.create(app.id, { url: `${rx.url}/rot`, channels: ['rot'] });
+    const old = (await svix.endpoint.getSecret(app.id, ep.id)).key;
+    await svix.endpoint.rotateSecret(app.id, ep.id, {});
+    const now = (await svix.endpoint.getSecret(app.id, ep.id)).key;
+    assert.notEqual(now, old);
+    const m = await svix.message.create(app.id, { eventType: 'user.created', payload: { rot: 1 }, channels: ['rot'] });
+    await rx.waitFor(() => at('/rot').length >= 1, 20000);
+    const q = at('/rot')[0];
+    assert.equal(q.headers['svix-id'], m.id);
+    assert.equal(q.headers['svix-signature'].split(' ').length, 2);
+    assert.deepEqual(new Webhook(now).verify(q.body, q.headers), { rot: 1 });
+    assert.deepEqual(new Webhook(old).verify(q.body, q.headers), { rot: 1 });
+    await svix.endpoint.delete(app.id, ep.id);
+  });
+
   test('idempotent create: the same key answers the first message', async () => {
     const key = `k-${Date.now()}`;
     const a = await svix.message.create(app.id, { eventType: 'user.created', payload: { i: 1 } }, { idempotencyKey: key });
