@@ -48,7 +48,7 @@ STORE	 = store_env store_range store_team store_webhook store_attempt store_app 
 # an attempt, manual retry, the test delivery's answer) needs no libcurl.
 CORE	 = util log cfg jscan $(STORE) spool spool_event event attempt \
 	   webhook webhook_check webhook_field webhook_outcome \
-	   retry delivery auth auth_session team metrics app event_type idem
+	   retry delivery auth auth_session team metrics app event_type endpoint idem
 # The API's dialects: every src/web/api_*.c (src/web/dialect.h lists them).
 DIALECTS = $(patsubst src/web/%.c,%,$(wildcard src/web/api_*.c))
 # The FastCGI program links no libcurl (no src/daemon/deliver.c): its test
@@ -102,7 +102,7 @@ deps:
 	  [ -d tests/node_modules/parse-prometheus-text-format ] && \
 	  [ -d tests/node_modules/@seriousme/openapi-schema-validator ] && \
 	  [ -d tests/node_modules/ajv ] && [ -d tests/node_modules/ajv-formats ] && \
-	  [ -d tests/node_modules/svix ] || \
+	  [ -d tests/node_modules/svix ] && [ -d tests/node_modules/svix2 ] || \
 	  (cd tests && npm install --no-audit --no-fund --loglevel=error)
 
 $(OBJDIR)/%.o: %.c $(HDRS) | $(OBJDIR)
@@ -193,13 +193,14 @@ UNIT_MODEL = $(UNIT_STORE) jscan spool spool_event event webhook \
 UNIT_DELIVERY = $(UNIT_MODEL) store_attempt attempt retry webhook_outcome \
 	   delivery
 UNIT_WEB = $(UNIT_DELIVERY) auth auth_session team probe store_app app \
-	   event_type idem \
+	   event_type endpoint idem \
 	   $(WEB)
 UNIT_LINK_admin = $(UNIT_WEB)
 UNIT_LINK_api_chatbot = $(UNIT_WEB)
 UNIT_LINK_api_v1 = $(UNIT_WEB)
 UNIT_LINK_app = $(UNIT_MODEL) store_app app idem
 UNIT_LINK_event_type = $(UNIT_MODEL) store_app event_type
+UNIT_LINK_endpoint = $(UNIT_MODEL) store_app app event_type endpoint
 UNIT_LINK_attempt = $(UNIT_DB) store_team spool store_attempt attempt metrics
 UNIT_LINK_auth = $(UNIT_DB) store_team auth team
 UNIT_LINK_auth_session = $(UNIT_LINK_auth) auth_session

@@ -400,6 +400,12 @@ util_uuid7(char *out)
 	if (!seeded) {
 		util_random(&hi, sizeof(hi));
 		util_random(&lo, sizeof(lo));
+		/* Below 2^61: a random 64-bit start would be past the
+		 * 62-bit counter at once (3 times in 4), and every process
+		 * would then count from 0, the ids of two of them in the same
+		 * millisecond told apart by 12 random bits only. */
+		lo >>= 3;
+		hi &= 0xfff;
 		seeded = 1;
 	}
 	/* RFC 9562's monotonic random: the counter goes on by one. */

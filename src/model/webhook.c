@@ -108,6 +108,12 @@ webhook_init(struct webhook *w, const char *team)
 	w->created_at = w->updated_at = util_now_ms();
 }
 
+void
+webhook_check(const struct webhook *w, struct wh_errors *errs)
+{
+	wh_check_combined(w, errs);
+}
+
 int
 webhook_wants(const struct webhook *w, const char *type)
 {

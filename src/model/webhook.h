@@ -33,6 +33,10 @@ struct buf;
 #define WH_EVENT_MAX	128
 #define WH_ATTEMPTS_MAX	20
 #define WH_ATTEMPTS_DEFAULT 8
+#define WH_CHANNELS_MAX	10	/* Svix's limit */
+#define WH_CHANNEL_MAX	128
+#define WH_METADATA_MAX	64	/* keys, as an application's */
+#define WH_RATE_LIMIT_MAX 65535	/* Svix's uint16 */
 /* Secret rotation: a replaced signing secret stays valid this long (also
  * signing every delivery beside the new one); at most this many kept. */
 #define WH_GRACE_DEFAULT_S	(24 * 3600)
@@ -74,6 +78,21 @@ struct webhook {
 	int64_t		  fail_since;	/* ms of the first failure in a row, 0 */
 	int64_t		  created_at;	/* ms since the epoch */
 	int64_t		  updated_at;
+	/* The Svix dialect's (api_svix*.c): the application the webhook is an
+	 * endpoint of, "app_..." (NULL: none, as every webhook the native and
+	 * seed dialects make), and its channels (none: every message).  In
+	 * the record only, and left out of it when none. */
+	char		 *app;
+	char		**channels;
+	size_t		  nchannels;
+	/* The rest of a Svix endpoint (endpoint.h), likewise: its uid and
+	 * description (NULL: none), metadata (name: key), throttle rate in
+	 * messages a second (0: none). */
+	char		 *uid;
+	char		 *description;
+	struct wh_header *metadata;
+	size_t		  nmetadata;
+	int		  rate_limit;
 };
 
 /* Fields a request body set (struct wh_input.set). */
@@ -86,6 +105,13 @@ struct webhook {
 #define WF_EVENTS	0x040
 #define WF_ACTIVE	0x080
 #define WF_MAX_ATTEMPTS	0x100
+/* No body webhook_decode reads sets these: the Svix dialect's model
+ * (endpoint.c) does. */
+#define WF_CHANNELS	0x200
+#define WF_UID		0x400
+#define WF_DESCRIPTION	0x800
+#define WF_METADATA	0x1000
+#define WF_RATE_LIMIT	0x2000
 
 /* A decoded, checked request body: only the fields in set are meaningful.
  * A token that replaces the stored one keeps the old one valid for
@@ -132,6 +158,9 @@ void	webhook_input_free(struct wh_input *);
 void	webhook_init(struct webhook *, const char *team);
 /* Applies the fields in->set to w (copies; in is unchanged). */
 void	webhook_apply(struct webhook *w, const struct wh_input *in);
+/* The rules across fields (webhook_decode and webhook_update apply them)
+ * on a webhook about to be stored: errors added to errs. */
+void	webhook_check(const struct webhook *w, struct wh_errors *errs);
 void	webhook_free(struct webhook *);
 /* dst becomes a copy of src with its own strings (free it with
  * webhook_free). */

@@ -1170,6 +1170,245 @@ t_old_redact(const struct field *f, struct webhook *w)
 		replace(&w->old_secrets[i].secret, PASSWORD_MASK);
 }
 
+/* An optional string (the application): NULL is none, and left out of
+ * the record then, so that a webhook without one is written as before. */
+static int
+t_opt_omit(const struct field *f, const struct webhook *w)
+{
+	return *CAT(f, w, char *) == NULL;
+}
+
+/* The channels: an array of strings, left out of the record while there
+ * are none (every message). */
+static int
+t_chan_omit(const struct field *f, const struct webhook *w)
+{
+	(void)f;
+	return w->nchannels == 0;
+}
+
+static void
+t_chan_free(const struct field *f, struct webhook *w)
+{
+	size_t	 i;
+
+	(void)f;
+	for (i = 0; i < w->nchannels; i++)
+		free(w->channels[i]);
+	free(w->channels);
+	w->channels = NULL;
+	w->nchannels = 0;
+}
+
+static void
+add_channel(struct webhook *w, char *name)
+{
+	w->channels = xrealloc(w->channels,
+	    (w->nchannels + 1) * sizeof(*w->channels));
+	w->channels[w->nchannels++] = name;
+}
+
+static void
+t_chan_copy(const struct field *f, struct webhook *d, const struct webhook *s)
+{
+	size_t	 i;
+
+	(void)f;
+	d->channels = NULL;
+	d->nchannels = 0;
+	for (i = 0; i < s->nchannels; i++)
+		add_channel(d, xstrdup(s->channels[i]));
+}
+
+static void
+t_chan_apply(const struct field *f, struct webhook *w,
+    const struct webhook *s)
+{
+	t_chan_free(f, w);
+	t_chan_copy(f, w, s);
+}
+
+static void
+t_chan_put(const struct field *f, struct buf *b, const struct webhook *w)
+{
+	size_t	 i;
+
+	(void)f;
+	buf_putc(b, '[');
+	for (i = 0; i < w->nchannels; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		put_str(b, w->channels[i]);
+	}
+	buf_putc(b, ']');
+}
+
+/* Entries past the row's max, or not strings, are left out. */
+static void
+t_chan_get(const struct field *f, json_object *v, struct webhook *w)
+{
+	json_object	*e;
+	size_t		 i;
+
+	if (!json_object_is_type(v, json_type_array))
+		return;
+	for (i = 0; i < json_object_array_length(v) &&
+	    w->nchannels < (size_t)f->max; i++) {
+		e = json_object_array_get_idx(v, i);
+		if (json_object_is_type(e, json_type_string))
+			add_channel(w, xstrdup(json_object_get_string(e)));
+	}
+}
+
+static int
+t_chan_quick(const struct field *f, struct jscan *r, struct webhook *w)
+{
+	char	*s;
+
+	if (jscan_expect(r, '[') != 0)
+		return -1;
+	if (jscan_expect(r, ']') == 0)
+		return 0;
+	do {
+		if (w->nchannels >= (size_t)f->max || jscan_strdup(r, &s) != 0)
+			return -1;
+		add_channel(w, s);
+	} while (jscan_expect(r, ',') == 0);
+	return jscan_expect(r, ']');
+}
+
+/* A small integer (the rate limit): left out of the record when 0. */
+static int
+t_optint_omit(const struct field *f, const struct webhook *w)
+{
+	return *CAT(f, w, int) == 0;
+}
+
+/* The metadata: {"key": "value", ...} in the record, left out while
+ * empty; pairs as the headers' (w->metadata, nmetadata). */
+static int
+t_meta_omit(const struct field *f, const struct webhook *w)
+{
+	(void)f;
+	return w->nmetadata == 0;
+}
+
+static void
+meta_free(struct webhook *w)
+{
+	size_t	 i;
+
+	for (i = 0; i < w->nmetadata; i++) {
+		free(w->metadata[i].name);
+		free(w->metadata[i].value);
+	}
+	free(w->metadata);
+	w->metadata = NULL;
+	w->nmetadata = 0;
+}
+
+static void
+add_meta(struct webhook *w, char *name, char *value)
+{
+	w->metadata = xrealloc(w->metadata,
+	    (w->nmetadata + 1) * sizeof(*w->metadata));
+	w->metadata[w->nmetadata].name = name;
+	w->metadata[w->nmetadata].value = value;
+	w->nmetadata++;
+}
+
+static void
+t_meta_free(const struct field *f, struct webhook *w)
+{
+	(void)f;
+	meta_free(w);
+}
+
+static void
+t_meta_copy(const struct field *f, struct webhook *d, const struct webhook *s)
+{
+	size_t	 i;
+
+	(void)f;
+	d->metadata = NULL;
+	d->nmetadata = 0;
+	for (i = 0; i < s->nmetadata; i++)
+		add_meta(d, xstrdup(s->metadata[i].name),
+		    xstrdup(s->metadata[i].value));
+}
+
+static void
+t_meta_apply(const struct field *f, struct webhook *w,
+    const struct webhook *s)
+{
+	meta_free(w);
+	t_meta_copy(f, w, s);
+}
+
+static void
+t_meta_put(const struct field *f, struct buf *b, const struct webhook *w)
+{
+	size_t	 i;
+
+	(void)f;
+	buf_putc(b, '{');
+	for (i = 0; i < w->nmetadata; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		put_str(b, w->metadata[i].name);
+		buf_putc(b, ':');
+		put_str(b, w->metadata[i].value);
+	}
+	buf_putc(b, '}');
+}
+
+/* Members that are not strings, or past the row's max, are left out. */
+static void
+t_meta_get(const struct field *f, json_object *v, struct webhook *w)
+{
+	struct json_object_iterator	 it, end;
+	json_object			*val;
+
+	if (!json_object_is_type(v, json_type_object))
+		return;
+	it = json_object_iter_begin(v);
+	end = json_object_iter_end(v);
+	for (; !json_object_iter_equal(&it, &end) &&
+	    w->nmetadata < (size_t)f->max; json_object_iter_next(&it)) {
+		val = json_object_iter_peek_value(&it);
+		if (json_object_is_type(val, json_type_string))
+			add_meta(w, xstrdup(json_object_iter_peek_name(&it)),
+			    xstrdup(json_object_get_string(val)));
+	}
+}
+
+/* A repeated key, which json-c would read as one, goes to json-c. */
+static int
+t_meta_quick(const struct field *f, struct jscan *r, struct webhook *w)
+{
+	char	*k, *v;
+	size_t	 i;
+
+	if (jscan_expect(r, '{') != 0)
+		return -1;
+	if (jscan_expect(r, '}') == 0)
+		return 0;
+	do {
+		if (w->nmetadata >= (size_t)f->max || jscan_strdup(r, &k) != 0)
+			return -1;
+		for (i = 0; i < w->nmetadata; i++)
+			if (strcmp(w->metadata[i].name, k) == 0)
+				break;
+		if (i < w->nmetadata || jscan_expect(r, ':') != 0 ||
+		    jscan_strdup(r, &v) != 0) {
+			free(k);
+			return -1;
+		}
+		add_meta(w, k, v);
+	} while (jscan_expect(r, ',') == 0);
+	return jscan_expect(r, '}');
+}
+
 static const struct ftype t_uuid = {
 	.rec_put = t_uuid_put, .rec_get = t_uuid_get, .rec_quick = t_uuid_quick,
 	.json_put = t_uuid_put,
@@ -1200,6 +1439,25 @@ static const struct ftype t_old = {
 	.free = t_old_free, .copy = t_old_copy, .rec_put = t_old_put,
 	.rec_get = t_old_get, .rec_quick = t_old_quick, .json_put = t_old_json,
 	.redact = t_old_redact, .omit = t_old_omit,
+};
+static const struct ftype t_opt = {
+	.apply = t_str_apply, .free = t_str_free, .copy = t_str_copy,
+	.rec_put = t_str_put, .rec_get = t_str_get, .rec_quick = t_str_quick,
+	.omit = t_opt_omit,
+};
+static const struct ftype t_channels = {
+	.apply = t_chan_apply, .free = t_chan_free, .copy = t_chan_copy,
+	.rec_put = t_chan_put, .rec_get = t_chan_get,
+	.rec_quick = t_chan_quick, .omit = t_chan_omit,
+};
+static const struct ftype t_optint = {
+	.apply = t_int_apply, .rec_put = t_int_put, .rec_get = t_int_get,
+	.rec_quick = t_int_quick, .omit = t_optint_omit,
+};
+static const struct ftype t_meta = {
+	.apply = t_meta_apply, .free = t_meta_free, .copy = t_meta_copy,
+	.rec_put = t_meta_put, .rec_get = t_meta_get,
+	.rec_quick = t_meta_quick, .omit = t_meta_omit,
 };
 static const struct ftype t_method = {
 	.decode = t_method_decode, .apply = t_method_apply,
@@ -1295,6 +1553,17 @@ static const struct field fields[] = {
 	    NULL },
 	{ KEY("updated_at"), NULL, &t_time, OFF(updated_at), 0, RJ, 0, 0, 0,
 	    NULL },
+	{ KEY("app"), NULL, &t_opt, OFF(app), 0, FL_RECORD, 0, 0, 0, NULL },
+	{ KEY("channels"), NULL, &t_channels, OFF(channels), WF_CHANNELS,
+	    FL_RECORD, 0, WH_CHANNELS_MAX, 0, NULL },
+	{ KEY("uid"), NULL, &t_opt, OFF(uid), WF_UID, FL_RECORD, 0, 0, 0,
+	    NULL },
+	{ KEY("description"), NULL, &t_opt, OFF(description), WF_DESCRIPTION,
+	    FL_RECORD, 0, 0, 0, NULL },
+	{ KEY("metadata"), NULL, &t_meta, OFF(metadata), WF_METADATA,
+	    FL_RECORD, 0, WH_METADATA_MAX, 0, NULL },
+	{ KEY("rate_limit"), NULL, &t_optint, OFF(rate_limit), WF_RATE_LIMIT,
+	    FL_RECORD, 0, WH_RATE_LIMIT_MAX, 0, NULL },
 };
 #define NFIELDS	(sizeof(fields) / sizeof(fields[0]))
 

@@ -322,6 +322,37 @@ int	store_app_delete(struct store *, const char *team, const char *ref,
 int	store_app_list(struct store *, const char *team, const char *after,
 	    int desc, size_t limit, char ***recs, size_t *n);
 
+/* ---- Svix endpoints: an application's webhooks (store_app.c) -------- */
+/*
+ * An endpoint is a webhook of the team (store_webhook_*) listed under its
+ * application (app: the application's id) in uuid order, with its uid
+ * (NULL or "": none) unique within the application; the webhook and the
+ * application's index change in one transaction, and an application's
+ * delete removes its endpoints' webhooks.  A webhook deleted through
+ * another dialect is no longer an endpoint.
+ *
+ * store_ep_create: STORE_NOTFOUND when there is no such application,
+ * STORE_EXISTS when the uid is taken.
+ */
+int	store_ep_create(struct store *, const char *app, const char *uid,
+	    const struct store_wh *wh);
+/* The uuid of the application's endpoint with this uid. */
+int	store_ep_uid(struct store *, const char *team, const char *app,
+	    const char *uid, char **uuid);
+/* As store_webhook_update for an endpoint of app (STORE_NOTFOUND when the
+ * webhook is not one), fn also giving the new uid (NULL: none):
+ * STORE_EXISTS when another endpoint of the app has it. */
+typedef int (*store_ep_fn)(const char *old, char **url, char **uid,
+	    char **json, void *arg);
+int	store_ep_update(struct store *, const char *team, const char *app,
+	    const char *uuid, store_ep_fn fn, void *arg, int *fnret);
+int	store_ep_delete(struct store *, const char *team, const char *app,
+	    const char *uuid);
+/* As store_app_list: the endpoints' webhook records, in uuid order from
+ * after a uuid (NULL: the first), or backwards before it when desc. */
+int	store_ep_list(struct store *, const char *team, const char *app,
+	    const char *after, int desc, size_t limit, char ***recs, size_t *n);
+
 /* ---- Svix event types: per team, in name order (store_app.c) -------- */
 int	store_evtype_get(struct store *, const char *team, const char *name,
 	    char **json);

@@ -25,7 +25,9 @@
  *                   record's bytes are the model's (attempt.c).
  *   apps.db         "i" team "\0" id -> uid "\0" json, "u" team "\0" uid -> id:
  *                   the Svix dialect's applications; "t" team "\0" name ->
- *                   json: its event types (store_app.c)
+ *                   json: its event types; "e" team "\0" app "\0" uuid ->
+ *                   uid, "n" team "\0" app "\0" uid -> uuid: its
+ *                   endpoints, webhooks of an application (store_app.c)
  *   idempotency.db, sessions.db, limits.db, secrets.db, counters.db:
  *                   key -> json
  *                   (store_team.c; enum store_table says what each holds)
@@ -119,6 +121,23 @@ int	store_db(struct store *, int dbi, DB **dbp);
  * memory (the handle's buffer, valid until its next call). */
 int	store_get_one(struct store *, int dbi, DBT *key, DBT *data,
 	    const char *fn);
+
+/* ---- webhooks within another call's transaction (store_webhook.c) ------- */
+
+/*
+ * store_webhook_create, _update, _delete and _get as steps of a
+ * transaction that also writes elsewhere (store_app.c's endpoints: the
+ * webhook and its application's index in one commit).  Results as theirs
+ * (RETRY included); get reads with flags (0, DB_RMW).
+ */
+int	store_wh_create_in(struct store *, DB_TXN *, const struct store_wh *,
+	    int flags);
+int	store_wh_update_in(struct store *, DB_TXN *, const char *team,
+	    const char *uuid, store_update_fn, void *arg, int *fnret);
+int	store_wh_delete_in(struct store *, DB_TXN *, const char *team,
+	    const char *uuid);
+int	store_wh_get_in(struct store *, DB_TXN *, const char *team,
+	    const char *uuid, u_int32_t flags, char **json);
 
 /* ---- scans and pages (store_range.c) ------------------------------------ */
 

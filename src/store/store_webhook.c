@@ -579,6 +579,18 @@ wh_create_body(struct store *s, DB_TXN *txn, void *arg)
 }
 
 int
+store_wh_create_in(struct store *s, DB_TXN *txn, const struct store_wh *wh,
+    int flags)
+{
+	struct whop	 op;
+
+	memset(&op, 0, sizeof(op));
+	op.wh = wh;
+	op.flags = flags;
+	return wh_create_body(s, txn, &op);
+}
+
+int
 store_webhook_create(struct store *s, const struct store_wh *wh, int flags)
 {
 	struct whop	 op;
@@ -697,6 +709,23 @@ out:
 }
 
 int
+store_wh_update_in(struct store *s, DB_TXN *txn, const char *team,
+    const char *uuid, store_update_fn fn, void *arg, int *fnret)
+{
+	struct whop	 op;
+	int		 res;
+
+	memset(&op, 0, sizeof(op));
+	op.team = team;
+	op.uuid = uuid;
+	op.fn = fn;
+	op.arg = arg;
+	res = wh_update_body(s, txn, &op);
+	*fnret = res == STORE_ABORTED ? op.fnret : 0;
+	return res;
+}
+
+int
 store_webhook_update(struct store *s, const char *team, const char *uuid,
     int flags, store_update_fn fn, void *arg, int *fnret)
 {
@@ -769,6 +798,26 @@ out:
 	free(url);
 	buf_free(&b);
 	return res;
+}
+
+int
+store_wh_delete_in(struct store *s, DB_TXN *txn, const char *team,
+    const char *uuid)
+{
+	struct whop	 op;
+
+	memset(&op, 0, sizeof(op));
+	op.team = team;
+	op.uuid = uuid;
+	return wh_delete_body(s, txn, &op);
+}
+
+int
+store_wh_get_in(struct store *s, DB_TXN *txn, const char *team,
+    const char *uuid, u_int32_t flags, char **json)
+{
+	return wh_read(s, txn, team, uuid, strlen(uuid), flags, json,
+	    "store_wh_get_in");
 }
 
 int

@@ -3,7 +3,8 @@
  * libraries drive this service by changing their server URL.  A token's
  * team is the Svix "environment"; its scopes map as webhooks:view for
  * reads, webhooks:add, edit and remove for the writes.  So far: health,
- * applications (src/model/app.h) and event types (src/model/event_type.h).
+ * applications (src/model/app.h), event types (src/model/event_type.h)
+ * and endpoints (src/model/endpoint.h, handlers in api_svix_ep.c).
  *
  * Svix's shapes: camelCase fields, dates in RFC 3339 UTC with "Z", lists
  * {data, iterator, prevIterator, done} (limit default 50, at most 250;
@@ -580,6 +581,28 @@ static const struct route api_svix_routes[] = {
 	  ROUTE_BODY | SL },
 	{ HTTP_M(HTTP_DELETE), SVIX_BASE "/app/:app", svix_app_delete,
 	  SCOPE_REMOVE, SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/endpoint", svix_ep_list,
+	  SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_POST), SVIX_BASE "/app/:app/endpoint", svix_ep_create,
+	  SCOPE_ADD, ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/endpoint/:ep", svix_ep_get,
+	  SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_PUT), SVIX_BASE "/app/:app/endpoint/:ep", svix_ep_put,
+	  SCOPE_EDIT, ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_PATCH), SVIX_BASE "/app/:app/endpoint/:ep", svix_ep_patch,
+	  SCOPE_EDIT, ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_DELETE), SVIX_BASE "/app/:app/endpoint/:ep",
+	  svix_ep_delete, SCOPE_REMOVE, SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/endpoint/:ep/headers",
+	  svix_ep_headers_get, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_PUT), SVIX_BASE "/app/:app/endpoint/:ep/headers",
+	  svix_ep_headers_put, SCOPE_EDIT, ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_PATCH), SVIX_BASE "/app/:app/endpoint/:ep/headers",
+	  svix_ep_headers_patch, SCOPE_EDIT, ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/endpoint/:ep/secret",
+	  svix_ep_secret, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_POST), SVIX_BASE "/app/:app/endpoint/:ep/secret/rotate",
+	  svix_ep_rotate, SCOPE_EDIT, ROUTE_BODY_OPT | SL },
 	{ HTTP_M(HTTP_GET), SVIX_BASE "/event-type", svix_evtype_list, SCOPE_VIEW,
 	  SL },
 	{ HTTP_M(HTTP_POST), SVIX_BASE "/event-type", svix_evtype_create,

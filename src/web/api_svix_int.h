@@ -54,4 +54,18 @@ int	 svix_list_params(struct api_ctx *, size_t *limit, char *iter,
 json_object *svix_list_page(json_object *data, const char *first,
 	    const char *last, int back, int more);
 
+/* The endpoints' handlers (api_svix_ep.c): params[0] the application,
+ * params[1] the endpoint. */
+void	 svix_ep_list(struct api_ctx *);
+void	 svix_ep_create(struct api_ctx *);
+void	 svix_ep_get(struct api_ctx *);
+void	 svix_ep_put(struct api_ctx *);
+void	 svix_ep_patch(struct api_ctx *);
+void	 svix_ep_delete(struct api_ctx *);
+void	 svix_ep_headers_get(struct api_ctx *);
+void	 svix_ep_headers_put(struct api_ctx *);
+void	 svix_ep_headers_patch(struct api_ctx *);
+void	 svix_ep_secret(struct api_ctx *);
+void	 svix_ep_rotate(struct api_ctx *);
+
 #endif /* API_SVIX_INT_H */

@@ -49,12 +49,19 @@ const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 
 const scopeNames = {};
 for (const m of fs.readFileSync(path.join(SRC, 'model', 'auth.c'), 'utf8').matchAll(/\{\s*(SCOPE_[A-Z]+),\s*"([a-z:]+)"\s*\}/g)) scopeNames[m[1]] = m[2];
 const routeOps = new Map();
+// A table's base is a macro of its file or of a header of src/web/
+// (api_svix_int.h's SVIX_BASE).
+const bases = {};
+for (const h of fs.readdirSync(path.join(SRC, 'web')).filter((n) => /\.h$/.test(n))) {
+  for (const m of fs.readFileSync(path.join(SRC, 'web', h), 'utf8').matchAll(/#define\s+(\w*BASE)\s+"([^"]*)"/g)) bases[m[1]] = m[2];
+}
 for (const f of fs.readdirSync(path.join(SRC, 'web')).filter((n) => /^api_.*\.c$/.test(n))) {
   const text = fs.readFileSync(path.join(SRC, 'web', f), 'utf8');
-  const base = (text.match(/#define\s+BASE\s+"([^"]*)"/) || [])[1];
+  const own = { ...bases };
+  for (const m of text.matchAll(/#define\s+(\w*BASE)\s+"([^"]*)"/g)) own[m[1]] = m[2];
   for (const table of text.matchAll(/static const struct route \w+\[\] = \{([\s\S]*?)\n\};/g)) {
-    for (const e of table[1].matchAll(/\{\s*((?:HTTP_M\(HTTP_[A-Z]+\)\s*\|?\s*)+),\s*((?:BASE|"[^"]*"|\s)+),\s*\w+,\s*(\w+),\s*(\w+(?:\s*\|\s*\w+)*)\s*\}/g)) {
-      const pattern = e[2].replace(/BASE/g, `"${base}"`).match(/"[^"]*"/g).map((q) => q.slice(1, -1)).join('');
+    for (const e of table[1].matchAll(/\{\s*((?:HTTP_M\(HTTP_[A-Z]+\)\s*\|?\s*)+),\s*((?:\w*BASE|"[^"]*"|\s)+),\s*\w+,\s*(\w+),\s*(\w+(?:\s*\|\s*\w+)*)\s*\}/g)) {
+      const pattern = e[2].replace(/\w*BASE/g, (b) => `"${own[b]}"`).match(/"[^"]*"/g).map((q) => q.slice(1, -1)).join('');
       const tpl = pattern.replace(/:[a-z_]+/g, '{}');
       for (const m of e[1].matchAll(/HTTP_M\(HTTP_([A-Z]+)\)/g)) {
         routeOps.set(`${m[1]} ${tpl}`, { scope: e[3] === '0' ? null : scopeNames[e[3]], noauth: e[4].includes('ROUTE_NOAUTH'), file: f });

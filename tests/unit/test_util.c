@@ -129,12 +129,41 @@ test_util(void **state)
 	assert_string_equal(iso, "9999-12-31T23:59:59.999Z");
 }
 
+/*
+ * util_uuid7: version 7, increasing, and the 62 bits after the variant
+ * random from the first id on (a counter that started at 0 in every
+ * process made ids of two processes in the same millisecond differ in 12
+ * bits only).
+ */
+static void
+test_uuid7(void **state)
+{
+	char	 a[37], b[37];
+	int	 i, small = 0;
+
+	(void)state;
+	util_uuid7(a);
+	for (i = 0; i < 100; i++) {
+		util_uuid7(b);
+		assert_true(util_is_uuid(b));
+		assert_int_equal(b[14], '7');
+		assert_true(strchr("89ab", b[19]) != NULL);
+		assert_true(strcmp(a, b) < 0);
+		/* The counter's high bits: zero for a counter from 0. */
+		if (strncmp(b + 19, "8000-0000", 9) == 0)
+			small++;
+		memcpy(a, b, sizeof(a));
+	}
+	assert_int_equal(small, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_key_nul),
 		cmocka_unit_test(test_util),
+		cmocka_unit_test(test_uuid7),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

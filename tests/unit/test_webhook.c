@@ -766,6 +766,96 @@ test_record_roundtrip(void **state)
 }
 
 /*
+ * The Svix dialect's members (app, channels): stored and read back on both
+ * roads (the quick reader and json-c's, which an unknown key forces),
+ * copied, applied under WF_CHANNELS, left out of the record when none and
+ * never in the union JSON.
+ */
+static void
+test_record_app_channels(void **state)
+{
+	struct webhook	 w, q, j, d;
+	struct wh_input	 in;
+	char		*rec, *other, *rq, *rj;
+	json_object	*o, *v;
+
+	(void)state;
+	full_webhook(&w);
+	rec = webhook_to_record(&w);
+	assert_null(strstr(rec, "\"app\""));
+	assert_null(strstr(rec, "\"channels\""));
+	free(rec);
+	w.app = xstrdup("app_2Ab9");
+	w.channels = xcalloc(2, sizeof(char *));
+	w.channels[0] = xstrdup("project_1");
+	w.channels[1] = xstrdup("caf\xc3\xa9 \"x\"");
+	w.nchannels = 2;
+	w.uid = xstrdup("ep-1");
+	w.description = xstrdup("D");
+	w.metadata = xcalloc(2, sizeof(*w.metadata));
+	w.metadata[0].name = xstrdup("k");
+	w.metadata[0].value = xstrdup("v");
+	w.metadata[1].name = xstrdup("k2");
+	w.metadata[1].value = xstrdup("");
+	w.nmetadata = 2;
+	w.rate_limit = 300;
+	rec = webhook_to_record(&w);
+	assert_non_null(strstr(rec, ",\"app\":\"app_2Ab9\",\"channels\":"
+	    "[\"project_1\",\"caf\xc3\xa9 \\\"x\\\"\"],\"uid\":\"ep-1\","
+	    "\"description\":\"D\",\"metadata\":{\"k\":\"v\",\"k2\":\"\"},"
+	    "\"rate_limit\":300}"));
+	assert_int_equal(webhook_from_record(rec, &q), 0);
+	other = xasprintf("%.*s,\"zz\":0}", (int)strlen(rec) - 1, rec);
+	assert_int_equal(webhook_from_record(other, &j), 0);
+	assert_string_equal(q.app, "app_2Ab9");
+	assert_string_equal(j.app, "app_2Ab9");
+	assert_int_equal(q.nchannels, 2);
+	assert_int_equal(j.nchannels, 2);
+	assert_string_equal(q.channels[1], "caf\xc3\xa9 \"x\"");
+	assert_string_equal(j.channels[0], "project_1");
+	assert_string_equal(q.uid, "ep-1");
+	assert_string_equal(j.description, "D");
+	assert_int_equal(q.nmetadata, 2);
+	assert_int_equal(j.nmetadata, 2);
+	assert_string_equal(j.metadata[1].name, "k2");
+	assert_int_equal(q.rate_limit, 300);
+	assert_int_equal(j.rate_limit, 300);
+	rq = webhook_to_record(&q);
+	rj = webhook_to_record(&j);
+	assert_string_equal(rq, rec);
+	assert_string_equal(rj, rec);
+	free(rq);
+	free(rj);
+	/* Not in the union JSON. */
+	o = webhook_to_json(&q);
+	assert_false(json_object_object_get_ex(o, "app", &v));
+	assert_false(json_object_object_get_ex(o, "channels", &v));
+	json_object_put(o);
+	/* A copy of its own. */
+	webhook_dup(&d, &q);
+	assert_ptr_not_equal(d.app, q.app);
+	assert_ptr_not_equal(d.channels[0], q.channels[0]);
+	webhook_free(&q);
+	rq = webhook_to_record(&d);
+	assert_string_equal(rq, rec);
+	free(rq);
+	/* Applied only under WF_CHANNELS; none clears them. */
+	memset(&in, 0, sizeof(in));
+	webhook_apply(&d, &in);
+	assert_int_equal(d.nchannels, 2);
+	in.set = WF_CHANNELS;
+	webhook_apply(&d, &in);
+	assert_int_equal(d.nchannels, 0);
+	assert_null(d.channels);
+	assert_string_equal(d.app, "app_2Ab9");
+	webhook_free(&d);
+	webhook_free(&j);
+	free(other);
+	free(rec);
+	webhook_free(&w);
+}
+
+/*
  * The record's bytes, pinned: data directories hold records of this form,
  * and every build must keep reading them and writing them the same way
  * (webhook_to_record writes them from the field table, no longer through
@@ -1804,6 +1894,7 @@ main(void)
 		cmocka_unit_test(test_apply_partial),
 		cmocka_unit_test(test_record_roundtrip),
 		cmocka_unit_test(test_record_golden),
+		cmocka_unit_test(test_record_app_channels),
 		cmocka_unit_test(test_record_is_json_c),
 		cmocka_unit_test(test_record_damaged),
 		cmocka_unit_test(test_dup),
