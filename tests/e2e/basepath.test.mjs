@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { client, fails } from './svix_lib.mjs';
 import { api, APACHE_CONF, LIGHTTPD_CONF, makeHome, removeHome, show, startApache, startLighttpd, startSharedHost, UUID_RE } from './lib.mjs';
 
 // A configuration derived from a shipped one: one line changed, and the
@@ -162,6 +163,20 @@ for (const s of setups) {
       const v1 = await api(srv.base, 'GET', '/api/web/v1/nothing', { token: srv.token });
       assert.equal(v1.status, 404, show(v1));
       assert.equal(v1.json.path, `${s.prefix}/api/web/v1/nothing`, show(v1));
+    }));
+
+    test('the Svix client with serverUrl at the mount: applications made, listed and read back', wrap(async () => {
+      // The client appends /api/v1/... to its serverUrl: the mount's
+      // address is all a Svix application changes.
+      const svix = client(srv);
+      const uid = `mount-${Date.now()}`;
+      const a = await svix.application.create({ name: 'under a mount', uid });
+      assert.match(a.id, /^app_/);
+      assert.equal((await svix.application.get(uid)).id, a.id);
+      const list = await svix.application.list({ limit: 250 });
+      assert.ok(list.data.some((x) => x.id === a.id), JSON.stringify(list));
+      const e = await fails(svix.application.get('app_missing'));
+      assert.equal(e.code, 404);
     }));
 
     test('the admin page: login, the cookies\' Path, links and actions under the prefix', wrap(async () => {
