@@ -2,9 +2,11 @@
  * api_svix: Svix's API at /api/v1, so that the official Svix client
  * libraries drive this service by changing their server URL.  A token's
  * team is the Svix "environment"; its scopes map as webhooks:view for
- * reads, webhooks:add, edit and remove for the writes.  So far: health,
- * applications (src/model/app.h), event types (src/model/event_type.h)
- * and endpoints (src/model/endpoint.h, handlers in api_svix_ep.c).
+ * reads, webhooks:add, edit and remove for the writes, events:publish
+ * for sending a message (and resend, recover).  So far: health,
+ * applications (src/model/app.h), event types (src/model/event_type.h),
+ * endpoints (src/model/endpoint.h, handlers in api_svix_ep.c), messages
+ * and their attempts (src/model/message.h, handlers in api_svix_msg.c).
  *
  * Svix's shapes: camelCase fields, dates in RFC 3339 UTC with "Z", lists
  * {data, iterator, prevIterator, done} (limit default 50, at most 250;
