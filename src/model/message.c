@@ -674,6 +674,8 @@ msg_uuid_ms(const char *u)
 struct msg_outcome {
 	char	 uuid[37];
 	int	 status;	/* Svix's: 0 success, 1 pending, 2 fail */
+	int	 last;		/* the latest attempt's: 0 success, 2 fail */
+	char	 next[UTIL_ISO_LEN]; /* its retry's time; "" none due */
 };
 
 /*
@@ -730,6 +732,10 @@ msg_outcomes(struct store *st, const char *team, const char *app_ref,
 				    "%s", ev);
 				(*os)[i].status = success ? 0 :
 				    strcmp(state, "retrying") == 0 ? 1 : 2;
+				(*os)[i].last = success ? 0 : 2;
+				snprintf((*os)[i].next, sizeof((*os)[i].next),
+				    "%s", strcmp(state, "retrying") == 0 ?
+				    msg_str(one, "next_attempt_at") : "");
 				(*n)++;
 			} else if (success)
 				(*os)[i].status = 0;
@@ -804,5 +810,300 @@ message_recover(struct store *st, struct spool *sp, const char *team,
 	}
 	app_free(&a);
 	free(os);
+	return rc;
+}
+
+/* ---- an endpoint's attempted messages, a message's endpoints ---------- */
+
+void
+message_attempted_free(struct msg_attempted *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		message_free(&v[i].m);
+		webhook_free(&v[i].w);
+	}
+	free(v);
+}
+
+static int
+msg_outcome_newest_first(const void *a, const void *b)
+{
+	const struct msg_outcome *x = a, *y = b;
+
+	return -strcmp(x->uuid, y->uuid);
+}
+
+/*
+ * The iterator of a list in uuid order: its id's UUID into uuid (prefix
+ * "msg_" or "ep_") and whether it goes backwards; "" for none.  0, or -1
+ * with errs.
+ */
+static int
+msg_iterator(const char *iterator, const char *prefix, char *uuid, int *back,
+    struct wh_errors *errs)
+{
+	uuid[0] = '\0';
+	*back = 0;
+	if (iterator == NULL)
+		return 0;
+	if (iterator[0] == '-') {
+		*back = 1;
+		iterator++;
+	}
+	if (strlen(iterator) > APP_ID_MAX ||
+	    app_uuid_from_id(prefix, iterator, uuid) == -1) {
+		webhook_error(errs, "query/iterator", "not an iterator of "
+		    "this list");
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether the outcome o passes Svix's status filter want (-1: any), and
+ * the status to answer into *shown. */
+static int
+msg_status_kept(const struct msg_outcome *o, int want, int *shown)
+{
+	int	 due = o->next[0] != '\0';
+
+	switch (want) {
+	case 0:
+		*shown = 0;
+		return o->status == 0;
+	case 2:
+		*shown = 2;
+		return o->status != 0 && !due;
+	case 3:
+		*shown = 3;
+		return o->status != 0 && due;
+	case -1:
+		*shown = due ? 3 : o->last;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Reverses v[0..n). */
+static void
+msg_attempted_reverse(struct msg_attempted *v, size_t n)
+{
+	struct msg_attempted	 t;
+	size_t			 i;
+
+	for (i = 0; i < n / 2; i++) {
+		t = v[i];
+		v[i] = v[n - 1 - i];
+		v[n - 1 - i] = t;
+	}
+}
+
+int
+message_attempted(struct store *st, const char *team, const char *app_ref,
+    const char *ep_ref, const char *iterator, size_t limit,
+    const struct message_filter *f, int status, struct msg_attempted **out,
+    size_t *n, int *more, struct wh_errors *errs)
+{
+	struct msg_outcome	*os = NULL;
+	struct msg_attempted	*v;
+	struct app		 a;
+	char			 it[37];
+	size_t			 k, i, got = 0;
+	int			 rc, back, shown;
+
+	*out = NULL;
+	*n = 0;
+	*more = 0;
+	if (msg_iterator(iterator, "msg_", it, &back, errs) == -1)
+		return APP_INVALID;
+	if ((rc = app_get(st, team, app_ref, &a)) != STORE_OK)
+		return rc;
+	if ((rc = msg_outcomes(st, team, a.id, ep_ref, 0, 0, &os, &k)) !=
+	    STORE_OK) {
+		app_free(&a);
+		return rc;
+	}
+	qsort(os, k, sizeof(*os), msg_outcome_newest_first);
+	v = xcalloc(limit + 1, sizeof(*v));
+	/* Forwards: the older ones after the iterator, newest first;
+	 * backwards: the newer ones before it, from the nearest. */
+	for (i = 0; i < k && got <= limit && rc == STORE_OK; i++) {
+		const struct msg_outcome *o = &os[back ? k - 1 - i : i];
+
+		if (it[0] != '\0' && (back ? strcmp(o->uuid, it) <= 0 :
+		    strcmp(o->uuid, it) >= 0))
+			continue;
+		if (!msg_status_kept(o, status, &shown))
+			continue;
+		rc = message_of_event(st, team, a.id, o->uuid, &v[got].m);
+		if (rc == STORE_NOTFOUND) {	/* pruned or removed */
+			rc = STORE_OK;
+			continue;
+		}
+		if (rc != STORE_OK)
+			break;
+		if (!msg_kept(&v[got].m, f)) {
+			message_free(&v[got].m);
+			continue;
+		}
+		v[got].status = shown;
+		snprintf(v[got].next, sizeof(v[got].next), "%s", o->next);
+		got++;
+	}
+	free(os);
+	app_free(&a);
+	if (rc != STORE_OK) {
+		message_attempted_free(v, got);
+		return rc;
+	}
+	if (got > limit) {
+		*more = 1;
+		message_free(&v[limit].m);
+		got = limit;
+	}
+	if (back)
+		msg_attempted_reverse(v, got);
+	*out = v;
+	*n = got;
+	return STORE_OK;
+}
+
+/* What message_destinations gathers: the application's endpoints. */
+struct msg_eps {
+	const char	*app;
+	struct webhook	*ws;
+	size_t		 n;
+};
+
+static int
+msg_eps_each(struct webhook *w, void *arg)
+{
+	struct msg_eps	*x = arg;
+
+	if (w->app != NULL && strcmp(w->app, x->app) == 0) {
+		x->ws = xrealloc(x->ws, (x->n + 1) * sizeof(*x->ws));
+		x->ws[x->n++] = *w;
+	} else
+		webhook_free(w);
+	return 0;
+}
+
+static int
+msg_eps_by_uuid(const void *a, const void *b)
+{
+	const struct webhook *x = a, *y = b;
+
+	return strcmp(x->uuid, y->uuid);
+}
+
+/*
+ * The latest attempt of the event at the webhook (its last
+ * MSG_ATTEMPTS_SCAN): *found, and the outcome into o.
+ */
+static int
+msg_latest_at(struct store *st, const char *webhook_uuid, const char *event,
+    int *found, struct msg_outcome *o)
+{
+	struct store_page pg;
+	json_object	*one, *v;
+	const char	*state;
+	size_t		 off, k, got;
+	int		 rc = STORE_OK;
+
+	*found = 0;
+	for (off = 0; off < MSG_ATTEMPTS_SCAN && !*found; off += got) {
+		memset(&pg, 0, sizeof(pg));
+		if ((rc = attempt_list(st, webhook_uuid, off, 500, &pg)) !=
+		    STORE_OK)
+			break;
+		got = pg.n;
+		for (k = 0; k < pg.n && !*found; k++) {
+			if ((one = json_tokener_parse(pg.recs[k])) == NULL)
+				continue;
+			if (strcmp(msg_str(one, "event_id"), event) == 0) {
+				*found = 1;
+				o->last = json_object_object_get_ex(one,
+				    "success", &v) && json_object_get_boolean(v) ?
+				    0 : 2;
+				state = msg_str(one, "state");
+				snprintf(o->next, sizeof(o->next), "%s",
+				    strcmp(state, "retrying") == 0 ?
+				    msg_str(one, "next_attempt_at") : "");
+			}
+			json_object_put(one);
+		}
+		attempt_page_free(&pg);
+		if (got < 500)
+			break;
+	}
+	return rc;
+}
+
+int
+message_destinations(struct store *st, const char *team, const char *app_ref,
+    const char *msg_ref, const char *iterator, size_t limit,
+    struct msg_attempted **out, size_t *n, int *more, struct wh_errors *errs)
+{
+	struct msg_outcome	 o;
+	struct msg_attempted	*v = NULL;
+	struct message		 m;
+	struct msg_eps		 x;
+	char			 it[37];
+	size_t			 i, got = 0;
+	int			 rc, back, found;
+
+	*out = NULL;
+	*n = 0;
+	*more = 0;
+	memset(&x, 0, sizeof(x));
+	if (msg_iterator(iterator, "ep_", it, &back, errs) == -1)
+		return APP_INVALID;
+	if ((rc = message_get(st, team, app_ref, msg_ref, &m)) != STORE_OK)
+		return rc;
+	x.app = m.app;
+	if ((rc = webhook_team_each(st, team, msg_eps_each, &x)) != STORE_OK &&
+	    rc != STORE_NOTFOUND)
+		goto out;
+	rc = STORE_OK;
+	qsort(x.ws, x.n, sizeof(*x.ws), msg_eps_by_uuid);
+	v = xcalloc(limit + 1, sizeof(*v));
+	for (i = 0; i < x.n && got <= limit && rc == STORE_OK; i++) {
+		struct webhook *w = &x.ws[back ? x.n - 1 - i : i];
+
+		if (it[0] != '\0' && (back ? strcmp(w->uuid, it) >= 0 :
+		    strcmp(w->uuid, it) <= 0))
+			continue;
+		memset(&o, 0, sizeof(o));
+		if ((rc = msg_latest_at(st, w->uuid, m.uuid, &found, &o)) !=
+		    STORE_OK || !found)
+			continue;
+		v[got].w = *w;		/* taken over */
+		memset(w, 0, sizeof(*w));
+		v[got].status = o.last;
+		snprintf(v[got].next, sizeof(v[got].next), "%s", o.next);
+		got++;
+	}
+	if (rc != STORE_OK) {
+		message_attempted_free(v, got);
+		v = NULL;
+		got = 0;
+		goto out;
+	}
+	if (got > limit) {
+		*more = 1;
+		webhook_free(&v[limit].w);
+		got = limit;
+	}
+	if (back)
+		msg_attempted_reverse(v, got);
+	*out = v;
+	*n = got;
+out:
+	for (i = 0; i < x.n; i++)
+		webhook_free(&x.ws[i]);
+	free(x.ws);
+	message_free(&m);
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include "app.h"
 #include "spool.h"
 #include "store.h"
+#include "util.h"
 #include "webhook.h"
 
 #define MSG_EVENT_ID_MAX	256
@@ -129,6 +130,45 @@ int	 message_endpoint_stats(struct store *, const char *team,
 int	 message_recover(struct store *, struct spool *, const char *team,
 	    const char *app_ref, const char *ep_ref, int64_t since_ms,
 	    int64_t until_ms, size_t *n);
+
+/*
+ * A message's outcome at an endpoint, as Svix answers it: status 0
+ * success, 2 fail, 3 sending (EndpointMessageOut: a retry is due) and
+ * next, the time of the next attempt ("" when none is due).
+ */
+struct msg_attempted {
+	struct message	 m;		/* message_attempted */
+	struct webhook	 w;		/* message_destinations */
+	int		 status;
+	char		 next[UTIL_ISO_LEN];
+};
+void	 message_attempted_free(struct msg_attempted *, size_t n);
+/*
+ * Svix's listAttemptedMessages: the messages of the application attempted
+ * at the endpoint ep_ref (the last MSG_ATTEMPTS_SCAN attempts there), newest
+ * first, each with its latest attempt's outcome (status 3 while a retry is
+ * due), those f keeps; status (-1: any) keeps those of that outcome the way
+ * Svix's filter does (0: any attempt succeeded; 2: none did and none is
+ * due; 3: a retry is due and none succeeded; 1: none).  iterator: a
+ * message id (the page after it), "-" id (the page before it).  *out (n of
+ * them, message_attempted_free) in newest-first order; *more: more in the
+ * direction of travel.  APP_INVALID with errs for a bad iterator.
+ */
+int	 message_attempted(struct store *, const char *team,
+	    const char *app_ref, const char *ep_ref, const char *iterator,
+	    size_t limit, const struct message_filter *f, int status,
+	    struct msg_attempted **out, size_t *n, int *more,
+	    struct wh_errors *errs);
+/*
+ * Svix's listAttemptedDestinations: the application's endpoints that have
+ * an attempt of the message msg_ref (its id or eventId), in endpoint id
+ * order, each with its latest attempt there (status 0 success or 2 fail;
+ * next set while a retry is due).  iterator: an endpoint id as above.
+ */
+int	 message_destinations(struct store *, const char *team,
+	    const char *app_ref, const char *msg_ref, const char *iterator,
+	    size_t limit, struct msg_attempted **out, size_t *n, int *more,
+	    struct wh_errors *errs);
 
 /* Removes the messages made before before_ms (the attempts' retention). */
 int	 message_prune(struct store *, int64_t before_ms, size_t *removed);

@@ -637,6 +637,10 @@ static const struct route api_svix_routes[] = {
 	  svix_ep_stats, SCOPE_VIEW, SL },
 	{ HTTP_M(HTTP_POST), SVIX_BASE "/app/:app/endpoint/:ep/recover",
 	  svix_ep_recover, SCOPE_PUBLISH, ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/endpoint/:ep/msg",
+	  svix_attempted_msgs, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/msg/:msg/endpoint",
+	  svix_attempted_destinations, SCOPE_VIEW, SL },
 };
 const struct dialect api_svix_dialect = {
 	"svix", SVIX_BASE, api_svix_routes,

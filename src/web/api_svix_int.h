@@ -78,5 +78,7 @@ void	 svix_attempt_get(struct api_ctx *);
 void	 svix_resend(struct api_ctx *);
 void	 svix_ep_stats(struct api_ctx *);
 void	 svix_ep_recover(struct api_ctx *);
+void	 svix_attempted_msgs(struct api_ctx *);
+void	 svix_attempted_destinations(struct api_ctx *);
 
 #endif /* API_SVIX_INT_H */

@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "api_svix_int.h"
+#include "endpoint.h"
 #include "log.h"
 #include "message.h"
 
@@ -137,15 +138,48 @@ msg_query_date(struct api_ctx *c, const char *name, int64_t *ms,
 	return 0;
 }
 
+/*
+ * The query's message filter (channel, event_types, before, after) into
+ * f, its strings in channel and types (which the caller keeps while f is
+ * used; free f->types): 0, or -1 with a 422 answered.
+ */
+static int
+msg_query_filter(struct api_ctx *c, struct message_filter *f, char *channel,
+    size_t channellen, char *types, size_t typeslen)
+{
+	struct wh_errors errs;
+	char		*p, *save;
+
+	memset(&errs, 0, sizeof(errs));
+	memset(f, 0, sizeof(*f));
+	if (http_query(c->req, "channel", channel, channellen) == 0)
+		f->channel = channel;
+	if (http_query(c->req, "event_types", types, typeslen) == 0)
+		for (p = strtok_r(types, ",", &save); p != NULL;
+		    p = strtok_r(NULL, ",", &save)) {
+			f->types = xrealloc(f->types, (f->ntypes + 1) *
+			    sizeof(char *));
+			f->types[f->ntypes++] = p;
+		}
+	(void)msg_query_date(c, "before", &f->before_ms, &errs);
+	(void)msg_query_date(c, "after", &f->after_ms, &errs);
+	if (errs.count > 0) {
+		svix_error(c, 422, "", &errs);
+		free(f->types);
+		f->types = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 void
 svix_msg_list(struct api_ctx *c)
 {
-	struct wh_errors	 errs;
 	struct message_filter	 f;
 	struct message		*ms;
 	json_object		*j, *d;
 	char			 iter[APP_ID_MAX + 2], channel[160];
-	char			 types[2048], *p, *save;
+	char			 types[2048];
 	size_t			 limit, n, i;
 	int			 desc, more, back, content;
 
@@ -154,24 +188,9 @@ svix_msg_list(struct api_ctx *c)
 	/* Svix lists messages newest first unless asked otherwise. */
 	if (!svix_query_has(c, "order"))
 		desc = 1;
-	memset(&errs, 0, sizeof(errs));
-	memset(&f, 0, sizeof(f));
-	if (http_query(c->req, "channel", channel, sizeof(channel)) == 0)
-		f.channel = channel;
-	if (http_query(c->req, "event_types", types, sizeof(types)) == 0)
-		for (p = strtok_r(types, ",", &save); p != NULL;
-		    p = strtok_r(NULL, ",", &save)) {
-			f.types = xrealloc(f.types, (f.ntypes + 1) *
-			    sizeof(char *));
-			f.types[f.ntypes++] = p;
-		}
-	(void)msg_query_date(c, "before", &f.before_ms, &errs);
-	(void)msg_query_date(c, "after", &f.after_ms, &errs);
-	if (errs.count > 0) {
-		svix_error(c, 422, "", &errs);
-		free(f.types);
+	if (msg_query_filter(c, &f, channel, sizeof(channel), types,
+	    sizeof(types)) == -1)
 		return;
-	}
 	back = iter[0] == '-';
 	content = msg_with_content(c);
 	if (svix_fail(c, message_list(c->st, c->auth.team, c->params[0],
@@ -188,6 +207,127 @@ svix_msg_list(struct api_ctx *c)
 	for (i = 0; i < n; i++)
 		message_free(&ms[i]);
 	free(ms);
+	api_json(c, 200, j);
+}
+
+/* ---- attempted messages and destinations -------------------------------- */
+
+/* Svix's MessageStatusText of a MessageStatus. */
+static const char *
+msg_status_text(int status)
+{
+	static const char *const text[] = { "success", "pending", "fail",
+	    "sending" };
+
+	return status >= 0 && status <= 3 ? text[status] : "fail";
+}
+
+/* The query's status (0..3) into *want (-1 when absent): 0, or -1 with a
+ * 422 answered. */
+static int
+msg_query_status(struct api_ctx *c, int *want)
+{
+	struct wh_errors errs;
+	char		 st[8], *end;
+	long		 v;
+
+	*want = -1;
+	if (http_query(c->req, "status", st, sizeof(st)) != 0)
+		return 0;
+	v = strtol(st, &end, 10);
+	if (end == st || *end != '\0' || v < 0 || v > 3) {
+		memset(&errs, 0, sizeof(errs));
+		webhook_error(&errs, "query/status", "must be 0, 1, 2 or 3");
+		svix_error(c, 422, "", &errs);
+		return -1;
+	}
+	*want = (int)v;
+	return 0;
+}
+
+/* GET /app/{app}/endpoint/{ep}/msg: EndpointMessageOut, newest first. */
+void
+svix_attempted_msgs(struct api_ctx *c)
+{
+	struct wh_errors	 errs;
+	struct message_filter	 f;
+	struct msg_attempted	*v;
+	json_object		*j, *d, *one;
+	char			 iter[APP_ID_MAX + 2], channel[160];
+	char			 types[2048];
+	size_t			 limit, n, i;
+	int			 desc, more, content, status, rc;
+
+	if (svix_list_params(c, &limit, iter, sizeof(iter), &desc) == -1 ||
+	    msg_query_status(c, &status) == -1)
+		return;
+	if (msg_query_filter(c, &f, channel, sizeof(channel), types,
+	    sizeof(types)) == -1)
+		return;
+	content = msg_with_content(c);
+	memset(&errs, 0, sizeof(errs));
+	rc = message_attempted(c->st, c->auth.team, c->params[0], c->params[1],
+	    iter[0] ? iter : NULL, limit, &f, status, &v, &n, &more, &errs);
+	free(f.types);
+	if (svix_fail(c, rc, &errs))
+		return;
+	d = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		one = message_to_json(&v[i].m, content);
+		json_object_object_add(one, "status",
+		    json_object_new_int(v[i].status));
+		json_object_object_add(one, "statusText",
+		    json_object_new_string(msg_status_text(v[i].status)));
+		if (v[i].next[0] != '\0')	/* Svix leaves it out */
+			json_object_object_add(one, "nextAttempt",
+			    json_object_new_string(v[i].next));
+		json_object_array_add(d, one);
+	}
+	j = svix_list_page(d, n > 0 ? v[0].m.id : NULL, n > 0 ?
+	    v[n - 1].m.id : NULL, iter[0] == '-', more);
+	message_attempted_free(v, n);
+	api_json(c, 200, j);
+}
+
+/* GET /app/{app}/msg/{msg}/endpoint: MessageEndpointOut, by endpoint id. */
+void
+svix_attempted_destinations(struct api_ctx *c)
+{
+	struct wh_errors	 errs;
+	struct msg_attempted	*v;
+	json_object		*j, *d, *one;
+	char			 iter[APP_ID_MAX + 2];
+	char			 first[APP_ID_MAX + 1], last[APP_ID_MAX + 1];
+	size_t			 limit, n, i;
+	int			 desc, more;
+
+	if (svix_list_params(c, &limit, iter, sizeof(iter), &desc) == -1)
+		return;
+	memset(&errs, 0, sizeof(errs));
+	if (svix_fail(c, message_destinations(c->st, c->auth.team,
+	    c->params[0], c->params[1], iter[0] ? iter : NULL, limit, &v, &n,
+	    &more, &errs), &errs))
+		return;
+	d = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		/* EndpointOut without its metadata. */
+		one = endpoint_to_json(&v[i].w);
+		json_object_object_del(one, "metadata");
+		json_object_object_add(one, "status",
+		    json_object_new_int(v[i].status));
+		json_object_object_add(one, "statusText",
+		    json_object_new_string(msg_status_text(v[i].status)));
+		json_object_object_add(one, "nextAttempt", v[i].next[0] !=
+		    '\0' ? json_object_new_string(v[i].next) : NULL);
+		json_object_array_add(d, one);
+	}
+	if (n > 0) {
+		endpoint_id(&v[0].w, first);
+		endpoint_id(&v[n - 1].w, last);
+	}
+	j = svix_list_page(d, n > 0 ? first : NULL, n > 0 ? last : NULL,
+	    iter[0] == '-', more);
+	message_attempted_free(v, n);
 	api_json(c, 200, j);
 }
 

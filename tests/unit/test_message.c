@@ -6,7 +6,9 @@
  * svix mark, its id the "msg_" of the event's UUID; a taken eventId is
  * STORE_EXISTS; bad bodies name their fields; get by id and by eventId;
  * another application's message is not found; list order, pages and
- * filters; resend writes a manual delivery file; pruning by age.  Each
+ * filters; an endpoint's attempted messages and a message's attempted
+ * endpoints (outcomes, Svix's status filter, pages both ways); resend
+ * writes a manual delivery file; pruning by age.  Each
  * test runs in its own temporary data directory (store and spool).
  */
 #include <stdarg.h>
@@ -20,6 +22,8 @@
 #include <string.h>
 
 #include "app.h"
+#include "delivery.h"
+#include "endpoint.h"
 #include "event.h"
 #include "message.h"
 #include "spool.h"
@@ -347,6 +351,209 @@ test_list(void **state)
 	free(ms);
 }
 
+/* An endpoint of app at url into w. */
+static void
+mkep(struct fx *f, const char *app, struct webhook *w)
+{
+	struct wh_errors errs;
+	json_object	*b = body("{\"url\":\"https://example.com/hook\"}");
+
+	memset(&errs, 0, sizeof(errs));
+	assert_int_equal(endpoint_create(f->st, "t", app, b, w, &errs),
+	    STORE_OK);
+	json_object_put(b);
+}
+
+/* Logs an attempt of message m at webhook w: ok, or a failure with a
+ * retry due (retrying) or none. */
+static void
+attempt(struct fx *f, const struct message *m, const struct webhook *w,
+    int64_t at, int ok, int retrying)
+{
+	struct deliver_attempt	 a;
+	struct deliver_result	 r;
+	char			 id[DELIVER_ID_LEN + 1];
+
+	memset(&r, 0, sizeof(r));
+	r.cls = ok ? DELIVER_DONE : DELIVER_TEMPORARY;
+	r.status = ok ? 200 : 500;
+	r.retry_after_ms = -1;
+	deliver_msg_id(m->uuid, w->uuid, id);
+	memset(&a, 0, sizeof(a));
+	a.delivery_id = id;
+	a.event_id = m->uuid;
+	a.event_type = m->event_type;
+	a.webhook = w->uuid;
+	a.attempt = 1;
+	a.at_ms = at;
+	a.r = &r;
+	a.state = ok ? DELIVERY_DONE : retrying ? DELIVERY_RETRYING :
+	    DELIVERY_DEAD;
+	a.next_ms = retrying ? at + 60000 : 0;
+	assert_int_equal(deliver_log_attempt(f->st, &a), STORE_OK);
+}
+
+/*
+ * An endpoint's attempted messages (newest first, the latest attempt's
+ * outcome, Svix's status filter, pages both ways, the message filter) and
+ * a message's attempted endpoints (endpoint id order, pages).
+ */
+static void
+test_attempted(void **state)
+{
+	struct fx		*f = *state;
+	struct wh_errors	 errs;
+	struct message		 m[3];
+	struct webhook		 e1, e2;
+	struct msg_attempted	*v;
+	struct message_filter	 flt;
+	char			 app[APP_ID_MAX + 1], it[APP_ID_MAX + 2];
+	char			 ep1[APP_ID_MAX + 1], ep2[APP_ID_MAX + 1];
+	char			*types[] = { "b.x" };
+	const int		 want[4][3] = {	/* kept by status 0..3 */
+		{ 1, 0, 0 }, { 0, 0, 0 }, { 0, 0, 1 }, { 0, 1, 0 } };
+	size_t			 n, i, k;
+	int			 more, s;
+	int64_t			 t0 = util_now_ms();
+
+	mkapp(f, "acme", app);
+	mkep(f, app, &e1);
+	mkep(f, app, &e2);
+	endpoint_id(&e1, ep1);
+	endpoint_id(&e2, ep2);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(create(f, app, i == 1 ?
+		    "{\"eventType\":\"b.x\",\"payload\":{}}" :
+		    "{\"eventType\":\"a.x\",\"payload\":{}}", &m[i], &errs),
+		    STORE_OK);
+	/* At e1: m0 failed, then succeeded; m1 failed, a retry due; m2
+	 * failed for good.  At e2: m0 failed, a retry due. */
+	attempt(f, &m[0], &e1, t0, 0, 0);
+	attempt(f, &m[0], &e1, t0 + 1, 1, 0);
+	attempt(f, &m[1], &e1, t0 + 2, 0, 1);
+	attempt(f, &m[2], &e1, t0 + 3, 0, 0);
+	attempt(f, &m[0], &e2, t0 + 4, 0, 1);
+
+	assert_int_equal(message_attempted(f->st, "t", "acme", ep1, NULL, 50,
+	    NULL, -1, &v, &n, &more, &errs), STORE_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(more, 0);
+	assert_string_equal(v[0].m.id, m[2].id);
+	assert_int_equal(v[0].status, 2);
+	assert_string_equal(v[0].next, "");
+	assert_string_equal(v[1].m.id, m[1].id);
+	assert_int_equal(v[1].status, 3);
+	assert_int_equal(strlen(v[1].next), 24);
+	assert_string_equal(v[2].m.id, m[0].id);
+	assert_int_equal(v[2].status, 0);
+	message_attempted_free(v, n);
+
+	/* Svix's status filter: each keeps its one message, 1 none. */
+	for (s = 0; s < 4; s++) {
+		assert_int_equal(message_attempted(f->st, "t", app, ep1, NULL,
+		    50, NULL, s, &v, &n, &more, &errs), STORE_OK);
+		for (i = 0, k = 0; i < 3; i++)
+			k += (size_t)want[s][i];
+		assert_int_equal(n, k);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(v[i].status, s);
+			for (k = 0; k < 3 && strcmp(v[i].m.id, m[k].id); k++)
+				;
+			assert_true(k < 3 && want[s][k]);
+		}
+		message_attempted_free(v, n);
+	}
+
+	/* Pages of one: onwards, then back from the second. */
+	assert_int_equal(message_attempted(f->st, "t", app, ep1, NULL, 1, NULL,
+	    -1, &v, &n, &more, &errs), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(more, 1);
+	assert_string_equal(v[0].m.id, m[2].id);
+	message_attempted_free(v, n);
+	assert_int_equal(message_attempted(f->st, "t", app, ep1, m[2].id, 1,
+	    NULL, -1, &v, &n, &more, &errs), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(more, 1);
+	assert_string_equal(v[0].m.id, m[1].id);
+	message_attempted_free(v, n);
+	snprintf(it, sizeof(it), "-%s", m[0].id);
+	assert_int_equal(message_attempted(f->st, "t", app, ep1, it, 5, NULL,
+	    -1, &v, &n, &more, &errs), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(more, 0);
+	assert_string_equal(v[0].m.id, m[2].id);
+	assert_string_equal(v[1].m.id, m[1].id);
+	message_attempted_free(v, n);
+
+	/* The message filter: event types. */
+	memset(&flt, 0, sizeof(flt));
+	flt.types = types;
+	flt.ntypes = 1;
+	assert_int_equal(message_attempted(f->st, "t", app, ep1, NULL, 50,
+	    &flt, -1, &v, &n, &more, &errs), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].m.id, m[1].id);
+	message_attempted_free(v, n);
+
+	/* e2: m0 alone, sending; a bad iterator; no such endpoint. */
+	assert_int_equal(message_attempted(f->st, "t", app, ep2, NULL, 50,
+	    NULL, -1, &v, &n, &more, &errs), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].status, 3);
+	message_attempted_free(v, n);
+	memset(&errs, 0, sizeof(errs));
+	assert_int_equal(message_attempted(f->st, "t", app, ep2, "nope", 50,
+	    NULL, -1, &v, &n, &more, &errs), APP_INVALID);
+	assert_int_equal(errs.count, 1);
+	assert_int_equal(message_attempted(f->st, "t", app, "ep_nope", NULL,
+	    50, NULL, -1, &v, &n, &more, &errs), STORE_NOTFOUND);
+
+	/* m0's destinations: e1 (success) then e2 (fail, a retry due),
+	 * by endpoint id; pages of one. */
+	assert_int_equal(message_destinations(f->st, "t", app, m[0].id, NULL,
+	    50, &v, &n, &more, &errs), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].w.uuid, e1.uuid);
+	assert_int_equal(v[0].status, 0);
+	assert_string_equal(v[0].next, "");
+	assert_string_equal(v[1].w.uuid, e2.uuid);
+	assert_int_equal(v[1].status, 2);
+	assert_int_equal(strlen(v[1].next), 24);
+	message_attempted_free(v, n);
+	assert_int_equal(message_destinations(f->st, "t", app, m[0].id, NULL,
+	    1, &v, &n, &more, &errs), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(more, 1);
+	assert_string_equal(v[0].w.uuid, e1.uuid);
+	message_attempted_free(v, n);
+	assert_int_equal(message_destinations(f->st, "t", app, m[0].id, ep1,
+	    1, &v, &n, &more, &errs), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(more, 0);
+	assert_string_equal(v[0].w.uuid, e2.uuid);
+	message_attempted_free(v, n);
+	snprintf(it, sizeof(it), "-%s", ep2);
+	assert_int_equal(message_destinations(f->st, "t", app, m[0].id, it,
+	    5, &v, &n, &more, &errs), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].w.uuid, e1.uuid);
+	message_attempted_free(v, n);
+	/* m2 reached e1 alone; no such message. */
+	assert_int_equal(message_destinations(f->st, "t", app, m[2].id, NULL,
+	    50, &v, &n, &more, &errs), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].status, 2);
+	message_attempted_free(v, n);
+	assert_int_equal(message_destinations(f->st, "t", app, "msg_nope",
+	    NULL, 50, &v, &n, &more, &errs), STORE_NOTFOUND);
+
+	for (i = 0; i < 3; i++)
+		message_free(&m[i]);
+	webhook_free(&e1);
+	webhook_free(&e2);
+}
+
 static void
 test_store_eventid_freed(void **state)
 {
@@ -418,6 +625,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempted, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_store_eventid_freed, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_app_delete, setup,
