@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "attempt.h"
+#include "delivery.h"
 #include "endpoint.h"
 #include "event.h"
 #include "log.h"
@@ -72,7 +73,8 @@ msg_record(const struct message *m)
 	    json_object_new_string(m->event_id) : NULL);
 	json_object_object_add(j, "eventType",
 	    json_object_new_string(m->event_type));
-	json_object_object_add(j, "payload", json_object_get(m->payload));
+	json_object_object_add(j, "payload", m->expunged ? NULL :
+	    json_object_get(m->payload));
 	json_object_object_add(j, "channels", msg_channels_json(m));
 	json_object_object_add(j, "createdAt",
 	    json_object_new_int64(m->created_ms));
@@ -106,10 +108,16 @@ msg_parse(const char *rec, const char *app, struct message *m)
 		m->event_id = xstrdup(json_object_get_string(v));
 	m->event_type = xstrdup(json_object_object_get_ex(j, "eventType",
 	    &v) ? json_object_get_string(v) : "");
-	if (json_object_object_get_ex(j, "payload", &v) && v != NULL)
-		m->payload = json_object_get(v);
-	else
+	if (!json_object_object_get_ex(j, "payload", &v))
 		m->payload = json_object_new_object();
+	else if (v == NULL) {
+		/* Expunged: Svix answers a payload gone this way. */
+		m->expunged = 1;
+		m->payload = json_object_new_object();
+		json_object_object_add(m->payload, "expired",
+		    json_object_new_boolean(1));
+	} else
+		m->payload = json_object_get(v);
 	if (json_object_object_get_ex(j, "channels", &v) &&
 	    json_object_is_type(v, json_type_array) &&
 	    (n = json_object_array_length(v)) > 0) {
@@ -622,6 +630,11 @@ message_resend(struct store *st, struct spool *sp, const char *team,
 		message_free(&m);
 		return rc;
 	}
+	if (m.expunged) {
+		webhook_free(&w);
+		message_free(&m);
+		return MSG_EXPUNGED;
+	}
 	/* The message's event as a manual delivery of it to w: one attempt,
 	 * the same svix-id. */
 	memset(&ev, 0, sizeof(ev));
@@ -803,8 +816,8 @@ message_recover(struct store *st, struct spool *sp, const char *team,
 		    app_id_from_uuid("msg_", os[i].uuid, id) == -1)
 			continue;
 		rc = message_resend(st, sp, team, a.id, id, ep_ref);
-		if (rc == STORE_NOTFOUND)	/* pruned meanwhile */
-			rc = STORE_OK;
+		if (rc == STORE_NOTFOUND || rc == MSG_EXPUNGED)
+			rc = STORE_OK;	/* pruned meanwhile, or expunged */
 		else if (rc == STORE_OK)
 			(*n)++;
 	}
@@ -1104,6 +1117,76 @@ out:
 	for (i = 0; i < x.n; i++)
 		webhook_free(&x.ws[i]);
 	free(x.ws);
+	message_free(&m);
+	return rc;
+}
+
+/* ---- expunge ---------------------------------------------------------- */
+
+/*
+ * Removes the spool's copies of the event uuid that no daemon holds: its
+ * file in new/ ("<ms>.<uuid>": spool_enqueue's name for it), and its
+ * deliveries in deferred/ and dead/ to each endpoint of the application
+ * app (named by their delivery id).  *n counts them.
+ */
+static int
+msg_spool_withdraw(struct store *st, struct spool *sp, const char *team,
+    const char *app, const char *uuid, size_t *n)
+{
+	struct spool_ent	*v;
+	struct msg_eps		 x;
+	char			 id[DELIVER_ID_LEN + 1];
+	size_t			 k, i, len, ulen = strlen(uuid);
+	int			 rc;
+
+	if (spool_list_names(sp, SPOOL_NEW, &v, &k) == -1)
+		return STORE_ERR;
+	for (i = 0; i < k; i++) {
+		len = strlen(v[i].name);
+		if (len > ulen && v[i].name[len - ulen - 1] == '.' &&
+		    strcmp(v[i].name + len - ulen, uuid) == 0 &&
+		    spool_withdraw(sp, v[i].name) == 0)
+			(*n)++;
+	}
+	spool_list_free(v, k);
+	memset(&x, 0, sizeof(x));
+	x.app = app;
+	if ((rc = webhook_team_each(st, team, msg_eps_each, &x)) == STORE_NOTFOUND)
+		rc = STORE_OK;
+	for (i = 0; i < x.n; i++) {
+		deliver_msg_id(uuid, x.ws[i].uuid, id);
+		if (spool_exists(sp, SPOOL_DEFERRED, id) &&
+		    spool_remove(sp, SPOOL_DEFERRED, id) == 0)
+			(*n)++;
+		if (spool_exists(sp, SPOOL_DEAD, id) &&
+		    spool_remove(sp, SPOOL_DEAD, id) == 0)
+			(*n)++;
+		webhook_free(&x.ws[i]);
+	}
+	free(x.ws);
+	return rc;
+}
+
+int
+message_expunge(struct store *st, struct spool *sp, const char *team,
+    const char *app_ref, const char *msg_ref, size_t *withdrawn)
+{
+	struct message	 m;
+	char		*rec;
+	int		 rc;
+
+	*withdrawn = 0;
+	if ((rc = message_get(st, team, app_ref, msg_ref, &m)) != STORE_OK)
+		return rc;
+	/* The record first: from here on nothing sends it again. */
+	if (!m.expunged) {
+		m.expunged = 1;
+		rec = msg_record(&m);
+		rc = store_msg_replace(st, team, m.app, m.id, rec);
+		free(rec);
+	}
+	if (rc == STORE_OK)
+		rc = msg_spool_withdraw(st, sp, team, m.app, m.uuid, withdrawn);
 	message_free(&m);
 	return rc;
 }

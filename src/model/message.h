@@ -31,6 +31,7 @@
 
 /* Model results beyond the store's (APP_INVALID: the body breaks a rule). */
 #define MSG_SPOOL	(-2)	/* the spool could not take it: try later */
+#define MSG_EXPUNGED	(-3)	/* its payload was removed: not sent again */
 
 struct message {
 	char		 id[APP_ID_MAX + 1];	/* "msg_" ... */
@@ -42,6 +43,8 @@ struct message {
 	char		**channels;
 	size_t		 nchannels;
 	int64_t		 created_ms;
+	int		 expunged;	/* its payload removed: payload is
+					   {"expired": true}, as Svix's */
 };
 
 void	 message_free(struct message *);
@@ -105,7 +108,7 @@ int	 message_attempts(struct store *, const char *team,
 /*
  * Sends the message again to the endpoint, now, as a manual retry (one
  * attempt, triggerType 1): a delivery file in the spool.  STORE_NOTFOUND
- * for no such message or endpoint; MSG_SPOOL.
+ * for no such message or endpoint; MSG_SPOOL; MSG_EXPUNGED.
  */
 int	 message_resend(struct store *, struct spool *, const char *team,
 	    const char *app_ref, const char *msg_ref, const char *ep_ref);
@@ -169,6 +172,18 @@ int	 message_destinations(struct store *, const char *team,
 	    const char *app_ref, const char *msg_ref, const char *iterator,
 	    size_t limit, struct msg_attempted **out, size_t *n, int *more,
 	    struct wh_errors *errs);
+
+/*
+ * Svix's expunge-content: the stored payload of the message is removed
+ * (read back as {"expired": true}; resend and recover skip it), and so
+ * are its copies in the spool that no daemon holds: the event while it
+ * waits in new/, and each delivery of it waiting in deferred/ for a retry
+ * or kept in dead/ (*withdrawn counts those files).  A delivery being
+ * attempted at that moment (claimed in cur/) still goes out, and a manual
+ * resend already queued too.  Removing it again is STORE_OK.
+ */
+int	 message_expunge(struct store *, struct spool *, const char *team,
+	    const char *app_ref, const char *msg_ref, size_t *withdrawn);
 
 /* Removes the messages made before before_ms (the attempts' retention). */
 int	 message_prune(struct store *, int64_t before_ms, size_t *removed);

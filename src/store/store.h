@@ -391,6 +391,10 @@ int	store_msg_delete_app(struct store *, const char *team, const char *app,
 typedef int (*store_msg_old_fn)(const char *json, void *arg);
 int	store_msg_prune(struct store *, store_msg_old_fn old, void *arg,
 	    size_t *removed);
+/* Replaces the JSON of the message id (its eventId stays): an expunged
+ * payload.  STORE_NOTFOUND when there is none. */
+int	store_msg_replace(struct store *, const char *team, const char *app,
+	    const char *id, const char *json);
 
 /* The bytes of the store's files on disk (databases and logs), for
  * the metrics: a stat of each file, no lock. */

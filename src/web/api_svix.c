@@ -641,6 +641,8 @@ static const struct route api_svix_routes[] = {
 	  svix_attempted_msgs, SCOPE_VIEW, SL },
 	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/msg/:msg/endpoint",
 	  svix_attempted_destinations, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_DELETE), SVIX_BASE "/app/:app/msg/:msg/content",
+	  svix_msg_expunge, SCOPE_REMOVE, SL },
 };
 const struct dialect api_svix_dialect = {
 	"svix", SVIX_BASE, api_svix_routes,

@@ -210,6 +210,26 @@ svix_msg_list(struct api_ctx *c)
 	api_json(c, 200, j);
 }
 
+/* DELETE /app/{app}/msg/{msg}/content: 204; the payload is gone. */
+void
+svix_msg_expunge(struct api_ctx *c)
+{
+	struct spool	*sp;
+	size_t		 n;
+
+	if ((sp = api_ctx_spool(c)) == NULL) {
+		svix_fail(c, STORE_ERR, NULL);
+		return;
+	}
+	if (svix_fail(c, message_expunge(c->st, sp, c->auth.team,
+	    c->params[0], c->params[1], &n), NULL))
+		return;
+	log_info("svix_msg_expunge: team %s: application %s: message %s: "
+	    "content removed, %zu spool files withdrawn", c->auth.team,
+	    c->params[0], c->params[1], n);
+	api_json(c, 204, NULL);
+}
+
 /* ---- attempted messages and destinations -------------------------------- */
 
 /* Svix's MessageStatusText of a MessageStatus. */
@@ -460,6 +480,11 @@ svix_resend_run(struct api_ctx *c)
 	}
 	rc = message_resend(c->st, sp, c->auth.team, c->params[0],
 	    c->params[1], c->params[2]);
+	if (rc == MSG_EXPUNGED) {
+		svix_error_code(c, 400, "missing_payload", "Unable to resend "
+		    "message. Payload is missing (probably expired).", NULL);
+		return;
+	}
 	if (rc == MSG_SPOOL) {
 		http_header(c->resp, "Retry-After", "1");
 		svix_error(c, 503, "The message could not be queued; try "

@@ -7,16 +7,33 @@
 // messages (listAttemptedMessages: EndpointMessageOut newest first, its
 // latest attempt's outcome, sending with nextAttempt while a retry is due,
 // Svix's filters and pages) and a message's attempted endpoints
-// (listAttemptedDestinations: MessageEndpointOut in endpoint id order).
+// (listAttemptedDestinations: MessageEndpointOut in endpoint id order);
+// a message's content expunged (expungeContent: read back as
+// {"expired": true}, resend refused, its retry waiting in deferred/
+// withdrawn and not sent).
 
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import { Svix as Svix2 } from 'svix2';
 
 import { makeHome, sleep, startLighttpd } from './lib.mjs';
-import { startDaemon, startReceiver, writeConf } from './delivery_lib.mjs';
+import { spoolFiles, startDaemon, startReceiver, writeConf } from './delivery_lib.mjs';
 import { client, fails, ISO_Z, raw } from './svix_lib.mjs';
+
+// The UUID behind a Svix id (prefix and 22 base62 digits: app.c).
+const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+function uuidOf(id) {
+  let n = 0n;
+  for (const ch of id.slice(id.indexOf('_') + 1)) n = n * 62n + BigInt(B62.indexOf(ch));
+  const h = n.toString(16).padStart(32, '0');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+// A delivery's file name in deferred/ and dead/ (delivery.c's
+// deliver_msg_id).
+const deliveryFile = (msgId, epId) =>
+  'msg_' + crypto.createHash('sha256').update(`${uuidOf(msgId)}\n${uuidOf(epId)}`).digest('hex').slice(0, 32);
 
 describe('Svix attempted messages and destinations', () => {
   let srv, rx, daemon, svix, v2, app, epOk, epBad;
@@ -185,5 +202,42 @@ describe('Svix attempted messages and destinations', () => {
     const d = await v2.messageAttempt.listAttemptedDestinations(app.id, m[1].id);
     assert.deepEqual(ids(d), [epOk.id, epBad.id]);
     assert.deepEqual(d.data.map((x) => x.status), [0, 2]);
+  });
+
+  // Last: it changes m1's content.
+  test('expungeContent: 204, the payload reads {"expired": true}, resend refused, the retry waiting withdrawn', async () => {
+    const m3 = await svix.message.create(app.id, { eventType: 'order.paid', payload: { secret: 's3' } });
+    const file = deliveryFile(m3.id, epBad.id);
+    await rx.waitFor(() => at('/bad').some((q) => q.headers['svix-id'] === m3.id), 20000);
+    const first = at('/bad').find((q) => q.headers['svix-id'] === m3.id).at;
+    for (let i = 0; i < 100 && !spoolFiles(srv.home, 'deferred').includes(file); i++) await sleep(50);
+    assert.ok(spoolFiles(srv.home, 'deferred').includes(file), 'its retry waits in deferred/');
+
+    assert.equal(await svix.message.expungeContent(app.id, m3.id), undefined);
+    assert.equal(spoolFiles(srv.home, 'deferred').includes(file), false, 'the retry withdrawn');
+    assert.deepEqual((await svix.message.get(app.id, m3.id)).payload, { expired: true });
+    const r = await raw(srv, 'GET', `/api/v1/app/${app.id}/msg/${m3.id}?with_content=false`);
+    assert.deepEqual(r.json.payload, {});
+    const l = await svix.messageAttempt.listAttemptedMessages(app.id, epOk.id, { limit: 1 });
+    assert.deepEqual(l.data.map((x) => [x.id, x.payload]), [[m3.id, { expired: true }]]);
+    const e = await fails(svix.messageAttempt.resend(app.id, m3.id, epOk.id));
+    assert.equal(e.code, 400);
+    assert.equal(e.body.code, 'missing_payload');
+    // Twice is fine; the raw answer is a 204 without a body; 404s.
+    const again = await raw(srv, 'DELETE', `/api/v1/app/${app.id}/msg/${m3.id}/content`);
+    assert.equal(again.status, 204);
+    assert.equal(again.text, '');
+    assert.equal((await fails(svix.message.expungeContent(app.id, 'msg_nope'))).code, 404);
+    assert.equal((await fails(svix.message.expungeContent('nope', m3.id))).code, 404);
+
+    // svix@2, by eventId.
+    await v2.message.expungeContent(app.id, 'e-2');
+    assert.deepEqual((await v2.message.get(app.id, m[2].id, { withContent: true })).payload, { expired: true });
+    assert.deepEqual((await svix.message.get(app.id, m[1].id)).payload, { n: 1 }, 'another message keeps its payload');
+
+    // Past the time its retry was due (5 s, at most +20 %), m3 went to
+    // epBad once.
+    await sleep(Math.max(0, first + 7500 - Date.now()));
+    assert.equal(at('/bad').filter((q) => q.headers['svix-id'] === m3.id).length, 1);
   });
 });

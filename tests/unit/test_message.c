@@ -7,7 +7,8 @@
  * STORE_EXISTS; bad bodies name their fields; get by id and by eventId;
  * another application's message is not found; list order, pages and
  * filters; an endpoint's attempted messages and a message's attempted
- * endpoints (outcomes, Svix's status filter, pages both ways); resend
+ * endpoints (outcomes, Svix's status filter, pages both ways); expunge
+ * (the payload gone, the spool's waiting copies withdrawn); resend
  * writes a manual delivery file; pruning by age.  Each
  * test runs in its own temporary data directory (store and spool).
  */
@@ -554,6 +555,77 @@ test_attempted(void **state)
 	webhook_free(&e2);
 }
 
+/*
+ * Expunge: the payload read back as {"expired": true} (the eventId kept),
+ * the event's file in new/ and its deliveries in deferred/ and dead/
+ * withdrawn, another message's left; resend refused; twice is fine.
+ */
+static void
+test_expunge(void **state)
+{
+	struct fx		*f = *state;
+	struct wh_errors	 errs;
+	struct message		 m, m2, g;
+	struct webhook		 e1;
+	struct spool_ent	*v;
+	json_object		*j, *p;
+	char			 app[APP_ID_MAX + 1], ep1[APP_ID_MAX + 1];
+	char			 id[DELIVER_ID_LEN + 1], id2[DELIVER_ID_LEN + 1];
+	size_t			 n, k;
+
+	mkapp(f, "acme", app);
+	mkep(f, app, &e1);
+	endpoint_id(&e1, ep1);
+	assert_int_equal(create(f, app, "{\"eventType\":\"a.x\",\"payload\":"
+	    "{\"secret\":\"s\"},\"eventId\":\"e-1\"}", &m, &errs), STORE_OK);
+	assert_int_equal(create(f, app, "{\"eventType\":\"a.x\",\"payload\":"
+	    "{\"n\":2}}", &m2, &errs), STORE_OK);
+	deliver_msg_id(m.uuid, e1.uuid, id);
+	deliver_msg_id(m2.uuid, e1.uuid, id2);
+	assert_int_equal(spool_write(f->sp, SPOOL_DEFERRED, id, "{}", 2, 0), 0);
+	assert_int_equal(spool_write(f->sp, SPOOL_DEAD, id, "{}", 2, 0), 0);
+	assert_int_equal(spool_write(f->sp, SPOOL_DEFERRED, id2, "{}", 2, 0),
+	    0);
+
+	assert_int_equal(message_expunge(f->st, f->sp, "t", "acme", m.id, &n),
+	    STORE_OK);
+	assert_int_equal(n, 3);
+	assert_false(spool_exists(f->sp, SPOOL_DEFERRED, id));
+	assert_false(spool_exists(f->sp, SPOOL_DEAD, id));
+	assert_true(spool_exists(f->sp, SPOOL_DEFERRED, id2));
+	/* new/ keeps m2's event alone. */
+	assert_int_equal(spool_list_names(f->sp, SPOOL_NEW, &v, &k), 0);
+	assert_int_equal(k, 1);
+	assert_non_null(strstr(v[0].name, m2.uuid));
+	spool_list_free(v, k);
+
+	assert_int_equal(message_get(f->st, "t", app, "e-1", &g), STORE_OK);
+	assert_string_equal(g.id, m.id);
+	assert_int_equal(g.expunged, 1);
+	j = message_to_json(&g, 1);
+	assert_true(json_object_object_get_ex(j, "payload", &p));
+	assert_string_equal(json_object_to_json_string_ext(p,
+	    JSON_C_TO_STRING_PLAIN), "{\"expired\":true}");
+	json_object_put(j);
+	message_free(&g);
+	assert_int_equal(message_get(f->st, "t", app, m2.id, &g), STORE_OK);
+	assert_int_equal(g.expunged, 0);
+	message_free(&g);
+
+	assert_int_equal(message_resend(f->st, f->sp, "t", app, m.id, ep1),
+	    MSG_EXPUNGED);
+	assert_int_equal(message_expunge(f->st, f->sp, "t", app, "e-1", &n),
+	    STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(message_expunge(f->st, f->sp, "t", app, "msg_nope",
+	    &n), STORE_NOTFOUND);
+	assert_int_equal(message_expunge(f->st, f->sp, "t", "nope", m.id, &n),
+	    STORE_NOTFOUND);
+	message_free(&m);
+	message_free(&m2);
+	webhook_free(&e1);
+}
+
 static void
 test_store_eventid_freed(void **state)
 {
@@ -627,6 +699,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attempted, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_expunge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_eventid_freed, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_app_delete, setup,
