@@ -1190,3 +1190,73 @@ message_expunge(struct store *st, struct spool *sp, const char *team,
 	message_free(&m);
 	return rc;
 }
+
+/* ---- one endpoint's message (send-example) ----------------------------- */
+
+int
+message_send_to(struct store *st, struct spool *sp, const char *team,
+    const char *app_ref, const char *ep_ref, const char *event_type,
+    json_object *payload, struct message *m)
+{
+	struct spool_event	 ev;
+	struct webhook		 w;
+	struct app		 a;
+	char			 ts[UTIL_ISO_LEN], name[SPOOL_NAME_MAX + 1];
+	char			*text;
+	int			 rc;
+
+	memset(m, 0, sizeof(*m));
+	if ((rc = app_get(st, team, app_ref, &a)) != STORE_OK)
+		return rc;
+	snprintf(m->app, sizeof(m->app), "%s", a.id);
+	app_free(&a);
+	if ((rc = message_endpoint(st, team, m->app, ep_ref, &w)) != STORE_OK)
+		return rc;
+	m->event_type = xstrdup(event_type);
+	m->payload = json_object_get(payload);
+	util_uuid7(m->uuid);
+	if (app_id_from_uuid("msg_", m->uuid, m->id) == -1)
+		log_panic("message_send_to: no id for %s", m->uuid);
+	m->created_ms = util_now_ms();
+	text = msg_record(m);
+	rc = store_msg_create(st, team, m->app, m->id, NULL, text);
+	free(text);
+	if (rc != STORE_OK)
+		goto fail;
+	/* A delivery file for w alone, its first attempt to come; named
+	 * after the event as a published one is (expunge finds it). */
+	memset(&ev, 0, sizeof(ev));
+	util_iso8601(m->created_ms, ts);
+	ev.id = m->uuid;
+	ev.team = (char *)team;
+	ev.type = m->event_type;
+	ev.timestamp = ts;
+	ev.data = m->payload;
+	ev.webhook = w.uuid;
+	ev.app = m->app;
+	ev.svix = 1;
+	/* As the fan-out would: nothing for an endpoint that is disabled
+	 * or that the type or the channels do not reach (Svix stores the
+	 * message all the same). */
+	if (!w.active || !webhook_wants(&w, m->event_type) ||
+	    !event_reaches(&ev, w.app, w.channels, w.nchannels)) {
+		webhook_free(&w);
+		return STORE_OK;
+	}
+	text = spool_event_format(&ev);
+	if (spool_enqueue(sp, text, strlen(text), m->uuid, name) == -1) {
+		if (store_msg_delete(st, team, m->app, m->id) != STORE_OK)
+			log_warn("message_send_to: %s: not queued, and its "
+			    "record not removed", m->id);
+		rc = MSG_SPOOL;
+	}
+	free(text);
+	if (rc != STORE_OK)
+		goto fail;
+	webhook_free(&w);
+	return STORE_OK;
+fail:
+	webhook_free(&w);
+	message_free(m);
+	return rc;
+}

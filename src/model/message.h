@@ -174,6 +174,18 @@ int	 message_destinations(struct store *, const char *team,
 	    struct wh_errors *errs);
 
 /*
+ * Svix's send-example: a message of event_type with payload (taken as it
+ * is, any JSON value: an event type's example) stored as any other, sent
+ * to the endpoint ep_ref alone (a delivery file for it, retried on the
+ * schedule), not to the application's other endpoints; not sent when the
+ * endpoint is disabled or its types or channels would not take it.  *m filled on
+ * STORE_OK; STORE_NOTFOUND for no such application or endpoint; MSG_SPOOL.
+ */
+int	 message_send_to(struct store *, struct spool *, const char *team,
+	    const char *app_ref, const char *ep_ref, const char *event_type,
+	    json_object *payload, struct message *m);
+
+/*
  * Svix's expunge-content: the stored payload of the message is removed
  * (read back as {"expired": true}; resend and recover skip it), and so
  * are its copies in the spool that no daemon holds: the event while it

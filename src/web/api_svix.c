@@ -643,6 +643,8 @@ static const struct route api_svix_routes[] = {
 	  svix_attempted_destinations, SCOPE_VIEW, SL },
 	{ HTTP_M(HTTP_DELETE), SVIX_BASE "/app/:app/msg/:msg/content",
 	  svix_msg_expunge, SCOPE_REMOVE, SL },
+	{ HTTP_M(HTTP_POST), SVIX_BASE "/app/:app/endpoint/:ep/send-example",
+	  svix_send_example, SCOPE_PUBLISH, ROUTE_BODY | SL },
 };
 const struct dialect api_svix_dialect = {
 	"svix", SVIX_BASE, api_svix_routes,

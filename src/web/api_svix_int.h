@@ -73,6 +73,7 @@ void	 svix_msg_create(struct api_ctx *);
 void	 svix_msg_get(struct api_ctx *);
 void	 svix_msg_list(struct api_ctx *);
 void	 svix_msg_expunge(struct api_ctx *);
+void	 svix_send_example(struct api_ctx *);
 void	 svix_attempt_by_endpoint(struct api_ctx *);
 void	 svix_attempt_by_msg(struct api_ctx *);
 void	 svix_attempt_get(struct api_ctx *);

@@ -3,6 +3,7 @@
  * get (by id or eventId), list.  A message is an event of the spool, so
  * its deliveries, retries and attempts are the service's own.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include "api.h"
 #include "api_svix_int.h"
 #include "endpoint.h"
+#include "event.h"
+#include "event_type.h"
 #include "log.h"
 #include "message.h"
 
@@ -228,6 +231,96 @@ svix_msg_expunge(struct api_ctx *c)
 	    "content removed, %zu spool files withdrawn", c->auth.team,
 	    c->params[0], c->params[1], n);
 	api_json(c, 204, NULL);
+}
+
+/* ---- send-example ------------------------------------------------------- */
+
+static void
+svix_send_example_run(struct api_ctx *c)
+{
+	struct wh_errors errs;
+	struct evtype	 e;
+	struct message	 m;
+	struct spool	*sp;
+	json_object	*v, *payload = NULL;
+	const char	*type = NULL;
+	int64_t		 index = 0;
+	int		 rc;
+
+	memset(&errs, 0, sizeof(errs));
+	memset(&e, 0, sizeof(e));
+	if (c->body == NULL || !json_object_is_type(c->body, json_type_object))
+		webhook_error(&errs, "body", "value is not a valid dict");
+	else {
+		if (!json_object_object_get_ex(c->body, "eventType", &v) ||
+		    v == NULL)
+			webhook_error(&errs, "eventType", "field required");
+		else if (!json_object_is_type(v, json_type_string) ||
+		    !event_type_ok(json_object_get_string(v),
+		    (size_t)json_object_get_string_len(v)))
+			webhook_error(&errs, "eventType", "must be %s",
+			    EVENT_TYPE_RULE);
+		else
+			type = json_object_get_string(v);
+		if (json_object_object_get_ex(c->body, "exampleIndex", &v) &&
+		    v != NULL && (!json_object_is_type(v, json_type_int) ||
+		    (index = json_object_get_int64(v)) < 0 ||
+		    index > INT32_MAX))
+			webhook_error(&errs, "exampleIndex", "must be an "
+			    "integer, at least 0");
+	}
+	if (errs.count > 0) {
+		svix_error(c, 422, "", &errs);
+		return;
+	}
+	if (strcmp(type, "svix.ping") == 0) {
+		/* Svix's ping: no event type needed. */
+		payload = json_object_new_object();
+		json_object_object_add(payload, "success",
+		    json_object_new_boolean(1));
+	} else {
+		if (svix_fail(c, evtype_get(c->st, c->auth.team, type, &e),
+		    NULL))
+			return;
+		if ((v = evtype_example(&e, (size_t)index)) == NULL) {
+			evtype_free(&e);
+			svix_error_code(c, 400, "invalid_scheme", "Unable to "
+			    "generate example message from event-type schema",
+			    NULL);
+			return;
+		}
+		payload = json_object_get(v);
+		evtype_free(&e);
+	}
+	if ((sp = api_ctx_spool(c)) == NULL) {
+		json_object_put(payload);
+		svix_fail(c, STORE_ERR, NULL);
+		return;
+	}
+	rc = message_send_to(c->st, sp, c->auth.team, c->params[0],
+	    c->params[1], type, payload, &m);
+	json_object_put(payload);
+	if (rc == MSG_SPOOL) {
+		http_header(c->resp, "Retry-After", "1");
+		svix_error(c, 503, "The message could not be queued; try "
+		    "again.", NULL);
+		return;
+	}
+	if (svix_fail(c, rc, NULL))
+		return;
+	log_info("svix_send_example: team %s: application %s: endpoint %s: "
+	    "message %s (%s)", c->auth.team, m.app, c->params[1], m.id,
+	    m.event_type);
+	/* Svix answers it without its content. */
+	msg_answer(c, 200, &m, 0);
+}
+
+/* POST /app/{app}/endpoint/{ep}/send-example {eventType, exampleIndex?}:
+ * the type's example as a message to that endpoint alone; MessageOut. */
+void
+svix_send_example(struct api_ctx *c)
+{
+	svix_idempotent(c, svix_send_example_run);
 }
 
 /* ---- attempted messages and destinations -------------------------------- */

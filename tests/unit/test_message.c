@@ -8,7 +8,8 @@
  * another application's message is not found; list order, pages and
  * filters; an endpoint's attempted messages and a message's attempted
  * endpoints (outcomes, Svix's status filter, pages both ways); expunge
- * (the payload gone, the spool's waiting copies withdrawn); resend
+ * (the payload gone, the spool's waiting copies withdrawn); send-example's
+ * message to one endpoint; resend
  * writes a manual delivery file; pruning by age.  Each
  * test runs in its own temporary data directory (store and spool).
  */
@@ -626,6 +627,68 @@ test_expunge(void **state)
 	webhook_free(&e1);
 }
 
+/*
+ * send-example's message: stored, and a delivery file for the one
+ * endpoint named after the event; nothing queued for a disabled one.
+ */
+static void
+test_send_to(void **state)
+{
+	struct fx		*f = *state;
+	struct message		 m, g;
+	struct webhook		 e1, e2;
+	struct spool_event	 ev;
+	struct wh_errors	 errs;
+	json_object		*p = body("{\"k\":1}"), *b;
+	char			 app[APP_ID_MAX + 1], ep1[APP_ID_MAX + 1];
+	char			 ep2[APP_ID_MAX + 1], name[SPOOL_NAME_MAX + 1];
+
+	mkapp(f, "acme", app);
+	mkep(f, app, &e1);
+	endpoint_id(&e1, ep1);
+	b = body("{\"url\":\"https://example.com/x\",\"disabled\":true}");
+	memset(&errs, 0, sizeof(errs));
+	assert_int_equal(endpoint_create(f->st, "t", app, b, &e2, &errs),
+	    STORE_OK);
+	json_object_put(b);
+	endpoint_id(&e2, ep2);
+
+	assert_int_equal(message_send_to(f->st, f->sp, "t", "acme", ep1,
+	    "a.x", p, &m), STORE_OK);
+	only_new(f, &ev, name, sizeof(name));
+	assert_non_null(strstr(name, m.uuid));
+	assert_string_equal(ev.id, m.uuid);
+	assert_string_equal(ev.webhook, e1.uuid);
+	assert_string_equal(ev.app, app);
+	assert_string_equal(ev.type, "a.x");
+	assert_int_equal(ev.svix, 1);
+	assert_int_equal(ev.manual, 0);
+	assert_int_equal(ev.attempt, 0);
+	assert_string_equal(ev.data_text, "{\"k\":1}");
+	spool_event_free(&ev);
+	assert_int_equal(message_get(f->st, "t", app, m.id, &g), STORE_OK);
+	assert_string_equal(json_object_to_json_string_ext(g.payload,
+	    JSON_C_TO_STRING_PLAIN), "{\"k\":1}");
+	message_free(&g);
+	message_free(&m);
+
+	/* Disabled: stored, not queued (new/ still holds the one). */
+	assert_int_equal(message_send_to(f->st, f->sp, "t", app, ep2, "a.x", p,
+	    &m), STORE_OK);
+	only_new(f, &ev, name, sizeof(name));
+	spool_event_free(&ev);
+	assert_int_equal(message_get(f->st, "t", app, m.id, &g), STORE_OK);
+	message_free(&g);
+	message_free(&m);
+	assert_int_equal(message_send_to(f->st, f->sp, "t", app, "ep_nope",
+	    "a.x", p, &m), STORE_NOTFOUND);
+	assert_int_equal(message_send_to(f->st, f->sp, "t", "nope", ep1,
+	    "a.x", p, &m), STORE_NOTFOUND);
+	json_object_put(p);
+	webhook_free(&e1);
+	webhook_free(&e2);
+}
+
 static void
 test_store_eventid_freed(void **state)
 {
@@ -700,6 +763,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_attempted, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_expunge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_to, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_eventid_freed, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_app_delete, setup,
