@@ -8,7 +8,8 @@
 // latest attempt's outcome, sending with nextAttempt while a retry is due,
 // Svix's filters and pages) and a message's attempted endpoints
 // (listAttemptedDestinations: MessageEndpointOut in endpoint id order);
-// a message's content expunged (expungeContent: read back as
+// an event type's example sent to one endpoint (sendExample); a
+// message's content expunged (expungeContent: read back as
 // {"expired": true}, resend refused, its retry waiting in deferred/
 // withdrawn and not sent).
 
@@ -16,6 +17,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
+import { Webhook } from 'svix';
 import { Svix as Svix2 } from 'svix2';
 
 import { makeHome, sleep, startLighttpd } from './lib.mjs';
@@ -42,7 +44,7 @@ describe('Svix attempted messages and destinations', () => {
   const ids = (list) => list.data.map((x) => x.id);
 
   before(async () => {
-    rx = await startReceiver((q) => ({ status: q.url === '/ok' ? 204 : 500 }));
+    rx = await startReceiver((q) => ({ status: q.url.startsWith('/ok') ? 204 : 500 }));
     const { home, token } = makeHome('webhooks-svixatt-');
     writeConf(home, { allow_private: 1 });
     srv = await startLighttpd({ home, token });
@@ -204,6 +206,54 @@ describe('Svix attempted messages and destinations', () => {
     assert.deepEqual(d.data.map((x) => x.status), [0, 2]);
   });
 
+  test('sendExample: the type\'s example as a message to that endpoint alone', async () => {
+    await svix.eventType.create({
+      name: 'invoice.sent', description: 'i',
+      schemas: { 1: { type: 'object', examples: [{ invoice: 1 }, { invoice: 2 }] } },
+    });
+    const epOk2 = await svix.endpoint.create(app.id, { url: `${rx.url}/ok2` });
+    const secret = (await svix.endpoint.getSecret(app.id, epOk.id)).key;
+    const ex = await svix.endpoint.sendExample(app.id, epOk.id, { eventType: 'invoice.sent', exampleIndex: 1 });
+    assert.match(ex.id, /^msg_[0-9A-Za-z]{22}$/);
+    assert.equal(ex.eventType, 'invoice.sent');
+    assert.deepEqual(ex.payload, {}, 'answered without its content, as Svix does');
+    await rx.waitFor(() => at('/ok').some((q) => q.headers['svix-id'] === ex.id), 20000);
+    const q = at('/ok').find((x) => x.headers['svix-id'] === ex.id);
+    assert.deepEqual(new Webhook(secret).verify(q.body, q.headers), { invoice: 2 });
+    assert.deepEqual((await svix.message.get(app.id, ex.id)).payload, { invoice: 2 });
+    // svix@2, the ping; the first example by default.
+    const ping = await v2.endpoint.sendExample(app.id, epOk2.id, { eventType: 'svix.ping' });
+    const first = await svix.endpoint.sendExample(app.id, epOk2.id, { eventType: 'invoice.sent' });
+    await rx.waitFor(() => at('/ok2').length >= 2, 20000);
+    await sleep(1000);	// anything more would have come by now
+    assert.deepEqual(new Map(at('/ok2').map((x) => [x.headers['svix-id'], JSON.parse(x.body)])),
+      new Map([[ping.id, { success: true }], [first.id, { invoice: 1 }]]));
+    assert.equal(at('/ok').filter((x) => x.headers['svix-id'] === ping.id || x.headers['svix-id'] === first.id).length, 0, 'epOk gets neither');
+    assert.equal(at('/ok2').filter((x) => x.headers['svix-id'] === ex.id).length, 0, 'epOk2 does not get epOk\'s');
+
+    // No example, no such type or endpoint, bad bodies.
+    let e = await fails(svix.endpoint.sendExample(app.id, epOk.id, { eventType: 'order.paid' }));
+    assert.equal(e.code, 400);
+    assert.equal(e.body.code, 'invalid_scheme');
+    e = await fails(svix.endpoint.sendExample(app.id, epOk.id, { eventType: 'invoice.sent', exampleIndex: 2 }));
+    assert.equal(e.code, 400);
+    const r0 = await raw(srv, 'POST', `/api/v1/app/${app.id}/endpoint/${epOk.id}/send-example`, { body: { eventType: 'invoice.sent', exampleIndex: 9 } });
+    assert.equal(r0.status, 400);
+    assert.equal(r0.json.code, 'invalid_scheme');
+    assert.equal((await fails(svix.endpoint.sendExample(app.id, epOk.id, { eventType: 'no.such' }))).code, 404);
+    assert.equal((await fails(svix.endpoint.sendExample(app.id, 'ep_nope', { eventType: 'svix.ping' }))).code, 404);
+    const r = await raw(srv, 'POST', `/api/v1/app/${app.id}/endpoint/${epOk.id}/send-example`, { body: { eventType: 'invoice.sent', exampleIndex: -1 } });
+    assert.equal(r.status, 422);
+    assert.deepEqual(r.json.detail[0].loc, ['body', 'exampleIndex']);
+    const r2 = await raw(srv, 'POST', `/api/v1/app/${app.id}/endpoint/${epOk.id}/send-example`, { body: {} });
+    assert.equal(r2.status, 422);
+    assert.deepEqual(r2.json.detail[0].loc, ['body', 'eventType']);
+    const r3 = await raw(srv, 'POST', `/api/v1/app/${app.id}/endpoint/${epOk.id}/send-example`, { body: { eventType: 'svix.ping' } });
+    assert.equal(r3.status, 200);
+    assert.deepEqual(r3.json.payload, {});
+    await svix.endpoint.delete(app.id, epOk2.id);
+  });
+
   // Last: it changes m1's content.
   test('expungeContent: 204, the payload reads {"expired": true}, resend refused, the retry waiting withdrawn', async () => {
     const m3 = await svix.message.create(app.id, { eventType: 'order.paid', payload: { secret: 's3' } });
@@ -223,6 +273,9 @@ describe('Svix attempted messages and destinations', () => {
     const e = await fails(svix.messageAttempt.resend(app.id, m3.id, epOk.id));
     assert.equal(e.code, 400);
     assert.equal(e.body.code, 'missing_payload');
+    const rr = await raw(srv, 'POST', `/api/v1/app/${app.id}/msg/${m3.id}/endpoint/${epBad.id}/resend`);
+    assert.equal(rr.status, 400);
+    assert.match(rr.json.detail, /Payload is missing/);
     // Twice is fine; the raw answer is a 204 without a body; 404s.
     const again = await raw(srv, 'DELETE', `/api/v1/app/${app.id}/msg/${m3.id}/content`);
     assert.equal(again.status, 204);
