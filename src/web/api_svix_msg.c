@@ -457,26 +457,17 @@ svix_attempt_page(struct api_ctx *c, json_object *all)
 {
 	struct wh_errors errs;
 	json_object	*d, *a, *v;
-	char		 iter[APP_ID_MAX + 2], first[24], last[24], st[8], *end;
+	char		 iter[APP_ID_MAX + 2], first[24], last[24], *end;
 	size_t		 limit, total, i, from, to;
-	long		 off, want = -1;
-	int		 desc, back;
+	long		 off;
+	int		 desc, back, want;
 
-	if (svix_list_params(c, &limit, iter, sizeof(iter), &desc) == -1) {
+	if (svix_list_params(c, &limit, iter, sizeof(iter), &desc) == -1 ||
+	    msg_query_status(c, &want) == -1) {
 		json_object_put(all);
 		return;
 	}
 	memset(&errs, 0, sizeof(errs));
-	if (http_query(c->req, "status", st, sizeof(st)) == 0) {
-		want = strtol(st, &end, 10);
-		if (end == st || *end != '\0' || want < 0 || want > 3) {
-			webhook_error(&errs, "query/status", "must be 0, 1, 2 "
-			    "or 3");
-			svix_error(c, 422, "", &errs);
-			json_object_put(all);
-			return;
-		}
-	}
 	if (want >= 0) {
 		d = json_object_new_array();
 		for (i = 0; i < json_object_array_length(all); i++) {
