@@ -3,7 +3,8 @@
  * libraries drive this service by changing their server URL.  A token's
  * team is the Svix "environment"; its scopes map as webhooks:view for
  * reads, webhooks:add, edit and remove for the writes, events:publish
- * for sending a message (and resend, recover).  So far: health,
+ * for sending a message (and resend, recover, send-example), webhooks:remove
+ * for expunging its content.  So far: health,
  * applications (src/model/app.h), event types (src/model/event_type.h),
  * endpoints (src/model/endpoint.h, handlers in api_svix_ep.c), messages
  * and their attempts (src/model/message.h, handlers in api_svix_msg.c).

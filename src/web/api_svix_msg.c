@@ -1,7 +1,10 @@
 /*
  * api_svix_msg: the Svix dialect's messages (src/model/message.h): create,
- * get (by id or eventId), list.  A message is an event of the spool, so
- * its deliveries, retries and attempts are the service's own.
+ * get (by id or eventId), list, expunge its content, send an event type's
+ * example to one endpoint; their attempts, an endpoint's attempted
+ * messages and a message's attempted endpoints; resend, stats, recover.
+ * A message is an event of the spool, so its deliveries, retries and
+ * attempts are the service's own.
  */
 #include <stdint.h>
 #include <stdio.h>
