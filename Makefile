@@ -49,7 +49,7 @@ STORE	 = store_env store_range store_team store_webhook store_attempt store_app 
 CORE	 = util log cfg jscan $(STORE) spool spool_event event attempt \
 	   webhook webhook_check webhook_field webhook_outcome \
 	   retry delivery auth auth_session team metrics app event_type endpoint idem \
-	   message
+	   message message_attempt
 # The API's dialects: every src/web/api_*.c (src/web/dialect.h lists them).
 DIALECTS = $(patsubst src/web/%.c,%,$(wildcard src/web/api_*.c))
 # The FastCGI program links no libcurl (no src/daemon/deliver.c): its test
@@ -194,7 +194,7 @@ UNIT_MODEL = $(UNIT_STORE) jscan spool spool_event event webhook \
 UNIT_DELIVERY = $(UNIT_MODEL) store_attempt attempt retry webhook_outcome \
 	   delivery
 UNIT_WEB = $(UNIT_DELIVERY) auth auth_session team probe store_app store_msg app \
-	   event_type endpoint idem message \
+	   event_type endpoint idem message message_attempt \
 	   $(WEB)
 UNIT_LINK_admin = $(UNIT_WEB)
 UNIT_LINK_api_chatbot = $(UNIT_WEB)
@@ -215,7 +215,7 @@ UNIT_LINK_event = $(UNIT_MODEL)
 UNIT_LINK_http = util log http
 UNIT_LINK_jscan = util log jscan
 UNIT_LINK_message = $(UNIT_DELIVERY) store_app store_msg app idem endpoint \
-	   event_type message
+	   event_type message message_attempt
 UNIT_LINK_metrics = $(UNIT_DB) store_team spool store_attempt attempt metrics
 UNIT_LINK_probe = $(UNIT_DELIVERY) probe
 UNIT_LINK_retry = util log retry
@@ -228,7 +228,7 @@ UNIT_LINK_tmpl = util log tmpl
 UNIT_LINK_util = util log
 UNIT_LINK_wd_endpoint = util log wd_endpoint wd_handoff
 UNIT_LINK_wd_spool = $(UNIT_DELIVERY) deliver store_app store_msg app idem \
-	   endpoint event_type message \
+	   endpoint event_type message message_attempt \
 	   $(filter-out wd_net,$(WD))
 UNIT_LINK_webhook = $(UNIT_MODEL)
 .SECONDEXPANSION:

@@ -830,6 +830,45 @@ ep_parse_any(const char *rec, void *w)
 }
 
 int
+endpoint_all(struct store *st, const char *team, const char *app_id,
+    struct webhook **ws, size_t *n)
+{
+	char	**recs, after[37];
+	size_t	  got, i, parsed;
+	int	  rc;
+
+	*ws = NULL;
+	*n = 0;
+	after[0] = '\0';
+	do {
+		recs = NULL;
+		got = 0;
+		if ((rc = store_ep_list(st, team, app_id, after[0] != '\0' ?
+		    after : NULL, 0, 500, &recs, &got)) != STORE_OK) {
+			while (*n > 0)
+				webhook_free(&(*ws)[--*n]);
+			free(*ws);
+			*ws = NULL;
+			return rc;
+		}
+		*ws = xrealloc(*ws, (*n + got + 1) * sizeof(**ws));
+		for (i = 0, parsed = 0; i < got; i++) {
+			memset(&(*ws)[*n], 0, sizeof(**ws));
+			if (webhook_from_record(recs[i], &(*ws)[*n]) == 0) {
+				snprintf(after, sizeof(after), "%s",
+				    (*ws)[*n].uuid);
+				(*n)++;
+				parsed++;
+			}
+			free(recs[i]);
+		}
+		free(recs);
+		/* A page of nothing readable (logged) would not move on. */
+	} while (got == 500 && parsed > 0);
+	return STORE_OK;
+}
+
+int
 endpoint_list(struct store *st, const char *team, const char *app,
     const char *iterator, int desc, size_t limit, struct webhook **ws,
     size_t *n, int *more)

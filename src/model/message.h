@@ -8,6 +8,10 @@
  * the store's msgs table (store_msg.c) so that it can be read back, and
  * pruned with the attempt log (the same retention).
  *
+ * message.c holds the message itself (record, JSON, create, get, list,
+ * expunge, send-example); message_attempt.c what the attempt log says of
+ * it (attempts, resend, stats, recover, the attempted lists).
+ *
  * Its id is "msg_" and the UUID in base62 (app_id_from_uuid): the svix-id
  * of every delivery of it.  The record: {"v": 1, "id", "eventId" (null:
  * none), "eventType", "payload", "channels" (null: none), "createdAt"
@@ -75,6 +79,9 @@ struct message_filter {
 	int64_t		 before_ms;	/* created before; 0: any */
 	int64_t		 after_ms;	/* created after; 0: any */
 };
+/* 1 if the filter f keeps m (every member of f that is set). */
+int	 message_kept(const struct message *m,
+	    const struct message_filter *f);
 /*
  * A page of the application's messages as app_list's (iterator: a
  * message id; "-" id: backwards), those the filter keeps.
