@@ -222,6 +222,7 @@ UNIT_LINK_retry = util log retry
 UNIT_LINK_router = router
 UNIT_LINK_spool = util log jscan spool spool_event
 UNIT_LINK_store = $(UNIT_STORE)
+UNIT_LINK_store_svix = $(UNIT_STORE) store_app
 UNIT_LINK_store_attempt = $(UNIT_LINK_attempt) store_team store_upgrade
 UNIT_LINK_team = $(UNIT_DB) store_team auth team
 UNIT_LINK_tmpl = util log tmpl
