@@ -100,6 +100,14 @@ upd_ep(const char *old, char **url, char **uid, char **json, void *arg)
 	return 0;
 }
 
+/* Message 4 is old. */
+static int
+old_4(const char *json, void *arg)
+{
+	(void)arg;
+	return strcmp(json, "{\"m\":4}") == 0;
+}
+
 /* What the calls write. */
 static void
 test_written(void **state)
@@ -123,7 +131,10 @@ test_written(void **state)
 		{ "eventId", MSGS, S("et1\0app_1\0ev1"), S("msg_1") },
 		{ "msg gone", MSGS, S("mt1\0app_1\0msg_3"), NULL, 0 },
 		{ "eventId gone", MSGS, S("et1\0app_1\0ev3"), NULL, 0 },
+		{ "msg pruned", MSGS, S("mt1\0app_1\0msg_4"), NULL, 0 },
+		{ "eventId pruned", MSGS, S("et1\0app_1\0ev4"), NULL, 0 },
 	};
+	size_t		 removed = 0;
 	int		 fnret = 0;
 
 	assert_int_equal(store_app_create(s, "t1", "app_1", "u1",
@@ -145,6 +156,10 @@ test_written(void **state)
 	    "{\"m\":3}"), STORE_OK);
 	assert_int_equal(store_msg_delete(s, "t1", "app_1", "msg_3"),
 	    STORE_OK);
+	assert_int_equal(store_msg_create(s, "t1", "app_1", "msg_4", "ev4",
+	    "{\"m\":4}"), STORE_OK);
+	assert_int_equal(store_msg_prune(s, old_4, NULL, &removed), STORE_OK);
+	assert_int_equal(removed, 1);
 	check_golden(s, g, sizeof(g) / sizeof(g[0]));
 }
 
