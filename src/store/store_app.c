@@ -70,7 +70,7 @@ store_app_create(struct store *s, const char *team, const char *id,
 			    .team = team, .ref = id, .alt = uid,
 			    .json = json };
 
-	return store_keyed_create(s, &op);
+	return store_keyed_run(s, &op, TX_WRITE, store_keyed_create_in);
 }
 
 int
@@ -95,7 +95,7 @@ store_app_update(struct store *s, const char *team, const char *ref,
 
 	if (fnret == NULL)
 		u.fnret = &dummy;
-	return store_keyed_update(s, &op);
+	return store_keyed_run(s, &op, TX_WRITE, store_keyed_update_in);
 }
 
 static int	ep_gone(struct store *, DB_TXN *, struct kop *,
@@ -120,7 +120,7 @@ store_app_delete(struct store *s, const char *team, const char *ref,
 			    .team = team, .ref = ref, .by_alt = by_uid,
 			    .gone = apps_gone };
 
-	return store_keyed_delete(s, &op);
+	return store_keyed_run(s, &op, TX_WRITE, store_keyed_delete_in);
 }
 
 int
@@ -158,7 +158,7 @@ store_evtype_put(struct store *s, const char *team, const char *name,
 
 	if (fnret == NULL)
 		u.fnret = &dummy;
-	return store_keyed_update(s, &op);
+	return store_keyed_run(s, &op, TX_WRITE, store_keyed_update_in);
 }
 
 int
@@ -168,7 +168,7 @@ store_evtype_delete(struct store *s, const char *team, const char *name)
 			    .fn = "store_evtype_delete", .team = team,
 			    .ref = name };
 
-	return store_keyed_delete(s, &op);
+	return store_keyed_run(s, &op, TX_WRITE, store_keyed_delete_in);
 }
 
 int
@@ -221,9 +221,8 @@ ep_take(struct store *s, DB_TXN *txn, struct kop *op, const char *id,
 }
 
 static int
-ep_create_body(struct store *s, DB_TXN *txn, void *arg)
+ep_create_in(struct store *s, DB_TXN *txn, struct kop *op)
 {
-	struct kop	*op = arg;
 	struct kop	 app = { .kt = &apps_table, .fn = op->fn,
 			    .team = op->team, .ref = op->app };
 	struct krec	 r;
@@ -247,9 +246,7 @@ store_ep_create(struct store *s, const char *app, const char *uid,
 			    .team = wh->team, .app = app, .ref = wh->uuid,
 			    .alt = uid, .arg = (void *)(uintptr_t)wh };
 
-	if (s->fatal)
-		return STORE_FATAL;
-	return store_run(s, op.fn, TX_WRITE, ep_create_body, &op);
+	return store_keyed_run(s, &op, TX_WRITE, ep_create_in);
 }
 
 int
@@ -309,7 +306,7 @@ store_ep_update(struct store *s, const char *team, const char *app,
 
 	if (fnret == NULL)
 		u.fnret = &dummy;
-	res = store_keyed_update(s, &op);
+	res = store_keyed_run(s, &op, TX_WRITE, store_keyed_update_in);
 	free(u.uid);
 	return res;
 }
@@ -322,7 +319,7 @@ store_ep_delete(struct store *s, const char *team, const char *app,
 			    .team = team, .app = app, .ref = uuid,
 			    .gone = ep_gone };
 
-	return store_keyed_delete(s, &op);
+	return store_keyed_run(s, &op, TX_WRITE, store_keyed_delete_in);
 }
 
 int

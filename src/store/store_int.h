@@ -282,8 +282,8 @@ void	store_key(struct buf *b, char kind, const char *team, const char *app,
 	    const char *name);
 void	store_krec_free(struct krec *);
 
-/* Steps of another call's transaction (store_app.c's endpoints and their
- * webhooks), results as the calls'. */
+/* Steps of a transaction (store_keyed_run's, or another call's: store_app.c's
+ * endpoints and their webhooks); store results. */
 /* The record op->ref names into r (found 0 and the key to write when it
  * is absent and op->upsert, else STORE_NOTFOUND); flags 0 or DB_RMW. */
 int	store_keyed_read(struct store *, DB_TXN *, struct kop *,
@@ -291,6 +291,9 @@ int	store_keyed_read(struct store *, DB_TXN *, struct kop *,
 /* Creates record op->ref with op->alt and op->json: STORE_EXISTS when the
  * id or the alt is taken. */
 int	store_keyed_create_in(struct store *, DB_TXN *, struct kop *);
+/* Read-modify-write through op->update; a changed alt moves its key
+ * (STORE_EXISTS when another record holds the new one). */
+int	store_keyed_update_in(struct store *, DB_TXN *, struct kop *);
 /* Removes op->ref's record and its alternate key, then op->gone. */
 int	store_keyed_delete_in(struct store *, DB_TXN *, struct kop *);
 /* Removes the scope's records, at most max (0: all), each as
@@ -299,14 +302,12 @@ int	store_keyed_delete_in(struct store *, DB_TXN *, struct kop *);
 int	store_keyed_clear_in(struct store *, DB_TXN *, struct kop *,
 	    size_t max, size_t *n);
 
-/* The same as whole calls, each its own transaction. */
-int	store_keyed_create(struct store *, struct kop *);
+/* A step as a call of its own: its transaction in mode, retried. */
+typedef int (*keyed_step_fn)(struct store *, DB_TXN *, struct kop *);
+int	store_keyed_run(struct store *, struct kop *, enum txmode,
+	    keyed_step_fn);
 /* op->ref's id and json (each may be NULL: not wanted; the caller frees). */
 int	store_keyed_get(struct store *, struct kop *, char **id, char **json);
-/* Read-modify-write through op->update; a changed alt moves its key
- * (STORE_EXISTS when another record holds the new one). */
-int	store_keyed_update(struct store *, struct kop *);
-int	store_keyed_delete(struct store *, struct kop *);
 /* The scope's records, max a transaction; *removed counts them. */
 int	store_keyed_clear(struct store *, struct kop *, size_t max,
 	    size_t *removed);

@@ -234,10 +234,9 @@ store_keyed_create_in(struct store *s, DB_TXN *txn, struct kop *op)
 	return res;
 }
 
-static int
-keyed_update_body(struct store *s, DB_TXN *txn, void *arg)
+int
+store_keyed_update_in(struct store *s, DB_TXN *txn, struct kop *op)
 {
-	struct kop	*op = arg;
 	struct krec	 r;
 	DB		*db;
 	char		*alt = NULL, *json = NULL;
@@ -353,18 +352,28 @@ store_keyed_clear_in(struct store *s, DB_TXN *txn, struct kop *op,
 
 /* ---- whole calls ---------------------------------------------------- */
 
+struct keyed_call {
+	keyed_step_fn	 step;
+	struct kop	*op;
+};
+
 static int
-keyed_create_body(struct store *s, DB_TXN *txn, void *arg)
+keyed_call_body(struct store *s, DB_TXN *txn, void *arg)
 {
-	return store_keyed_create_in(s, txn, arg);
+	struct keyed_call *kc = arg;
+
+	return kc->step(s, txn, kc->op);
 }
 
 int
-store_keyed_create(struct store *s, struct kop *op)
+store_keyed_run(struct store *s, struct kop *op, enum txmode mode,
+    keyed_step_fn step)
 {
+	struct keyed_call kc = { step, op };
+
 	if (s->fatal)
 		return STORE_FATAL;
-	return store_run(s, op->fn, TX_WRITE, keyed_create_body, op);
+	return store_run(s, op->fn, mode, keyed_call_body, &kc);
 }
 
 struct keyed_get {
@@ -407,28 +416,6 @@ store_keyed_get(struct store *s, struct kop *op, char **id, char **json)
 	if (s->fatal)
 		return STORE_FATAL;
 	return store_run(s, op->fn, TX_READ, keyed_get_body, &g);
-}
-
-int
-store_keyed_update(struct store *s, struct kop *op)
-{
-	if (s->fatal)
-		return STORE_FATAL;
-	return store_run(s, op->fn, TX_WRITE, keyed_update_body, op);
-}
-
-static int
-keyed_delete_body(struct store *s, DB_TXN *txn, void *arg)
-{
-	return store_keyed_delete_in(s, txn, arg);
-}
-
-int
-store_keyed_delete(struct store *s, struct kop *op)
-{
-	if (s->fatal)
-		return STORE_FATAL;
-	return store_run(s, op->fn, TX_WRITE, keyed_delete_body, op);
 }
 
 struct keyed_clear {

@@ -29,7 +29,7 @@ store_msg_create(struct store *s, const char *team, const char *app,
 			    .team = team, .app = app, .ref = id,
 			    .alt = event_id, .json = json };
 
-	return store_keyed_create(s, &op);
+	return store_keyed_run(s, &op, TX_WRITE, store_keyed_create_in);
 }
 
 int
@@ -50,7 +50,7 @@ store_msg_delete(struct store *s, const char *team, const char *app,
 	struct kop	 op = { .kt = &msgs_table, .fn = "store_msg_delete",
 			    .team = team, .app = app, .ref = id };
 
-	return store_keyed_delete(s, &op);
+	return store_keyed_run(s, &op, TX_WRITE, store_keyed_delete_in);
 }
 
 int
@@ -103,12 +103,6 @@ msgs_prune_take(struct store *s, DB_TXN *txn, struct scan *sc,
 	return STORE_OK;
 }
 
-static int
-msgs_rm_body(struct store *s, DB_TXN *txn, void *arg)
-{
-	return store_keyed_delete_in(s, txn, arg);
-}
-
 struct msgs_prune_run {
 	struct store	*s;
 	size_t		 removed;
@@ -125,8 +119,8 @@ msgs_prune_one(const char *key, const char *val, void *arg)
 	op.team = key + 1;
 	op.app = op.team + strlen(op.team) + 1;
 	op.ref = op.app + strlen(op.app) + 1;
-	if (store_run(r->s, op.fn, TX_WRITE_NOSYNC, msgs_rm_body, &op) ==
-	    STORE_OK)
+	if (store_keyed_run(r->s, &op, TX_WRITE_NOSYNC,
+	    store_keyed_delete_in) == STORE_OK)
 		r->removed++;
 	return 0;
 }
