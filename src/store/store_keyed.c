@@ -86,12 +86,27 @@ keyed_parse(const struct keyed *kt, const DBT *d, struct krec *r)
 	return 0;
 }
 
+/* kind's key for name in op's scope into k, and its value into data
+ * (Berkeley DB's memory) read with flags; a store result. */
+static int
+keyed_fetch(struct store *s, DB *db, DB_TXN *txn, struct kop *op, char kind,
+    const char *name, u_int32_t flags, struct buf *k, DBT *data)
+{
+	DBT	 key;
+
+	store_key(k, kind, op->team, op->app, name);
+	dbt_in(&key, k->p, k->len);
+	dbt_out(data);
+	return store_dberr(s, db->get(db, txn, &key, data, flags), op->fn,
+	    KFILE(op));
+}
+
 int
 store_keyed_read(struct store *s, DB_TXN *txn, struct kop *op,
     u_int32_t flags, struct krec *r)
 {
 	DB		*db;
-	DBT		 key, data;
+	DBT		 data;
 	int		 res;
 
 	memset(r, 0, sizeof(*r));
@@ -99,22 +114,14 @@ store_keyed_read(struct store *s, DB_TXN *txn, struct kop *op,
 	if ((res = store_db(s, op->kt->dbi, &db)) != STORE_OK)
 		return res;
 	if (op->by_alt) {
-		store_key(&r->key, op->kt->altkind, op->team, op->app,
-		    op->ref);
-		dbt_in(&key, r->key.p, r->key.len);
-		dbt_out(&data);
-		res = store_dberr(s, db->get(db, txn, &key, &data, flags),
-		    op->fn, KFILE(op));
-		if (res != STORE_OK)
+		if ((res = keyed_fetch(s, db, txn, op, op->kt->altkind, op->ref,
+		    flags, &r->key, &data)) != STORE_OK)
 			return res;
 		r->id = xstrndup(data.data, data.size);
 	} else
 		r->id = xstrdup(op->ref);
-	store_key(&r->key, op->kt->kind, op->team, op->app, r->id);
-	dbt_in(&key, r->key.p, r->key.len);
-	dbt_out(&data);
-	res = store_dberr(s, db->get(db, txn, &key, &data, flags), op->fn,
-	    KFILE(op));
+	res = keyed_fetch(s, db, txn, op, op->kt->kind, r->id, flags, &r->key,
+	    &data);
 	if (res == STORE_NOTFOUND && op->upsert) {
 		r->alt = xstrdup("");
 		return STORE_OK;
@@ -142,11 +149,8 @@ keyed_alt_take(struct store *s, DB *db, DB_TXN *txn, struct kop *op,
 	int		 res;
 
 	buf_init(&k);
-	store_key(&k, op->kt->altkind, op->team, op->app, alt);
-	dbt_in(&key, k.p, k.len);
-	dbt_out(&data);
-	res = store_dberr(s, db->get(db, txn, &key, &data, DB_RMW), op->fn,
-	    KFILE(op));
+	res = keyed_fetch(s, db, txn, op, op->kt->altkind, alt, DB_RMW, &k,
+	    &data);
 	if (res == STORE_OK) {
 		holder = xstrndup(data.data, data.size);
 		if (strcmp(holder, id) == 0)
@@ -182,11 +186,9 @@ keyed_alt_drop(struct store *s, DB *db, DB_TXN *txn, struct kop *op,
 	if (op->kt->altkind == 0 || alt[0] == '\0')
 		return STORE_OK;
 	buf_init(&k);
-	store_key(&k, op->kt->altkind, op->team, op->app, alt);
+	res = keyed_fetch(s, db, txn, op, op->kt->altkind, alt, DB_RMW, &k,
+	    &data);
 	dbt_in(&key, k.p, k.len);
-	dbt_out(&data);
-	res = store_dberr(s, db->get(db, txn, &key, &data, DB_RMW), op->fn,
-	    KFILE(op));
 	if (res == STORE_OK && data.size == strlen(id) &&
 	    memcmp(data.data, id, data.size) == 0)
 		res = store_dberr(s, db->del(db, txn, &key, 0), op->fn,
