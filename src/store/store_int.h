@@ -282,10 +282,14 @@ void	store_key(struct buf *b, char kind, const char *team, const char *app,
 	    const char *name);
 void	store_krec_free(struct krec *);
 
-/* Steps of a transaction (store_keyed_run's, or another call's: store_app.c's
- * endpoints and their webhooks); store results. */
-/* The record op->ref names into r (found 0 and the key to write when it
- * is absent and op->upsert, else STORE_NOTFOUND); flags 0 or DB_RMW. */
+/*
+ * Steps of a transaction, store_keyed_run's or another call's (store_app.c's
+ * endpoints with their webhooks); each a store result (RETRY included).
+ *
+ * store_keyed_read: the record op->ref names into r (found 0, and the key
+ * to write, when it is absent and op->upsert; else STORE_NOTFOUND); flags
+ * 0 or DB_RMW.
+ */
 int	store_keyed_read(struct store *, DB_TXN *, struct kop *,
 	    u_int32_t flags, struct krec *r);
 /* Creates record op->ref with op->alt and op->json: STORE_EXISTS when the

@@ -334,7 +334,7 @@ store_keyed_clear_in(struct store *s, DB_TXN *txn, struct kop *op,
 			r.alt = xstrdup("");
 		if ((res = keyed_remove(s, db, txn, op, &r, c)) ==
 		    STORE_NOTFOUND)
-			res = STORE_OK;		/* already gone elsewhere */
+			res = STORE_OK;	/* gone elsewhere */
 		store_krec_free(&r);
 		if (res != STORE_OK)
 			break;

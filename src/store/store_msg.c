@@ -156,7 +156,7 @@ store_msg_prune(struct store *s, store_msg_old_fn old, void *arg,
 
 /* ---- an application's messages, all of them ----------------------------- */
 
-#define PURGE_BATCH	1000	/* messages removed at most a transaction */
+#define PURGE_BATCH	1000	/* messages removed a transaction, at most */
 
 int
 store_msg_delete_app(struct store *s, const char *team, const char *app,
