@@ -4,7 +4,8 @@
  * is compared byte for byte with fixed golden keys and values, and golden
  * records put in by hand (as an older build wrote them) read back through
  * the calls.  A change of layout fails here before an existing store stops
- * reading.  Each test runs in its own directory.
+ * reading; and an application's messages removed a batch at a time.
+ * Each test runs in its own directory.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -258,12 +259,48 @@ test_read_old(void **state)
 	    STORE_NOTFOUND);
 }
 
+/* A scope cleared a few records a transaction, their eventIds with them,
+ * another application's left alone. */
+static void
+test_clear_batches(void **state)
+{
+	struct fx	*fx = *state;
+	struct store	*s = fx->s;
+	static const struct keyed msgs = { MSGS, 'm', 'e', 0, NULL };
+	struct kop	 op = { .kt = &msgs, .fn = "test", .team = "t1",
+			    .app = "app_1" };
+	static const struct golden g[] = {
+		{ "msg", MSGS, S("mt1\0app_1\0msg_0"), NULL, 0 },
+		{ "eventId", MSGS, S("et1\0app_1\0ev0"), NULL, 0 },
+		{ "msg 4", MSGS, S("mt1\0app_1\0msg_4"), NULL, 0 },
+		{ "eventId 4", MSGS, S("et1\0app_1\0ev4"), NULL, 0 },
+		{ "other app", MSGS, S("mt1\0app_2\0msg_0"), S("ev0\0{}") },
+		{ "its eventId", MSGS, S("et1\0app_2\0ev0"), S("msg_0") },
+	};
+	char		 id[16], eid[16];
+	size_t		 i, removed = 0;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(id, sizeof(id), "msg_%zu", i);
+		snprintf(eid, sizeof(eid), "ev%zu", i);
+		assert_int_equal(store_msg_create(s, "t1", "app_1", id, eid,
+		    "{}"), STORE_OK);
+	}
+	assert_int_equal(store_msg_create(s, "t1", "app_2", "msg_0", "ev0",
+	    "{}"), STORE_OK);
+	assert_int_equal(store_keyed_clear(s, &op, 2, &removed), STORE_OK);
+	assert_int_equal(removed, 5);
+	check_golden(s, g, sizeof(g) / sizeof(g[0]));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_old, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_clear_batches, setup,
 		    teardown),
 	};
 
