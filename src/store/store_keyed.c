@@ -137,6 +137,23 @@ store_keyed_read(struct store *s, DB_TXN *txn, struct kop *op,
 	return STORE_OK;
 }
 
+/* alt's key into k and the id it names into *holder (malloc'd; NULL when
+ * none), read with DB_RMW. */
+static int
+keyed_alt_holder(struct store *s, DB *db, DB_TXN *txn, struct kop *op,
+    const char *alt, struct buf *k, char **holder)
+{
+	DBT	 data;
+	int	 res;
+
+	*holder = NULL;
+	res = keyed_fetch(s, db, txn, op, op->kt->altkind, alt, DB_RMW, k,
+	    &data);
+	if (res == STORE_OK)
+		*holder = xstrndup(data.data, data.size);
+	return res == STORE_NOTFOUND ? STORE_OK : res;
+}
+
 /* Puts alt's key naming id: STORE_EXISTS when another record that still
  * is one holds it. */
 static int
@@ -149,27 +166,21 @@ keyed_alt_take(struct store *s, DB *db, DB_TXN *txn, struct kop *op,
 	int		 res;
 
 	buf_init(&k);
-	res = keyed_fetch(s, db, txn, op, op->kt->altkind, alt, DB_RMW, &k,
-	    &data);
-	if (res == STORE_OK) {
-		holder = xstrndup(data.data, data.size);
-		if (strcmp(holder, id) == 0)
-			res = STORE_OK;
-		else if (op->kt->held == NULL)
-			res = STORE_EXISTS;
-		else if ((res = op->kt->held(s, txn, op, holder)) == STORE_OK)
+	if ((res = keyed_alt_holder(s, db, txn, op, alt, &k, &holder)) ==
+	    STORE_OK && holder != NULL && strcmp(holder, id) != 0) {
+		if (op->kt->held == NULL ||
+		    (res = op->kt->held(s, txn, op, holder)) == STORE_OK)
 			res = STORE_EXISTS;
 		else if (res == STORE_NOTFOUND)
 			res = STORE_OK;		/* its holder is gone */
-		free(holder);
-	} else if (res == STORE_NOTFOUND)
-		res = STORE_OK;
+	}
 	if (res == STORE_OK) {
 		dbt_in(&key, k.p, k.len);
 		dbt_in(&data, id, strlen(id));
 		res = store_dberr(s, db->put(db, txn, &key, &data, 0), op->fn,
 		    KFILE(op));
 	}
+	free(holder);
 	buf_free(&k);
 	return res;
 }
@@ -179,20 +190,21 @@ static int
 keyed_alt_drop(struct store *s, DB *db, DB_TXN *txn, struct kop *op,
     const char *alt, const char *id)
 {
-	DBT		 key, data;
+	DBT		 key;
 	struct buf	 k;
+	char		*holder;
 	int		 res;
 
 	if (op->kt->altkind == 0 || alt[0] == '\0')
 		return STORE_OK;
 	buf_init(&k);
-	res = keyed_fetch(s, db, txn, op, op->kt->altkind, alt, DB_RMW, &k,
-	    &data);
-	dbt_in(&key, k.p, k.len);
-	if (res == STORE_OK && data.size == strlen(id) &&
-	    memcmp(data.data, id, data.size) == 0)
+	if ((res = keyed_alt_holder(s, db, txn, op, alt, &k, &holder)) ==
+	    STORE_OK && holder != NULL && strcmp(holder, id) == 0) {
+		dbt_in(&key, k.p, k.len);
 		res = store_dberr(s, db->del(db, txn, &key, 0), op->fn,
 		    KFILE(op));
+	}
+	free(holder);
 	buf_free(&k);
 	return res == STORE_NOTFOUND ? STORE_OK : res;
 }
@@ -302,6 +314,19 @@ store_keyed_delete_in(struct store *s, DB_TXN *txn, struct kop *op)
 	return res;
 }
 
+/* A cursor walk's end: ret its last get's (DB_NOTFOUND: past the last),
+ * res the walk's so far; closes c. */
+static int
+keyed_walk_end(struct store *s, struct kop *op, DBC *c, int ret, int res)
+{
+	if (res == STORE_OK && ret != 0 && ret != DB_NOTFOUND)
+		res = store_dberr(s, ret, op->fn, "cursor get");
+	ret = c->close(c);
+	if (res == STORE_OK && ret != 0)
+		res = store_dberr(s, ret, op->fn, "cursor close");
+	return res;
+}
+
 int
 store_keyed_clear_in(struct store *s, DB_TXN *txn, struct kop *op,
     size_t max, size_t *n)
@@ -341,11 +366,7 @@ store_keyed_clear_in(struct store *s, DB_TXN *txn, struct kop *op,
 		done++;
 		ret = c->get(c, &key, &data, DB_NEXT | DB_RMW);
 	}
-	if (res == STORE_OK && ret != 0 && ret != DB_NOTFOUND)
-		res = store_dberr(s, ret, op->fn, "cursor get");
-	ret = c->close(c);
-	if (res == STORE_OK && ret != 0)
-		res = store_dberr(s, ret, op->fn, "cursor close");
+	res = keyed_walk_end(s, op, c, ret, res);
 	buf_free(&p);
 	if (n != NULL)
 		*n = done;
@@ -543,11 +564,7 @@ keyed_list_body(struct store *s, DB_TXN *txn, void *arg)
 			break;
 		ret = c->get(c, &key, &data, op->desc ? DB_PREV : DB_NEXT);
 	}
-	if (res == STORE_OK && ret != 0 && ret != DB_NOTFOUND)
-		res = store_dberr(s, ret, op->fn, "cursor get");
-	ret = c->close(c);
-	if (res == STORE_OK && ret != 0)
-		res = store_dberr(s, ret, op->fn, "cursor close");
+	res = keyed_walk_end(s, op, c, ret, res);
 	buf_free(&p);
 	if (res != STORE_OK)
 		keyed_list_reset(op);
