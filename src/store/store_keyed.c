@@ -41,6 +41,14 @@ store_krec_free(struct krec *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* A value's bytes as a string (malloc'd): an empty value may come with no
+ * memory at all (data NULL). */
+static char *
+keyed_str(const DBT *d)
+{
+	return d->size > 0 ? xstrndup(d->data, d->size) : xstrdup("");
+}
+
 /* The record's value as the table keeps it into v. */
 static void
 keyed_value(const struct keyed *kt, struct buf *v, const char *alt,
@@ -70,15 +78,14 @@ keyed_parse(const struct keyed *kt, const DBT *d, struct krec *r)
 	r->alt = r->json = NULL;
 	if (kt->altkind == 0) {
 		r->alt = xstrdup("");
-		r->json = xstrndup(d->data, d->size);
+		r->json = keyed_str(d);
 		return 0;
 	}
 	if (kt->bare) {
-		r->alt = xstrndup(d->data, d->size);
+		r->alt = keyed_str(d);
 		return 0;
 	}
-	alen = strnlen(d->data, d->size);
-	if (alen >= d->size)
+	if (d->size == 0 || (alen = strnlen(d->data, d->size)) >= d->size)
 		return -1;
 	r->alt = xstrndup(d->data, alen);
 	r->json = xstrndup((const char *)d->data + alen + 1,
@@ -117,7 +124,7 @@ store_keyed_read(struct store *s, DB_TXN *txn, struct kop *op,
 		if ((res = keyed_fetch(s, db, txn, op, op->kt->altkind, op->ref,
 		    flags, &r->key, &data)) != STORE_OK)
 			return res;
-		r->id = xstrndup(data.data, data.size);
+		r->id = keyed_str(&data);
 	} else
 		r->id = xstrdup(op->ref);
 	res = keyed_fetch(s, db, txn, op, op->kt->kind, r->id, flags, &r->key,
@@ -150,7 +157,7 @@ keyed_alt_holder(struct store *s, DB *db, DB_TXN *txn, struct kop *op,
 	res = keyed_fetch(s, db, txn, op, op->kt->altkind, alt, DB_RMW, k,
 	    &data);
 	if (res == STORE_OK)
-		*holder = xstrndup(data.data, data.size);
+		*holder = keyed_str(&data);
 	return res == STORE_NOTFOUND ? STORE_OK : res;
 }
 
@@ -496,11 +503,11 @@ keyed_take_json(struct store *s, DB_TXN *txn, struct kop *op,
 	(void)id;
 	(void)idlen;
 	if (op->kt->altkind == 0) {
-		op->recs[op->n++] = xstrndup(data->data, data->size);
+		op->recs[op->n++] = keyed_str(data);
 		return STORE_OK;
 	}
-	alen = strnlen(data->data, data->size);
-	if (alen < data->size)
+	if (data->size > 0 &&
+	    (alen = strnlen(data->data, data->size)) < data->size)
 		op->recs[op->n++] = xstrndup((const char *)data->data + alen +
 		    1, data->size - alen - 1);
 	return STORE_OK;
