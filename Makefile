@@ -41,8 +41,8 @@ else
 OBJDIR	 = build/normal
 endif
 
-STORE	 = store_env store_range store_team store_webhook store_attempt store_app \
-	   store_msg store_upgrade
+STORE	 = store_env store_range store_keyed store_team store_webhook store_attempt \
+	   store_app store_msg store_upgrade
 # event (the event-type rule that webhook's subscriptions share, publishing)
 # needs the spool: both are core.  delivery (a delivery's id, the record of
 # an attempt, manual retry, the test delivery's answer) needs no libcurl.
@@ -187,7 +187,7 @@ UNIT_ALL = $(CORE) $(TEST_MODS)
 # files, the events it subscribes to, the spool and its files' reader);
 # all a delivery needs but deliver.o; the handlers (api.c's table brings
 # every dialect, admin.c the templates).
-UNIT_DB = util log store_env store_range
+UNIT_DB = util log store_env store_range store_keyed
 UNIT_STORE = $(UNIT_DB) store_team store_webhook store_msg
 UNIT_MODEL = $(UNIT_STORE) jscan spool spool_event event webhook \
 	   webhook_check webhook_field metrics
@@ -222,6 +222,7 @@ UNIT_LINK_retry = util log retry
 UNIT_LINK_router = router
 UNIT_LINK_spool = util log jscan spool spool_event
 UNIT_LINK_store = $(UNIT_STORE)
+UNIT_LINK_store_svix = $(UNIT_STORE) store_app
 UNIT_LINK_store_attempt = $(UNIT_LINK_attempt) store_team store_upgrade
 UNIT_LINK_team = $(UNIT_DB) store_team auth team
 UNIT_LINK_tmpl = util log tmpl

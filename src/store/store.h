@@ -20,8 +20,8 @@
  *
  * Strings returned through char ** are the caller's to free.
  * The implementation (Berkeley DB 5.3) is in store_env.c, store_range.c,
- * store_team.c, store_webhook.c, store_attempt.c, store_app.c and
- * store_upgrade.c.
+ * store_keyed.c, store_team.c, store_webhook.c, store_attempt.c,
+ * store_app.c, store_msg.c and store_upgrade.c.
  */
 #ifndef STORE_H
 #define STORE_H

@@ -1,8 +1,9 @@
 /*
  * store_int.h: what the store's own files share (store_env.c,
- * store_range.c, store_team.c, store_webhook.c, store_attempt.c,
- * store_app.c, store_upgrade.c), and nothing outside them includes: the handle, the
- * table of database files, run() and the small helpers for keys.
+ * store_range.c, store_keyed.c, store_team.c, store_webhook.c,
+ * store_attempt.c, store_app.c, store_msg.c, store_upgrade.c), and nothing
+ * outside them includes: the handle, the table of database files, run(),
+ * the records by id and alternate key, and the small helpers for keys.
  *
  * Files (all btrees, one database per file):
  *
@@ -27,10 +28,11 @@
  *                   the Svix dialect's applications; "t" team "\0" name ->
  *                   json: its event types; "e" team "\0" app "\0" uuid ->
  *                   uid, "n" team "\0" app "\0" uid -> uuid: its
- *                   endpoints, webhooks of an application (store_app.c)
+ *                   endpoints, webhooks of an application (store_app.c, over
+ *                   store_keyed.c)
  *   msgs.db         "m" team "\0" app "\0" id -> eventId "\0" json, "e" team
  *                   "\0" app "\0" eventId -> id: the Svix dialect's messages
- *                   (store_msg.c)
+ *                   (store_msg.c, over store_keyed.c)
  *   idempotency.db, sessions.db, limits.db, secrets.db, counters.db:
  *                   key -> json
  *                   (store_team.c; enum store_table says what each holds)
@@ -200,6 +202,124 @@ int	store_range_last(DBC *, const void *p, size_t n, DBT *key, DBT *data,
 int	store_cur_recno(DBC *, db_recno_t *);
 int	store_range_recnos(DBC *, const void *p, size_t n, db_recno_t *first,
 	    db_recno_t *last);
+
+/* ---- records by id and by an alternate key (store_keyed.c) ------------- */
+
+/*
+ * A table of records in one database (apps.db's applications, event types
+ * and endpoints, msgs.db's messages), in the order of their ids within a
+ * scope, a team or one application of a team:
+ *
+ *   kind team "\0" [app "\0"] id   -> alt "\0" json   (alt "" when none)
+ *   altkind team "\0" [app "\0"] alt -> id          (alt unique in the scope)
+ *
+ * A table without alternate keys (altkind 0) keeps json alone; a bare one
+ * keeps alt alone (the endpoints: their record is a webhook elsewhere).
+ * Keys have no terminating NUL, nor values.  Every body takes its database
+ * through store_db.
+ */
+struct kop;
+struct keyed {
+	int		 dbi;
+	char		 kind;		/* the records' */
+	char		 altkind;	/* the alternate keys'; 0: none */
+	int		 bare;		/* a record is its alt alone */
+	/* NULL, or whether the record id that holds an alternate key still
+	 * is one: STORE_OK, STORE_NOTFOUND (gone: the key is free), or an
+	 * error. */
+	int		(*held)(struct store *, DB_TXN *, struct kop *,
+			    const char *id);
+};
+
+/* A record as read (store_keyed_read); free it with store_krec_free. */
+struct krec {
+	struct buf	 key;		/* its key */
+	char		*id;
+	char		*alt;		/* "" when none */
+	char		*json;		/* NULL: bare, or absent (upsert) */
+	int		 found;
+};
+
+/* The new alt and json of an update (malloc'd, the store frees them; alt
+ * NULL: none; json NULL for a bare table): a store result, STORE_OK to
+ * write. */
+typedef int (*keyed_update_fn)(struct store *, DB_TXN *, struct kop *,
+	    const struct krec *old, char **alt, char **json);
+/* What goes with a record when it is removed (its alternate key is gone
+ * already): a store result. */
+typedef int (*keyed_gone_fn)(struct store *, DB_TXN *, struct kop *,
+	    const struct krec *);
+/* A list's record: put what it gives into op->recs[op->n++] (malloc'd),
+ * or leave it out; a store result. */
+typedef int (*keyed_take_fn)(struct store *, DB_TXN *, struct kop *,
+	    const char *id, size_t idlen, const DBT *data);
+
+/* One call on a table: the caller's fields, then the list's results. */
+struct kop {
+	const struct keyed *kt;
+	const char	*fn;		/* the store call, for log lines */
+	const char	*team;
+	const char	*app;		/* NULL: the scope is the team */
+	const char	*ref;		/* an id, or an alt when by_alt */
+	int		 by_alt;
+	const char	*alt;		/* create: NULL or "" for none */
+	const char	*json;		/* create */
+	keyed_update_fn	 update;
+	int		 upsert;	/* update: an absent record is made */
+	keyed_gone_fn	 gone;		/* delete, clear; NULL: nothing */
+	keyed_take_fn	 take;		/* list; NULL: the record's json */
+	void		*arg;		/* the callbacks' */
+	const char	*after;		/* list: from after it (NULL: the
+					   first, or the last when desc) */
+	int		 desc;
+	size_t		 limit;
+	char		**recs;		/* the list's, limit of them */
+	size_t		 n;
+};
+
+/* kind team "\0" [app "\0"] name into b. */
+void	store_key(struct buf *b, char kind, const char *team, const char *app,
+	    const char *name);
+void	store_krec_free(struct krec *);
+
+/*
+ * Steps of a transaction, store_keyed_run's or another call's (store_app.c's
+ * endpoints with their webhooks); each a store result (RETRY included).
+ *
+ * store_keyed_read: the record op->ref names into r (found 0, and the key
+ * to write, when it is absent and op->upsert; else STORE_NOTFOUND); flags
+ * 0 or DB_RMW.
+ */
+int	store_keyed_read(struct store *, DB_TXN *, struct kop *,
+	    u_int32_t flags, struct krec *r);
+/* Creates record op->ref with op->alt and op->json: STORE_EXISTS when the
+ * id or the alt is taken. */
+int	store_keyed_create_in(struct store *, DB_TXN *, struct kop *);
+/* Read-modify-write through op->update; a changed alt moves its key
+ * (STORE_EXISTS when another record holds the new one). */
+int	store_keyed_update_in(struct store *, DB_TXN *, struct kop *);
+/* Removes op->ref's record and its alternate key, then op->gone. */
+int	store_keyed_delete_in(struct store *, DB_TXN *, struct kop *);
+/* Removes the scope's records, at most max (0: all), each as
+ * store_keyed_delete_in (a gone's STORE_NOTFOUND: already gone, skipped);
+ * *n (may be NULL) counts them. */
+int	store_keyed_clear_in(struct store *, DB_TXN *, struct kop *,
+	    size_t max, size_t *n);
+
+/* A step as a call of its own: its transaction in mode, retried. */
+typedef int (*keyed_step_fn)(struct store *, DB_TXN *, struct kop *);
+int	store_keyed_run(struct store *, struct kop *, enum txmode,
+	    keyed_step_fn);
+/* op->ref's id and json (each may be NULL: not wanted; the caller frees). */
+int	store_keyed_get(struct store *, struct kop *, char **id, char **json);
+/* The scope's records, max a transaction; *removed counts them. */
+int	store_keyed_clear(struct store *, struct kop *, size_t max,
+	    size_t *removed);
+/* At most op->limit records of the scope in id order after op->after, or
+ * backwards before it when op->desc, into *recs (n of them; the caller
+ * frees each and the array). */
+int	store_keyed_list(struct store *, struct kop *, char ***recs,
+	    size_t *n);
 
 /* ---- small helpers ------------------------------------------------------ */
 
