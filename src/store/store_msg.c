@@ -176,47 +176,26 @@ store_msg_delete_app(struct store *s, const char *team, const char *app,
 
 /* ---- a message's JSON replaced (its payload expunged) ------------------- */
 
+/* The update: the eventId kept, the JSON the caller's. */
 static int
-msgs_replace_body(struct store *s, DB_TXN *txn, void *arg)
+msgs_replace_fn(struct store *s, DB_TXN *txn, struct kop *op,
+    const struct krec *old, char **alt, char **json)
 {
-	struct msgs_op	*op = arg;
-	DB		*db;
-	DBT		 key, data;
-	struct buf	 k, v, nv;
-	int		 res;
-
-	if ((res = store_db(s, MSG_DBI, &db)) != STORE_OK)
-		return res;
-	buf_init(&k);
-	buf_init(&v);
-	buf_init(&nv);
-	if ((res = msgs_read(s, txn, op, &k, &v, DB_RMW)) == STORE_OK) {
-		buf_addz(&nv, v.p);	/* the eventId, kept */
-		buf_puts(&nv, op->json);
-		dbt_in(&key, k.p, k.len);
-		dbt_in(&data, nv.p, nv.len);
-		res = store_dberr(s, db->put(db, txn, &key, &data, 0),
-		    "store_msg_replace", MSG_FILE);
-	}
-	buf_free(&k);
-	buf_free(&v);
-	buf_free(&nv);
-	return res;
+	(void)s;
+	(void)txn;
+	*alt = old->alt != NULL && old->alt[0] != '\0' ? xstrdup(old->alt) :
+	    NULL;
+	*json = xstrdup(op->arg);
+	return STORE_OK;
 }
 
 int
 store_msg_replace(struct store *s, const char *team, const char *app,
     const char *id, const char *json)
 {
-	struct msgs_op	 op;
+	struct kop	 op = { .kt = &msgs_table, .fn = "store_msg_replace",
+			    .team = team, .app = app, .ref = id,
+			    .update = msgs_replace_fn, .arg = (void *)json };
 
-	if (s->fatal)
-		return STORE_FATAL;
-	memset(&op, 0, sizeof(op));
-	op.team = team;
-	op.app = app;
-	op.ref = id;
-	op.json = json;
-	return store_run(s, "store_msg_replace", TX_WRITE, msgs_replace_body,
-	    &op);
+	return store_keyed_run(s, &op, TX_WRITE, store_keyed_update_in);
 }
