@@ -68,7 +68,9 @@ int	 endpoint_list(struct store *, const char *team, const char *app,
 	    const char *iterator, int desc, size_t limit, struct webhook **ws,
 	    size_t *n, int *more);
 /* Headers: PUT {headers} replaces them; PATCH {headers (a null value
- * removes that one), deleteHeaders?: [names]} changes those named. */
+ * removes that one), deleteHeaders?: [names]} changes those named.  The
+ * webhook's header rules apply, and svix-* names are refused too (the
+ * signature's, as webhook-* are). */
 int	 endpoint_set_headers(struct store *, const char *team,
 	    const char *app, const char *ep, json_object *body, int patch,
 	    struct wh_errors *errs);
