@@ -7,14 +7,20 @@
 // types checked against the team's catalog; headers; the secret and its
 // rotation (the old one kept for the grace period); an application's
 // delete removing its endpoints; scopes; and the 404, 409 and 422 shapes
-// as the clients surface them.  Behind lighttpd.
+// as the clients surface them.  Every test on each setup a user has:
+// lighttpd with FastCGI, Apache with mod_fcgid (apache.conf.example), and
+// plain CGI, a process a request whose databases open at their first use
+// (STORE_LAZY), through a shared host's Apache with mod_cgi and the
+// shipped .htaccess (lib.mjs's startSharedHost).
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { ApiException as ApiException2, Svix as Svix2 } from 'svix2';
 
-import { addToken, startLighttpd, UUID_RE } from './lib.mjs';
+import { addToken, sleep, startApache, startLighttpd, startSharedHost, UUID_RE } from './lib.mjs';
 import { client, fails, ISO_Z, raw } from './svix_lib.mjs';
 
 const EP_ID = /^ep_[0-9A-Za-z]{22}$/;
@@ -41,17 +47,48 @@ async function fails2(promise) {
   assert.fail('the call succeeded');
 }
 
-describe('Svix endpoints behind lighttpd', () => {
+// The setups: a name, how to start the server, and whether the program
+// runs as plain CGI.
+const SETUPS = [
+  ['behind lighttpd', () => startLighttpd(), false],
+  ['behind Apache and mod_fcgid', () => startApache(), false],
+  ['as plain CGI (Apache mod_cgi, a process a request)', () => startSharedHost(), true],
+];
+
+// Stops srv and removes its data (a shared host's whole account).
+async function stopAndClean(srv) {
+  if (!srv.base_dir) return srv.stopAndClean();
+  await srv.stop();
+  if (!process.env.WEBHOOKS_E2E_KEEP && path.basename(srv.base_dir).startsWith('webhooks-shared-')) {
+    fs.rmSync(srv.base_dir, { recursive: true, force: true });
+  }
+  return undefined;
+}
+
+for (const [where, start, cgi] of SETUPS) describe(`Svix endpoints ${where}`, () => {
   let srv;
   let svix;
   before(async () => {
-    srv = await startLighttpd();
+    srv = await start();
     svix = client(srv);
     for (const name of ['user.signup', 'user.deleted', 'invoice.paid']) {
       await svix.eventType.create({ name, description: name });
     }
   });
-  after(async () => { if (srv) await srv.stopAndClean(); });
+  after(async () => { if (srv) await stopAndClean(srv); });
+
+  test(cgi ? 'plain CGI: no program process outlives its request'
+    : 'FastCGI: the program\'s processes stay between requests', async () => {
+    await svix.application.create({ name: 'Setup', uid: 'setup' });
+    await svix.endpoint.create('setup', { url: 'https://example.com/setup' });
+    let pids = srv.fcgiPids();
+    for (let i = 0; cgi && pids.length > 0 && i < 50; i++) {
+      await sleep(100);
+      pids = srv.fcgiPids();
+    }
+    if (cgi) assert.deepEqual(pids, []);
+    else assert.ok(pids.length > 0, 'no webhooks.fcgi process under the server');
+  });
 
   test('create, get by id and by uid: EndpointOut, 201, a webhook of the team', async () => {
     const app = await svix.application.create({ name: 'Acme', uid: 'acme' });
