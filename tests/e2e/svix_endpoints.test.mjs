@@ -443,4 +443,61 @@ for (const [where, start, cgi] of SETUPS) describe(`Svix endpoints ${where}`, ()
     assert.equal(s.status, 200);
     assert.equal(s.json.uid, 'taken');
   });
+  test('hostile bodies: each a 4xx in Svix\'s shape naming the field, nothing stored', async () => {
+    await svix.application.create({ name: 'Hostile', uid: 'hostile' });
+    const U = 'https://example.com/x';
+    const many = (n, f) => Array.from({ length: n }, (_, i) => f(i));
+    const rows = [
+      [{ url: U, filterTypes: many(10000, () => 'user.signup') }, 'filterTypes'],
+      [{ url: U, channels: many(10000, (i) => `c${i}`) }, 'channels'],
+      [{ url: U, metadata: Object.fromEntries(many(10000, (i) => [`k${i}`, 'v'])) }, 'metadata'],
+      [{ url: U, metadata: { a: 1 } }, 'metadata'],
+      [{ url: U, metadata: { a: null } }, 'metadata'],
+      [{ url: U, metadata: { a: { b: 'c' } } }, 'metadata'],
+      [{ url: U, headers: { 'X-A': 'a\r\nInjected: 1' } }, 'headers.X-A.value'],
+      [{ url: U, headers: { 'svix-signature': 'v1,x' } }, 'headers.svix-signature.name'],
+      [{ url: U, headers: { Host: 'evil.example' } }, 'headers.Host.name'],
+      [{ url: U, headers: { 'content-length': '0' } }, 'headers.content-length.name'],
+      [{ url: U, headers: Object.fromEntries(many(200, (i) => [`X-${i}`, 'v'])) }, 'headers'],
+      [{ url: U, uid: 'u'.repeat(257) }, 'uid'],
+      [{ url: U, uid: 'a\u0000b' }, 'uid'],
+      [{ url: 'https://user:pass@example.com/x' }, 'url'],
+      [{ url: 'javascript:alert(1)' }, 'url'],
+      [{ url: 'file:///etc/passwd' }, 'url'],
+      [{ url: U, description: 'a\u0000b' }, 'description'],
+      [{ url: U, channels: ['a\u0000b'] }, 'channels'],
+      [{ url: U, secret: `whsec_${'A'.repeat(32)}\u0000x` }, 'secret'],
+      [{ url: U, filterTypes: ['user.signup', 7] }, 'filterTypes[1]'],
+    ];
+    for (const [body, field] of rows) {
+      const r = await raw(srv, 'POST', '/api/v1/app/hostile/endpoint', { body });
+      const what = JSON.stringify(body).slice(0, 100);
+      assert.equal(r.status, 422, `${what}: ${r.text.slice(0, 300)}`);
+      assert.deepEqual(r.json.detail[0].loc, ['body', field], what);
+      assert.equal(r.json.detail[0].type, 'value_error', what);
+    }
+    for (const text of ['{', '{"url":"https://example.com/x"}x', '', 'null']) {
+      const r = await raw(srv, 'POST', '/api/v1/app/hostile/endpoint', { body: text, headers: { 'Content-Type': 'application/json' } });
+      assert.equal(r.status, 400, `${text}: ${r.text}`);
+      assert.equal(r.json.code, 'generic_error');
+    }
+    assert.deepEqual((await svix.endpoint.list('hostile')).data, []);
+    // The headers routes and the rotation.
+    await svix.endpoint.create('hostile', { url: U, uid: 'h' });
+    for (const [method, body, field] of [
+      ['PUT', { headers: { 'X-A': 'a\nB: c' } }, 'headers.X-A.value'],
+      ['PUT', { headers: { 'Svix-Id': 'x' } }, 'headers.Svix-Id.name'],
+      ['PATCH', { headers: { 'svix-timestamp': '1' } }, 'headers.svix-timestamp.name'],
+      ['PATCH', { headers: {}, deleteHeaders: 'X-A' }, 'deleteHeaders'],
+      ['PATCH', { headers: {}, deleteHeaders: many(1000, () => 'X-A') }, 'deleteHeaders'],
+    ]) {
+      const r = await raw(srv, method, '/api/v1/app/hostile/endpoint/h/headers', { body });
+      assert.equal(r.status, 422, `${method} ${JSON.stringify(body).slice(0, 80)}: ${r.text}`);
+      assert.deepEqual(r.json.detail[0].loc, ['body', field]);
+    }
+    const k = await raw(srv, 'POST', '/api/v1/app/hostile/endpoint/h/secret/rotate', { body: { key: `whsec_${'A'.repeat(32)}\u0000`, gracePeriodSeconds: 1e300 } });
+    assert.equal(k.status, 422, k.text);
+    assert.deepEqual(k.json.detail.map((d) => d.loc[1]).sort(), ['gracePeriodSeconds', 'key']);
+    assert.deepEqual((await svix.endpoint.getHeaders('hostile', 'h')).headers, {});
+  });
 });
