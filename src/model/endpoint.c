@@ -703,10 +703,12 @@ ep_change(struct store *st, const char *team, const char *app,
 	if ((rc = app_resolve(st, team, app, app_id)) != STORE_OK)
 		return rc;
 	rc = ep_uuid(st, team, app_id, ep, uuid);
-	if (rc == STORE_NOTFOUND && may_create) {
+	if (rc == STORE_NOTFOUND && may_create && endpoint_uid_ok(ep)) {
 		/* Absent: made, under ep as its uid when the body names
-		 * none and ep is no id. */
-		if (!endpoint_uid_ok(ep) || body == NULL ||
+		 * none.  A path that is no uid (nor an id, which ep_uuid
+		 * took) names nothing a PUT could make again: a 404, not
+		 * one more endpoint each time. */
+		if (body == NULL ||
 		    !json_object_is_type(body, json_type_object) ||
 		    (json_object_object_get_ex(body, "uid", &v) && v != NULL))
 			b = json_object_get(body);

@@ -481,6 +481,13 @@ for (const [where, start, cgi] of SETUPS) describe(`Svix endpoints ${where}`, ()
       assert.equal(r.status, 400, `${text}: ${r.text}`);
       assert.equal(r.json.code, 'generic_error');
     }
+    // A PUT at a path that is no uid makes nothing (each PUT again would
+    // make one more).
+    for (const p of ['u'.repeat(257), 'has%20space', 'ep_0000000000000000000000']) {
+      const r = await raw(srv, 'PUT', `/api/v1/app/hostile/endpoint/${p}`, { body: { url: U, uid: 'in-body' } });
+      assert.equal(r.status, 404, `${p.slice(0, 20)}: ${r.text}`);
+      assert.equal(r.json.code, 'not_found');
+    }
     assert.deepEqual((await svix.endpoint.list('hostile')).data, []);
     // The headers routes and the rotation.
     await svix.endpoint.create('hostile', { url: U, uid: 'h' });

@@ -264,6 +264,27 @@ test_crud(void **state)
 	assert_true(created);
 	assert_string_equal(g.uid, "made-by-put");
 	webhook_free(&g);
+	/* A path that is no uid (too long, a space, an id not there) makes
+	 * nothing, even with a uid in the body: every PUT again would make
+	 * one more. */
+	j = body("{\"url\":\"https://e.com/new\",\"uid\":\"in-body\"}");
+	{
+		char	 long_uid[258];
+
+		memset(long_uid, 'u', 257);
+		long_uid[257] = '\0';
+		assert_int_equal(endpoint_put(fx->s, "t1", "acme", long_uid, j,
+		    1, &g, &created, &errs), STORE_NOTFOUND);
+	}
+	assert_int_equal(endpoint_put(fx->s, "t1", "acme", "has space", j, 1,
+	    &g, &created, &errs), STORE_NOTFOUND);
+	assert_int_equal(endpoint_put(fx->s, "t1", "acme",
+	    "ep_0000000000000000000000", j, 1, &g, &created, &errs),
+	    STORE_NOTFOUND);
+	assert_false(created);
+	json_object_put(j);
+	assert_int_equal(endpoint_get(fx->s, "t1", "acme", "in-body", &g),
+	    STORE_NOTFOUND);
 
 	/* Delete: the webhook goes with it. */
 	assert_int_equal(endpoint_delete(fx->s, "t1", "other", id),
