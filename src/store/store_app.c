@@ -450,8 +450,9 @@ apps_list_body(struct store *s, DB_TXN *txn, void *arg)
 			break;
 		}
 		/* An application's uid "\0" json, an event type's json, an
-		 * endpoint's webhook. */
-		ulen = strnlen(data.data, data.size);
+		 * endpoint's webhook (its index record empty: data.data may
+		 * be NULL, which strnlen must not be given). */
+		ulen = data.size > 0 ? strnlen(data.data, data.size) : 0;
 		if (op->kind == 'e') {
 			if ((res = apps_list_ep(s, txn, op, &key, p.len)) !=
 			    STORE_OK)
