@@ -812,8 +812,11 @@ endpoint_set_headers(struct store *st, const char *team, const char *app,
 		json_object_object_add(nb, "headers", json_object_get(h));
 		rc = webhook_decode(nb, 0, &in, errs);
 		json_object_put(nb);
-		if (rc == -1)
+		if (rc == -1) {
+			/* What it decoded before the bad one. */
+			webhook_input_free(&in);
 			return EP_INVALID;
+		}
 		u.in = &in;
 	}
 	rc = ep_update(st, team, app_id, uuid, &u, NULL, errs);

@@ -205,6 +205,7 @@ try {
   assert.equal((await cgi('POST', EP, { token, body: '{"url":"https://example.com/x","headers":{"X-B":"a\\r\\nInjected: 1"}}' })).status, 422);
   assert.equal((await cgi('PUT', `${EP}/ep1/headers`, { token, body: '{"headers":{"X-B":"a\\r\\nInjected: 1"}}' })).status, 422);
   assert.equal((await cgi('PATCH', `${EP}/ep1/headers`, { token, body: '{"headers":{"svix-id":"x"},"deleteHeaders":[1]}' })).status, 422);
+  assert.equal((await cgi('PUT', `${EP}/ep1/headers`, { token, body: '{"headers":{"X-A":"1","X-B":"2","x-a":"3"}}' })).status, 422);
   assert.equal((await cgi('POST', EP, { token, body: `{"url":"https://u:p@example.com/x","uid":"a\\u0000b","metadata":{"a":1},"channels":[],"rateLimit":0,"secret":"x","description":"${'d'.repeat(2000)}"}` })).status, 422);
   const many = (n, f) => Array.from({ length: n }, (_, i) => f(i));
   r = await cgi('POST', EP, { token, body: JSON.stringify({ url: 'https://example.com/x', filterTypes: many(5000, (i) => `t${i}`), channels: many(5000, (i) => `c${i}`), metadata: Object.fromEntries(many(10000, (i) => [`k${i}`, 'v'])), headers: Object.fromEntries(many(500, (i) => [`X-${i}`, 'v'])) }) });
