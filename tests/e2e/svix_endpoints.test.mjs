@@ -507,4 +507,16 @@ for (const [where, start, cgi] of SETUPS) describe(`Svix endpoints ${where}`, ()
     assert.deepEqual(k.json.detail.map((d) => d.loc[1]).sort(), ['gracePeriodSeconds', 'key']);
     assert.deepEqual((await svix.endpoint.getHeaders('hostile', 'h')).headers, {});
   });
+  test('concurrent creates of one uid: one 201, the others 409; concurrent patches all land', async () => {
+    await svix.application.create({ name: 'Race', uid: 'race' });
+    const answers = await Promise.all([0, 1, 2, 3, 4, 5].map((i) =>
+      raw(srv, 'POST', '/api/v1/app/race/endpoint', { body: { url: `https://example.com/${i}`, uid: 'same' } })));
+    assert.deepEqual(answers.map((r) => r.status).sort(), [201, 409, 409, 409, 409, 409], answers.map((r) => r.text).join('\n'));
+    const list = await svix.endpoint.list('race');
+    assert.equal(list.data.length, 1);
+    const patched = await Promise.all([0, 1, 2, 3].map((i) =>
+      raw(srv, 'PATCH', '/api/v1/app/race/endpoint/same/headers', { body: { headers: { [`X-${i}`]: `${i}` } } })));
+    for (const r of patched) assert.equal(r.status, 204, r.text);
+    assert.deepEqual(Object.keys((await svix.endpoint.getHeaders('race', 'same')).headers).sort(), ['X-0', 'X-1', 'X-2', 'X-3']);
+  });
 });
