@@ -703,11 +703,18 @@ ep_change(struct store *st, const char *team, const char *app,
 	if ((rc = app_resolve(st, team, app, app_id)) != STORE_OK)
 		return rc;
 	rc = ep_uuid(st, team, app_id, ep, uuid);
-	if (rc == STORE_NOTFOUND && may_create && endpoint_uid_ok(ep)) {
+	if (rc == STORE_NOTFOUND && may_create && !endpoint_uid_ok(ep)) {
+		/* Neither an id (ep_uuid took those) nor a uid: nothing a
+		 * PUT could find again, so not one more endpoint each time
+		 * (an event type's PUT answers the same). */
+		errs->n = errs->count = 0;
+		webhook_error(errs, "path/endpoint_id", "must be an endpoint "
+		    "id or a uid matching ^[a-zA-Z0-9\\-_.]{1,256}$");
+		return EP_INVALID;
+	}
+	if (rc == STORE_NOTFOUND && may_create) {
 		/* Absent: made, under ep as its uid when the body names
-		 * none.  A path that is no uid (nor an id, which ep_uuid
-		 * took) names nothing a PUT could make again: a 404, not
-		 * one more endpoint each time. */
+		 * none. */
 		if (body == NULL ||
 		    !json_object_is_type(body, json_type_object) ||
 		    (json_object_object_get_ex(body, "uid", &v) && v != NULL))

@@ -482,12 +482,16 @@ for (const [where, start, cgi] of SETUPS) describe(`Svix endpoints ${where}`, ()
       assert.equal(r.json.code, 'generic_error');
     }
     // A PUT at a path that is no uid makes nothing (each PUT again would
-    // make one more).
-    for (const p of ['u'.repeat(257), 'has%20space', 'ep_0000000000000000000000']) {
+    // make one more): a 422 naming the path, as an event type's; an id
+    // not there is not found.
+    for (const p of ['u'.repeat(257), 'has%20space']) {
       const r = await raw(srv, 'PUT', `/api/v1/app/hostile/endpoint/${p}`, { body: { url: U, uid: 'in-body' } });
-      assert.equal(r.status, 404, `${p.slice(0, 20)}: ${r.text}`);
-      assert.equal(r.json.code, 'not_found');
+      assert.equal(r.status, 422, `${p.slice(0, 20)}: ${r.text}`);
+      assert.deepEqual(r.json.detail[0].loc, ['path', 'endpoint_id']);
     }
+    const noId = await raw(srv, 'PUT', '/api/v1/app/hostile/endpoint/ep_0000000000000000000000', { body: { url: U, uid: 'in-body' } });
+    assert.equal(noId.status, 404, noId.text);
+    assert.equal(noId.json.code, 'not_found');
     assert.deepEqual((await svix.endpoint.list('hostile')).data, []);
     // The headers routes and the rotation.
     await svix.endpoint.create('hostile', { url: U, uid: 'h' });

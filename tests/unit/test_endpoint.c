@@ -264,9 +264,9 @@ test_crud(void **state)
 	assert_true(created);
 	assert_string_equal(g.uid, "made-by-put");
 	webhook_free(&g);
-	/* A path that is no uid (too long, a space, an id not there) makes
-	 * nothing, even with a uid in the body: every PUT again would make
-	 * one more. */
+	/* A path that is no uid (too long, a space) makes nothing, even
+	 * with a uid in the body: every PUT again would make one more.  An
+	 * id not there is not found. */
 	j = body("{\"url\":\"https://e.com/new\",\"uid\":\"in-body\"}");
 	{
 		char	 long_uid[258];
@@ -274,9 +274,13 @@ test_crud(void **state)
 		memset(long_uid, 'u', 257);
 		long_uid[257] = '\0';
 		assert_int_equal(endpoint_put(fx->s, "t1", "acme", long_uid, j,
-		    1, &g, &created, &errs), STORE_NOTFOUND);
+		    1, &g, &created, &errs), EP_INVALID);
+		assert_true(names(&errs, "path/endpoint_id"));
 	}
 	assert_int_equal(endpoint_put(fx->s, "t1", "acme", "has space", j, 1,
+	    &g, &created, &errs), EP_INVALID);
+	/* Without the right to make one: not found, as before. */
+	assert_int_equal(endpoint_put(fx->s, "t1", "acme", "has space", j, 0,
 	    &g, &created, &errs), STORE_NOTFOUND);
 	assert_int_equal(endpoint_put(fx->s, "t1", "acme",
 	    "ep_0000000000000000000000", j, 1, &g, &created, &errs),
