@@ -184,6 +184,7 @@ try {
   assert.equal((await cgi('PATCH', `${EP}/ep1`, { token, body: '{"description":"p","channels":null,"metadata":{"a":"b"},"filterTypes":null}' })).status, 200);
   assert.equal((await cgi('PUT', `${EP}/ep1`, { token, body: `{"url":"${rx.url}/ep","uid":"ep1","disabled":true}` })).status, 200);
   assert.equal((await cgi('PUT', `${EP}/ep-put`, { token, body: '{"url":"https://example.com/p"}' })).status, 201);
+  assert.equal((await cgi('PUT', `${EP}/${'u'.repeat(257)}`, { token, body: '{"url":"https://example.com/p"}' })).status, 422);
   assert.equal((await cgi('GET', `${EP}/ep1/headers`, { token })).json.sensitive[0], 'Authorization');
   assert.equal((await cgi('PUT', `${EP}/ep1/headers`, { token, body: '{"headers":{"X-F":"2","X-G":"3"}}' })).status, 204);
   assert.equal((await cgi('PATCH', `${EP}/ep1/headers`, { token, body: '{"headers":{"X-F":null,"X-H":"4"},"deleteHeaders":["x-g"]}' })).status, 204);
