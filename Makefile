@@ -42,13 +42,14 @@ OBJDIR	 = build/normal
 endif
 
 STORE	 = store_env store_range store_team store_webhook store_attempt store_app \
-	   store_upgrade
+	   store_msg store_upgrade
 # event (the event-type rule that webhook's subscriptions share, publishing)
 # needs the spool: both are core.  delivery (a delivery's id, the record of
 # an attempt, manual retry, the test delivery's answer) needs no libcurl.
 CORE	 = util log cfg jscan $(STORE) spool spool_event event attempt \
 	   webhook webhook_check webhook_field webhook_outcome \
-	   retry delivery auth auth_session team metrics app event_type endpoint idem
+	   retry delivery auth auth_session team metrics app event_type endpoint idem \
+	   message message_attempt
 # The API's dialects: every src/web/api_*.c (src/web/dialect.h lists them).
 DIALECTS = $(patsubst src/web/%.c,%,$(wildcard src/web/api_*.c))
 # The FastCGI program links no libcurl (no src/daemon/deliver.c): its test
@@ -187,18 +188,18 @@ UNIT_ALL = $(CORE) $(TEST_MODS)
 # all a delivery needs but deliver.o; the handlers (api.c's table brings
 # every dialect, admin.c the templates).
 UNIT_DB = util log store_env store_range
-UNIT_STORE = $(UNIT_DB) store_team store_webhook
+UNIT_STORE = $(UNIT_DB) store_team store_webhook store_msg
 UNIT_MODEL = $(UNIT_STORE) jscan spool spool_event event webhook \
 	   webhook_check webhook_field metrics
 UNIT_DELIVERY = $(UNIT_MODEL) store_attempt attempt retry webhook_outcome \
 	   delivery
-UNIT_WEB = $(UNIT_DELIVERY) auth auth_session team probe store_app app \
-	   event_type endpoint idem \
+UNIT_WEB = $(UNIT_DELIVERY) auth auth_session team probe store_app store_msg app \
+	   event_type endpoint idem message message_attempt \
 	   $(WEB)
 UNIT_LINK_admin = $(UNIT_WEB)
 UNIT_LINK_api_chatbot = $(UNIT_WEB)
 UNIT_LINK_api_v1 = $(UNIT_WEB)
-UNIT_LINK_app = $(UNIT_MODEL) store_app app idem
+UNIT_LINK_app = $(UNIT_MODEL) store_app store_msg app idem
 UNIT_LINK_event_type = $(UNIT_MODEL) store_app event_type
 UNIT_LINK_endpoint = $(UNIT_MODEL) store_app app event_type endpoint
 UNIT_LINK_attempt = $(UNIT_DB) store_team spool store_attempt attempt metrics
@@ -213,6 +214,8 @@ UNIT_LINK_dialect = $(filter-out dialect,$(UNIT_WEB))
 UNIT_LINK_event = $(UNIT_MODEL)
 UNIT_LINK_http = util log http
 UNIT_LINK_jscan = util log jscan
+UNIT_LINK_message = $(UNIT_DELIVERY) store_app store_msg app idem endpoint \
+	   event_type message message_attempt
 UNIT_LINK_metrics = $(UNIT_DB) store_team spool store_attempt attempt metrics
 UNIT_LINK_probe = $(UNIT_DELIVERY) probe
 UNIT_LINK_retry = util log retry
@@ -224,7 +227,9 @@ UNIT_LINK_team = $(UNIT_DB) store_team auth team
 UNIT_LINK_tmpl = util log tmpl
 UNIT_LINK_util = util log
 UNIT_LINK_wd_endpoint = util log wd_endpoint wd_handoff
-UNIT_LINK_wd_spool = $(UNIT_DELIVERY) deliver $(filter-out wd_net,$(WD))
+UNIT_LINK_wd_spool = $(UNIT_DELIVERY) deliver store_app store_msg app idem \
+	   endpoint event_type message message_attempt \
+	   $(filter-out wd_net,$(WD))
 UNIT_LINK_webhook = $(UNIT_MODEL)
 .SECONDEXPANSION:
 $(OBJDIR)/test_%: $(OBJDIR)/test_%.o \

@@ -573,7 +573,8 @@ header_allowed(const struct wh_header *h)
 	    strpbrk(h->name, "\r\n: \t") != NULL ||
 	    strpbrk(h->value, "\r\n") != NULL)
 		return 0;
-	if (strncasecmp(h->name, "webhook-", 8) == 0)
+	if (strncasecmp(h->name, "webhook-", 8) == 0 ||
+	    strncasecmp(h->name, "svix-", 5) == 0)
 		return 0;
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		if (strcasecmp(h->name, refused[i]) == 0)
@@ -646,12 +647,13 @@ xfer_easy(struct deliver_xfer *x)
 }
 
 int
-deliver_xfer_new(const struct webhook *w, const char *msg_id,
+deliver_xfer_new(const struct webhook *w, const char *msg_id, int svix,
     const char *body, size_t len, const struct deliver_opts *o, void *arg,
     struct deliver_xfer **out, struct deliver_result *r)
 {
 	struct deliver_xfer	*x;
 	struct curl_slist	*h, **tail;
+	const char		*pfx;
 	char			 sig[DELIVER_SIGS_LEN + 1];
 	int64_t			 now_ms, now_s;
 	int			 user_ct = 0;
@@ -706,10 +708,13 @@ deliver_xfer_new(const struct webhook *w, const char *msg_id,
 	now_ms = util_now_ms();
 	now_s = now_ms / 1000;
 	deliver_sign_all(w, msg_id, now_s, now_ms, body, len, sig);
-	snprintf(x->idline, sizeof(x->idline), "webhook-id: %s", msg_id);
-	snprintf(x->tsline, sizeof(x->tsline), "webhook-timestamp: %lld",
+	/* Standard Webhooks' names, or Svix's for its messages. */
+	pfx = svix ? "svix" : "webhook";
+	snprintf(x->idline, sizeof(x->idline), "%s-id: %s", pfx, msg_id);
+	snprintf(x->tsline, sizeof(x->tsline), "%s-timestamp: %lld", pfx,
 	    (long long)now_s);
-	snprintf(x->sigline, sizeof(x->sigline), "webhook-signature: %s", sig);
+	snprintf(x->sigline, sizeof(x->sigline), "%s-signature: %s", pfx,
+	    sig);
 	x->fixed[2].data = x->idline;
 	x->fixed[3].data = x->tsline;
 	x->fixed[4].data = x->sigline;
@@ -945,7 +950,7 @@ deliver_now(const struct webhook *w, const char *msg_id, const char *body,
 	CURLMcode		 mc;
 	int			 running = 1, left;
 
-	if (deliver_xfer_new(w, msg_id, body, len, o, NULL, &x, r) == -1)
+	if (deliver_xfer_new(w, msg_id, 0, body, len, o, NULL, &x, r) == -1)
 		return;
 	/* Through a multi handle of its own, as webhookd's transfers go:
 	 * libcurl keeps its caches there (connections, the parsed CA

@@ -108,13 +108,14 @@ struct deliver_xfer;
 
 /*
  * Prepares the request of one attempt of webhook w: msg_id is its
- * webhook-id, body[0..len) the payload, which must stay valid until
+ * webhook-id (svix: its svix-id, and the three headers are svix-*, as
+ * Svix's libraries verify them), body[0..len) the payload, which must stay valid until
  * deliver_xfer_free.  arg is the caller's (deliver_xfer_arg).  The easy
  * handle's CURLOPT_PRIVATE is the xfer.  Returns 0 and *out, or -1 with r
  * filled (a permanent failure: the URL cannot be sent to).
  */
 int	 deliver_xfer_new(const struct webhook *w, const char *msg_id,
-	    const char *body, size_t len, const struct deliver_opts *,
+	    int svix, const char *body, size_t len, const struct deliver_opts *,
 	    void *arg, struct deliver_xfer **out, struct deliver_result *r);
 CURL	*deliver_xfer_easy(struct deliver_xfer *);
 void	*deliver_xfer_arg(struct deliver_xfer *);

@@ -53,6 +53,8 @@ struct wd_event {
 	enum spool_dir		 from;		/* where it was claimed from */
 	struct spool_event	 ev;
 	char			*body;		/* the payload, signed per attempt */
+	char			 svix_id[40];	/* a Svix message: its id, the
+					   svix-id of each delivery; else "" */
 	size_t			 bodylen;
 	int			 pending;	/* jobs not yet resolved (+1 while
 						   fanning out) */

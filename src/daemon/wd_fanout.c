@@ -1,6 +1,7 @@
 /*
  * wd_fanout: webhookd's spool thread turning a claimed file into jobs: an
- * event fans out to the team's active webhooks subscribed to its type
+ * event fans out to the team's active webhooks that it reaches (its
+ * application's, by channel: event_reaches) subscribed to its type
  * (skipping those whose delivery already has an outcome: its progress
  * line, its deferred/ or dead/ file), a delivery file is one job.  The
  * team's webhooks are kept parsed per store generation (struct
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event.h"
 #include "log.h"
 #include "spool.h"
 #include "store.h"
@@ -176,7 +178,8 @@ wd_fan_event(struct wd *wd, struct wd_event *e)
 	e->has_prog = progress != NULL;
 	seen = progress != NULL || e->from != SPOOL_NEW;
 	for (i = 0; i < t->n; i++) {
-		if (!webhook_wants(&t->ws[i], e->ev.type))
+		if (!event_reaches(&e->ev, t->ws[i].app, t->ws[i].channels,
+		    t->ws[i].nchannels) || !webhook_wants(&t->ws[i], e->ev.type))
 			continue;
 		deliver_msg_id(e->ev.id, t->ws[i].uuid, id);
 		if (seen && ((progress != NULL &&

@@ -43,7 +43,9 @@ wd_net_start(struct wd *wd)
 		j = wd_ep_take(ep);
 		wd_ep_job_start(wd, ep, j);
 		j->started_ms = util_now_ms();
-		if (deliver_xfer_new(&j->wh, j->msg_id, j->ev->body,
+		if (deliver_xfer_new(&j->wh, j->ev->svix_id[0] != '\0' ?
+		    j->ev->svix_id : j->msg_id, j->ev->svix_id[0] != '\0',
+		    j->ev->body,
 		    j->ev->bodylen, &wd->opts, j, &j->x, &j->res) == -1) {
 			j->x = NULL;
 			wd_net_done(wd, j);

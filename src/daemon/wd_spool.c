@@ -20,7 +20,9 @@
 #include "attempt.h"
 #include "deliver.h"
 #include "event.h"
+#include "app.h"
 #include "log.h"
+#include "message.h"
 #include "spool.h"
 #include "store.h"
 #include "util.h"
@@ -161,8 +163,14 @@ wd_spool_claim(struct wd *wd, enum spool_dir from, const char *name)
 	}
 	free(text);
 	/* Once per event, shared by its deliveries. */
-	e->body = deliver_body_text(e->ev.type, e->ev.timestamp,
-	    e->ev.data_text, &e->bodylen);
+	if (e->ev.svix && app_id_from_uuid("msg_", e->ev.id,
+	    e->svix_id) == 0) {
+		/* A Svix message: its payload alone, as Svix sends it. */
+		e->body = xstrdup(e->ev.data_text);
+		e->bodylen = strlen(e->body);
+	} else
+		e->body = deliver_body_text(e->ev.type, e->ev.timestamp,
+		    e->ev.data_text, &e->bodylen);
 	e->pending = 1;			/* held while fanning out */
 	return e;
 }
@@ -308,6 +316,9 @@ wd_spool_maintain(struct wd *wd)
 	if (attempt_prune(wd->st, keep, &n) == STORE_OK && n > 0)
 		log_info("webhookd: pruned %zu attempts older than %g days", n,
 		    wd->cfg.retention_days);
+	if (message_prune(wd->st, keep, &n) == STORE_OK && n > 0)
+		log_info("webhookd: pruned %zu Svix messages older than %g "
+		    "days", n, wd->cfg.retention_days);
 	if (spool_prune(wd->sp, SPOOL_DEAD, keep, &n) == 0 && n > 0)
 		log_info("webhookd: pruned %zu dead deliveries", n);
 	spool_prune(wd->sp, SPOOL_TMP, now - TMP_MAX_AGE_MS, NULL);

@@ -508,7 +508,61 @@ app_patch(struct store *st, const char *team, const char *ref,
 int
 app_delete(struct store *st, const char *team, const char *ref)
 {
-	return store_app_delete(st, team, ref, !app_ref_is_id(ref));
+	struct app	 a;
+	int		 rc;
+
+	if ((rc = app_get(st, team, ref, &a)) != STORE_OK)
+		return rc;
+	rc = store_app_delete(st, team, a.id, 0);
+	/* Then its messages (Svix deletes them with it).  Left behind by a
+	 * crash or a failing disk, they are out of reach (no application
+	 * has the id again) and go with the retention. */
+	if (rc == STORE_OK && store_msg_delete_app(st, team, a.id, NULL) !=
+	    STORE_OK)
+		log_warn("app_delete: %s: its messages are left to the "
+		    "retention", a.id);
+	app_free(&a);
+	return rc;
+}
+
+void *
+app_page(char **recs, size_t got, size_t limit, int back, size_t size,
+    int (*parse)(const char *, void *), size_t *n, int *more)
+{
+	unsigned char	*items, *tmp;
+	size_t		 i, k;
+
+	*more = got > limit;
+	if (got > limit) {
+		for (i = limit; i < got; i++)
+			free(recs[i]);
+		got = limit;
+	}
+	items = xcalloc(got > 0 ? got : 1, size);
+	for (i = 0, k = 0; i < got; i++) {
+		if (parse(recs[i], items + k * size) == 0)
+			k++;
+		free(recs[i]);
+	}
+	free(recs);
+	if (back && k > 1) {	/* read the other way: the asked order */
+		tmp = xmalloc(size);
+		for (i = 0; i < k / 2; i++) {
+			memcpy(tmp, items + i * size, size);
+			memcpy(items + i * size, items + (k - 1 - i) * size,
+			    size);
+			memcpy(items + (k - 1 - i) * size, tmp, size);
+		}
+		free(tmp);
+	}
+	*n = k;
+	return items;
+}
+
+static int
+app_parse_any(const char *rec, void *a)
+{
+	return app_parse(rec, a);
 }
 
 int
@@ -516,7 +570,7 @@ app_list(struct store *st, const char *team, const char *iterator,
     int desc, size_t limit, struct app **as, size_t *n, int *more)
 {
 	char	**recs = NULL;
-	size_t	  got = 0, i, k;
+	size_t	  got = 0;
 	int	  back = 0, rc;
 
 	*as = NULL;
@@ -533,25 +587,7 @@ app_list(struct store *st, const char *team, const char *iterator,
 	    &recs, &got);
 	if (rc != STORE_OK)
 		return rc;
-	if (got > limit) {
-		*more = 1;
-		free(recs[limit]);
-		got = limit;
-	}
-	*as = xcalloc(got > 0 ? got : 1, sizeof(**as));
-	for (i = 0, k = 0; i < got; i++) {
-		if (app_parse(recs[i], &(*as)[k]) == 0)
-			k++;
-		free(recs[i]);
-	}
-	free(recs);
-	if (back)	/* read the other way: the page in the asked order */
-		for (i = 0; i < k / 2; i++) {
-			struct app t = (*as)[i];
-
-			(*as)[i] = (*as)[k - 1 - i];
-			(*as)[k - 1 - i] = t;
-		}
-	*n = k;
+	*as = app_page(recs, got, limit, back, sizeof(**as), app_parse_any, n,
+	    more);
 	return STORE_OK;
 }

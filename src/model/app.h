@@ -90,6 +90,7 @@ int	 app_put(struct store *, const char *team, const char *ref,
 /* PATCH: a field absent stays, null clears it (uid, rateLimit, metadata). */
 int	 app_patch(struct store *, const char *team, const char *ref,
 	    json_object *body, struct app *a, struct wh_errors *errs);
+/* Also removes its messages (message.h). */
 int	 app_delete(struct store *, const char *team, const char *ref);
 
 /*
@@ -101,5 +102,16 @@ int	 app_delete(struct store *, const char *team, const char *ref);
  */
 int	 app_list(struct store *, const char *team, const char *iterator,
 	    int desc, size_t limit, struct app **as, size_t *n, int *more);
+
+/*
+ * A page the store read one record more than asked (got records, in the
+ * order of travel): *more when it found the extra one; each record parsed
+ * (0 from parse: kept) into an array of items of size bytes, back to the
+ * asked order when it was read backwards (back).  Frees the records and
+ * recs; the caller frees the items and the array.  Every Svix list's.
+ */
+void	*app_page(char **recs, size_t got, size_t limit, int back,
+	    size_t size, int (*parse)(const char *rec, void *item), size_t *n,
+	    int *more);
 
 #endif /* APP_H */

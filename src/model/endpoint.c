@@ -901,13 +901,58 @@ endpoint_delete(struct store *st, const char *team, const char *app,
 	return store_ep_delete(st, team, app_id, uuid);
 }
 
+static int
+ep_parse_any(const char *rec, void *w)
+{
+	return webhook_from_record(rec, w);
+}
+
+int
+endpoint_all(struct store *st, const char *team, const char *app_id,
+    struct webhook **ws, size_t *n)
+{
+	char	**recs, after[37];
+	size_t	  got, i, parsed;
+	int	  rc;
+
+	*ws = NULL;
+	*n = 0;
+	after[0] = '\0';
+	do {
+		recs = NULL;
+		got = 0;
+		if ((rc = store_ep_list(st, team, app_id, after[0] != '\0' ?
+		    after : NULL, 0, 500, &recs, &got)) != STORE_OK) {
+			while (*n > 0)
+				webhook_free(&(*ws)[--*n]);
+			free(*ws);
+			*ws = NULL;
+			return rc;
+		}
+		*ws = xrealloc(*ws, (*n + got + 1) * sizeof(**ws));
+		for (i = 0, parsed = 0; i < got; i++) {
+			memset(&(*ws)[*n], 0, sizeof(**ws));
+			if (webhook_from_record(recs[i], &(*ws)[*n]) == 0) {
+				snprintf(after, sizeof(after), "%s",
+				    (*ws)[*n].uuid);
+				(*n)++;
+				parsed++;
+			}
+			free(recs[i]);
+		}
+		free(recs);
+		/* A page of nothing readable (logged) would not move on. */
+	} while (got == 500 && parsed > 0);
+	return STORE_OK;
+}
+
 int
 endpoint_list(struct store *st, const char *team, const char *app,
     const char *iterator, int desc, size_t limit, struct webhook **ws,
     size_t *n, int *more)
 {
 	char	**recs = NULL, app_id[APP_ID_MAX + 1], after[37];
-	size_t	  got = 0, i, k;
+	size_t	  got = 0;
 	int	  back = 0, rc;
 
 	*ws = NULL;
@@ -928,26 +973,8 @@ endpoint_list(struct store *st, const char *team, const char *app,
 	    &got);
 	if (rc != STORE_OK)
 		return rc;
-	if (got > limit) {
-		*more = 1;
-		free(recs[limit]);
-		got = limit;
-	}
-	*ws = xcalloc(got > 0 ? got : 1, sizeof(**ws));
-	for (i = 0, k = 0; i < got; i++) {
-		if (webhook_from_record(recs[i], &(*ws)[k]) == 0)
-			k++;
-		free(recs[i]);
-	}
-	free(recs);
-	if (back)	/* read the other way: the page in the asked order */
-		for (i = 0; i < k / 2; i++) {
-			struct webhook t = (*ws)[i];
-
-			(*ws)[i] = (*ws)[k - 1 - i];
-			(*ws)[k - 1 - i] = t;
-		}
-	*n = k;
+	*ws = app_page(recs, got, limit, back, sizeof(**ws), ep_parse_any, n,
+	    more);
 	return STORE_OK;
 }
 

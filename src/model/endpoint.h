@@ -68,6 +68,11 @@ int	 endpoint_delete(struct store *, const char *team, const char *app,
 int	 endpoint_list(struct store *, const char *team, const char *app,
 	    const char *iterator, int desc, size_t limit, struct webhook **ws,
 	    size_t *n, int *more);
+/* Every endpoint of the application app_id (an id, resolved already), in
+ * id order, through the application's index (not a walk over the team's
+ * webhooks).  The caller frees each and the array. */
+int	 endpoint_all(struct store *, const char *team, const char *app_id,
+	    struct webhook **ws, size_t *n);
 /* Headers: PUT {headers} replaces them; PATCH {headers (a null value
  * removes that one), deleteHeaders?: [names]} changes those named.  The
  * webhook's header rules apply, and svix-* names are refused too (the

@@ -135,7 +135,10 @@ event_publish(struct store *st, struct spool *sp, const struct event_pub *pub,
 		}
 	}
 
-	util_uuid4(ack->id);
+	if (pub->id != NULL)
+		snprintf(ack->id, sizeof(ack->id), "%s", pub->id);
+	else
+		util_uuid4(ack->id);
 	util_iso8601(now, ack->timestamp);
 	snprintf(ack->type, sizeof(ack->type), "%s", pub->type);
 	memset(&ev, 0, sizeof(ev));
@@ -144,6 +147,10 @@ event_publish(struct store *st, struct spool *sp, const struct event_pub *pub,
 	ev.type = ack->type;
 	ev.timestamp = ack->timestamp;
 	ev.data = pub->data != NULL ? pub->data : json_object_new_object();
+	ev.app = (char *)pub->app;
+	ev.channels = (char **)pub->channels;
+	ev.nchannels = pub->nchannels;
+	ev.svix = pub->svix;
 	text = spool_event_format(&ev);
 	if (pub->data == NULL)
 		json_object_put(ev.data);
@@ -239,6 +246,29 @@ event_idem_prune(struct store *st, int64_t now_ms, size_t *n)
 	if (n != NULL)
 		*n = gone;
 	return rc;
+}
+
+/* ---- fan-out -------------------------------------------------------------- */
+
+int
+event_reaches(const struct spool_event *ev, const char *wh_app,
+    char *const *wh_channels, size_t nwh)
+{
+	size_t	 i, k;
+
+	if (ev->app == NULL || wh_app == NULL)
+		return ev->app == NULL && wh_app == NULL;
+	if (strcmp(ev->app, wh_app) != 0)
+		return 0;
+	/* Svix: an endpoint with channels gets only the messages that
+	 * share one of them; one without gets every message. */
+	if (nwh == 0)
+		return 1;
+	for (i = 0; i < ev->nchannels; i++)
+		for (k = 0; k < nwh; k++)
+			if (strcmp(ev->channels[i], wh_channels[k]) == 0)
+				return 1;
+	return 0;
 }
 
 /* ---- reading ---------------------------------------------------------------- */

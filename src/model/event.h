@@ -44,6 +44,12 @@ struct event_pub {
 	const char	*type;
 	json_object	*data;		/* a JSON object; NULL: {} */
 	const char	*key;		/* the idempotency key; NULL: none */
+	/* A Svix message (message.h): */
+	const char	*id;		/* its UUID; NULL: a new one */
+	const char	*app;		/* its application; NULL: none */
+	char *const	*channels;
+	size_t		 nchannels;
+	int		 svix;
 };
 
 /* The accepted event (the first one of the key when replayed). */
@@ -77,6 +83,17 @@ enum event_pub_res event_publish(struct store *st, struct spool *sp,
 /* Removes the idempotency records older than EVENT_IDEM_TTL_MS (at most
  * 10,000 a call: the rest next time); *n (may be NULL) counts them. */
 int	 event_idem_prune(struct store *st, int64_t now_ms, size_t *n);
+
+/*
+ * Whether an event reaches a webhook of application wh_app (NULL: none)
+ * with channels wh_channels (nwh of them), its type apart (webhook_wants):
+ * an event of an application reaches only that application's webhooks,
+ * and of those, when both have channels, only the ones that share one;
+ * an event without an application reaches only webhooks without one.
+ * The one place of this rule: webhookd's fan-out and recover ask it.
+ */
+int	 event_reaches(const struct spool_event *ev, const char *wh_app,
+	    char *const *wh_channels, size_t nwh);
 
 /*
  * webhookd's reader of a claimed spool file: spool_event_parse (0, or -1

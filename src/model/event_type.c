@@ -545,3 +545,18 @@ evtype_list(struct store *st, const char *team, const char *iterator,
 	*n = k;
 	return STORE_OK;
 }
+
+json_object *
+evtype_example(const struct evtype *e, size_t index)
+{
+	json_object	*v, *ex;
+
+	if (e->schemas == NULL ||
+	    !json_object_object_get_ex(e->schemas, "1", &v) ||
+	    !json_object_is_type(v, json_type_object) ||
+	    !json_object_object_get_ex(v, "examples", &ex) ||
+	    !json_object_is_type(ex, json_type_array) ||
+	    index >= json_object_array_length(ex))
+		return NULL;
+	return json_object_array_get_idx(ex, index);
+}

@@ -53,6 +53,9 @@ struct evtype {
 void	 evtype_free(struct evtype *);
 /* Svix's EventTypeOut; schemas null unless with_schemas. */
 json_object *evtype_to_json(const struct evtype *, int with_schemas);
+/* The type's example number index, as Svix's send-example reads it:
+ * schemas["1"].examples[index] (borrowed), or NULL when there is none. */
+json_object *evtype_example(const struct evtype *, size_t index);
 
 /*
  * The operations: a store result, or EVTYPE_INVALID with errs naming the

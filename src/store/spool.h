@@ -179,8 +179,13 @@ int	 spool_prune(struct spool *, enum spool_dir, int64_t before_ms,
  * One spool file: an event ({"v":1, "id", "team", "type", "timestamp",
  * "data", "idempotency_key"}), or, with "webhook" set, one delivery of it
  * (a deferred or dead delivery, a manual retry) with the attempts made so
- * far.
+ * far.  Optional members (older files have none): "app", the Svix
+ * application whose endpoints alone receive it; "channels", an array of
+ * 1..SPOOL_CHANNELS_MAX channel names; "svix": true for a message of the
+ * Svix API (delivered as its payload alone, with svix-* headers).
  */
+#define SPOOL_CHANNELS_MAX	10
+#define SPOOL_CHANNEL_MAX	128	/* bytes of a channel name */
 struct spool_event {
 	char		*id;		/* from the file name's hash when absent */
 	char		*team;
@@ -195,6 +200,10 @@ struct spool_event {
 	char		*webhook;	/* a delivery: its webhook; else NULL */
 	int		 attempt;	/* attempts already made */
 	int		 manual;	/* a manual retry: one attempt only */
+	char		*app;		/* a Svix application's id; NULL: none */
+	char		**channels;	/* NULL when nchannels is 0 */
+	size_t		 nchannels;
+	int		 svix;		/* a Svix message */
 };
 
 /*
@@ -213,5 +222,7 @@ void	 spool_event_free(struct spool_event *);
  * follow, so that every file accepted before that rule is still read.
  */
 int	 spool_type_ok(const char *s);
+/* 1 if s is a channel name: 1..128 of [A-Za-z0-9._:-] (Svix's rule). */
+int	 spool_channel_ok(const char *s);
 
 #endif /* SPOOL_H */

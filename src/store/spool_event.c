@@ -26,6 +26,20 @@ spool_type_ok(const char *s)
 	return i > 0;
 }
 
+int
+spool_channel_ok(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= SPOOL_CHANNEL_MAX || !((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' &&
+		    s[i] <= '9') || s[i] == '-' || s[i] == '_' ||
+		    s[i] == '.' || s[i] == ':'))
+			return 0;
+	return i > 0;
+}
+
 static int
 spool_id_ok(const char *s)
 {
@@ -75,6 +89,8 @@ spool_str_field(json_object *o, const char *key, int (*ok)(const char *),
 void
 spool_event_free(struct spool_event *ev)
 {
+	size_t	 i;
+
 	free(ev->id);
 	free(ev->team);
 	free(ev->type);
@@ -82,6 +98,10 @@ spool_event_free(struct spool_event *ev)
 	json_object_put(ev->data);
 	free(ev->data_text);
 	free(ev->webhook);
+	free(ev->app);
+	for (i = 0; i < ev->nchannels; i++)
+		free(ev->channels[i]);
+	free(ev->channels);
 	memset(ev, 0, sizeof(*ev));
 }
 
@@ -117,6 +137,39 @@ spool_fast_str(struct jscan *s, char **out)
 	return 0;
 }
 
+/* 1 if the channels read are channel names (or there are none). */
+static int
+spool_fast_channels_ok(const struct spool_event *ev)
+{
+	size_t	 i;
+
+	for (i = 0; i < ev->nchannels; i++)
+		if (!spool_channel_ok(ev->channels[i]))
+			return 0;
+	return 1;
+}
+
+/* "channels": an array of 1..SPOOL_CHANNELS_MAX strings without escapes,
+ * once (their rule is checked with the other fields'). */
+static int
+spool_fast_channels(struct jscan *s, struct spool_event *ev)
+{
+	const char	*v;
+	size_t		 len;
+	int		 esc;
+
+	if (ev->channels != NULL || jscan_expect(s, '[') == -1)
+		return FAST_NO;
+	ev->channels = xcalloc(SPOOL_CHANNELS_MAX, sizeof(char *));
+	do {
+		if (ev->nchannels == SPOOL_CHANNELS_MAX ||
+		    jscan_string(s, &v, &len, &esc) == -1 || esc)
+			return FAST_NO;
+		ev->channels[ev->nchannels++] = xstrndup(v, len);
+	} while (jscan_expect(s, ',') == 0);
+	return jscan_expect(s, ']') == -1 ? FAST_NO : 0;
+}
+
 static int
 spool_parse_fast(const char *text, size_t len, struct spool_event *ev)
 {
@@ -124,7 +177,7 @@ spool_parse_fast(const char *text, size_t len, struct spool_event *ev)
 	const char	*k, *v;
 	size_t		 klen;
 	int64_t		 n;
-	int		 esc, seen_v = 0, seen_a = 0, seen_m = 0, rc;
+	int		 esc, seen_v = 0, seen_a = 0, seen_m = 0, seen_s = 0, rc;
 
 	jscan_init(&s, text, len);
 	if (jscan_expect(&s, '{') == -1)
@@ -148,7 +201,18 @@ spool_parse_fast(const char *text, size_t len, struct spool_event *ev)
 			rc = spool_fast_str(&s, &ev->timestamp);
 		else if (KEY("webhook"))
 			rc = spool_fast_str(&s, &ev->webhook);
-		else if (KEY("v"))
+		else if (KEY("app"))
+			rc = spool_fast_str(&s, &ev->app);
+		else if (KEY("channels"))
+			rc = spool_fast_channels(&s, ev);
+		else if (KEY("svix")) {
+			if (seen_s++)
+				rc = FAST_NO;
+			else if (jscan_word(&s, "true") == 0)
+				rc = 0, ev->svix = 1;
+			else
+				rc = jscan_word(&s, "false") == 0 ? 0 : FAST_NO;
+		} else if (KEY("v"))
 			rc = seen_v++ || jscan_int(&s, &n) == -1 ||
 			    n != SPOOL_FORMAT_VERSION ? FAST_NO : 0;
 		else if (KEY("attempt")) {
@@ -185,6 +249,8 @@ closed:
 	    (ev->type != NULL && !spool_type_ok(ev->type)) ||
 	    (ev->timestamp != NULL && !spool_ts_ok(ev->timestamp)) ||
 	    (ev->webhook != NULL && !util_is_uuid(ev->webhook)) ||
+	    (ev->app != NULL && !spool_id_ok(ev->app)) ||
+	    !spool_fast_channels_ok(ev) ||
 	    ev->team == NULL || ev->type == NULL)
 		return FAST_NO;
 	return 0;
@@ -212,6 +278,33 @@ spool_event_defaults(struct spool_event *ev, const char *name, int64_t mtime_ms)
 		util_iso8601(mtime_ms, ts);
 		ev->timestamp = xstrdup(ts);
 	}
+}
+
+/* The "channels" member: an array of 1..SPOOL_CHANNELS_MAX channel names. */
+static int
+spool_channels(json_object *v, struct spool_event *ev, char *err,
+    size_t errlen)
+{
+	json_object	*c;
+	size_t		 i, n;
+
+	n = json_object_is_type(v, json_type_array) ?
+	    json_object_array_length(v) : 0;
+	if (n == 0 || n > SPOOL_CHANNELS_MAX)
+		goto bad;
+	ev->channels = xcalloc(n, sizeof(char *));
+	for (i = 0; i < n; i++) {
+		c = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(c, json_type_string) ||
+		    !spool_channel_ok(json_object_get_string(c)))
+			goto bad;
+		ev->channels[ev->nchannels++] =
+		    xstrdup(json_object_get_string(c));
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "\"channels\" is not a valid value");
+	return -1;
 }
 
 int
@@ -262,8 +355,15 @@ spool_event_parse(const char *text, size_t len, const char *name,
 	    spool_str_field(o, "timestamp", spool_ts_ok, &ev->timestamp, err,
 	    errlen) == -1 ||
 	    spool_str_field(o, "webhook", util_is_uuid, &ev->webhook, err,
+	    errlen) == -1 ||
+	    spool_str_field(o, "app", spool_id_ok, &ev->app, err,
 	    errlen) == -1)
 		goto fail;
+	if (json_object_object_get_ex(o, "channels", &v) && v != NULL &&
+	    spool_channels(v, ev, err, errlen) == -1)
+		goto fail;
+	if (json_object_object_get_ex(o, "svix", &v))
+		ev->svix = json_object_get_boolean(v);
 	if (ev->team == NULL || ev->type == NULL) {
 		snprintf(err, errlen, "\"team\" and \"type\" are required");
 		goto fail;
@@ -295,6 +395,7 @@ char *
 spool_event_format(const struct spool_event *ev)
 {
 	struct buf	 b;
+	size_t		 i;
 
 	/* What json-c wrote (plain, '/' not escaped), without its tree. */
 	buf_init(&b);
@@ -314,6 +415,21 @@ spool_event_format(const struct spool_event *ev)
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
 		buf_puts(&b, "null");
+	if (ev->app != NULL) {
+		buf_puts(&b, ",\"app\":");
+		buf_json_str(&b, ev->app);
+	}
+	if (ev->nchannels > 0) {
+		buf_puts(&b, ",\"channels\":[");
+		for (i = 0; i < ev->nchannels; i++) {
+			if (i > 0)
+				buf_putc(&b, ',');
+			buf_json_str(&b, ev->channels[i]);
+		}
+		buf_putc(&b, ']');
+	}
+	if (ev->svix)
+		buf_puts(&b, ",\"svix\":true");
 	if (ev->webhook != NULL) {
 		buf_puts(&b, ",\"webhook\":");
 		buf_json_str(&b, ev->webhook);

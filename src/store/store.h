@@ -248,6 +248,8 @@ enum store_table {
 	STORE_APPS,		/* the Svix dialect's applications and event
 				   types: only through store_app_* and
 				   store_evtype_* (store_app.c) */
+	STORE_MSGS,		/* the Svix dialect's messages: only through
+				   store_msg_* (store_msg.c) */
 	STORE_NTABLES
 };
 int	store_put(struct store *, enum store_table, const char *key,
@@ -364,6 +366,35 @@ int	store_evtype_delete(struct store *, const char *team, const char *name);
 /* As store_app_list, in name order. */
 int	store_evtype_list(struct store *, const char *team, const char *after,
 	    int desc, size_t limit, char ***recs, size_t *n);
+
+/* ---- Svix messages: per application, in id order (store_msg.c) ---- */
+/*
+ * A message is found by its id, or by its eventId when by_event; eventIds
+ * are unique within an application (STORE_EXISTS).  event_id NULL or "":
+ * none.
+ */
+int	store_msg_create(struct store *, const char *team, const char *app,
+	    const char *id, const char *event_id, const char *json);
+int	store_msg_get(struct store *, const char *team, const char *app,
+	    const char *ref, int by_event, char **json);
+int	store_msg_delete(struct store *, const char *team, const char *app,
+	    const char *id);
+/* As store_app_list, for the application's messages. */
+int	store_msg_list(struct store *, const char *team, const char *app,
+	    const char *after, int desc, size_t limit, char ***recs, size_t *n);
+/* Removes every message of the application (its delete); *removed (may
+ * be NULL) counts them. */
+int	store_msg_delete_app(struct store *, const char *team, const char *app,
+	    size_t *removed);
+/* Removes every message (of any team) whose JSON old() calls old (1);
+ * *removed counts them. */
+typedef int (*store_msg_old_fn)(const char *json, void *arg);
+int	store_msg_prune(struct store *, store_msg_old_fn old, void *arg,
+	    size_t *removed);
+/* Replaces the JSON of the message id (its eventId stays): an expunged
+ * payload.  STORE_NOTFOUND when there is none. */
+int	store_msg_replace(struct store *, const char *team, const char *app,
+	    const char *id, const char *json);
 
 /* The bytes of the store's files on disk (databases and logs), for
  * the metrics: a stat of each file, no lock. */

@@ -111,6 +111,7 @@ const struct dbspec store_dbspecs[DBI_N] = {
 	[DBI_TABLES + STORE_SECRETS] =	  { "secrets.db",    4096, 0 },
 	[DBI_TABLES + STORE_COUNTERS] =	  { "counters.db",   4096, 0 },
 	[DBI_TABLES + STORE_APPS] =	  { "apps.db",       4096, 0 },
+	[DBI_TABLES + STORE_MSGS] =	  { "msgs.db",       8192, 0 },
 };
 
 static int	env_reopen_rw(struct store *);

@@ -28,6 +28,9 @@
  *                   json: its event types; "e" team "\0" app "\0" uuid ->
  *                   uid, "n" team "\0" app "\0" uid -> uuid: its
  *                   endpoints, webhooks of an application (store_app.c)
+ *   msgs.db         "m" team "\0" app "\0" id -> eventId "\0" json, "e" team
+ *                   "\0" app "\0" eventId -> id: the Svix dialect's messages
+ *                   (store_msg.c)
  *   idempotency.db, sessions.db, limits.db, secrets.db, counters.db:
  *                   key -> json
  *                   (store_team.c; enum store_table says what each holds)

@@ -2,9 +2,12 @@
  * api_svix: Svix's API at /api/v1, so that the official Svix client
  * libraries drive this service by changing their server URL.  A token's
  * team is the Svix "environment"; its scopes map as webhooks:view for
- * reads, webhooks:add, edit and remove for the writes.  So far: health,
- * applications (src/model/app.h), event types (src/model/event_type.h)
- * and endpoints (src/model/endpoint.h, handlers in api_svix_ep.c).
+ * reads, webhooks:add, edit and remove for the writes, events:publish
+ * for sending a message (and resend, recover, send-example), webhooks:remove
+ * for expunging its content.  So far: health,
+ * applications (src/model/app.h), event types (src/model/event_type.h),
+ * endpoints (src/model/endpoint.h, handlers in api_svix_ep.c), messages
+ * and their attempts (src/model/message.h, handlers in api_svix_msg.c).
  *
  * Svix's shapes: camelCase fields, dates in RFC 3339 UTC with "Z", lists
  * {data, iterator, prevIterator, done} (limit default 50, at most 250;
@@ -615,6 +618,34 @@ static const struct route api_svix_routes[] = {
 	  SCOPE_EDIT, ROUTE_BODY | SL },
 	{ HTTP_M(HTTP_DELETE), SVIX_BASE "/event-type/:name", svix_evtype_delete,
 	  SCOPE_REMOVE, SL },
+	/* Messages: api_svix_msg.c.  Creating one publishes an event. */
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/msg", svix_msg_list,
+	  SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_POST), SVIX_BASE "/app/:app/msg", svix_msg_create,
+	  SCOPE_PUBLISH, ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/msg/:msg", svix_msg_get,
+	  SCOPE_VIEW, SL },
+	/* Attempts: the attempt log of the messages' deliveries. */
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/attempt/endpoint/:ep",
+	  svix_attempt_by_endpoint, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/attempt/msg/:msg",
+	  svix_attempt_by_msg, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/msg/:msg/attempt/:attempt",
+	  svix_attempt_get, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_POST), SVIX_BASE "/app/:app/msg/:msg/endpoint/:ep/resend",
+	  svix_resend, SCOPE_PUBLISH, SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/endpoint/:ep/stats",
+	  svix_ep_stats, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_POST), SVIX_BASE "/app/:app/endpoint/:ep/recover",
+	  svix_ep_recover, SCOPE_PUBLISH, ROUTE_BODY | SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/endpoint/:ep/msg",
+	  svix_attempted_msgs, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_GET), SVIX_BASE "/app/:app/msg/:msg/endpoint",
+	  svix_attempted_destinations, SCOPE_VIEW, SL },
+	{ HTTP_M(HTTP_DELETE), SVIX_BASE "/app/:app/msg/:msg/content",
+	  svix_msg_expunge, SCOPE_REMOVE, SL },
+	{ HTTP_M(HTTP_POST), SVIX_BASE "/app/:app/endpoint/:ep/send-example",
+	  svix_send_example, SCOPE_PUBLISH, ROUTE_BODY | SL },
 };
 const struct dialect api_svix_dialect = {
 	"svix", SVIX_BASE, api_svix_routes,

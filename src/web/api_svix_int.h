@@ -68,4 +68,19 @@ void	 svix_ep_headers_patch(struct api_ctx *);
 void	 svix_ep_secret(struct api_ctx *);
 void	 svix_ep_rotate(struct api_ctx *);
 
+/* api_svix_msg.c: messages. */
+void	 svix_msg_create(struct api_ctx *);
+void	 svix_msg_get(struct api_ctx *);
+void	 svix_msg_list(struct api_ctx *);
+void	 svix_msg_expunge(struct api_ctx *);
+void	 svix_send_example(struct api_ctx *);
+void	 svix_attempt_by_endpoint(struct api_ctx *);
+void	 svix_attempt_by_msg(struct api_ctx *);
+void	 svix_attempt_get(struct api_ctx *);
+void	 svix_resend(struct api_ctx *);
+void	 svix_ep_stats(struct api_ctx *);
+void	 svix_ep_recover(struct api_ctx *);
+void	 svix_attempted_msgs(struct api_ctx *);
+void	 svix_attempted_destinations(struct api_ctx *);
+
 #endif /* API_SVIX_INT_H */

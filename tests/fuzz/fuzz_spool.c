@@ -68,6 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct spool_event	 ev, back;
 	json_object		*d1, *d2;
 	char			 err[256], *text, *in;
+	size_t			 i;
 
 	if (size > 1 << 20)
 		return 0;
@@ -97,8 +98,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!same(ev.id, back.id) || !same(ev.team, back.team) ||
 	    !same(ev.type, back.type) || !same(ev.timestamp, back.timestamp) ||
 	    !same(ev.webhook, back.webhook) || ev.attempt != back.attempt ||
-	    ev.manual != back.manual)
+	    ev.manual != back.manual || !same(ev.app, back.app) ||
+	    ev.svix != back.svix || ev.nchannels != back.nchannels)
 		fail("format and parse again: a field differs", text, in);
+	for (i = 0; i < ev.nchannels; i++) {
+		if (!spool_channel_ok(ev.channels[i]))
+			fail("parsed with a bad channel", ev.channels[i], in);
+		if (!same(ev.channels[i], back.channels[i]))
+			fail("format and parse again: a channel differs", text,
+			    in);
+	}
 	if (parse_all(back.data_text, &d2) == -1 ||
 	    !json_object_equal(d1, d2))
 		fail("format and parse again: data differs", back.data_text,

@@ -4,7 +4,8 @@
  * is this service's event-type rule), a duplicate refused, archive (hidden
  * from lists unless asked for, made again un-archives it), expunge, PUT
  * creating when absent, PATCH (absent unchanged, null clears), list pages
- * in name order both ways and backwards, another team's types apart.
+ * in name order both ways and backwards, another team's types apart;
+ * an example as send-example reads it.
  * Each test runs in its own temporary store.
  */
 #include <stdarg.h>
@@ -325,6 +326,44 @@ test_list_skips_archived(void **state)
 	assert_false(more);
 }
 
+/* send-example's example: schemas["1"].examples[index], else none. */
+static void
+test_example(void **state)
+{
+	struct fx	*fx = *state;
+	struct evtype	 e;
+	json_object	*x;
+	const struct {
+		const char	*schemas;	/* NULL: none */
+		size_t		 index;
+		const char	*want;		/* NULL: no example */
+	} cases[] = {
+		{ "{\"1\":{\"examples\":[{\"a\":1},{\"b\":2}]}}", 0, "{\"a\":1}" },
+		{ "{\"1\":{\"examples\":[{\"a\":1},{\"b\":2}]}}", 1, "{\"b\":2}" },
+		{ "{\"1\":{\"examples\":[{\"a\":1},{\"b\":2}]}}", 2, NULL },
+		{ "{\"1\":{\"examples\":[]}}", 0, NULL },
+		{ "{\"1\":{\"type\":\"object\"}}", 0, NULL },
+		{ "{\"2\":{\"examples\":[{\"a\":1}]}}", 0, NULL },
+		{ "{\"1\":[1]}", 0, NULL },
+		{ NULL, 0, NULL },
+	};
+	size_t		 i;
+
+	(void)fx;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		e.schemas = cases[i].schemas != NULL ?
+		    body(cases[i].schemas) : NULL;
+		x = evtype_example(&e, cases[i].index);
+		if (cases[i].want == NULL)
+			assert_null(x);
+		else
+			assert_string_equal(json_object_to_json_string_ext(x,
+			    JSON_C_TO_STRING_PLAIN), cases[i].want);
+		json_object_put(e.schemas);
+	}
+}
+
 int
 main(void)
 {
@@ -336,6 +375,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_put_patch, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_example, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_skips_archived, setup,
 		    teardown),
 	};

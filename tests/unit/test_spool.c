@@ -593,6 +593,86 @@ test_event_format(void **state)
 	assert_int_equal(spool_type_ok("\x7f"), 0);
 }
 
+/* The Svix members: app, channels and the svix mark, read on both roads
+ * (the fast one gives channels to json-c), written back, refused when
+ * malformed; a file without them has none. */
+static void
+test_event_svix_members(void **state)
+{
+	static const struct {
+		const char	*text;
+		int		 ok;
+	} cases[] = {
+		{ "{\"team\":\"t\",\"type\":\"x\",\"app\":\"app_1\","
+		    "\"svix\":true}", 1 },
+		{ "{\"team\":\"t\",\"type\":\"x\",\"app\":\"app_1\","
+		    "\"channels\":[\"a\",\"b.c:d\"],\"svix\":true}", 1 },
+		{ "{\"team\":\"t\",\"type\":\"x\",\"channels\":[]}", 0 },
+		{ "{\"team\":\"t\",\"type\":\"x\",\"channels\":\"a\"}", 0 },
+		{ "{\"team\":\"t\",\"type\":\"x\",\"channels\":[\"a b\"]}",
+		    0 },
+		{ "{\"team\":\"t\",\"type\":\"x\",\"channels\":[1]}", 0 },
+		{ "{\"team\":\"t\",\"type\":\"x\",\"channels\":[\"1\",\"2\","
+		    "\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\"]}",
+		    0 },
+		{ "{\"team\":\"t\",\"type\":\"x\",\"app\":\"a/b\"}", 0 },
+		{ "{\"team\":\"t\",\"type\":\"x\",\"app\":7}", 0 },
+	};
+	struct spool_event	 ev, ev2;
+	char			 err[128], *text;
+	size_t			 i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = spool_event_parse(cases[i].text, strlen(cases[i].text),
+		    "n", 1, &ev, err, sizeof(err));
+		if ((rc == 0) != cases[i].ok)
+			fail_msg("case %zu: rc %d (%s)", i, rc, rc ? err : "");
+		if (rc != 0)
+			continue;
+		assert_string_equal(ev.app, "app_1");
+		assert_int_equal(ev.svix, 1);
+		text = spool_event_format(&ev);
+		assert_int_equal(spool_event_parse(text, strlen(text), "n", 1,
+		    &ev2, err, sizeof(err)), 0);
+		assert_string_equal(ev2.app, "app_1");
+		assert_int_equal(ev2.svix, 1);
+		assert_int_equal(ev2.nchannels, ev.nchannels);
+		for (k = 0; k < ev.nchannels; k++)
+			assert_string_equal(ev2.channels[k], ev.channels[k]);
+		spool_event_free(&ev2);
+		spool_event_free(&ev);
+		free(text);
+	}
+	assert_int_equal(spool_event_parse(cases[1].text, strlen(cases[1].text),
+	    "n", 1, &ev, err, sizeof(err)), 0);
+	assert_int_equal(ev.nchannels, 2);
+	assert_string_equal(ev.channels[1], "b.c:d");
+	spool_event_free(&ev);
+	/* Channels keep a message on the fast path: its payload as the file
+	 * has it (json-c would write 1.5). */
+	text = "{\"team\":\"t\",\"type\":\"x\",\"app\":\"app_1\",\"channels\":"
+	    "[\"a\", \"b\"],\"svix\":true,\"data\":{\"a\":1.50}}";
+	assert_int_equal(spool_event_parse(text, strlen(text), "n", 1, &ev,
+	    err, sizeof(err)), 0);
+	assert_string_equal(ev.data_text, "{\"a\":1.50}");
+	assert_int_equal(ev.nchannels, 2);
+	assert_string_equal(ev.channels[1], "b");
+	spool_event_free(&ev);
+	/* An old file: none of them, and none written. */
+	assert_int_equal(spool_event_parse("{\"team\":\"t\",\"type\":\"x\"}",
+	    23, "n", 1, &ev, err, sizeof(err)), 0);
+	assert_null(ev.app);
+	assert_int_equal(ev.nchannels, 0);
+	assert_int_equal(ev.svix, 0);
+	text = spool_event_format(&ev);
+	assert_null(strstr(text, "app"));
+	assert_null(strstr(text, "channels"));
+	assert_null(strstr(text, "svix"));
+	free(text);
+	spool_event_free(&ev);
+}
+
 /*
  * What fuzz_spool found (tests/fuzz/): each a file that the reader took
  * wrongly.  text is copied to the end of a page followed by an unmapped
@@ -682,6 +762,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_ok),
 		cmocka_unit_test(test_event_format),
+		cmocka_unit_test(test_event_svix_members),
 		cmocka_unit_test(test_event_fuzzed),
 		cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enqueue, setup, teardown),
