@@ -69,9 +69,12 @@ xstrndup(const char *s, size_t n)
 	char	*p;
 	size_t	 len;
 
-	len = strnlen(s, n);
+	/* n 0 takes s NULL too (an empty Berkeley DB record's data), which
+	 * strnlen and memcpy must not be given. */
+	len = n > 0 ? strnlen(s, n) : 0;
 	p = xmalloc(len + 1);
-	memcpy(p, s, len);
+	if (len > 0)
+		memcpy(p, s, len);
 	p[len] = '\0';
 	return p;
 }

@@ -282,6 +282,10 @@ app_decode(json_object *body, int patch, struct app *a,
 		    json_object_get_string_len(v) > APP_NAME_MAX)
 			webhook_error(errs, "name", "ensure this value has "
 			    "1 to %d characters", APP_NAME_MAX);
+		else if (strlen(json_object_get_string(v)) !=
+		    (size_t)json_object_get_string_len(v))
+			/* Stored as a C string, it would be cut there. */
+			webhook_error(errs, "name", "must not contain NUL");
 		else {
 			free(a->name);
 			a->name = xstrdup(json_object_get_string(v));
@@ -293,6 +297,8 @@ app_decode(json_object *body, int patch, struct app *a,
 			free(a->uid);
 			a->uid = NULL;
 		} else if (!json_object_is_type(v, json_type_string) ||
+		    strlen(json_object_get_string(v)) !=
+		    (size_t)json_object_get_string_len(v) ||
 		    !app_uid_ok(json_object_get_string(v)))
 			webhook_error(errs, "uid", "must match "
 			    "^[a-zA-Z0-9\\-_.]{1,256}$ and not start with app_");

@@ -63,6 +63,36 @@ secret_ok(const char *s)
 	return i >= 32 && i <= 100;
 }
 
+/* A JSON string that a C string carries whole: no NUL inside, which would
+ * cut it short where it is stored. */
+static int
+whole_string(json_object *v)
+{
+	return json_object_is_type(v, json_type_string) &&
+	    strlen(json_object_get_string(v)) ==
+	    (size_t)json_object_get_string_len(v);
+}
+
+/* Svix's signature headers (svix-id, svix-timestamp, svix-signature), which
+ * a receiver's Svix library reads before the webhook-* ones: the service's
+ * own, as webhook_check keeps webhook-*, so refused in an endpoint's
+ * headers (a name with a null value, which only removes, is let by). */
+static void
+check_svix_headers(json_object *h, struct wh_errors *errs)
+{
+	char	 f[64];
+
+	if (!json_object_is_type(h, json_type_object))
+		return;
+	json_object_object_foreach(h, name, val) {
+		if (val == NULL || strncasecmp(name, "svix-", 5) != 0)
+			continue;
+		snprintf(f, sizeof(f), "headers.%s.name", name);
+		webhook_error(errs, f, "svix-* headers are the service's own "
+		    "signature headers");
+	}
+}
+
 /* The errors webhook_decode named after the native body's fields, renamed
  * after the Svix body's. */
 static void
@@ -72,6 +102,7 @@ rename_errors(struct wh_errors *errs, size_t from, const char *evkey)
 		{ "name", "description" }, { "token", "secret" },
 		{ "active", "disabled" },
 	};
+	char	 tail[16];	/* "[127]" */
 	size_t	 i, k;
 
 	for (i = from; i < errs->n; i++) {
@@ -79,9 +110,15 @@ rename_errors(struct wh_errors *errs, size_t from, const char *evkey)
 			if (strcmp(errs->e[i].field, map[k][0]) == 0)
 				snprintf(errs->e[i].field,
 				    sizeof(errs->e[i].field), "%s", map[k][1]);
-		if (strcmp(errs->e[i].field, "events") == 0)
+		/* "events" and "events[i]", an element's. */
+		if (strncmp(errs->e[i].field, "events", 6) == 0 &&
+		    (errs->e[i].field[6] == '\0' ||
+		    errs->e[i].field[6] == '[')) {
+			snprintf(tail, sizeof(tail), "%s",
+			    errs->e[i].field + 6);
 			snprintf(errs->e[i].field, sizeof(errs->e[i].field),
-			    "%s", evkey);
+			    "%s%s", evkey, tail);
+		}
 	}
 }
 
@@ -125,7 +162,7 @@ decode_channels(json_object *v, struct webhook *w, struct wh_errors *errs)
 	}
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(v, i);
-		if (!json_object_is_type(e, json_type_string) ||
+		if (!whole_string(e) ||
 		    !name_ok(json_object_get_string(e), WH_CHANNEL_MAX)) {
 			webhook_error(errs, "channels", "each must match "
 			    "^[a-zA-Z0-9\\-_.]{1,%d}$", WH_CHANNEL_MAX);
@@ -153,9 +190,9 @@ decode_metadata(json_object *v, struct webhook *w, struct wh_errors *errs)
 	end = json_object_iter_end(v);
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
 		val = json_object_iter_peek_value(&it);
-		if (!json_object_is_type(val, json_type_string)) {
+		if (!whole_string(val)) {
 			webhook_error(errs, "metadata", "must be an object of "
-			    "strings");
+			    "strings (without NUL)");
 			return;
 		}
 		w->metadata = xrealloc(w->metadata,
@@ -247,11 +284,12 @@ ep_decode(struct store *st, const char *team, json_object *body,
 	    (!json_object_is_type(v, json_type_string) ||
 	    json_object_get_string_len(v) > 0))
 		json_object_object_add(nb, "name", json_object_get(v));
-	if (mode == EP_CREATE && member(body, "headers", &v) && v != NULL)
+	if (mode == EP_CREATE && member(body, "headers", &v) && v != NULL) {
+		check_svix_headers(v, errs);
 		json_object_object_add(nb, "headers", json_object_get(v));
+	}
 	if (mode != EP_PUT && member(body, "secret", &v) && v != NULL) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    !secret_ok(json_object_get_string(v)))
+		if (!whole_string(v) || !secret_ok(json_object_get_string(v)))
 			webhook_error(errs, "secret", "must match "
 			    "^(whsec_)?[a-zA-Z0-9+/=]{32,100}$");
 		else
@@ -313,7 +351,7 @@ ep_decode(struct store *st, const char *team, json_object *body,
 	has = member(body, "uid", &v);
 	if (has || mode != EP_PATCH) {
 		in->set |= WF_UID;
-		if (v != NULL && (!json_object_is_type(v, json_type_string) ||
+		if (v != NULL && (!whole_string(v) ||
 		    !endpoint_uid_ok(json_object_get_string(v))))
 			webhook_error(errs, "uid", "must match "
 			    "^[a-zA-Z0-9\\-_.]{1,256}$ and not start with ep_");
@@ -665,10 +703,19 @@ ep_change(struct store *st, const char *team, const char *app,
 	if ((rc = app_resolve(st, team, app, app_id)) != STORE_OK)
 		return rc;
 	rc = ep_uuid(st, team, app_id, ep, uuid);
+	if (rc == STORE_NOTFOUND && may_create && !endpoint_uid_ok(ep)) {
+		/* Neither an id (ep_uuid took those) nor a uid: nothing a
+		 * PUT could find again, so not one more endpoint each time
+		 * (an event type's PUT answers the same). */
+		errs->n = errs->count = 0;
+		webhook_error(errs, "path/endpoint_id", "must be an endpoint "
+		    "id or a uid matching ^[a-zA-Z0-9\\-_.]{1,256}$");
+		return EP_INVALID;
+	}
 	if (rc == STORE_NOTFOUND && may_create) {
 		/* Absent: made, under ep as its uid when the body names
-		 * none and ep is no id. */
-		if (!endpoint_uid_ok(ep) || body == NULL ||
+		 * none. */
+		if (body == NULL ||
 		    !json_object_is_type(body, json_type_object) ||
 		    (json_object_object_get_ex(body, "uid", &v) && v != NULL))
 			b = json_object_get(body);
@@ -714,13 +761,35 @@ endpoint_patch(struct store *st, const char *team, const char *app,
 	return ep_change(st, team, app, ep, body, EP_PATCH, 0, w, NULL, errs);
 }
 
+/* deleteHeaders: a list of at most WH_HEADERS_MAX strings of 1 to
+ * WH_HNAME_MAX bytes (a name never stored only removes nothing). */
+static int
+names_ok(json_object *a)
+{
+	json_object	*e;
+	size_t		 i, n, len;
+
+	if (!json_object_is_type(a, json_type_array) ||
+	    (n = json_object_array_length(a)) > WH_HEADERS_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(a, i);
+		if (!whole_string(e))
+			return 0;
+		len = strlen(json_object_get_string(e));
+		if (len == 0 || len > WH_HNAME_MAX)
+			return 0;
+	}
+	return 1;
+}
+
 int
 endpoint_set_headers(struct store *st, const char *team, const char *app,
     const char *ep, json_object *body, int patch, struct wh_errors *errs)
 {
 	struct wh_input	 in;
 	struct ep_upd	 u;
-	json_object	*h = NULL, *nb;
+	json_object	*h = NULL, *del = NULL, *nb;
 	char		 app_id[APP_ID_MAX + 1], uuid[37];
 	int		 rc;
 
@@ -732,6 +801,13 @@ endpoint_set_headers(struct store *st, const char *team, const char *app,
 		    "header names and values");
 		return EP_INVALID;
 	}
+	check_svix_headers(h, errs);
+	if (patch && json_object_object_get_ex(body, "deleteHeaders", &del) &&
+	    del != NULL && !names_ok(del))
+		webhook_error(errs, "deleteHeaders", "must be a list of at most "
+		    "%d header names", WH_HEADERS_MAX);
+	if (errs->count > 0)
+		return EP_INVALID;
 	if ((rc = ep_resolve(st, team, app, ep, app_id, uuid)) != STORE_OK)
 		return rc;
 	memset(&u, 0, sizeof(u));
@@ -743,8 +819,11 @@ endpoint_set_headers(struct store *st, const char *team, const char *app,
 		json_object_object_add(nb, "headers", json_object_get(h));
 		rc = webhook_decode(nb, 0, &in, errs);
 		json_object_put(nb);
-		if (rc == -1)
+		if (rc == -1) {
+			/* What it decoded before the bad one. */
+			webhook_input_free(&in);
 			return EP_INVALID;
+		}
 		u.in = &in;
 	}
 	rc = ep_update(st, team, app_id, uuid, &u, NULL, errs);
@@ -771,8 +850,7 @@ endpoint_rotate(struct store *st, const char *team, const char *app,
 	/* Svix's body as the native rotation's {token, grace_seconds}. */
 	nb = json_object_new_object();
 	if (body != NULL && member(body, "key", &v) && v != NULL) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    !secret_ok(json_object_get_string(v)))
+		if (!whole_string(v) || !secret_ok(json_object_get_string(v)))
 			webhook_error(errs, "key", "must match "
 			    "^(whsec_)?[a-zA-Z0-9+/=]{32,100}$");
 		json_object_object_add(nb, "token", json_object_get(v));

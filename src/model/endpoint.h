@@ -47,8 +47,9 @@ int	 endpoint_get(struct store *, const char *team, const char *app,
 	    const char *ep, struct webhook *w);
 /* PUT: every field from the body (absent: the default) but the secret
  * and the headers, which stay; an absent endpoint is made when
- * may_create (*created 1; under ep as its uid when ep is not an id and
- * the body names none), else STORE_NOTFOUND. */
+ * may_create (*created 1; under ep as its uid when the body names
+ * none), else STORE_NOTFOUND; EP_INVALID ("path/endpoint_id") when it
+ * would be made but ep is neither an id nor a uid. */
 int	 endpoint_put(struct store *, const char *team, const char *app,
 	    const char *ep, json_object *body, int may_create,
 	    struct webhook *w, int *created, struct wh_errors *errs);
@@ -73,7 +74,9 @@ int	 endpoint_list(struct store *, const char *team, const char *app,
 int	 endpoint_all(struct store *, const char *team, const char *app_id,
 	    struct webhook **ws, size_t *n);
 /* Headers: PUT {headers} replaces them; PATCH {headers (a null value
- * removes that one), deleteHeaders?: [names]} changes those named. */
+ * removes that one), deleteHeaders?: [names]} changes those named.  The
+ * webhook's header rules apply, and svix-* names are refused too (the
+ * signature's, as webhook-* are). */
 int	 endpoint_set_headers(struct store *, const char *team,
 	    const char *app, const char *ep, json_object *body, int patch,
 	    struct wh_errors *errs);

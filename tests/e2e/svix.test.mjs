@@ -221,6 +221,10 @@ describe('Svix API behind lighttpd', () => {
     const noName = await fails(svix.application.create({ uid: 'no-name' }));
     assert.equal(noName.code, 422);
     assert.deepEqual(noName.body.detail.map((d) => d.loc), [['body', 'name']]);
+    // A NUL inside the name or uid: refused, not cut short ("acme-1").
+    const nul = await raw(srv, 'POST', '/api/v1/app', { body: { name: 'A\u0000B', uid: 'acme-1\u0000x' } });
+    assert.equal(nul.status, 422, nul.text);
+    assert.deepEqual(nul.json.detail.map((d) => d.loc), [['body', 'name'], ['body', 'uid']]);
     const longIter = await raw(srv, 'GET', `/api/v1/app?iterator=app_${'x'.repeat(100)}`);
     assert.equal(longIter.status, 422);
     assert.deepEqual(longIter.json.detail[0].loc, ['query', 'iterator']);

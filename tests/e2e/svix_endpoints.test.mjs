@@ -7,14 +7,20 @@
 // types checked against the team's catalog; headers; the secret and its
 // rotation (the old one kept for the grace period); an application's
 // delete removing its endpoints; scopes; and the 404, 409 and 422 shapes
-// as the clients surface them.  Behind lighttpd.
+// as the clients surface them.  Every test on each setup a user has:
+// lighttpd with FastCGI, Apache with mod_fcgid (apache.conf.example), and
+// plain CGI, a process a request whose databases open at their first use
+// (STORE_LAZY), through a shared host's Apache with mod_cgi and the
+// shipped .htaccess (lib.mjs's startSharedHost).
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { ApiException as ApiException2, Svix as Svix2 } from 'svix2';
 
-import { addToken, startLighttpd, UUID_RE } from './lib.mjs';
+import { addToken, sleep, startApache, startLighttpd, startSharedHost, UUID_RE } from './lib.mjs';
 import { client, fails, ISO_Z, raw } from './svix_lib.mjs';
 
 const EP_ID = /^ep_[0-9A-Za-z]{22}$/;
@@ -41,17 +47,48 @@ async function fails2(promise) {
   assert.fail('the call succeeded');
 }
 
-describe('Svix endpoints behind lighttpd', () => {
+// The setups: a name, how to start the server, and whether the program
+// runs as plain CGI.
+const SETUPS = [
+  ['behind lighttpd', () => startLighttpd(), false],
+  ['behind Apache and mod_fcgid', () => startApache(), false],
+  ['as plain CGI (Apache mod_cgi, a process a request)', () => startSharedHost(), true],
+];
+
+// Stops srv and removes its data (a shared host's whole account).
+async function stopAndClean(srv) {
+  if (!srv.base_dir) return srv.stopAndClean();
+  await srv.stop();
+  if (!process.env.WEBHOOKS_E2E_KEEP && path.basename(srv.base_dir).startsWith('webhooks-shared-')) {
+    fs.rmSync(srv.base_dir, { recursive: true, force: true });
+  }
+  return undefined;
+}
+
+for (const [where, start, cgi] of SETUPS) describe(`Svix endpoints ${where}`, () => {
   let srv;
   let svix;
   before(async () => {
-    srv = await startLighttpd();
+    srv = await start();
     svix = client(srv);
     for (const name of ['user.signup', 'user.deleted', 'invoice.paid']) {
       await svix.eventType.create({ name, description: name });
     }
   });
-  after(async () => { if (srv) await srv.stopAndClean(); });
+  after(async () => { if (srv) await stopAndClean(srv); });
+
+  test(cgi ? 'plain CGI: no program process outlives its request'
+    : 'FastCGI: the program\'s processes stay between requests', async () => {
+    await svix.application.create({ name: 'Setup', uid: 'setup' });
+    await svix.endpoint.create('setup', { url: 'https://example.com/setup' });
+    let pids = srv.fcgiPids();
+    for (let i = 0; cgi && pids.length > 0 && i < 50; i++) {
+      await sleep(100);
+      pids = srv.fcgiPids();
+    }
+    if (cgi) assert.deepEqual(pids, []);
+    else assert.ok(pids.length > 0, 'no webhooks.fcgi process under the server');
+  });
 
   test('create, get by id and by uid: EndpointOut, 201, a webhook of the team', async () => {
     const app = await svix.application.create({ name: 'Acme', uid: 'acme' });
@@ -405,5 +442,85 @@ describe('Svix endpoints behind lighttpd', () => {
     const s = await raw(srv, 'GET', '/api/v1//app/err//endpoint/taken/');
     assert.equal(s.status, 200);
     assert.equal(s.json.uid, 'taken');
+  });
+  test('hostile bodies: each a 4xx in Svix\'s shape naming the field, nothing stored', async () => {
+    await svix.application.create({ name: 'Hostile', uid: 'hostile' });
+    const U = 'https://example.com/x';
+    const many = (n, f) => Array.from({ length: n }, (_, i) => f(i));
+    const rows = [
+      [{ url: U, filterTypes: many(10000, () => 'user.signup') }, 'filterTypes'],
+      [{ url: U, channels: many(10000, (i) => `c${i}`) }, 'channels'],
+      [{ url: U, metadata: Object.fromEntries(many(10000, (i) => [`k${i}`, 'v'])) }, 'metadata'],
+      [{ url: U, metadata: { a: 1 } }, 'metadata'],
+      [{ url: U, metadata: { a: null } }, 'metadata'],
+      [{ url: U, metadata: { a: { b: 'c' } } }, 'metadata'],
+      [{ url: U, headers: { 'X-A': 'a\r\nInjected: 1' } }, 'headers.X-A.value'],
+      [{ url: U, headers: { 'svix-signature': 'v1,x' } }, 'headers.svix-signature.name'],
+      [{ url: U, headers: { Host: 'evil.example' } }, 'headers.Host.name'],
+      [{ url: U, headers: { 'content-length': '0' } }, 'headers.content-length.name'],
+      [{ url: U, headers: Object.fromEntries(many(200, (i) => [`X-${i}`, 'v'])) }, 'headers'],
+      [{ url: U, uid: 'u'.repeat(257) }, 'uid'],
+      [{ url: U, uid: 'a\u0000b' }, 'uid'],
+      [{ url: 'https://user:pass@example.com/x' }, 'url'],
+      [{ url: 'javascript:alert(1)' }, 'url'],
+      [{ url: 'file:///etc/passwd' }, 'url'],
+      [{ url: U, description: 'a\u0000b' }, 'description'],
+      [{ url: U, channels: ['a\u0000b'] }, 'channels'],
+      [{ url: U, secret: `whsec_${'A'.repeat(32)}\u0000x` }, 'secret'],
+      [{ url: U, filterTypes: ['user.signup', 7] }, 'filterTypes[1]'],
+    ];
+    for (const [body, field] of rows) {
+      const r = await raw(srv, 'POST', '/api/v1/app/hostile/endpoint', { body });
+      const what = JSON.stringify(body).slice(0, 100);
+      assert.equal(r.status, 422, `${what}: ${r.text.slice(0, 300)}`);
+      assert.deepEqual(r.json.detail[0].loc, ['body', field], what);
+      assert.equal(r.json.detail[0].type, 'value_error', what);
+    }
+    for (const text of ['{', '{"url":"https://example.com/x"}x', '', 'null']) {
+      const r = await raw(srv, 'POST', '/api/v1/app/hostile/endpoint', { body: text, headers: { 'Content-Type': 'application/json' } });
+      assert.equal(r.status, 400, `${text}: ${r.text}`);
+      assert.equal(r.json.code, 'generic_error');
+    }
+    // A PUT at a path that is no uid makes nothing (each PUT again would
+    // make one more): a 422 naming the path, as an event type's; an id
+    // not there is not found.
+    for (const p of ['u'.repeat(257), 'has%20space']) {
+      const r = await raw(srv, 'PUT', `/api/v1/app/hostile/endpoint/${p}`, { body: { url: U, uid: 'in-body' } });
+      assert.equal(r.status, 422, `${p.slice(0, 20)}: ${r.text}`);
+      assert.deepEqual(r.json.detail[0].loc, ['path', 'endpoint_id']);
+    }
+    const noId = await raw(srv, 'PUT', '/api/v1/app/hostile/endpoint/ep_0000000000000000000000', { body: { url: U, uid: 'in-body' } });
+    assert.equal(noId.status, 404, noId.text);
+    assert.equal(noId.json.code, 'not_found');
+    assert.deepEqual((await svix.endpoint.list('hostile')).data, []);
+    // The headers routes and the rotation.
+    await svix.endpoint.create('hostile', { url: U, uid: 'h' });
+    for (const [method, body, field] of [
+      ['PUT', { headers: { 'X-A': 'a\nB: c' } }, 'headers.X-A.value'],
+      ['PUT', { headers: { 'Svix-Id': 'x' } }, 'headers.Svix-Id.name'],
+      ['PATCH', { headers: { 'svix-timestamp': '1' } }, 'headers.svix-timestamp.name'],
+      ['PATCH', { headers: {}, deleteHeaders: 'X-A' }, 'deleteHeaders'],
+      ['PATCH', { headers: {}, deleteHeaders: many(1000, () => 'X-A') }, 'deleteHeaders'],
+    ]) {
+      const r = await raw(srv, method, '/api/v1/app/hostile/endpoint/h/headers', { body });
+      assert.equal(r.status, 422, `${method} ${JSON.stringify(body).slice(0, 80)}: ${r.text}`);
+      assert.deepEqual(r.json.detail[0].loc, ['body', field]);
+    }
+    const k = await raw(srv, 'POST', '/api/v1/app/hostile/endpoint/h/secret/rotate', { body: { key: `whsec_${'A'.repeat(32)}\u0000`, gracePeriodSeconds: 1e300 } });
+    assert.equal(k.status, 422, k.text);
+    assert.deepEqual(k.json.detail.map((d) => d.loc[1]).sort(), ['gracePeriodSeconds', 'key']);
+    assert.deepEqual((await svix.endpoint.getHeaders('hostile', 'h')).headers, {});
+  });
+  test('concurrent creates of one uid: one 201, the others 409; concurrent patches all land', async () => {
+    await svix.application.create({ name: 'Race', uid: 'race' });
+    const answers = await Promise.all([0, 1, 2, 3, 4, 5].map((i) =>
+      raw(srv, 'POST', '/api/v1/app/race/endpoint', { body: { url: `https://example.com/${i}`, uid: 'same' } })));
+    assert.deepEqual(answers.map((r) => r.status).sort(), [201, 409, 409, 409, 409, 409], answers.map((r) => r.text).join('\n'));
+    const list = await svix.endpoint.list('race');
+    assert.equal(list.data.length, 1);
+    const patched = await Promise.all([0, 1, 2, 3].map((i) =>
+      raw(srv, 'PATCH', '/api/v1/app/race/endpoint/same/headers', { body: { headers: { [`X-${i}`]: `${i}` } } })));
+    for (const r of patched) assert.equal(r.status, 204, r.text);
+    assert.deepEqual(Object.keys((await svix.endpoint.getHeaders('race', 'same')).headers).sort(), ['X-0', 'X-1', 'X-2', 'X-3']);
   });
 });

@@ -202,6 +202,16 @@ test_crud(void **state)
 	assert_string_equal(errs.e[1].field, "uid");
 	assert_string_equal(errs.e[2].field, "rateLimit");
 	assert_string_equal(errs.e[3].field, "metadata");
+	/* A NUL inside the name or uid, which a C string would cut short
+	 * ("acme\u0000x" taken for "acme"): refused, not a 409. */
+	memset(&errs, 0, sizeof(errs));
+	j = body("{\"name\":\"A\\u0000B\",\"uid\":\"acme\\u0000x\"}");
+	assert_int_equal(app_create(fx->s, "t1", j, 0, &b, &created, &errs),
+	    APP_INVALID);
+	json_object_put(j);
+	assert_int_equal(errs.n, 2);
+	assert_string_equal(errs.e[0].field, "name");
+	assert_string_equal(errs.e[1].field, "uid");
 
 	/* Patch: absent stays, null clears; the old uid is free again. */
 	memset(&errs, 0, sizeof(errs));

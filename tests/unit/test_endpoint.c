@@ -264,6 +264,31 @@ test_crud(void **state)
 	assert_true(created);
 	assert_string_equal(g.uid, "made-by-put");
 	webhook_free(&g);
+	/* A path that is no uid (too long, a space) makes nothing, even
+	 * with a uid in the body: every PUT again would make one more.  An
+	 * id not there is not found. */
+	j = body("{\"url\":\"https://e.com/new\",\"uid\":\"in-body\"}");
+	{
+		char	 long_uid[258];
+
+		memset(long_uid, 'u', 257);
+		long_uid[257] = '\0';
+		assert_int_equal(endpoint_put(fx->s, "t1", "acme", long_uid, j,
+		    1, &g, &created, &errs), EP_INVALID);
+		assert_true(names(&errs, "path/endpoint_id"));
+	}
+	assert_int_equal(endpoint_put(fx->s, "t1", "acme", "has space", j, 1,
+	    &g, &created, &errs), EP_INVALID);
+	/* Without the right to make one: not found, as before. */
+	assert_int_equal(endpoint_put(fx->s, "t1", "acme", "has space", j, 0,
+	    &g, &created, &errs), STORE_NOTFOUND);
+	assert_int_equal(endpoint_put(fx->s, "t1", "acme",
+	    "ep_0000000000000000000000", j, 1, &g, &created, &errs),
+	    STORE_NOTFOUND);
+	assert_false(created);
+	json_object_put(j);
+	assert_int_equal(endpoint_get(fx->s, "t1", "acme", "in-body", &g),
+	    STORE_NOTFOUND);
 
 	/* Delete: the webhook goes with it. */
 	assert_int_equal(endpoint_delete(fx->s, "t1", "other", id),
@@ -467,6 +492,128 @@ test_headers_and_rotate(void **state)
 	webhook_free(&w);
 }
 
+/* Hostile bodies: each refused with the field it names, nothing stored.
+ * json-c keeps a string's NUL, which a C string would cut short (a uid
+ * "a\u0000b" stored as "a"); svix-* headers are the signature's; a
+ * filterTypes element's error named after filterTypes. */
+static void
+test_hostile(void **state)
+{
+	static const struct {
+		const char	*body, *field;
+	} bad[] = {
+		{ "{\"url\":\"https://e.com/x\",\"uid\":\"a\\u0000b\"}", "uid" },
+		{ "{\"url\":\"https://e.com/x\",\"channels\":[\"a\\u0000b\"]}",
+		    "channels" },
+		{ "{\"url\":\"https://e.com/x\",\"metadata\":{\"k\":\"v\\u0000w\"}}",
+		    "metadata" },
+		{ "{\"url\":\"https://e.com/x\",\"metadata\":{\"k\":1}}",
+		    "metadata" },
+		{ "{\"url\":\"https://e.com/x\",\"secret\":\"whsec_"
+		    "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\\u0000x\"}", "secret" },
+		{ "{\"url\":\"https://e.com/x\",\"headers\":{\"Svix-Signature\":"
+		    "\"v1,x\"}}", "headers.Svix-Signature.name" },
+		{ "{\"url\":\"https://e.com/x\",\"headers\":{\"X-A\":\"a\\r\\nB: c\"}}",
+		    "headers.X-A.value" },
+		{ "{\"url\":\"https://e.com/x\",\"headers\":{\"Host\":\"h\"}}",
+		    "headers.Host.name" },
+		{ "{\"url\":\"https://e.com/x\",\"filterTypes\":[\"a.b\",7]}",
+		    "filterTypes[1]" },
+		{ "{\"url\":\"https://e.com/x\",\"eventTypes\":[\"a\\u0000b\"]}",
+		    "eventTypes[0]" },
+		{ "{\"url\":\"https://u:p@e.com/x\"}", "url" },
+		{ "{\"url\":\"file:///etc/passwd\"}", "url" },
+		{ "{\"url\":\"https://e.com/x\",\"description\":\"a\\u0000b\"}",
+		    "description" },
+	};
+	struct fx	*fx = *state;
+	struct wh_errors errs;
+	struct webhook	 w, *ws;
+	json_object	*j;
+	char		 app[APP_ID_MAX + 1], uid[300];
+	size_t		 i, n;
+	int		 more;
+
+	make_app(fx->s, "t1", "acme", app);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(create(fx->s, "t1", "acme", bad[i].body, &w,
+		    &errs), EP_INVALID);
+		if (!names(&errs, bad[i].field))
+			fail_msg("%s: %s not named (%s)", bad[i].body,
+			    bad[i].field, errs.n > 0 ? errs.e[0].field : "-");
+	}
+	memset(uid, 'u', 257);
+	uid[257] = '\0';
+	j = json_object_new_object();
+	json_object_object_add(j, "url", json_object_new_string(
+	    "https://e.com/x"));
+	json_object_object_add(j, "uid", json_object_new_string(uid));
+	memset(&errs, 0, sizeof(errs));
+	assert_int_equal(endpoint_create(fx->s, "t1", "acme", j, &w, &errs),
+	    EP_INVALID);
+	assert_true(names(&errs, "uid"));
+	json_object_put(j);
+	assert_int_equal(endpoint_list(fx->s, "t1", "acme", NULL, 0, 10, &ws,
+	    &n, &more), STORE_OK);
+	assert_int_equal(n, 0);
+	free(ws);
+
+	/* The headers routes: svix-* and CR/LF refused, deleteHeaders a
+	 * list of names. */
+	assert_int_equal(create(fx->s, "t1", "acme", "{\"url\":"
+	    "\"https://e.com/h\",\"uid\":\"h\"}", &w, &errs), STORE_OK);
+	webhook_free(&w);
+	j = body("{\"headers\":{\"svix-id\":\"x\"}}");
+	assert_int_equal(endpoint_set_headers(fx->s, "t1", "acme", "h", j, 0,
+	    &errs), EP_INVALID);
+	assert_true(names(&errs, "headers.svix-id.name"));
+	assert_int_equal(endpoint_set_headers(fx->s, "t1", "acme", "h", j, 1,
+	    &errs), EP_INVALID);
+	json_object_put(j);
+	/* ...but a null, which only removes, is let by. */
+	j = body("{\"headers\":{\"svix-id\":null}}");
+	assert_int_equal(endpoint_set_headers(fx->s, "t1", "acme", "h", j, 1,
+	    &errs), STORE_OK);
+	json_object_put(j);
+	/* A bad one after good ones: what was decoded is freed (valgrind
+	 * and LeakSanitizer see it). */
+	j = body("{\"headers\":{\"X-A\":\"1\",\"X-B\":\"2\",\"x-a\":\"3\"}}");
+	assert_int_equal(endpoint_set_headers(fx->s, "t1", "acme", "h", j, 0,
+	    &errs), EP_INVALID);
+	json_object_put(j);
+	j = body("{\"headers\":{\"X-A\":\"1\\n2\"}}");
+	assert_int_equal(endpoint_set_headers(fx->s, "t1", "acme", "h", j, 1,
+	    &errs), EP_INVALID);
+	json_object_put(j);
+	for (i = 0; i < 3; i++) {
+		j = body(i == 0 ? "{\"headers\":{},\"deleteHeaders\":\"X-A\"}" :
+		    i == 1 ? "{\"headers\":{},\"deleteHeaders\":[1]}" :
+		    "{\"headers\":{},\"deleteHeaders\":[\"\"]}");
+		assert_int_equal(endpoint_set_headers(fx->s, "t1", "acme", "h",
+		    j, 1, &errs), EP_INVALID);
+		assert_true(names(&errs, "deleteHeaders"));
+		json_object_put(j);
+	}
+	j = json_object_new_object();
+	json_object_object_add(j, "headers", json_object_new_object());
+	json_object_object_add(j, "deleteHeaders", json_object_new_array());
+	for (i = 0; i < WH_HEADERS_MAX + 1; i++)
+		json_object_array_add(json_object_object_get(j,
+		    "deleteHeaders"), json_object_new_string("X-A"));
+	assert_int_equal(endpoint_set_headers(fx->s, "t1", "acme", "h", j, 1,
+	    &errs), EP_INVALID);
+	json_object_put(j);
+	j = body("{\"key\":\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\\u0000\"}");
+	assert_int_equal(endpoint_rotate(fx->s, "t1", "acme", "h", j, &errs),
+	    EP_INVALID);
+	assert_true(names(&errs, "key"));
+	json_object_put(j);
+	assert_int_equal(endpoint_get(fx->s, "t1", "acme", "h", &w), STORE_OK);
+	assert_int_equal(w.nheaders, 0);
+	assert_int_equal(w.nold_secrets, 0);
+	webhook_free(&w);
+}
+
 int
 main(void)
 {
@@ -478,6 +625,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_headers_and_rotate, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,6 +43,26 @@ test_json_key_nul(void **state)
 			    cases[i].want);
 }
 
+/* xstrndup: at most n bytes, cut at a NUL; n 0 with s NULL (an empty
+ * Berkeley DB record's data, an endpoint without a uid) is "", which
+ * UndefinedBehaviorSanitizer checks under make asan. */
+static void
+test_xstrndup(void **state)
+{
+	char	*p;
+
+	(void)state;
+	p = xstrndup(NULL, 0);
+	assert_string_equal(p, "");
+	free(p);
+	p = xstrndup("abc", 2);
+	assert_string_equal(p, "ab");
+	free(p);
+	p = xstrndup("a\0bc", 4);
+	assert_string_equal(p, "a");
+	free(p);
+}
+
 static void
 test_util(void **state)
 {
@@ -163,6 +183,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_key_nul),
 		cmocka_unit_test(test_util),
+		cmocka_unit_test(test_xstrndup),
 		cmocka_unit_test(test_uuid7),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 // `make valgrind`, second part: the programs themselves under memcheck, on
 // a data directory of their own, through the paths a user takes:
 // webhookctl (init, teams, tokens, publish), webhooks.fcgi as plain CGI (the
-// API's good and bad requests, the admin page), and webhookd --once and
+// API's good and bad requests, Svix's applications, event types and
+// endpoints, the admin page), and webhookd --once and
 // --test delivering to a real receiver on loopback, whose signatures
 // standardwebhooks verifies.  Every run must exit as expected with no
 // memcheck error and no definite leak (--error-exitcode=9).
@@ -166,6 +167,58 @@ try {
   assert.equal((await cgi('POST', '/api/v1/event-type', { token, body: '{"name":"vg.put","description":"again"}' })).status, 201);
   assert.equal((await cgi('DELETE', '/api/v1/event-type/vg.t?expunge=true', { token })).status, 204);
   assert.equal((await cgi('GET', '/api/v1/event-type/vg.t', { token })).status, 404);
+  // Svix's endpoints: each route, good and bad requests.
+  assert.equal((await cgi('POST', '/api/v1/app', { token, body: '{"name":"ep","uid":"ep-app"}' })).status, 201);
+  const EP = '/api/v1/app/ep-app/endpoint';
+  r = await cgi('POST', EP, { token, body: JSON.stringify({ url: `${rx.url}/ep`, uid: 'ep1', description: 'd', filterTypes: ['vg.put'], channels: ['c1', 'c2'], metadata: { k: 'v' }, rateLimit: 5, headers: { 'X-E': '1', Authorization: 'Bearer x' } }), extra: { HTTP_IDEMPOTENCY_KEY: 'vg-ep' } });
+  assert.equal(r.status, 201, r.text);
+  const ep = r.json;
+  assert.equal((await cgi('POST', EP, { token, body: '{"url":"https://example.com/2"}', extra: { HTTP_IDEMPOTENCY_KEY: 'vg-ep' } })).json.id, ep.id);
+  assert.equal((await cgi('POST', EP, { token, body: '{"url":"https://example.com/3","eventTypes":["vg.put"],"throttleRate":2}' })).status, 201);
+  assert.equal((await cgi('GET', `${EP}/${ep.id}`, { token })).json.uid, 'ep1');
+  assert.equal((await cgi('GET', `${EP}/ep1`, { token })).json.id, ep.id);
+  r = await cgi('GET', `${EP}?limit=1`, { token });
+  assert.equal(r.json.data.length, 1, r.text);
+  assert.equal((await cgi('GET', `${EP}?limit=1&iterator=${r.json.iterator}`, { token })).json.done, true);
+  assert.equal((await cgi('GET', `${EP}?limit=5&order=descending&iterator=-${ep.id}`, { token })).status, 200);
+  assert.equal((await cgi('PATCH', `${EP}/ep1`, { token, body: '{"description":"p","channels":null,"metadata":{"a":"b"},"filterTypes":null}' })).status, 200);
+  assert.equal((await cgi('PUT', `${EP}/ep1`, { token, body: `{"url":"${rx.url}/ep","uid":"ep1","disabled":true}` })).status, 200);
+  assert.equal((await cgi('PUT', `${EP}/ep-put`, { token, body: '{"url":"https://example.com/p"}' })).status, 201);
+  assert.equal((await cgi('PUT', `${EP}/${'u'.repeat(257)}`, { token, body: '{"url":"https://example.com/p"}' })).status, 422);
+  assert.equal((await cgi('GET', `${EP}/ep1/headers`, { token })).json.sensitive[0], 'Authorization');
+  assert.equal((await cgi('PUT', `${EP}/ep1/headers`, { token, body: '{"headers":{"X-F":"2","X-G":"3"}}' })).status, 204);
+  assert.equal((await cgi('PATCH', `${EP}/ep1/headers`, { token, body: '{"headers":{"X-F":null,"X-H":"4"},"deleteHeaders":["x-g"]}' })).status, 204);
+  assert.match((await cgi('GET', `${EP}/ep1/secret`, { token })).json.key, /^whsec_/);
+  assert.equal((await cgi('POST', `${EP}/ep1/secret/rotate`, { token, body: '{"gracePeriodSeconds":60}', extra: { HTTP_IDEMPOTENCY_KEY: 'vg-rot' } })).status, 204);
+  assert.equal((await cgi('POST', `${EP}/ep1/secret/rotate`, { token })).status, 204);
+  // ...and bad ones: an unknown filter type, a uid taken, malformed JSON,
+  // another application's, another team's, CR/LF and svix-* in a header,
+  // a bad iterator, limit and deleteHeaders, a NUL in a uid.
+  r = await cgi('POST', EP, { token, body: '{"url":"https://example.com/x","filterTypes":["no.such"]}' });
+  assert.equal(r.status, 422, r.text);
+  assert.equal((await cgi('POST', EP, { token, body: '{"url":"https://example.com/x","uid":"ep1"}' })).status, 409);
+  assert.equal((await cgi('PATCH', `${EP}/ep-put`, { token, body: '{"uid":"ep1"}' })).status, 409);
+  assert.equal((await cgi('POST', EP, { token, body: '{"url": ' })).status, 400);
+  assert.equal((await cgi('PATCH', `${EP}/ep1/headers`, { token, body: '{"headers"' })).status, 400);
+  assert.equal((await cgi('GET', `/api/v1/app/vg-put/endpoint/${ep.id}`, { token })).status, 404);
+  assert.equal((await cgi('GET', '/api/v1/app/no-such-app/endpoint', { token })).status, 404);
+  assert.equal((await cgi('GET', `${EP}/ep1`, { token: foreign })).status, 404);
+  assert.equal((await cgi('POST', EP, { token, body: '{"url":"https://example.com/x","headers":{"X-B":"a\\r\\nInjected: 1"}}' })).status, 422);
+  assert.equal((await cgi('PUT', `${EP}/ep1/headers`, { token, body: '{"headers":{"X-B":"a\\r\\nInjected: 1"}}' })).status, 422);
+  assert.equal((await cgi('PATCH', `${EP}/ep1/headers`, { token, body: '{"headers":{"svix-id":"x"},"deleteHeaders":[1]}' })).status, 422);
+  assert.equal((await cgi('PUT', `${EP}/ep1/headers`, { token, body: '{"headers":{"X-A":"1","X-B":"2","x-a":"3"}}' })).status, 422);
+  assert.equal((await cgi('POST', EP, { token, body: `{"url":"https://u:p@example.com/x","uid":"a\\u0000b","metadata":{"a":1},"channels":[],"rateLimit":0,"secret":"x","description":"${'d'.repeat(2000)}"}` })).status, 422);
+  const many = (n, f) => Array.from({ length: n }, (_, i) => f(i));
+  r = await cgi('POST', EP, { token, body: JSON.stringify({ url: 'https://example.com/x', filterTypes: many(5000, (i) => `t${i}`), channels: many(5000, (i) => `c${i}`), metadata: Object.fromEntries(many(10000, (i) => [`k${i}`, 'v'])), headers: Object.fromEntries(many(500, (i) => [`X-${i}`, 'v'])) }) });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.json.detail.length, 4, r.text);
+  assert.equal((await cgi('GET', `${EP}?iterator=app_nope&limit=0`, { token })).status, 422);
+  assert.equal((await cgi('POST', `${EP}/ep1/secret/rotate`, { token, body: '{"key":"short","gracePeriodSeconds":-1}' })).status, 422);
+  assert.equal((await cgi('DELETE', `${EP}/ep-put`, { token })).status, 204);
+  assert.equal((await cgi('DELETE', `${EP}/ep-put`, { token })).status, 404);
+  // An application's delete takes its endpoints.
+  assert.equal((await cgi('DELETE', '/api/v1/app/ep-app', { token })).status, 204);
+  assert.equal((await cgi('GET', `${EP}/ep1`, { token })).status, 404);
   // Events: through the API and webhookctl, delivered by webhookd --once.
   r = await cgi('POST', '/api/2.0/events', { token, body: JSON.stringify({ event: 'order.paid', data: { n: 1 }, idempotency_key: 'k1' }) });
   assert.equal(r.status, 202, r.text);
