@@ -27,6 +27,7 @@
 #include "app.h"
 #include "event_type.h"
 #include "idem.h"
+#include "message.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -126,6 +127,13 @@ svix_fail(struct api_ctx *c, int rc, const struct wh_errors *errs)
 	case STORE_EXISTS:
 		svix_error(c, 409, "An application with this uid already "
 		    "exists.", NULL);
+		break;
+	case MSG_SPOOL:
+		/* The spool could not take it (a failing disk): nothing is
+		 * queued; the client retries a 5xx with its key. */
+		http_header(c->resp, "Retry-After", "1");
+		svix_error(c, 503, "The message could not be queued; try "
+		    "again.", NULL);
 		break;
 	default:
 		http_header(c->resp, "Retry-After", "1");

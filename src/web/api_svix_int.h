@@ -27,8 +27,8 @@ void	 svix_error_code(struct api_ctx *, int status, const char *code,
 	    const char *message, const struct wh_errors *errs);
 void	 svix_error(struct api_ctx *, int status, const char *message,
 	    const struct wh_errors *errs);
-/* A model result other than STORE_OK (or APP_INVALID: 422 from errs)
- * answered: 1, or 0 for STORE_OK. */
+/* A model result other than STORE_OK (APP_INVALID: 422 from errs;
+ * MSG_SPOOL: 503 with Retry-After) answered: 1, or 0 for STORE_OK. */
 int	 svix_fail(struct api_ctx *, int rc, const struct wh_errors *errs);
 /* Whether the token may make what a PUT names when it is absent. */
 int	 svix_may_create(const struct api_ctx *);

@@ -57,12 +57,6 @@ svix_msg_create_run(struct api_ctx *c)
 		    "exists.", NULL);
 		return;
 	}
-	if (rc == MSG_SPOOL) {
-		http_header(c->resp, "Retry-After", "1");
-		svix_error(c, 503, "The message could not be queued; try "
-		    "again.", NULL);
-		return;
-	}
 	if (svix_fail(c, rc, &errs))
 		return;
 	log_info("svix_msg_create: team %s: application %s: message %s (%s)",
@@ -303,12 +297,6 @@ svix_send_example_run(struct api_ctx *c)
 	rc = message_send_to(c->st, sp, c->auth.team, c->params[0],
 	    c->params[1], type, payload, &m);
 	json_object_put(payload);
-	if (rc == MSG_SPOOL) {
-		http_header(c->resp, "Retry-After", "1");
-		svix_error(c, 503, "The message could not be queued; try "
-		    "again.", NULL);
-		return;
-	}
 	if (svix_fail(c, rc, NULL))
 		return;
 	log_info("svix_send_example: team %s: application %s: endpoint %s: "
@@ -572,12 +560,6 @@ svix_resend_run(struct api_ctx *c)
 		    "message. Payload is missing (probably expired).", NULL);
 		return;
 	}
-	if (rc == MSG_SPOOL) {
-		http_header(c->resp, "Retry-After", "1");
-		svix_error(c, 503, "The message could not be queued; try "
-		    "again.", NULL);
-		return;
-	}
 	if (svix_fail(c, rc, NULL))
 		return;
 	log_info("svix_resend: team %s: application %s: message %s to %s",
@@ -678,12 +660,6 @@ svix_ep_recover_run(struct api_ctx *c)
 	}
 	rc = message_recover(c->st, sp, c->auth.team, c->params[0],
 	    c->params[1], since, until, &n);
-	if (rc == MSG_SPOOL) {
-		http_header(c->resp, "Retry-After", "1");
-		svix_error(c, 503, "The messages could not be queued; try "
-		    "again.", NULL);
-		return;
-	}
 	if (svix_fail(c, rc, NULL))
 		return;
 	log_info("svix_ep_recover: team %s: application %s: endpoint %s: %zu "
