@@ -140,21 +140,35 @@ app_uuid_from_id(const char *prefix, const char *id, char out[37])
 }
 
 int
-app_uid_ok(const char *s)
+app_name_ok(const char *s, size_t max)
 {
 	size_t	 i;
 	int	 c;
 
-	if (s == NULL || strncmp(s, "app_", 4) == 0)
-		return 0;
 	for (i = 0; s[i] != '\0'; i++) {
 		c = (unsigned char)s[i];
-		if (i >= APP_UID_MAX || !((c >= 'a' && c <= 'z') ||
+		if (i >= max || !((c >= 'a' && c <= 'z') ||
 		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    c == '-' || c == '_' || c == '.'))
 			return 0;
 	}
 	return i > 0;
+}
+
+int
+app_json_name_ok(json_object *v, size_t max)
+{
+	return json_object_is_type(v, json_type_string) &&
+	    strlen(json_object_get_string(v)) ==
+	    (size_t)json_object_get_string_len(v) &&
+	    app_name_ok(json_object_get_string(v), max);
+}
+
+int
+app_uid_ok(const char *s)
+{
+	return s != NULL && strncmp(s, "app_", 4) != 0 &&
+	    app_name_ok(s, APP_UID_MAX);
 }
 
 int

@@ -57,6 +57,15 @@ void	 app_id_make(const char *prefix, char *out);
 #define APP_UUID_B62	22
 int	 app_id_from_uuid(const char *prefix, const char *uuid, char *out);
 int	 app_uuid_from_id(const char *prefix, const char *id, char out[37]);
+/*
+ * Svix's one rule for names that are identifiers (an application's or an
+ * endpoint's uid, a message's eventId, a channel, an event type's feature
+ * flag and group): ^[a-zA-Z0-9\-_.]{1,max}$.  app_json_name_ok: v is a
+ * JSON string by that rule, with no NUL inside (a C string would cut it
+ * short).
+ */
+int	 app_name_ok(const char *s, size_t max);
+int	 app_json_name_ok(json_object *v, size_t max);
 /* 1 if s is a uid: ^[a-zA-Z0-9\-_.]{1,256}$, not starting with "app_". */
 int	 app_uid_ok(const char *s);
 /* 1 if ref (an application in a path) is an id rather than a uid. */

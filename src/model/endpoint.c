@@ -21,28 +21,11 @@ enum ep_mode { EP_CREATE, EP_PUT, EP_PATCH };
 
 /* ---- checks ------------------------------------------------------------ */
 
-/* ^[a-zA-Z0-9\-_.]{1,max}$ */
-static int
-name_ok(const char *s, size_t max)
-{
-	size_t	 i;
-	int	 c;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		c = (unsigned char)s[i];
-		if (i >= max || !((c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.'))
-			return 0;
-	}
-	return i > 0;
-}
-
 int
 endpoint_uid_ok(const char *s)
 {
 	return s != NULL && strncmp(s, "ep_", 3) != 0 &&
-	    name_ok(s, EP_UID_MAX);
+	    app_name_ok(s, EP_UID_MAX);
 }
 
 /* ^(whsec_)?[a-zA-Z0-9+/=]{32,100}$ */
@@ -163,7 +146,7 @@ decode_channels(json_object *v, struct webhook *w, struct wh_errors *errs)
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(v, i);
 		if (!whole_string(e) ||
-		    !name_ok(json_object_get_string(e), WH_CHANNEL_MAX)) {
+		    !app_name_ok(json_object_get_string(e), WH_CHANNEL_MAX)) {
 			webhook_error(errs, "channels", "each must match "
 			    "^[a-zA-Z0-9\\-_.]{1,%d}$", WH_CHANNEL_MAX);
 			return;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
 #include "event_type.h"
 #include "log.h"
 #include "util.h"
@@ -123,23 +124,6 @@ evtype_to_json(const struct evtype *e, int with_schemas)
 
 /* ---- decoding --------------------------------------------------------- */
 
-/* 1 if s is a feature flag's or a group's name: ^[a-zA-Z0-9\-_.]{1,256}$. */
-static int
-flag_ok(const char *s)
-{
-	size_t	 i;
-	int	 c;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		c = (unsigned char)s[i];
-		if (i >= EVTYPE_FLAG_MAX || !((c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.'))
-			return 0;
-	}
-	return i > 0;
-}
-
 /* 1 if s has no control character (Svix's rule for a description). */
 static int
 text_ok(const char *s)
@@ -203,8 +187,7 @@ decode_flags(json_object *body, int patch, struct evtype *e,
 		bad = 1;
 	for (i = 0; !bad && i < json_object_array_length(a); i++) {
 		v = json_object_array_get_idx(a, i);
-		if (!json_object_is_type(v, json_type_string) ||
-		    !flag_ok(json_object_get_string(v)))
+		if (!app_json_name_ok(v, EVTYPE_FLAG_MAX))
 			bad = 1;
 	}
 	if (bad) {
@@ -278,8 +261,7 @@ evtype_decode(json_object *body, enum evtype_mode mode, struct evtype *e,
 	}
 	decode_flags(body, patch, e, errs);
 	if (json_object_object_get_ex(body, "groupName", &v) && v != NULL) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    !flag_ok(json_object_get_string(v)))
+		if (!app_json_name_ok(v, EVTYPE_FLAG_MAX))
 			webhook_error(errs, "groupName", "must match "
 			    "^[a-zA-Z0-9\\-_.]{1,256}$");
 		else {

@@ -33,17 +33,7 @@ message_free(struct message *m)
 int
 message_event_id_ok(const char *s)
 {
-	size_t	 i;
-	int	 c;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		c = (unsigned char)s[i];
-		if (i >= MSG_EVENT_ID_MAX || !((c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.'))
-			return 0;
-	}
-	return i > 0;
+	return app_name_ok(s, MSG_EVENT_ID_MAX);
 }
 
 static json_object *
@@ -183,8 +173,7 @@ msg_decode(json_object *body, struct message *m, struct wh_errors *errs)
 	else
 		m->payload = json_object_get(v);
 	if (json_object_object_get_ex(body, "eventId", &v) && v != NULL) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    !message_event_id_ok(json_object_get_string(v)))
+		if (!app_json_name_ok(v, MSG_EVENT_ID_MAX))
 			webhook_error(errs, "eventId", "must match "
 			    "^[a-zA-Z0-9\\-_.]{1,256}$");
 		else
@@ -201,11 +190,11 @@ msg_decode(json_object *body, struct message *m, struct wh_errors *errs)
 			m->channels = xcalloc(n > 0 ? n : 1, sizeof(char *));
 			for (i = 0; i < n; i++) {
 				c = json_object_array_get_idx(v, i);
-				if (!json_object_is_type(c, json_type_string) ||
-				    !spool_channel_ok(json_object_get_string(c))) {
+				/* The rule an endpoint's channels follow. */
+				if (!app_json_name_ok(c, WH_CHANNEL_MAX)) {
 					webhook_error(errs, "channels", "each "
-					    "must match ^[a-zA-Z0-9\\-_.:]"
-					    "{1,128}$");
+					    "must match ^[a-zA-Z0-9\\-_.]"
+					    "{1,%d}$", WH_CHANNEL_MAX);
 					break;
 				}
 				m->channels[m->nchannels++] =

@@ -232,6 +232,14 @@ test_invalid(void **state)
 		  "channels" },
 		{ "{\"eventType\":\"x\",\"payload\":{},\"channels\":[\"a b\"]}",
 		  "channels" },
+		/* The endpoints' channel rule (Svix's): no ':', which no
+		 * endpoint could subscribe to; a NUL cuts nothing short. */
+		{ "{\"eventType\":\"x\",\"payload\":{},\"channels\":"
+		  "[\"project:1\"]}", "channels" },
+		{ "{\"eventType\":\"x\",\"payload\":{},\"channels\":"
+		  "[\"eu\\u0000x\"]}", "channels" },
+		{ "{\"eventType\":\"x\",\"payload\":{},\"eventId\":"
+		  "\"e1\\u0000x\"}", "eventId" },
 		{ "{\"eventType\":\"x\",\"payload\":{},\"channels\":[\"1\",\"2\","
 		  "\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\"]}",
 		  "channels" },
