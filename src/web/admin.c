@@ -787,5 +787,5 @@ static const struct route admin_routes[] = {
 const struct dialect admin_dialect = {
 	"admin", "/admin", admin_routes,
 	sizeof(admin_routes) / sizeof(admin_routes[0]),
-	422, admin_error
+	422, admin_error, NULL
 };

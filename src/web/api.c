@@ -502,7 +502,10 @@ api_handle(struct store *st, const struct cfg *cfg, struct http_req *req,
 			goto out;
 		}
 	}
-	r->fn(&c);
+	if (c.dialect->run != NULL)
+		c.dialect->run(&c, r->fn);
+	else
+		r->fn(&c);
 out:
 	json_object_put(c.body);
 	free(pathbuf);

@@ -196,5 +196,5 @@ static const struct route api_chatbot_routes[] = {
 const struct dialect api_chatbot_dialect = {
 	"chatbot", "/webhooks", api_chatbot_routes,
 	sizeof(api_chatbot_routes) / sizeof(api_chatbot_routes[0]),
-	400, chatbot_error
+	400, chatbot_error, NULL
 };

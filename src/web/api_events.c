@@ -276,5 +276,5 @@ static const struct route api_events_routes[] = {
 const struct dialect api_events_dialect = {
 	"events", "/api/2.0", api_events_routes,
 	sizeof(api_events_routes) / sizeof(api_events_routes[0]),
-	422, api_native_error
+	422, api_native_error, NULL
 };

@@ -418,5 +418,5 @@ api_native_error(struct api_ctx *c, int status, const char *message,
 const struct dialect api_native_dialect = {
 	"native", "/api/2.0", api_native_routes,
 	sizeof(api_native_routes) / sizeof(api_native_routes[0]),
-	422, api_native_error
+	422, api_native_error, NULL
 };

@@ -61,10 +61,10 @@ static const struct route api_metrics_routes[] = {
 const struct dialect api_health_dialect = {
 	"health", "/health", api_health_routes,
 	sizeof(api_health_routes) / sizeof(api_health_routes[0]),
-	422, api_native_error
+	422, api_native_error, NULL
 };
 const struct dialect api_metrics_dialect = {
 	"metrics", "/metrics", api_metrics_routes,
 	sizeof(api_metrics_routes) / sizeof(api_metrics_routes[0]),
-	422, api_native_error
+	422, api_native_error, NULL
 };

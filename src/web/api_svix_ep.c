@@ -32,8 +32,8 @@ ep_answer(struct api_ctx *c, int status, struct webhook *w)
 	webhook_free(w);
 }
 
-static void
-svix_ep_create_run(struct api_ctx *c)
+void
+svix_ep_create(struct api_ctx *c)
 {
 	struct wh_errors errs;
 	struct webhook	 w;
@@ -47,12 +47,6 @@ svix_ep_create_run(struct api_ctx *c)
 	log_info("svix_ep_create: team %s: endpoint %s (webhook %s) of %s",
 	    c->auth.team, id, w.uuid, w.app);
 	ep_answer(c, 201, &w);
-}
-
-void
-svix_ep_create(struct api_ctx *c)
-{
-	svix_idempotent(c, svix_ep_create_run);
 }
 
 void
@@ -210,8 +204,8 @@ svix_ep_secret(struct api_ctx *c)
 	api_json(c, 200, j);
 }
 
-static void
-svix_ep_rotate_run(struct api_ctx *c)
+void
+svix_ep_rotate(struct api_ctx *c)
 {
 	struct wh_errors errs;
 
@@ -224,8 +218,3 @@ svix_ep_rotate_run(struct api_ctx *c)
 	api_json(c, 204, NULL);
 }
 
-void
-svix_ep_rotate(struct api_ctx *c)
-{
-	svix_idempotent(c, svix_ep_rotate_run);
-}

@@ -36,7 +36,8 @@ int	 svix_may_create(const struct api_ctx *);
 int	 svix_put_fail(struct api_ctx *, int rc, const char *what,
 	    const struct wh_errors *errs);
 /* Runs fn as the first answer of the request's idempotency key, or
- * answers the first answer again (idem.h).  Every POST goes through it. */
+ * answers the first answer again (idem.h).  The dialect's run hook puts
+ * every POST through it (svix_run). */
 void	 svix_idempotent(struct api_ctx *, void (*fn)(struct api_ctx *));
 
 /* 1 if the query's boolean name is "true" (or "1"). */

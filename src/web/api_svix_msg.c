@@ -37,8 +37,8 @@ msg_with_content(struct api_ctx *c)
 	    (strcmp(v, "false") != 0 && strcmp(v, "0") != 0);
 }
 
-static void
-svix_msg_create_run(struct api_ctx *c)
+void
+svix_msg_create(struct api_ctx *c)
 {
 	struct wh_errors errs;
 	struct message	 m;
@@ -62,12 +62,6 @@ svix_msg_create_run(struct api_ctx *c)
 	log_info("svix_msg_create: team %s: application %s: message %s (%s)",
 	    c->auth.team, m.app, m.id, m.event_type);
 	msg_answer(c, 202, &m, msg_with_content(c));
-}
-
-void
-svix_msg_create(struct api_ctx *c)
-{
-	svix_idempotent(c, svix_msg_create_run);
 }
 
 void
@@ -232,8 +226,10 @@ svix_msg_expunge(struct api_ctx *c)
 
 /* ---- send-example ------------------------------------------------------- */
 
-static void
-svix_send_example_run(struct api_ctx *c)
+/* POST /app/{app}/endpoint/{ep}/send-example {eventType, exampleIndex?}:
+ * the type's example as a message to that endpoint alone; MessageOut. */
+void
+svix_send_example(struct api_ctx *c)
 {
 	struct wh_errors errs;
 	struct evtype	 e;
@@ -304,14 +300,6 @@ svix_send_example_run(struct api_ctx *c)
 	    m.event_type);
 	/* Svix answers it without its content. */
 	msg_answer(c, 200, &m, 0);
-}
-
-/* POST /app/{app}/endpoint/{ep}/send-example {eventType, exampleIndex?}:
- * the type's example as a message to that endpoint alone; MessageOut. */
-void
-svix_send_example(struct api_ctx *c)
-{
-	svix_idempotent(c, svix_send_example_run);
 }
 
 /* ---- attempted messages and destinations -------------------------------- */
@@ -543,8 +531,9 @@ svix_attempt_get(struct api_ctx *c)
 	json_object_put(all);
 }
 
-static void
-svix_resend_run(struct api_ctx *c)
+/* POST /app/{app}/msg/{msg}/endpoint/{ep}/resend: 202 {} */
+void
+svix_resend(struct api_ctx *c)
 {
 	struct spool	*sp;
 	int		 rc;
@@ -565,13 +554,6 @@ svix_resend_run(struct api_ctx *c)
 	log_info("svix_resend: team %s: application %s: message %s to %s",
 	    c->auth.team, c->params[0], c->params[1], c->params[2]);
 	api_json(c, 202, json_object_new_object());
-}
-
-/* POST /app/{app}/msg/{msg}/endpoint/{ep}/resend: 202 {} */
-void
-svix_resend(struct api_ctx *c)
-{
-	svix_idempotent(c, svix_resend_run);
 }
 
 /* ---- an endpoint's messages: stats, recover ------------------------------ */
@@ -631,8 +613,9 @@ msg_body_date(json_object *body, const char *name, int required, int64_t *ms,
 	return 0;
 }
 
-static void
-svix_ep_recover_run(struct api_ctx *c)
+/* POST /app/{app}/endpoint/{ep}/recover {since, until?}: 202 RecoverOut. */
+void
+svix_ep_recover(struct api_ctx *c)
 {
 	struct wh_errors errs;
 	struct spool	*sp;
@@ -676,9 +659,3 @@ svix_ep_recover_run(struct api_ctx *c)
 	api_json(c, 202, j);
 }
 
-/* POST /app/{app}/endpoint/{ep}/recover {since, until?}: 202 RecoverOut. */
-void
-svix_ep_recover(struct api_ctx *c)
-{
-	svix_idempotent(c, svix_ep_recover_run);
-}

@@ -173,5 +173,5 @@ static const struct route api_v1_routes[] = {
 const struct dialect api_v1_dialect = {
 	"v1", "/api/web/v1", api_v1_routes,
 	sizeof(api_v1_routes) / sizeof(api_v1_routes[0]),
-	400, v1_error
+	400, v1_error, NULL
 };

@@ -66,6 +66,10 @@ struct dialect {
 	void			(*error)(struct api_ctx *, int status,
 				    const char *message,
 				    const struct wh_errors *errs);
+	/* NULL, or how the dialect runs each of its routes' handlers once
+	 * the request is routed, authenticated and its body read (the Svix
+	 * dialect: every POST under its idempotency key). */
+	void			(*run)(struct api_ctx *, route_fn fn);
 };
 
 /*

@@ -110,7 +110,7 @@ static const struct route echo_routes[] = {
 static const struct dialect test_echo_dialect = {
 	"echo", "/echo/v9", echo_routes,
 	sizeof(echo_routes) / sizeof(echo_routes[0]),
-	418, echo_error
+	418, echo_error, NULL
 };
 
 /* ---- the one line: src/web/dialect.c's table, and the echo dialect ----------- */
