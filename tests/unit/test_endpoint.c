@@ -25,15 +25,7 @@
 #include "util.h"
 #include "webhook.h"
 #include "store_fixture.h"
-
-static json_object *
-body(const char *text)
-{
-	json_object	*j = json_tokener_parse(text);
-
-	assert_non_null(j);
-	return j;
-}
+#include "json_fixture.h"
 
 /* An application of team with uid, and the event types a.b and c.d. */
 static void

@@ -22,15 +22,7 @@
 #include "store.h"
 #include "util.h"
 #include "store_fixture.h"
-
-static json_object *
-body(const char *text)
-{
-	json_object	*j = json_tokener_parse(text);
-
-	assert_non_null(j);
-	return j;
-}
+#include "json_fixture.h"
 
 /* evtype_create of text: its result (e freed). */
 static int

@@ -34,15 +34,7 @@
 #include "webhook.h"
 #define SPOOL_FIXTURE_STORE
 #include "spool_fixture.h"
-
-static json_object *
-body(const char *text)
-{
-	json_object	*j = json_tokener_parse(text);
-
-	assert_non_null(j);
-	return j;
-}
+#include "json_fixture.h"
 
 static void
 test_reaches(void **state)
