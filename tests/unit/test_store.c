@@ -788,7 +788,11 @@ test_killed_waiter(void **state)
 	die_in_update(fx, "w");		/* the lock holder dies */
 	assert_int_equal(write(go[1], "g", 1), 1);
 	close(go[1]);
-	usleep(SLOW(2000));			/* the waiter wants the lock */
+	/* The waiter wants the lock, and waits for it: killed before that
+	 * (still inside a region's mutex under memcheck's slowness, which a
+	 * 2 ms pause allowed), it forces a recovery, which ends every
+	 * process of the environment, this one too. */
+	usleep(SLOW(50000));
 	(void)kill(waiter, SIGKILL);
 	assert_int_equal(waitpid(waiter, &st, 0), waiter);
 
