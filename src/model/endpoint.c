@@ -56,26 +56,6 @@ whole_string(json_object *v)
 	    (size_t)json_object_get_string_len(v);
 }
 
-/* Svix's signature headers (svix-id, svix-timestamp, svix-signature), which
- * a receiver's Svix library reads before the webhook-* ones: the service's
- * own, as webhook_check keeps webhook-*, so refused in an endpoint's
- * headers (a name with a null value, which only removes, is let by). */
-static void
-check_svix_headers(json_object *h, struct wh_errors *errs)
-{
-	char	 f[64];
-
-	if (!json_object_is_type(h, json_type_object))
-		return;
-	json_object_object_foreach(h, name, val) {
-		if (val == NULL || strncasecmp(name, "svix-", 5) != 0)
-			continue;
-		snprintf(f, sizeof(f), "headers.%s.name", name);
-		webhook_error(errs, f, "svix-* headers are the service's own "
-		    "signature headers");
-	}
-}
-
 /* The errors webhook_decode named after the native body's fields, renamed
  * after the Svix body's. */
 static void
@@ -267,10 +247,8 @@ ep_decode(struct store *st, const char *team, json_object *body,
 	    (!json_object_is_type(v, json_type_string) ||
 	    json_object_get_string_len(v) > 0))
 		json_object_object_add(nb, "name", json_object_get(v));
-	if (mode == EP_CREATE && member(body, "headers", &v) && v != NULL) {
-		check_svix_headers(v, errs);
+	if (mode == EP_CREATE && member(body, "headers", &v) && v != NULL)
 		json_object_object_add(nb, "headers", json_object_get(v));
-	}
 	if (mode != EP_PUT && member(body, "secret", &v) && v != NULL) {
 		if (!whole_string(v) || !secret_ok(json_object_get_string(v)))
 			webhook_error(errs, "secret", "must match "
@@ -784,7 +762,6 @@ endpoint_set_headers(struct store *st, const char *team, const char *app,
 		    "header names and values");
 		return EP_INVALID;
 	}
-	check_svix_headers(h, errs);
 	if (patch && json_object_object_get_ex(body, "deleteHeaders", &del) &&
 	    del != NULL && !names_ok(del))
 		webhook_error(errs, "deleteHeaders", "must be a list of at most "

@@ -16,7 +16,7 @@
  *  - headers: names are RFC 7230 tokens; refused are the framing and
  *    hop-by-hop headers curl owns (Host, Content-Length, Transfer-Encoding,
  *    Connection, Keep-Alive, Upgrade, TE, Trailer, Expect,
- *    Proxy-Connection) and every "webhook-*" name, since the Standard
+ *    Proxy-Connection) and every "webhook-*" and "svix-*" name, since the Standard
  *    Webhooks signature headers are ours.  Content-Type and Authorization
  *    are allowed.  Two names differing only in case are refused.
  *  - auth: null, {} and {"username": "", "password": ""} (what seed 002
@@ -415,9 +415,14 @@ decode_header(struct webhook *w, const char *field, json_object *name,
 			webhook_error(errs, f, "must be an HTTP token "
 			    "(letters, digits and !#$%%&'*+-.^_`|~)");
 			bad = 1;
-		} else if (strncasecmp(n, "webhook-", 8) == 0) {
-			webhook_error(errs, f, "webhook-* headers are the "
-			    "service's own signature headers");
+		} else if (strncasecmp(n, "webhook-", 8) == 0 ||
+		    strncasecmp(n, "svix-", 5) == 0) {
+			/* Standard Webhooks' and Svix's signature headers
+			 * (a Svix library reads svix-* first): the
+			 * service's own, in every dialect. */
+			webhook_error(errs, f, "%s-* headers are the "
+			    "service's own signature headers",
+			    n[0] == 'w' || n[0] == 'W' ? "webhook" : "svix");
 			bad = 1;
 		} else {
 			for (i = 0; refused_headers[i] != NULL; i++)

@@ -263,6 +263,11 @@ static const struct decode_case decode_cases[] = {
 	BAD("webhook-signature header", "{" BASE ",\"headers\":"
 	    "{\"Webhook-Signature\":\"v1,x\"}}",
 	    "headers.Webhook-Signature.name"),
+	/* Svix's, in every dialect: a native update of an endpoint's
+	 * webhook must not forge its svix-signature either. */
+	BAD("svix-signature header", "{" BASE ",\"headers\":"
+	    "{\"Svix-Signature\":\"v1,x\"}}",
+	    "headers.Svix-Signature.name"),
 	BAD("header names repeated in another case", "{" BASE ",\"headers\":"
 	    "[{\"name\":\"X-A\",\"value\":\"1\"},{\"name\":\"x-a\","
 	    "\"value\":\"2\"}]}", "headers[1].name"),
