@@ -231,9 +231,11 @@ message_create(struct store *st, struct spool *sp, const char *team,
 	if (app_id_from_uuid("msg_", m->uuid, m->id) == -1)
 		log_panic("message_create: no id for %s", m->uuid);
 	m->created_ms = util_now_ms();
-	/* Stored first: the eventId's uniqueness decides; then published.
-	 * A crash between the two leaves a message that was never
-	 * answered 202 (the client's retry with its key sends it again). */
+	/* Stored first: the eventId's uniqueness decides; then published
+	 * (a failed publish takes the record back).  A crash between the
+	 * two leaves a message never answered 202 and never queued: without
+	 * an eventId the client's retry makes a new one; with one, the
+	 * retry gets a 409, and resend or recover sends the stored one. */
 	rec = msg_record(m);
 	rc = store_msg_create(st, team, m->app, m->id, m->event_id, rec);
 	free(rec);
