@@ -26,6 +26,28 @@ message_endpoint(struct store *st, const char *team, const char *app_id,
 	return endpoint_get(st, team, app_id, ep_ref, w);
 }
 
+/* The time of a version 7 UUID (its first 48 bits), or -1. */
+static int64_t
+msg_uuid_ms(const char *u)
+{
+	int64_t	 t = 0;
+	size_t	 i;
+	int	 c;
+
+	for (i = 0; i < 13; i++) {
+		if (i == 8)
+			continue;	/* the first '-' */
+		c = (unsigned char)u[i];
+		if (c >= '0' && c <= '9')
+			t = t * 16 + (c - '0');
+		else if (c >= 'a' && c <= 'f')
+			t = t * 16 + (c - 'a' + 10);
+		else
+			return -1;
+	}
+	return t;
+}
+
 /* What message_attempts gathers. */
 struct msg_att {
 	const char	*app;
@@ -124,9 +146,11 @@ message_attempts(struct store *st, const char *team, const char *app_ref,
 	struct webhook	 w;
 	struct app	 a;
 	json_object	*all, *one;
-	char		 muuid[37], auuid[37];
+	char		 muuid[37], auuid[37], since[UTIL_ISO_LEN];
+	const char	*at;
 	size_t		 i, k, off;
-	int		 rc;
+	int64_t		 since_ms;
+	int		 rc, older;
 
 	*out = NULL;
 	memset(&x, 0, sizeof(x));
@@ -163,17 +187,34 @@ message_attempts(struct store *st, const char *team, const char *app_ref,
 		free(ws);
 	}
 	rc = STORE_OK;
+	/* A log is read newest first: attempts made before the message (or
+	 * the attempt asked for, by its UUID's time) end the walk, with a
+	 * minute's slack, so that a recent message costs its own attempts,
+	 * not the endpoint's whole log. */
+	since[0] = '\0';
+	since_ms = x.attempt != NULL ? msg_uuid_ms(x.attempt) :
+	    x.event != NULL ? m.created_ms : -1;
+	if (since_ms > 60000)
+		util_iso8601(since_ms - 60000, since);
 	all = json_object_new_array();
 	for (i = 0; i < x.neps && rc == STORE_OK; i++)
-		for (off = 0; off < MSG_ATTEMPTS_SCAN; off += 500) {
+		for (off = 0, older = 0; !older && off < MSG_ATTEMPTS_SCAN;
+		    off += 500) {
 			memset(&pg, 0, sizeof(pg));
 			if ((rc = attempt_list(st, x.eps[i], off, 500, &pg)) !=
 			    STORE_OK)
 				break;
-			for (k = 0; k < pg.n; k++) {
+			for (k = 0; k < pg.n && !older; k++) {
 				if ((one = json_tokener_parse(pg.recs[k])) ==
 				    NULL)
 					continue;
+				at = msg_str(one, "created_at");
+				if (since[0] != '\0' && at[0] != '\0' &&
+				    strcmp(at, since) < 0) {
+					older = 1;
+					json_object_put(one);
+					break;
+				}
 				if ((x.event == NULL || strcmp(msg_str(one,
 				    "event_id"), x.event) == 0) &&
 				    (x.attempt == NULL || strcmp(msg_str(one,
@@ -254,28 +295,6 @@ message_resend(struct store *st, struct spool *sp, const char *team,
 }
 
 /* ---- an endpoint's outcomes: stats and recover ------------------------ */
-
-/* The time of a version 7 UUID (its first 48 bits), or -1. */
-static int64_t
-msg_uuid_ms(const char *u)
-{
-	int64_t	 t = 0;
-	size_t	 i;
-	int	 c;
-
-	for (i = 0; i < 13; i++) {
-		if (i == 8)
-			continue;	/* the first '-' */
-		c = (unsigned char)u[i];
-		if (c >= '0' && c <= '9')
-			t = t * 16 + (c - '0');
-		else if (c >= 'a' && c <= 'f')
-			t = t * 16 + (c - 'a' + 10);
-		else
-			return -1;
-	}
-	return t;
-}
 
 /* One message's outcome at an endpoint. */
 struct msg_outcome {
